@@ -1,0 +1,91 @@
+#include "crypto/secret.hpp"
+
+#include <sodium.h>
+
+#include <cstring>
+#include <new>
+#include <stdexcept>
+#include <fmt/format.h>
+
+#include "crypto/key_files.hpp"
+#include "crypto/sodium.hpp"
+
+namespace gs::crypto {
+
+secret_buffer::secret_buffer(std::size_t size) : size_(size) {
+    if (size_ == 0) return;
+    data_ = new std::uint8_t[size_]();
+}
+
+secret_buffer::secret_buffer(std::span<const std::uint8_t> bytes) : secret_buffer(bytes.size()) {
+    if (!bytes.empty()) std::memcpy(data_, bytes.data(), bytes.size());
+}
+
+secret_buffer::~secret_buffer() { wipe(); }
+
+secret_buffer::secret_buffer(secret_buffer&& other) noexcept
+    : data_(other.data_), size_(other.size_) {
+    other.data_ = nullptr;
+    other.size_ = 0;
+}
+
+secret_buffer& secret_buffer::operator=(secret_buffer&& other) noexcept {
+    if (this != &other) {
+        wipe();
+        data_ = other.data_;
+        size_ = other.size_;
+        other.data_ = nullptr;
+        other.size_ = 0;
+    }
+    return *this;
+}
+
+secret_buffer secret_buffer::random(std::size_t size) {
+    ensure_sodium();
+    secret_buffer s(size);
+    if (size != 0) randombytes_buf(s.data_, size);
+    return s;
+}
+
+secret_buffer secret_buffer::clone() const { return secret_buffer(bytes()); }
+
+bool secret_buffer::equals(std::span<const std::uint8_t> other) const {
+    if (other.size() != size_) return false;
+    if (size_ == 0) return true;
+    return sodium_memcmp(data_, other.data(), size_) == 0;
+}
+
+void secret_buffer::wipe() {
+    if (data_ != nullptr) {
+        sodium_memzero(data_, size_);
+        delete[] data_;
+    }
+    data_ = nullptr;
+    size_ = 0;
+}
+
+secret_buffer read_secret_file(const std::filesystem::path& path) {
+    secret_buffer raw = read_key_file(path, secret_file_max_bytes + 64, file_access::owner_only);
+    std::size_t n = raw.size();
+    while (n > 0) {
+        std::uint8_t c = raw.data()[n - 1];
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n') break;
+        --n;
+    }
+    if (n < secret_file_min_bytes)
+        throw std::runtime_error(fmt::format(
+            "{} holds {} bytes of secret; at least {} are required "
+            "(create one with: gameserver keygen, or openssl rand -base64 32)",
+            path.string(), n, secret_file_min_bytes));
+    if (n > secret_file_max_bytes)
+        throw std::runtime_error(fmt::format("{} holds {} bytes of secret; at most {} are allowed",
+                                             path.string(), n, secret_file_max_bytes));
+    return secret_buffer(std::span<const std::uint8_t>(raw.data(), n));
+}
+
+void write_secret_file(const std::filesystem::path& path, std::span<const std::uint8_t> secret,
+                       bool overwrite) {
+    write_key_file(path, secret, 0600, overwrite);
+}
+
+}  // namespace gs::crypto

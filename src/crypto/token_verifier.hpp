@@ -1,0 +1,63 @@
+#pragma once
+// Verifies login tokens with public keys only. Every refusal has its own token_error.
+// Not thread-safe (the single-use cache changes on every accepted token): one verifier
+// per event loop. Time is passed in; nothing here reads a clock.
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "crypto/ed25519.hpp"
+#include "crypto/jti_cache.hpp"
+#include "crypto/result.hpp"
+#include "crypto/token.hpp"
+
+namespace gs::crypto {
+
+struct token_verifier_config {
+    // This verifier's own id; a token's aud must equal it. Required.
+    std::string audience;
+    // When not empty, a token's iss must equal it.
+    std::string issuer;
+    // Allowed clock difference between issuer and verifier, applied to exp, nbf and iat.
+    std::chrono::seconds leeway{5};
+    // Tokens whose exp lies further than this beyond now are refused. Bounds how long a
+    // jti must be remembered and so the single-use cache's memory.
+    std::chrono::seconds max_lifetime{300};
+    // Longest token accepted, in bytes; checked before anything is decoded.
+    std::size_t max_token_bytes = 2048;
+    // Most token ids remembered at once (each entry about 100 bytes).
+    std::size_t jti_capacity = 100000;
+};
+
+// Key ids to public keys. Several at once during a rotation.
+using token_key_set = std::map<std::string, ed25519_public_key, std::less<>>;
+
+class token_verifier {
+public:
+    // Throws std::invalid_argument when the audience is empty or no key is given.
+    token_verifier(token_verifier_config config, token_key_set keys);
+
+    enum class jti_use : std::uint8_t {
+        consume,  // the normal path: the token is accepted once
+        inspect,  // check everything but do not mark the token used (admin tools)
+    };
+
+    // Verifies `token` at time `now`. Checks, in order: size, three parts, base64url,
+    // header JSON, alg (EdDSA only), typ (JWT), kid, signature, claims JSON and types,
+    // exp, nbf, iat, aud, iss, lifetime, jti.
+    result<token_claims, token_error> verify(std::string_view token, token_time now,
+                                             jti_use use = jti_use::consume);
+
+    const token_verifier_config& config() const { return config_; }
+    std::size_t remembered_ids() const { return used_.size(); }
+
+private:
+    token_verifier_config config_;
+    token_key_set keys_;
+    jti_cache used_;
+};
+
+}  // namespace gs::crypto

@@ -1,0 +1,99 @@
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+
+#include <string>
+
+#include "crypto/secret.hpp"
+#include "tests/crypto/temp_dir.hpp"
+
+using namespace gs::crypto;
+using gs::test::temp_dir;
+using gs::test::write_text;
+
+namespace {
+std::span<const std::uint8_t> as_bytes(std::string_view s) {
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+const std::string secret_text = "0123456789abcdefghijklmnopqrstuvwxyzABCD";  // 40 bytes
+}  // namespace
+
+TEST_CASE("secret_buffer owns, moves and wipes") {
+    static_assert(!std::is_copy_constructible_v<secret_buffer>);
+    static_assert(!std::is_copy_assignable_v<secret_buffer>);
+    secret_buffer a(as_bytes("hello"));
+    CHECK(a.size() == 5);
+    CHECK(a.equals(as_bytes("hello")));
+    CHECK_FALSE(a.equals(as_bytes("hellO")));
+    CHECK_FALSE(a.equals(as_bytes("hell")));
+    secret_buffer b = std::move(a);
+    CHECK(a.empty());  // NOLINT(bugprone-use-after-move): moved-from is documented empty
+    CHECK(b.equals(as_bytes("hello")));
+    secret_buffer c = b.clone();
+    b.wipe();
+    CHECK(b.empty());
+    CHECK(c.equals(as_bytes("hello")));
+}
+
+TEST_CASE("secret_buffer::random gives distinct bytes") {
+    auto x = secret_buffer::random(32);
+    auto y = secret_buffer::random(32);
+    CHECK(x.size() == 32);
+    CHECK_FALSE(x.equals(y.bytes()));
+}
+
+TEST_CASE("read_secret_file reads an owner-only file and trims the newline") {
+    temp_dir dir;
+    auto path = dir / "link.secret";
+    write_text(path, secret_text + "\r\n");
+    ::chmod(path.c_str(), 0600);
+    auto s = read_secret_file(path);
+    CHECK(s.equals(as_bytes(secret_text)));
+}
+
+TEST_CASE("read_secret_file refuses group- or world-readable files") {
+    temp_dir dir;
+    auto path = dir / "link.secret";
+    write_text(path, secret_text);
+    ::chmod(path.c_str(), 0640);
+    CHECK_THROWS_WITH_AS(read_secret_file(path), doctest::Contains("chmod 600"), std::runtime_error);
+    ::chmod(path.c_str(), 0604);
+    CHECK_THROWS_AS(read_secret_file(path), std::runtime_error);
+}
+
+TEST_CASE("read_secret_file refuses short, missing and non-regular files") {
+    temp_dir dir;
+    auto path = dir / "short.secret";
+    write_text(path, std::string(31, 'x') + "\n\n   ");
+    ::chmod(path.c_str(), 0600);
+    CHECK_THROWS_WITH_AS(read_secret_file(path), doctest::Contains("at least 32"), std::runtime_error);
+    CHECK_THROWS_WITH_AS(read_secret_file(dir / "missing"), doctest::Contains("cannot open"),
+                         std::runtime_error);
+    ::chmod(dir.path().c_str(), 0700);
+    CHECK_THROWS_WITH_AS(read_secret_file(dir.path()), doctest::Contains("not a regular file"),
+                         std::runtime_error);
+    auto big = dir / "big.secret";
+    write_text(big, std::string(secret_file_max_bytes + 1, 'x'));
+    ::chmod(big.c_str(), 0600);
+    CHECK_THROWS_AS(read_secret_file(big), std::runtime_error);
+}
+
+TEST_CASE("write_secret_file writes 0600 and refuses to overwrite unless asked") {
+    temp_dir dir;
+    auto path = dir / "new.secret";
+    auto s = secret_buffer::random(32);
+    write_secret_file(path, s.bytes(), false);
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    CHECK(read_secret_file(path).equals(s.bytes()));
+
+    auto other = secret_buffer::random(40);
+    CHECK_THROWS_WITH_AS(write_secret_file(path, other.bytes(), false),
+                         doctest::Contains("already exists"), std::runtime_error);
+    CHECK(read_secret_file(path).equals(s.bytes()));
+    write_secret_file(path, other.bytes(), true);
+    CHECK(read_secret_file(path).equals(other.bytes()));
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+}
