@@ -1,0 +1,77 @@
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "app/commands.hpp"
+#include "common/log.hpp"
+#include "config/load.hpp"
+#include "registry.hpp"
+#include "runtime/runtime.hpp"
+
+namespace gs::app {
+namespace {
+
+struct RunOptions {
+  std::optional<std::filesystem::path> config;
+  std::vector<std::string> roles;
+  std::string log_level;
+};
+
+int run(const RunOptions& options) {
+  config::Config config = load_config(options.config);
+  if (!options.log_level.empty()) config.log.level = *parse_log_level(options.log_level);
+  std::vector<std::string> roles = options.roles.empty() ? config.roles : options.roles;
+  if (roles.empty()) {
+    std::cerr << "gameserver: nothing to run: pass --config FILE with a 'roles:' list, or --role auth|gateway|world\n";
+    return exit_usage;
+  }
+  // Run in table order whatever order they were named in: auth before its clients.
+  std::vector<std::string> ordered;
+  for (const auto& entry : roles::role_table())
+    for (const auto& name : roles)
+      if (name == entry.name && std::find(ordered.begin(), ordered.end(), name) == ordered.end())
+        ordered.emplace_back(name);
+
+  Runtime runtime(config, ordered, roles::make_role);
+  try {
+    runtime.run(/*handle_signals=*/true);
+  } catch (const StartError& e) {
+    make_logger("gameserver", config.log.level, config.log.format)->error("cannot start: {}", e.what());
+    return exit_start;
+  }
+  return exit_ok;
+}
+
+}  // namespace
+
+config::Config load_config(const std::optional<std::filesystem::path>& file) {
+  if (file) return config::load_file(*file);
+  return config::Config{};
+}
+
+void add_run_options(CLI::App& root, Action& action) {
+  auto options = std::make_shared<RunOptions>();
+  std::vector<std::string> role_names;
+  for (const auto& entry : roles::role_table()) role_names.emplace_back(entry.name);
+  root.add_option("-c,--config", options->config, "YAML config file (see README: config reference)")
+      ->check(CLI::ExistingFile);
+  root.add_option("-r,--role", options->roles, "role to run, repeatable; overrides the config's 'roles'")
+      ->check(CLI::IsMember(role_names));
+  root.add_option("--log-level", options->log_level, "trace, debug, info, warn, error, critical or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  action = [options] { return run(*options); };
+}
+
+void add_check_config_command(CLI::App& root, Action& action) {
+  auto file = std::make_shared<std::filesystem::path>();
+  auto* cmd = root.add_subcommand("check-config", "validate a config file and print the effective config");
+  cmd->add_option("-c,--config", *file, "YAML config file")->required();
+  cmd->callback([&action, file] {
+    action = [file] {
+      std::cout << config::to_yaml(config::load_file(*file));
+      return static_cast<int>(exit_ok);
+    };
+  });
+}
+
+}  // namespace gs::app

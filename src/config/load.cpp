@@ -1,0 +1,84 @@
+#include "config/load.hpp"
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "config/printer.hpp"
+#include "config/reader.hpp"
+#include "config/schema.hpp"
+
+namespace gs::config {
+namespace {
+
+constexpr std::array<std::string_view, 3> known_roles{"auth", "gateway", "world"};
+
+void check_roles(const Config& config, const YAML::Node& root, const std::string& name) {
+  std::set<std::string> seen;
+  const YAML::Node& const_root = root;
+  YAML::Node roles = const_root["roles"];
+  for (std::size_t i = 0; i < config.roles.size(); ++i) {
+    const std::string& role = config.roles[i];
+    YAML::Mark mark = roles[i].Mark();
+    if (!is_known_role(role))
+      throw ConfigError(name, mark.line + 1, mark.column + 1, "roles",
+                        "expected auth, gateway or world, found '" + role + "'");
+    if (!seen.insert(role).second)
+      throw ConfigError(name, mark.line + 1, mark.column + 1, "roles", "role '" + role + "' is listed twice");
+  }
+}
+
+}  // namespace
+
+bool is_known_role(std::string_view name) {
+  for (auto role : known_roles)
+    if (role == name) return true;
+  return false;
+}
+
+Config load_text(std::string_view text, const std::string& name, const std::filesystem::path& base) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(name, e.mark.line + 1, e.mark.column + 1, "(yaml)", e.msg);
+  }
+  if (!root || root.IsNull()) throw ConfigError(name, 1, 1, "(file)", "expected a map of keys, found an empty file");
+
+  Config config;
+  config.file = name;
+  Reader reader(root, name, "", base);
+  reader.require("roles", "a list of roles to run such as [auth, gateway, world]");
+  visit_config(reader, config);
+  reader.finish();
+  check_roles(config, root, name);
+  return config;
+}
+
+Config load_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    int error = errno;
+    throw ConfigError(file.string(), 1, 1, "(file)",
+                      std::string("expected a readable config file, found: ") + std::strerror(error));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw ConfigError(file.string(), 1, 1, "(file)", "expected a readable config file, found a read error");
+  auto base = std::filesystem::absolute(file).parent_path();
+  return load_text(text.str(), file.string(), base);
+}
+
+std::string to_yaml(const Config& config) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  Printer printer(out);
+  visit_config(printer, config);
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace gs::config

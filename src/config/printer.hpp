@@ -1,0 +1,61 @@
+#pragma once
+// Writes a config back out as YAML, through the same schema (config/schema.hpp)
+// that reads it, so the printed effective config can never miss a key.
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "common/units.hpp"
+
+namespace gs::config {
+
+class Printer {
+ public:
+  explicit Printer(YAML::Emitter& out) : out_(out) {}
+
+  void string(std::string_view key, const std::string& value, std::size_t, std::size_t) { put(key, value); }
+  void count(std::string_view key, const unsigned& value, unsigned, unsigned) { put(key, value); }
+  void duration(std::string_view key, const std::chrono::microseconds& value, std::chrono::microseconds,
+                std::chrono::microseconds) {
+    put(key, format_duration(value));
+  }
+  void size(std::string_view key, const std::uint64_t& value, std::uint64_t, std::uint64_t) {
+    put(key, format_size(value));
+  }
+  void endpoint(std::string_view key, const Endpoint& value) { put(key, value.to_string()); }
+  void boolean(std::string_view key, const bool& value) { put(key, value); }
+  void path(std::string_view key, const std::filesystem::path& value) { put(key, value.string()); }
+  template <class E, std::size_t N>
+  void choice(std::string_view key, const E& value, const std::array<std::pair<std::string_view, E>, N>& names) {
+    for (const auto& [name, v] : names)
+      if (v == value) put(key, std::string(name));
+  }
+  void string_list(std::string_view key, const std::vector<std::string>& value) {
+    out_ << YAML::Key << std::string(key) << YAML::Value << YAML::Flow << value;
+  }
+  template <class Write>
+  void section(std::string_view key, Write write) {
+    out_ << YAML::Key << std::string(key) << YAML::Value << YAML::BeginMap;
+    write(*this);
+    out_ << YAML::EndMap;
+  }
+
+ private:
+  template <class T>
+  void put(std::string_view key, const T& value) {
+    out_ << YAML::Key << std::string(key) << YAML::Value << value;
+  }
+
+  YAML::Emitter& out_;
+};
+
+}  // namespace gs::config

@@ -1,0 +1,92 @@
+#pragma once
+// Reads one YAML mapping into typed values, remembering which keys it was asked
+// about so that finish() can refuse the ones nobody asked about (a typo in a key
+// must never be silently ignored). Every refusal is a ConfigError pointing at the
+// offending line and column.
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <set>
+#include <span>
+#include <utility>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "common/units.hpp"
+#include "config/error.hpp"
+
+namespace gs::config {
+
+class Reader {
+ public:
+  // `node` must be a map (or null/absent, read as an empty map). `path` is the dotted
+  // key path of this map ("" at the top). `base` resolves relative file paths.
+  Reader(const YAML::Node& node, std::string file, std::string path, std::filesystem::path base);
+
+  bool has(std::string_view key) const;
+  // Refuses a missing key whose absence has no sensible default.
+  void require(std::string_view key, std::string_view expected) const;
+
+  void string(std::string_view key, std::string& out, std::size_t min_len, std::size_t max_len);
+  void count(std::string_view key, unsigned& out, unsigned min, unsigned max);
+  void duration(std::string_view key, std::chrono::microseconds& out, std::chrono::microseconds min,
+                std::chrono::microseconds max);
+  void size(std::string_view key, std::uint64_t& out, std::uint64_t min, std::uint64_t max);
+  void endpoint(std::string_view key, Endpoint& out);
+  void boolean(std::string_view key, bool& out);
+  // A file path; relative paths are taken relative to the config file's folder.
+  void path(std::string_view key, std::filesystem::path& out);
+  // One of a fixed set of names, each standing for a value.
+  template <class E, std::size_t N>
+  void choice(std::string_view key, E& out, const std::array<std::pair<std::string_view, E>, N>& names) {
+    std::string expected = "one of:";
+    for (const auto& [name, value] : names) expected += fmt::format(" {}", name);
+    auto value = scalar(key, expected);
+    if (!value) return;
+    for (const auto& [name, v] : names) {
+      if (name == value->Scalar()) {
+        out = v;
+        return;
+      }
+    }
+    fail(*value, key, fmt::format("expected {}, found '{}'", expected, value->Scalar()));
+  }
+  void string_list(std::string_view key, std::vector<std::string>& out);
+
+  // A nested map; absent reads as empty so its defaults apply. `read(Reader&)`
+  // reads its keys; unknown keys in it are refused afterwards.
+  template <class Read>
+  void section(std::string_view key, Read read) {
+    Reader child = section(key);
+    read(child);
+    child.finish();
+  }
+  Reader section(std::string_view key);
+
+  // Refuses keys that no call above asked about.
+  void finish() const;
+
+  [[noreturn]] void fail(const YAML::Node& at, std::string_view key, const std::string& problem) const;
+
+ private:
+  std::optional<YAML::Node> scalar(std::string_view key, std::string_view expected);
+  std::string key_path(std::string_view key) const;
+  YAML::Node lookup(std::string_view key) const;
+  static std::string describe(const YAML::Node& node);
+
+  YAML::Node node_;
+  std::string file_;
+  std::string path_;
+  std::filesystem::path base_;
+  std::set<std::string, std::less<>> asked_;
+};
+
+}  // namespace gs::config

@@ -1,0 +1,91 @@
+#pragma once
+// The config schema, written once: each function lists a section's keys with their
+// units and ranges. `V` is a Reader (YAML into structs) or a Printer (structs back
+// to YAML), so reading, printing and the defaults in config.hpp cannot drift apart.
+// The README's config reference mirrors this file.
+
+#include <array>
+#include <chrono>
+#include <string_view>
+#include <utility>
+
+#include "config/config.hpp"
+
+namespace gs::config {
+
+inline constexpr std::array<std::pair<std::string_view, spdlog::level::level_enum>, 7> log_level_names{{
+    {"trace", spdlog::level::trace},
+    {"debug", spdlog::level::debug},
+    {"info", spdlog::level::info},
+    {"warn", spdlog::level::warn},
+    {"error", spdlog::level::err},
+    {"critical", spdlog::level::critical},
+    {"off", spdlog::level::off},
+}};
+
+inline constexpr std::array<std::pair<std::string_view, LogFormat>, 2> log_format_names{{
+    {"text", LogFormat::text},
+    {"json", LogFormat::json},
+}};
+
+template <class V, class C>
+void visit_log(V& v, C& c) {
+  v.choice("level", c.level, log_level_names);
+  v.choice("format", c.format, log_format_names);
+}
+
+template <class V, class C>
+void visit_admin(V& v, C& c) {
+  v.endpoint("listen", c.listen);
+}
+
+template <class V, class C>
+void visit_workers(V& v, C& c) {
+  v.count("threads", c.threads, 0, 256);
+}
+
+template <class V, class C>
+void visit_channel(V& v, C& c) {
+  v.size("max_datagram", c.max_datagram, 576, 1359);
+  v.size("max_message", c.max_message, 1024, 64ULL << 20);
+  v.duration("keepalive", c.keepalive, 100ms, 60s);
+  v.duration("timeout", c.timeout, 1s, 10min);
+}
+
+template <class V, class C>
+void visit_auth(V& v, C& c) {
+  v.endpoint("listen", c.listen);
+  v.path("database", c.database);
+}
+
+template <class V, class C>
+void visit_gateway(V& v, C& c) {
+  v.endpoint("listen", c.listen);
+  v.endpoint("auth", c.auth);
+  v.count("max_clients", c.max_clients, 1, 1'000'000);
+}
+
+template <class V, class C>
+void visit_world(V& v, C& c) {
+  v.string("id", c.id, 1, 64);
+  v.endpoint("listen", c.listen);
+  v.endpoint("public_address", c.public_address);
+  v.endpoint("auth", c.auth);
+  v.count("capacity", c.capacity, 1, 100'000);
+  v.count("tick_rate", c.tick_rate, 1, 240);
+}
+
+// The whole file. Sections may be left out; their defaults apply.
+template <class V, class C>
+void visit_config(V& v, C& c) {
+  v.string_list("roles", c.roles);
+  v.section("log", [&](V& s) { visit_log(s, c.log); });
+  v.section("admin", [&](V& s) { visit_admin(s, c.admin); });
+  v.section("workers", [&](V& s) { visit_workers(s, c.workers); });
+  v.section("channel", [&](V& s) { visit_channel(s, c.channel); });
+  v.section("auth", [&](V& s) { visit_auth(s, c.auth); });
+  v.section("gateway", [&](V& s) { visit_gateway(s, c.gateway); });
+  v.section("world", [&](V& s) { visit_world(s, c.world); });
+}
+
+}  // namespace gs::config

@@ -1,0 +1,41 @@
+#pragma once
+// The one interface every role implements, and what a role is given to run.
+// A role is built from its typed config section and this context; it never
+// reaches for globals and never depends on another role.
+
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include <asio/io_context.hpp>
+#include <spdlog/logger.h>
+
+#include "common/worker_pool.hpp"
+
+namespace gs {
+
+struct RoleContext {
+  asio::io_context& io;                   // the one event loop; all role code runs on it
+  std::shared_ptr<spdlog::logger> log;    // named after the role
+  WorkerPool& workers;                    // CPU-heavy work, results posted back to `io`
+};
+
+class Role {
+ public:
+  virtual ~Role() = default;
+  virtual std::string_view name() const = 0;
+  // Binds sockets and arms timers. Throws StartError when it cannot.
+  virtual void start() = 0;
+  // Begins a graceful stop and calls `done` on the event loop once finished.
+  virtual void stop(std::function<void()> done) = 0;
+};
+
+// Start-up failure of a role, e.g. "gateway: cannot listen on 127.0.0.1:7000: Address already in use".
+class StartError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace gs

@@ -1,0 +1,106 @@
+#include "runtime/runtime.hpp"
+
+#include <csignal>
+#include <cstdlib>
+#include <unistd.h>
+
+#include <asio/post.hpp>
+#include <fmt/format.h>
+
+#include "common/log.hpp"
+
+namespace gs {
+
+Runtime::Runtime(const config::Config& config, std::vector<std::string> roles, RoleFactory factory)
+    : config_(config),
+      role_names_(std::move(roles)),
+      factory_(std::move(factory)),
+      workers_(config.workers.threads),
+      log_(make_logger("gameserver", config.log.level, config.log.format)),
+      grace_timer_(io_) {}
+
+Runtime::~Runtime() {
+  roles_.clear();
+  workers_.stop();
+}
+
+void Runtime::run(bool handle_signals) {
+  for (const auto& name : role_names_) {
+    RoleContext context{io_, make_logger(name, config_.log.level, config_.log.format), workers_};
+    auto role = factory_(name, config_, context);
+    if (!role) throw StartError(fmt::format("unknown role '{}'", name));
+    roles_.push_back(std::move(role));
+  }
+  if (handle_signals) {
+    signals_ = std::make_unique<asio::signal_set>(io_, SIGINT, SIGTERM);
+    wait_for_signal();
+  }
+  try {
+    for (auto& role : roles_) {
+      role->start();
+      ++started_;
+    }
+  } catch (const StartError&) {
+    // Stop what did start, quietly, before reporting the failure.
+    stopping_ = true;
+    while (started_ > 0) {
+      roles_[--started_]->stop([] {});
+    }
+    signals_.reset();
+    io_.restart();
+    io_.poll();
+    throw;
+  }
+  log_->info("started {} role(s): {}", roles_.size(), fmt::join(role_names_, ", "));
+  if (started_callback_) asio::post(io_, started_callback_);
+  io_.run();
+  log_->info("stopped");
+}
+
+void Runtime::wait_for_signal() {
+  signals_->async_wait([this](const asio::error_code& ec, int signal) {
+    if (ec) return;
+    if (stopping_) {
+      // Second signal: the operator wants out now.
+      log_->warn("signal {} again: exiting at once", signal);
+      std::_Exit(1);
+    }
+    log_->info("signal {}: stopping gracefully (send it again to exit at once)", signal);
+    begin_stop();
+    wait_for_signal();
+  });
+}
+
+void Runtime::request_stop() {
+  asio::post(io_, [this] { begin_stop(); });
+}
+
+void Runtime::begin_stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  grace_timer_.expires_after(stop_grace);
+  grace_timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec) return;
+    log_->warn("roles did not stop within {}s; ending anyway", stop_grace.count());
+    io_.stop();
+  });
+  stop_next();
+}
+
+// Stops roles one at a time in reverse start order; each `done` moves to the next.
+void Runtime::stop_next() {
+  if (started_ == 0) {
+    grace_timer_.cancel();
+    if (signals_) signals_->cancel();
+    // Handlers that roles left behind (closed sockets) drain; then the loop ends.
+    asio::post(io_, [this] { io_.stop(); });
+    return;
+  }
+  Role& role = *roles_[--started_];
+  role.stop([this, name = std::string(role.name())] {
+    log_->info("{} stopped", name);
+    asio::post(io_, [this] { stop_next(); });
+  });
+}
+
+}  // namespace gs

@@ -1,0 +1,68 @@
+#pragma once
+// Runs a set of roles on one event loop until a signal or stop request: builds
+// them from the role table, starts them in order, stops them in reverse order.
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <spdlog/logger.h>
+
+#include "common/worker_pool.hpp"
+#include "config/config.hpp"
+#include "runtime/role.hpp"
+
+namespace gs {
+
+// Builds a role by name from the config; nullptr for an unknown name.
+using RoleFactory = std::function<std::unique_ptr<Role>(std::string_view name, const config::Config&, RoleContext&)>;
+
+class Runtime {
+ public:
+  // Roles run in the order of `roles`.
+  Runtime(const config::Config& config, std::vector<std::string> roles, RoleFactory factory);
+  ~Runtime();
+
+  // Starts the roles and runs the loop until stopped. Returns when every role has
+  // stopped. Throws StartError if a role fails to start (the ones already started
+  // are stopped first). With `handle_signals`, SIGINT/SIGTERM begin a graceful stop
+  // and a second signal exits the process at once.
+  void run(bool handle_signals);
+
+  // Thread-safe: begins a graceful stop.
+  void request_stop();
+
+  // Called on the loop once every role has started (tests wait for it).
+  void on_started(std::function<void()> callback) { started_callback_ = std::move(callback); }
+
+  asio::io_context& io() { return io_; }
+
+  // After this long a graceful stop gives up waiting for roles and ends the loop.
+  static constexpr std::chrono::seconds stop_grace{3};
+
+ private:
+  void begin_stop();
+  void stop_next();
+  void wait_for_signal();
+
+  const config::Config& config_;
+  std::vector<std::string> role_names_;
+  RoleFactory factory_;
+  asio::io_context io_;
+  WorkerPool workers_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::vector<std::unique_ptr<Role>> roles_;
+  std::size_t started_ = 0;
+  bool stopping_ = false;
+  std::unique_ptr<asio::signal_set> signals_;
+  asio::steady_timer grace_timer_;
+  std::function<void()> started_callback_;
+};
+
+}  // namespace gs

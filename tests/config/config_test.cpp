@@ -1,0 +1,156 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "config/load.hpp"
+
+using namespace std::chrono_literals;
+using gs::config::ConfigError;
+using gs::config::load_text;
+
+namespace {
+
+const std::filesystem::path base = "/srv/game";
+
+// The message of the ConfigError that loading `text` throws, or "" if it loads.
+std::string error_of(const std::string& text) {
+  try {
+    load_text(text, "test.yaml", base);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("a minimal file gets every default") {
+  auto config = load_text("roles: [auth]\n", "test.yaml", base);
+  CHECK(config.roles == std::vector<std::string>{"auth"});
+  CHECK(config.log.level == spdlog::level::info);
+  CHECK(config.admin.listen == gs::Endpoint{"127.0.0.1", 9100});
+  CHECK(config.channel.max_datagram == 1200);
+  CHECK(config.channel.timeout == 10s);
+  CHECK(config.gateway.listen == gs::Endpoint{"127.0.0.1", 7000});
+  CHECK(config.world.tick_rate == 30u);
+  CHECK(config.auth.database == base / "data/accounts.db");
+}
+
+TEST_CASE("values with units, addresses and paths are read into typed fields") {
+  auto config = load_text(R"(
+roles: [world, gateway]
+log: {level: debug, format: json}
+channel:
+  max_datagram: 1359
+  max_message: 4MiB
+  keepalive: 500ms
+  timeout: 2m
+auth:
+  database: /var/lib/gs/accounts.db
+gateway:
+  listen: "[::1]:7001"
+world:
+  id: world-7
+  capacity: 250
+)", "test.yaml", base);
+  CHECK(config.log.level == spdlog::level::debug);
+  CHECK(config.log.format == gs::LogFormat::json);
+  CHECK(config.channel.max_datagram == 1359);
+  CHECK(config.channel.max_message == 4u << 20);
+  CHECK(config.channel.keepalive == 500ms);
+  CHECK(config.channel.timeout == 120s);
+  CHECK(config.auth.database == "/var/lib/gs/accounts.db");
+  CHECK(config.gateway.listen == gs::Endpoint{"::1", 7001});
+  CHECK(config.world.id == "world-7");
+  CHECK(config.world.capacity == 250u);
+}
+
+TEST_CASE("relative paths are relative to the config file's folder") {
+  auto config = load_text("roles: [auth]\nauth: {database: db/../accounts.db}\n", "test.yaml", base);
+  CHECK(config.auth.database == base / "accounts.db");
+}
+
+TEST_CASE("an unknown key is refused with its file, line, column and path") {
+  CHECK(error_of("roles: [auth]\nauth:\n  listn: 127.0.0.1:1\n") ==
+        "test.yaml:3:3: auth.listn: unknown key; expected one of: database, listen");
+  CHECK(error_of("roles: [auth]\nbogus: 1\n").rfind("test.yaml:2:1: bogus: unknown key", 0) == 0);
+}
+
+TEST_CASE("a wrong type is refused") {
+  CHECK(error_of("roles: [auth]\nworld:\n  capacity: [1, 2]\n") ==
+        "test.yaml:3:13: world.capacity: expected a whole number from 1 to 100000, found a list");
+  CHECK(error_of("roles: [auth]\nworld:\n  capacity: lots\n") ==
+        "test.yaml:3:13: world.capacity: expected a whole number from 1 to 100000, found 'lots'");
+  CHECK(error_of("roles: auth\n") ==
+        "test.yaml:1:8: roles: expected a list such as [auth, gateway], found 'auth'");
+  CHECK(error_of("roles: [auth]\nchannel: 5\n") == "test.yaml:2:10: channel: expected a map of keys, found '5'");
+  CHECK(error_of("roles: [auth]\nchannel:\n  timeout: 30\n") ==
+        "test.yaml:3:12: channel.timeout: expected a duration from 1s to 10m such as 500ms, 30s or 2m, found '30'");
+  CHECK(error_of("roles: [auth]\ngateway:\n  listen: 7000\n") ==
+        "test.yaml:3:11: gateway.listen: expected an address such as 127.0.0.1:7000 or [::1]:7000, found '7000'");
+  CHECK(error_of("roles: [auth]\nlog:\n  level: loud\n") ==
+        "test.yaml:3:10: log.level: expected one of: trace debug info warn error critical off, found 'loud'");
+}
+
+TEST_CASE("an out-of-range value is refused") {
+  CHECK(error_of("roles: [auth]\nworld:\n  tick_rate: 1000\n") ==
+        "test.yaml:3:14: world.tick_rate: expected a whole number from 1 to 240, found 1000");
+  CHECK(error_of("roles: [auth]\nchannel:\n  max_datagram: 2KiB\n") ==
+        "test.yaml:3:17: channel.max_datagram: expected a size from 576B to 1359B such as 1200, 64KiB or 1MiB, "
+        "found '2KiB'");
+  CHECK(error_of("roles: [auth]\nchannel:\n  timeout: 1h\n").find("channel.timeout: expected a duration from 1s to 10m") !=
+        std::string::npos);
+  CHECK(error_of("roles: [auth]\nworld:\n  id: \"\"\n") ==
+        "test.yaml:3:7: world.id: expected a string of 1 to 64 characters, found 0 characters");
+}
+
+TEST_CASE("a missing required key is refused") {
+  CHECK(error_of("log: {level: info}\n") ==
+        "test.yaml:1:1: roles: required key is missing: expected a list of roles to run such as [auth, gateway, world]");
+}
+
+TEST_CASE("unknown and repeated role names are refused") {
+  CHECK(error_of("roles: [auth, lobby]\n") == "test.yaml:1:15: roles: expected auth, gateway or world, found 'lobby'");
+  CHECK(error_of("roles: [auth, auth]\n") == "test.yaml:1:15: roles: role 'auth' is listed twice");
+}
+
+TEST_CASE("YAML syntax errors and empty files are refused with a position") {
+  CHECK(error_of("roles: [auth\n").rfind("test.yaml:2:1: (yaml): ", 0) == 0);
+  CHECK(error_of("") == "test.yaml:1:1: (file): expected a map of keys, found an empty file");
+  CHECK(error_of("- a\n- b\n") == "test.yaml:1:1: (file): expected a map of keys, found a list");
+}
+
+TEST_CASE("an unreadable file is refused") {
+  auto missing = std::filesystem::temp_directory_path() / "gameserver-no-such-config.yaml";
+  try {
+    gs::config::load_file(missing);
+    FAIL("loaded a file that does not exist");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()) ==
+          missing.string() + ":1:1: (file): expected a readable config file, found: No such file or directory");
+  }
+}
+
+TEST_CASE("the effective config printed as YAML loads back to the same values") {
+  auto config = load_text("roles: [gateway, world]\nchannel: {keepalive: 1500ms}\nworld: {id: w2}\n", "t.yaml", base);
+  auto again = load_text(gs::config::to_yaml(config), "t2.yaml", "/elsewhere");
+  CHECK(again.roles == config.roles);
+  CHECK(again.channel.keepalive == 1500ms);
+  CHECK(again.world.id == "w2");
+  CHECK(again.auth.database == config.auth.database);  // printed absolute
+  CHECK(gs::config::to_yaml(again) == gs::config::to_yaml(config));
+}
+
+TEST_CASE("the shipped configs load") {
+  const std::filesystem::path etc = std::filesystem::path(GS_SOURCE_ROOT) / "etc";
+  for (const char* name : {"gameserver.yaml", "auth.yaml", "gateway.yaml", "world.yaml"}) {
+    CAPTURE(name);
+    CHECK_NOTHROW(gs::config::load_file(etc / name));
+  }
+  auto dev = gs::config::load_file(etc / "gameserver.yaml");
+  CHECK(dev.roles == std::vector<std::string>{"auth", "gateway", "world"});
+  CHECK(dev.gateway.listen == gs::Endpoint{"127.0.0.1", 7000});
+  CHECK(dev.admin.listen == gs::Endpoint{"127.0.0.1", 9100});
+}

@@ -1,0 +1,110 @@
+// The built binary, end to end: the development config starts and stops, bad
+// input exits 2 with a located message, start-up failures exit 3.
+
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+#include <asio/io_context.hpp>
+
+#include "runtime/udp_bind.hpp"
+#include "support/process.hpp"
+
+using namespace std::chrono_literals;
+using gs::test::Process;
+
+namespace {
+
+std::filesystem::path write_temp(const std::string& name, const std::string& text) {
+  auto dir = std::filesystem::temp_directory_path() / ("gameserver-cli-test-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  auto path = dir / name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("the development config starts all three roles and SIGTERM stops them with exit 0") {
+  Process server(gs::test::gameserver_binary(), {"--config", gs::test::source_root() + "/etc/gameserver.yaml"});
+  for (const char* line : {"auth listening on 127.0.0.1:7100", "gateway listening on 127.0.0.1:7000",
+                           "world listening on 127.0.0.1:7200"}) {
+    CAPTURE(line);
+    REQUIRE(server.wait_for(line, 10s));
+  }
+  server.signal(SIGTERM);
+  auto before = std::chrono::steady_clock::now();
+  CHECK(server.wait(5s) == 0);
+  CHECK(std::chrono::steady_clock::now() - before < 5s);
+  CHECK(server.output().find("stopped") != std::string::npos);
+}
+
+TEST_CASE("--role overrides the config's role list") {
+  auto config = write_temp("roles.yaml", "roles: [auth, gateway, world]\ngateway: {listen: 127.0.0.1:0}\n");
+  Process server(gs::test::gameserver_binary(), {"--config", config.string(), "--role", "gateway"});
+  REQUIRE(server.wait_for("started 1 role(s): gateway", 10s));
+  server.signal(SIGINT);
+  CHECK(server.wait(5s) == 0);
+  CHECK(server.output().find("auth listening") == std::string::npos);
+}
+
+TEST_CASE("a bad config exits 2 naming file, line, column and key") {
+  auto config = write_temp("bad.yaml", "roles: [world]\nworld:\n  tick_rate: 0\n");
+  auto [status, output] = gs::test::run({"--config", config.string()});
+  CHECK(status == 2);
+  CHECK(output.find(config.string() + ":3:14: world.tick_rate: expected a whole number from 1 to 240, found 0") !=
+        std::string::npos);
+}
+
+TEST_CASE("check-config prints the effective config, defaults included") {
+  auto config = write_temp("check.yaml", "roles: [world]\nworld: {id: w9}\n");
+  auto [status, output] = gs::test::run({"check-config", "--config", config.string()});
+  CHECK(status == 0);
+  CHECK(output.find("id: w9") != std::string::npos);
+  CHECK(output.find("tick_rate: 30") != std::string::npos);
+  CHECK(output.find("timeout: 10s") != std::string::npos);
+}
+
+TEST_CASE("bad command lines exit 2") {
+  CHECK(gs::test::run({"--role", "lobby"}).first == 2);
+  CHECK(gs::test::run({"--config", "/nonexistent/gameserver.yaml"}).first == 2);
+  CHECK(gs::test::run({"--bogus-flag"}).first == 2);
+  CHECK(gs::test::run({"check-config"}).first == 2);
+  auto [status, output] = gs::test::run({});
+  CHECK(status == 2);
+  CHECK(output.find("nothing to run") != std::string::npos);
+}
+
+TEST_CASE("--help documents the exit codes and --version prints the version") {
+  auto [status, output] = gs::test::run({"--help"});
+  CHECK(status == 0);
+  CHECK(output.find("Exit status: 0 success; 1 runtime failure; 2 bad command line or config") != std::string::npos);
+  CHECK(output.find("check-config") != std::string::npos);
+  auto version = gs::test::run({"--version"});
+  CHECK(version.first == 0);
+  CHECK(version.second.find('.') != std::string::npos);
+}
+
+TEST_CASE("a port in use exits 3 naming the role and the address") {
+  asio::io_context io;
+  auto taken = gs::bind_udp(io, "test", {"127.0.0.1", 0});
+  auto port = std::to_string(taken.local_endpoint().port());
+  auto config = write_temp("busy.yaml", "roles: [gateway]\ngateway: {listen: 127.0.0.1:" + port + "}\n");
+  auto [status, output] = gs::test::run({"--config", config.string()});
+  CHECK(status == 3);
+  CHECK(output.find("gateway: cannot listen on 127.0.0.1:" + port + ": Address already in use") != std::string::npos);
+}
+
+TEST_CASE("JSON log lines are one object per line") {
+  auto config = write_temp("json.yaml", "roles: [auth]\nlog: {format: json}\nauth: {listen: 127.0.0.1:0}\n");
+  Process server(gs::test::gameserver_binary(), {"--config", config.string()});
+  auto line = server.read_line(10s);
+  REQUIRE(line);
+  CHECK(line->front() == '{');
+  CHECK(line->back() == '}');
+  CHECK(line->find(R"("level":"info","logger":"auth","msg":"auth listening on 127.0.0.1:)") != std::string::npos);
+  server.signal(SIGTERM);
+  CHECK(server.wait(5s) == 0);
+}

@@ -1,0 +1,91 @@
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include <asio/ip/udp.hpp>
+
+#include "common/log.hpp"
+#include "registry.hpp"
+#include "runtime/runtime.hpp"
+#include "runtime/udp_bind.hpp"
+
+namespace {
+
+// Every role on an ephemeral loopback port, quiet logs.
+gs::config::Config ephemeral_config() {
+  gs::config::Config config;
+  config.log.level = spdlog::level::warn;
+  config.workers.threads = 1;
+  config.auth.listen = {"127.0.0.1", 0};
+  config.gateway.listen = {"127.0.0.1", 0};
+  config.world.listen = {"::1", 0};
+  return config;
+}
+
+}  // namespace
+
+TEST_CASE("the role table names gateway, auth and world, auth first") {
+  auto table = gs::roles::role_table();
+  REQUIRE(table.size() == 3);
+  CHECK(table[0].name == "auth");
+  CHECK(table[1].name == "gateway");
+  CHECK(table[2].name == "world");
+  for (const auto& entry : table) CHECK_FALSE(entry.summary.empty());
+}
+
+TEST_CASE("make_role builds each role by name and refuses unknown names") {
+  asio::io_context io;
+  gs::WorkerPool workers(1);
+  auto config = ephemeral_config();
+  gs::RoleContext context{io, gs::make_logger("test", spdlog::level::warn, gs::LogFormat::text), workers};
+  for (const char* name : {"auth", "gateway", "world"}) {
+    auto role = gs::roles::make_role(name, config, context);
+    REQUIRE(role);
+    CHECK(role->name() == name);
+  }
+  CHECK(gs::roles::make_role("lobby", config, context) == nullptr);
+}
+
+TEST_CASE("all roles start in one process and stop on request") {
+  auto config = ephemeral_config();
+  gs::Runtime runtime(config, {"auth", "gateway", "world"}, gs::roles::make_role);
+  bool started = false;
+  runtime.on_started([&] {
+    started = true;
+    runtime.request_stop();
+  });
+  runtime.run(/*handle_signals=*/false);
+  CHECK(started);
+}
+
+TEST_CASE("request_stop works from another thread") {
+  auto config = ephemeral_config();
+  gs::Runtime runtime(config, {"gateway"}, gs::roles::make_role);
+  std::thread stopper;
+  runtime.on_started([&] { stopper = std::thread([&] { runtime.request_stop(); }); });
+  runtime.run(false);
+  stopper.join();
+}
+
+TEST_CASE("a port in use fails start-up with the role and address named") {
+  asio::io_context io;
+  auto taken = gs::bind_udp(io, "test", {"127.0.0.1", 0});
+  auto config = ephemeral_config();
+  config.gateway.listen = {"127.0.0.1", taken.local_endpoint().port()};
+  gs::Runtime runtime(config, {"auth", "gateway"}, gs::roles::make_role);
+  std::string message;
+  try {
+    runtime.run(false);
+  } catch (const gs::StartError& e) {
+    message = e.what();
+  }
+  CHECK(message == "gateway: cannot listen on " + config.gateway.listen.to_string() + ": Address already in use");
+}
+
+TEST_CASE("an address that does not resolve fails start-up clearly") {
+  auto config = ephemeral_config();
+  config.world.listen = {"no-such-host.invalid", 7200};
+  gs::Runtime runtime(config, {"world"}, gs::roles::make_role);
+  CHECK_THROWS_WITH_AS(runtime.run(false), doctest::Contains("world: cannot listen on no-such-host.invalid:7200"),
+                       gs::StartError);
+}
