@@ -1,0 +1,91 @@
+#include "channel/congestion.hpp"
+
+#include <algorithm>
+
+namespace gs::channel {
+
+namespace {
+constexpr double kHighGain = 2.885;
+constexpr double kCycle[] = {1.25, 0.75, 1, 1, 1, 1, 1, 1};
+constexpr std::uint64_t kInitialPackets = 32;
+constexpr std::uint64_t kMinPackets = 4;
+
+double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+}  // namespace
+
+Congestion::Congestion(std::uint32_t mss, std::uint64_t max_rate, Duration initial_rtt)
+    : mss_(mss),
+      max_rate_(static_cast<double>(max_rate)),
+      pacing_gain_(kHighGain),
+      cwnd_gain_(kHighGain),
+      cwnd_(kInitialPackets * mss) {
+    pacing_rate_ = kHighGain * static_cast<double>(cwnd_) / seconds(initial_rtt);
+    if (max_rate_ > 0) pacing_rate_ = std::min(pacing_rate_, max_rate_);
+}
+
+void Congestion::update_bw(const AckSample& s) {
+    bool round_start = false;
+    if (s.prior_delivered >= next_round_delivered_) {
+        next_round_delivered_ = s.delivered;
+        ++round_;
+        round_start = true;
+        bw_rounds_[round_ % bw_rounds_.size()] = 0;
+    }
+    if (s.delivery_rate > 0 && (!s.app_limited || s.delivery_rate >= btl_bw_)) {
+        auto& slot = bw_rounds_[round_ % bw_rounds_.size()];
+        slot = std::max(slot, s.delivery_rate);
+    }
+    btl_bw_ = *std::max_element(bw_rounds_.begin(), bw_rounds_.end());
+
+    if (round_start && !filled_pipe_ && !s.app_limited) {
+        if (btl_bw_ >= full_bw_ * 1.25) {
+            full_bw_ = btl_bw_;
+            full_bw_count_ = 0;
+        } else if (++full_bw_count_ >= 3) {
+            filled_pipe_ = true;
+        }
+    }
+}
+
+void Congestion::on_ack(const AckSample& s, Time now) {
+    update_bw(s);
+    double rtt = seconds(s.min_rtt.count() > 0 ? s.min_rtt : s.srtt);
+    double bdp = btl_bw_ * rtt;
+
+    if (mode_ == Mode::startup && filled_pipe_) {
+        mode_ = Mode::drain;
+        pacing_gain_ = 1 / kHighGain;
+        cwnd_gain_ = kHighGain;
+    }
+    if (mode_ == Mode::drain && static_cast<double>(s.bytes_in_flight) <= bdp) {
+        mode_ = Mode::probe_bw;
+        cycle_index_ = 0;
+        cycle_stamp_ = now;
+        pacing_gain_ = kCycle[0];
+        cwnd_gain_ = 2;
+    }
+    if (mode_ == Mode::probe_bw) {
+        bool advance = now - cycle_stamp_ > (s.min_rtt.count() > 0 ? s.min_rtt : s.srtt);
+        if (pacing_gain_ < 1 && static_cast<double>(s.bytes_in_flight) <= bdp) advance = true;
+        if (advance) {
+            cycle_index_ = (cycle_index_ + 1) % std::size(kCycle);
+            cycle_stamp_ = now;
+            pacing_gain_ = kCycle[cycle_index_];
+        }
+    }
+
+    if (btl_bw_ > 0) {
+        double rate = pacing_gain_ * btl_bw_;
+        if (mode_ == Mode::startup) rate = std::max(rate, pacing_rate_);
+        pacing_rate_ = rate;
+        auto target = static_cast<std::uint64_t>(cwnd_gain_ * bdp) + 3 * std::uint64_t{mss_};
+        if (filled_pipe_)
+            cwnd_ = std::min(cwnd_ + s.newly_acked, target);
+        else if (cwnd_ < target || s.delivered < kInitialPackets * mss_)
+            cwnd_ += s.newly_acked;
+        cwnd_ = std::max(cwnd_, kMinPackets * mss_);
+    }
+    if (max_rate_ > 0) pacing_rate_ = std::min(pacing_rate_, max_rate_);
+}
+
+}  // namespace gs::channel
