@@ -1,0 +1,124 @@
+#pragma once
+// Typed messages: explicit little-endian encoding and bounds-checked decoding.
+//
+// A message is a struct with a `type` id, a `lane` and one `fields` function that
+// lists its fields in wire order:
+//
+//   struct Chat {
+//     static constexpr std::uint8_t type = 0x40;
+//     static constexpr std::uint8_t lane = 0;
+//     std::string text;
+//     template <class IO, class M> static void fields(IO& io, M& m) { io.str(m.text, 256); }
+//   };
+//
+// Writer and Reader both implement the field calls, so encoding and decoding cannot
+// disagree. On the wire a message is its type byte followed by its fields. Decoding
+// refuses short input, over-long fields, invalid UTF-8 and trailing bytes.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gs::session {
+
+// True for well-formed UTF-8 without overlong forms, surrogates or code points past U+10FFFF.
+bool valid_utf8(std::string_view text);
+
+class Writer {
+ public:
+  explicit Writer(std::vector<std::byte>& out) : out_(out) {}
+
+  void u8(const std::uint8_t& v) { out_.push_back(std::byte{v}); }
+  void u16(const std::uint16_t& v) { put(v, 2); }
+  void u32(const std::uint32_t& v) { put(v, 4); }
+  void u64(const std::uint64_t& v) { put(v, 8); }
+  void boolean(const bool& v) { u8(v ? 1 : 0); }
+  // A u16 length, then the bytes. The caller keeps `max`; an over-long value is a bug.
+  void str(const std::string& v, std::size_t max) { blob(v.data(), v.size(), max); }
+  void bytes(const std::vector<std::uint8_t>& v, std::size_t max) { blob(v.data(), v.size(), max); }
+  template <std::size_t N>
+  void array(const std::array<std::uint8_t, N>& v) {
+    const auto* p = reinterpret_cast<const std::byte*>(v.data());
+    out_.insert(out_.end(), p, p + N);
+  }
+
+ private:
+  void put(std::uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) out_.push_back(std::byte(static_cast<std::uint8_t>(v >> (8 * i))));
+  }
+  void blob(const void* data, std::size_t size, std::size_t max);
+
+  std::vector<std::byte>& out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::span<const std::byte> in) : in_(in) {}
+
+  void u8(std::uint8_t& v) { v = static_cast<std::uint8_t>(get(1)); }
+  void u16(std::uint16_t& v) { v = static_cast<std::uint16_t>(get(2)); }
+  void u32(std::uint32_t& v) { v = static_cast<std::uint32_t>(get(4)); }
+  void u64(std::uint64_t& v) { v = get(8); }
+  void boolean(bool& v);
+  void str(std::string& v, std::size_t max);
+  void bytes(std::vector<std::uint8_t>& v, std::size_t max);
+  template <std::size_t N>
+  void array(std::array<std::uint8_t, N>& v) {
+    if (!take(N)) return;
+    std::memcpy(v.data(), in_.data() + pos_ - N, N);
+  }
+
+  // Everything read, nothing left over, nothing malformed.
+  bool complete() const { return ok_ && pos_ == in_.size(); }
+  bool ok() const { return ok_; }
+
+ private:
+  bool take(std::size_t n);
+  std::uint64_t get(int n);
+  std::optional<std::span<const std::byte>> blob(std::size_t max);
+
+  std::span<const std::byte> in_;
+  std::size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+// The type byte followed by the fields.
+template <class M>
+void encode(const M& message, std::vector<std::byte>& out) {
+  Writer writer(out);
+  writer.u8(M::type);
+  M::fields(writer, message);
+}
+
+template <class M>
+std::vector<std::byte> encode(const M& message) {
+  std::vector<std::byte> out;
+  encode(message, out);
+  return out;
+}
+
+// Decodes the fields of `M` from a payload that follows the type byte.
+template <class M>
+std::optional<M> decode_fields(std::span<const std::byte> payload) {
+  M message{};
+  Reader reader(payload);
+  M::fields(reader, message);
+  if (!reader.complete()) return std::nullopt;
+  return message;
+}
+
+// Decodes a whole message, type byte included; nullopt if the type differs or the
+// fields are malformed.
+template <class M>
+std::optional<M> decode(std::span<const std::byte> bytes) {
+  if (bytes.empty() || std::to_integer<std::uint8_t>(bytes[0]) != M::type) return std::nullopt;
+  return decode_fields<M>(bytes.subspan(1));
+}
+
+}  // namespace gs::session

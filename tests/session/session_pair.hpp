@@ -1,0 +1,102 @@
+#pragma once
+// Two sessions joined by an in-memory transport, on a manual clock.
+
+#include <deque>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "session/session.hpp"
+
+namespace gs::session::test {
+
+using namespace std::chrono_literals;
+
+struct PipeEnd : SessionTransport {
+  std::deque<std::pair<std::uint8_t, std::vector<std::byte>>> outbox;
+  std::vector<std::vector<std::byte>> sent;  // everything ever sent, in order
+  bool closed = false;
+  bool flushed = false;
+  bool send(std::uint8_t lane, std::span<const std::byte> message) override {
+    if (closed) return false;
+    sent.emplace_back(message.begin(), message.end());
+    outbox.emplace_back(lane, std::vector<std::byte>(message.begin(), message.end()));
+    return true;
+  }
+  void close(bool flush) override {
+    closed = true;
+    flushed = flush;
+    if (!flush) outbox.clear();
+  }
+};
+
+struct Recorder : SessionEvents {
+  std::function<void(Session&, Time)> authenticating = [](Session&, Time) {};
+  std::function<void(Session&, std::span<const std::uint8_t>, Time)> auth_data =
+      [](Session&, std::span<const std::uint8_t>, Time) {};
+  int connected = 0;
+  std::vector<std::string> failures;
+  std::vector<std::vector<std::byte>> messages;
+  std::vector<EndReason> closed;
+
+  void on_authenticating(Session& s, Time now) override { authenticating(s, now); }
+  void on_auth_data(Session& s, std::span<const std::uint8_t> d, Time now) override { auth_data(s, d, now); }
+  void on_connected(Session&, Time) override { ++connected; }
+  void on_authentication_failed(Session&, std::string_view reason, Time) override {
+    failures.emplace_back(reason);
+  }
+  void on_message(Session&, std::uint8_t, std::span<const std::byte> m, Time) override {
+    messages.emplace_back(m.begin(), m.end());
+  }
+  void on_closed(Session&, EndReason reason, Time) override { closed.push_back(reason); }
+};
+
+struct Pair {
+  Time now{};
+  SessionConfig config{};
+  PipeEnd a_pipe, b_pipe;
+  Recorder a_events, b_events;
+  Session a{config, a_pipe, a_events, now};
+  Session b{config, b_pipe, b_events, now};
+  std::vector<std::uint8_t> binding = std::vector<std::uint8_t>(32, 0x5a);
+
+  void open() {
+    a.transport_open(binding, now);
+    b.transport_open(binding, now);
+  }
+
+  // Delivers queued messages both ways until quiet, then closes transports that
+  // their session closed.
+  void pump() {
+    for (int round = 0; round < 100 && (!a_pipe.outbox.empty() || !b_pipe.outbox.empty()); ++round) {
+      deliver(a_pipe, b);
+      deliver(b_pipe, a);
+    }
+    settle(a_pipe, a, b);
+    settle(b_pipe, b, a);
+  }
+
+  void advance(Duration d) {
+    now += d;
+    a.update(now);
+    b.update(now);
+    pump();
+  }
+
+ private:
+  void deliver(PipeEnd& from, Session& to) {
+    while (!from.outbox.empty()) {
+      auto [lane, bytes] = std::move(from.outbox.front());
+      from.outbox.pop_front();
+      to.transport_message(lane, bytes, now);
+    }
+  }
+  void settle(PipeEnd& pipe, Session& self, Session& peer) {
+    if (pipe.closed && self.state() != State::closed) {
+      self.transport_closed(EndReason::local, now);
+      peer.transport_closed(EndReason::remote, now);
+    }
+  }
+};
+
+}  // namespace gs::session::test
