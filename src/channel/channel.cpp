@@ -1,6 +1,7 @@
 #include "channel/channel.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -25,6 +26,10 @@ constexpr std::size_t kMaxUnreliablePartials = 8;
 constexpr std::int64_t kQuantum = 512;
 constexpr Duration kMaxReportedAckDelay = 100ms;
 constexpr std::uint32_t kMaxBackoff = 10;
+constexpr std::uint64_t kMaxForgivenLossPercent = 35;
+constexpr std::uint32_t kMaxReorderEighths = 8;
+// CLOSE is repeated every probe timeout for this many timeouts or until CLOSE_ACK.
+constexpr int kCloseAttempts = 8;
 
 std::uint64_t footprint(std::uint64_t size) { return size + kMessageOverhead; }
 double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
@@ -99,6 +104,7 @@ Channel::Channel(const ChannelConfig& config, Time now, ChannelEvents& events, R
     }
     rr_cursor_.assign(prio_groups_.size(), 0);
     next_pn_ = sent_base_ = config_.first_sequence;
+    packet_threshold_ = kPacketThreshold;
     last_recv_ = last_send_ = pacing_stamp_ = now;
     delivered_time_ = first_sent_time_ = now;
     pacing_tokens_ = 16.0 * config_.max_datagram;
@@ -411,11 +417,11 @@ std::span<const std::byte> Channel::next_datagram(Time now) {
     const std::size_t before = w.size();
     const std::uint64_t refs_begin = refs_base_ + refs_.size();
     const bool window_open = bytes_in_flight_ + config_.max_datagram <= cc_.window();
-    if ((window_open || probe_pending_) && pacing_allows(now)) {
+    if ((window_open || probes_pending_ > 0) && pacing_allows(now)) {
         if (write_retransmissions(w)) write_new_data(w);
     }
     bool eliciting = w.size() > before;
-    if (!eliciting && (ping_pending_ || probe_pending_)) {
+    if (!eliciting && (ping_pending_ || probes_pending_ > 0)) {
         w.u8(static_cast<std::uint8_t>(FrameType::ping));
         eliciting = true;
     }
@@ -426,7 +432,8 @@ std::span<const std::byte> Channel::next_datagram(Time now) {
             app_limited_until_ = delivered_ + bytes_in_flight_ + 1;
         return {};
     }
-    ping_pending_ = probe_pending_ = false;
+    ping_pending_ = false;
+    if (eliciting && probes_pending_ > 0) --probes_pending_;
 
     SentPacket p;
     p.sent = now;
@@ -437,6 +444,7 @@ std::span<const std::byte> Channel::next_datagram(Time now) {
         if (bytes_in_flight_ == 0) first_sent_time_ = delivered_time_ = now;
         p.status = PacketStatus::outstanding;
         p.delivered = delivered_;
+        p.lost = lost_bytes_;
         p.delivered_time = delivered_time_;
         p.first_sent_time = first_sent_time_;
         p.app_limited = delivered_ < app_limited_until_;
@@ -473,7 +481,7 @@ Time Channel::pto_deadline() const {
 
 Duration Channel::loss_delay() const {
     Duration base = has_rtt_ ? std::max(srtt_, latest_rtt_) : config_.initial_rtt;
-    return std::max<Duration>(base + base / 8, 1ms);
+    return std::max<Duration>(base + base * reorder_eighths_ / 8, 1ms);
 }
 
 void Channel::ack_ref(const FrameRef& r) {
@@ -514,18 +522,34 @@ void Channel::on_packet_acked(std::uint64_t pn, Time now) {
     for (std::uint64_t i = p.refs_begin; i < p.refs_begin + p.refs_count; ++i) ack_ref(refs_[i - refs_base_]);
 }
 
+void Channel::on_spurious_loss(std::uint64_t pn, Time now) {
+    // The peer had it after all: its data is acknowledged, and from now on loss
+    // detection tolerates reordering by time only, with a wider window (RACK).
+    SentPacket& p = sent_[pn - sent_base_];
+    p.status = PacketStatus::acked;
+    ++stats_.spurious_losses;
+    delivered_ += p.bytes;
+    delivered_time_ = now;
+    packet_threshold_ = std::numeric_limits<std::uint64_t>::max() / 2;
+    reorder_eighths_ = std::min<std::uint32_t>(reorder_eighths_ + 1, kMaxReorderEighths);
+    for (std::uint64_t i = p.refs_begin; i < p.refs_begin + p.refs_count; ++i) ack_ref(refs_[i - refs_base_]);
+}
+
 void Channel::on_packet_lost(std::uint64_t pn) {
     SentPacket& p = sent_[pn - sent_base_];
     p.status = PacketStatus::lost;
     bytes_in_flight_ -= p.bytes;
     --ack_eliciting_in_flight_;
     ++stats_.packets_lost;
+    lost_bytes_ += p.bytes;
     for (std::uint64_t i = p.refs_begin; i < p.refs_begin + p.refs_count; ++i)
         rtx_.push_back(refs_[i - refs_base_]);
 }
 
 void Channel::pop_resolved_packets() {
-    while (!sent_.empty() && sent_.front().status != PacketStatus::outstanding) {
+    // Lost packets stay while an ACK frame could still name them (spurious loss).
+    while (!sent_.empty() && sent_.front().status != PacketStatus::outstanding &&
+           (sent_.front().status != PacketStatus::lost || sent_base_ + wire::kAckMaskBits < largest_acked_)) {
         const std::uint64_t end = sent_.front().refs_begin + sent_.front().refs_count;
         while (refs_base_ < end) {
             refs_.pop_front();
@@ -545,7 +569,7 @@ void Channel::detect_losses(Time now) {
         if (pn >= largest_acked_) break;
         const SentPacket& p = sent_[i];
         if (p.status != PacketStatus::outstanding) continue;
-        if (pn + kPacketThreshold <= largest_acked_ || p.sent + delay <= now) {
+        if (pn + packet_threshold_ <= largest_acked_ || p.sent + delay <= now) {
             on_packet_lost(pn);
         } else {
             loss_time_ = p.sent + delay;
@@ -565,7 +589,7 @@ void Channel::on_pto(Time now) {
         first = false;
     }
     ++pto_backoff_;
-    probe_pending_ = true;
+    probes_pending_ = 2;
     pop_resolved_packets();
 }
 
@@ -592,7 +616,11 @@ void Channel::on_ack_frame(std::uint32_t largest32, std::uint16_t delay, std::ui
         if (largest < i) break;
         const std::uint64_t pn = largest - i;
         if (pn < sent_base_) break;
-        const SentPacket& p = sent_[pn - sent_base_];
+        SentPacket& p = sent_[pn - sent_base_];
+        if (p.status == PacketStatus::lost) {
+            on_spurious_loss(pn, now);
+            continue;
+        }
         if (p.status != PacketStatus::outstanding) continue;
         if (!newest_found) {
             newest = p;
@@ -628,8 +656,14 @@ void Channel::on_ack_frame(std::uint32_t largest32, std::uint16_t delay, std::ui
         s.delivered = delivered_;
         s.prior_delivered = newest.delivered;
         const Duration interval = std::max(newest.sent - newest.first_sent_time, now - newest.delivered_time);
-        if (interval > Duration::zero())
-            s.delivery_rate = static_cast<double>(delivered_ - newest.delivered) / seconds(interval);
+        // Random loss is not congestion: while the RTT shows no standing queue, bytes lost
+        // in the sample interval count as delivered (up to kMaxForgivenLoss of the total),
+        // so a lossy but uncongested path keeps its rate instead of collapsing.
+        std::uint64_t got = delivered_ - newest.delivered;
+        const std::uint64_t lost = lost_bytes_ - newest.lost;
+        const bool queue_free = has_rtt_ && srtt_ <= min_rtt_ + min_rtt_ / 4 + 2ms;
+        if (queue_free && lost * 100 <= (got + lost) * kMaxForgivenLossPercent) got += lost;
+        if (interval > Duration::zero()) s.delivery_rate = static_cast<double>(got) / seconds(interval);
         s.app_limited = newest.app_limited;
         s.newly_acked = prior_in_flight - bytes_in_flight_;
         s.bytes_in_flight = bytes_in_flight_;
@@ -823,6 +857,7 @@ Channel::Apply Channel::apply_frames(std::span<const std::byte> body, Time now, 
                 if (!active) continue;
                 auto res = on_message_frame(lane, static_cast<std::uint32_t>(id + i), bytes, now);
                 if (res != Apply::ok) return res;
+                if (state_ != State::open && state_ != State::flushing) return Apply::stop;
             }
             break;
         }
@@ -1113,7 +1148,7 @@ Time Channel::next_wakeup() const {
     case State::open:
     case State::flushing: break;
     }
-    if (ping_pending_ || probe_pending_) return now_;
+    if (ping_pending_ || probes_pending_ > 0) return now_;
     Time t = std::min(last_recv_ + config_.timeout, last_send_ + config_.keepalive_interval);
     if (recv_any_ && unacked_eliciting_ > 0) {
         if (ack_now_ || unacked_eliciting_ >= kAckEvery) return now_;
@@ -1172,7 +1207,7 @@ void Channel::begin_close(CloseReason reason, Time now) {
     rtx_.clear();
     outstanding_ = 0;
     close_resend_at_ = now;
-    close_deadline_ = now + std::min<Duration>(3 * pto(), config_.timeout);
+    close_deadline_ = now + std::min<Duration>(kCloseAttempts * pto(), config_.timeout);
     set_state(State::closing, now);
     events_.on_closed(reason, now);
 }

@@ -77,6 +77,7 @@ struct ChannelStats {
     std::uint64_t messages_sent = 0;      // accepted by send()
     std::uint64_t messages_received = 0;  // delivered to on_message
     std::uint64_t pto_count = 0;
+    std::uint64_t spurious_losses = 0;  // declared lost, then acknowledged
     double send_rate = 0;       // current pacing rate, bytes/s
     double delivery_rate = 0;   // estimated bottleneck bandwidth, bytes/s
     std::uint64_t cwnd = 0;     // congestion window, bytes
@@ -190,6 +191,7 @@ private:
         Time delivered_time{};
         Time first_sent_time{};
         std::uint64_t delivered = 0;
+        std::uint64_t lost = 0;  // lost_bytes_ when sent
         std::uint64_t refs_begin = 0;
         std::uint32_t refs_count = 0;
         std::uint32_t bytes = 0;
@@ -229,6 +231,7 @@ private:
     void push_ref(const FrameRef& r);
     void on_packet_acked(std::uint64_t pn, Time now);
     void on_packet_lost(std::uint64_t pn);
+    void on_spurious_loss(std::uint64_t pn, Time now);
     void ack_ref(const FrameRef& r);
     void pop_acked(LaneTx& tx);
     void release(OutMsg& m);
@@ -280,12 +283,15 @@ private:
     Time last_send_{};
     Time loss_time_ = Time::max();
     std::uint32_t pto_backoff_ = 0;
-    bool probe_pending_ = false;
+    std::uint8_t probes_pending_ = 0;  // PTO probes that may bypass the window
+    std::uint64_t packet_threshold_;   // reordering tolerated before loss, in packets
+    std::uint32_t reorder_eighths_ = 1;  // time threshold: (1 + n/8) * RTT
     bool ping_pending_ = false;
     Congestion cc_;
     double pacing_tokens_ = 0;
     Time pacing_stamp_{};
     std::uint64_t delivered_ = 0;
+    std::uint64_t lost_bytes_ = 0;
     Time delivered_time_{};
     Time first_sent_time_{};
     std::uint64_t app_limited_until_ = 0;

@@ -1,1 +1,347 @@
+// States, keepalive, timeout, close exchanges, caps and protocol errors.
 #include <doctest/doctest.h>
+
+#include "helpers.hpp"
+
+using namespace gs::channel;
+using namespace gs::channel::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Builds one datagram by hand: header with packet number, then the given frame bytes.
+std::vector<std::byte> packet(std::uint32_t pn, std::initializer_list<std::vector<std::byte>> frames) {
+    std::size_t size = wire::kHeaderSize;
+    for (auto& f : frames) size += f.size();
+    std::vector<std::byte> out(size);
+    wire::Writer w(out.data(), out.size());
+    w.u8(wire::kHeaderByte);
+    w.u32(pn);
+    for (auto& f : frames) w.bytes(f);
+    return out;
+}
+
+std::vector<std::byte> fragment_frame(std::uint8_t lane, std::uint32_t id, std::uint32_t total, std::uint16_t chunk,
+                                      std::uint32_t index) {
+    const std::size_t len = std::min<std::size_t>(chunk, total - std::size_t{index} * chunk);
+    std::vector<std::byte> f(wire::kFragmentHeaderSize + len, std::byte{0x5a});
+    wire::Writer w(f.data(), f.size());
+    w.u8(static_cast<std::uint8_t>(wire::FrameType::fragment));
+    w.u8(lane);
+    w.u32(id);
+    w.u32(total);
+    w.u16(chunk);
+    w.u32(index);
+    return f;
+}
+
+std::vector<std::byte> ack_frame(std::uint32_t largest) {
+    std::vector<std::byte> f(wire::kAckFrameSize);
+    wire::Writer w(f.data(), f.size());
+    w.u8(static_cast<std::uint8_t>(wire::FrameType::ack));
+    w.u32(largest);
+    w.u16(0);
+    w.u64(0);
+    return f;
+}
+
+}  // namespace
+
+TEST_CASE("an idle pair stays open through keepalive pings") {
+    Recorder ra, rb;
+    ChannelConfig c;
+    sim::LinkConfig l;
+    l.latency = 30ms;
+    sim::Pair pair(c, c, l, l, 1, ra, rb, kEpoch);
+    pair.run_for(60s);
+    CHECK(pair.a().state() == State::open);
+    CHECK(pair.b().state() == State::open);
+    // About one ping per keepalive interval per side, not a flood.
+    CHECK(pair.a().stats().packets_sent > 30);
+    CHECK(pair.a().stats().packets_sent < 200);
+    CHECK(pair.a().stats().srtt > 55ms);
+}
+
+TEST_CASE("a silent peer closes the channel with timeout after the configured time") {
+    Recorder ra;
+    ChannelConfig c;
+    c.timeout = 3s;
+    Channel ch(c, kEpoch, ra);
+    REQUIRE(ch.send(0, bytes_of({1, 2, 3}), kEpoch) == SendResult::ok);
+    Time now = kEpoch;
+    while (now < kEpoch + 60s) {
+        ch.poll(now, [](auto) {});
+        if (ch.state() == State::closed) break;
+        now = std::max(now + 1ms, ch.next_wakeup());
+    }
+    REQUIRE(ch.state() == State::closed);
+    CHECK(ch.close_reason() == CloseReason::timeout);
+    CHECK(now - kEpoch >= 3s);
+    CHECK(now - kEpoch < 3s + 100ms);
+    REQUIRE(ra.closes.size() == 1);
+    CHECK(ra.closes[0] == CloseReason::timeout);
+    CHECK(ch.next_wakeup() == Time::max());
+    CHECK(ch.stats().pto_count > 0);  // it kept retransmitting until then
+}
+
+TEST_CASE("close: the local side reports local, the peer remote, both end closed") {
+    Recorder ra, rb;
+    ChannelConfig c;
+    sim::LinkConfig l;
+    l.latency = 10ms;
+    sim::Pair pair(c, c, l, l, 1, ra, rb, kEpoch);
+    pair.run_for(100ms);
+    pair.a().close(pair.now());
+    CHECK(pair.a().state() == State::closing);
+    REQUIRE(pair.run_until([&] { return pair.a().state() == State::closed && pair.b().state() == State::closed; }, 5s));
+    CHECK(pair.a().close_reason() == CloseReason::local);
+    CHECK(pair.b().close_reason() == CloseReason::remote);
+    CHECK(pair.b().peer_close_code() == static_cast<std::uint8_t>(CloseReason::local));
+    REQUIRE(ra.closes.size() == 1);
+    REQUIRE(rb.closes.size() == 1);
+    CHECK(ra.states.front() == std::pair{State::open, State::closing});
+    CHECK(ra.states.back() == std::pair{State::closing, State::closed});
+    CHECK(rb.states.back() == std::pair{State::open, State::closed});
+    CHECK(pair.a().next_wakeup() == Time::max());
+}
+
+TEST_CASE("close with an unreachable peer gives up after a few probe timeouts") {
+    Recorder ra, rb;
+    ChannelConfig c;
+    sim::LinkConfig l;
+    l.latency = 10ms;
+    sim::Pair pair(c, c, l, l, 1, ra, rb, kEpoch);
+    pair.run_for(100ms);
+    pair.network().link(sim::Side::a).loss = 1.0;
+    const Duration rto = pair.a().stats().rto;
+    pair.a().close(pair.now());
+    const Time t0 = pair.now();
+    REQUIRE(pair.run_until([&] { return pair.a().state() == State::closed; }, 20s));
+    CHECK(pair.now() - t0 <= 8 * rto);
+    CHECK(pair.now() - t0 < c.timeout);
+    CHECK(pair.network().stats(sim::Side::a).lost >= 8);  // CLOSE was repeated
+    CHECK(pair.a().close_reason() == CloseReason::local);
+}
+
+TEST_CASE("both ends closing at once both finish with reason local") {
+    Recorder ra, rb;
+    ChannelConfig c;
+    sim::LinkConfig l;
+    l.latency = 10ms;
+    sim::Pair pair(c, c, l, l, 1, ra, rb, kEpoch);
+    pair.run_for(100ms);
+    pair.a().close(pair.now());
+    pair.b().close(pair.now());
+    REQUIRE(pair.run_until([&] { return pair.a().state() == State::closed && pair.b().state() == State::closed; }, 5s));
+    CHECK(pair.a().close_reason() == CloseReason::local);
+    CHECK(pair.b().close_reason() == CloseReason::local);
+}
+
+TEST_CASE("close_after_flush delivers every queued reliable message, then closes") {
+    Recorder ra, rb;
+    ChannelConfig c;
+    sim::LinkConfig l;
+    l.latency = 50ms;
+    l.loss = 0.2;
+    sim::Pair pair(c, c, l, l, 17, ra, rb, kEpoch);
+    const int n = 500;
+    for (int i = 0; i < n; ++i) REQUIRE(pair.a().send(i % 2, make_payload(i, 10 + i * 50), pair.now()) == SendResult::ok);
+    pair.a().close_after_flush(pair.now());
+    CHECK(pair.a().state() == State::flushing);
+    CHECK(pair.a().send(0, bytes_of({1}), pair.now()) == SendResult::closed);
+    REQUIRE(pair.run_until([&] { return pair.a().state() == State::closed && pair.b().state() == State::closed; }, 60s));
+    CHECK(rb.messages.size() == std::size_t(n));
+    CHECK(pair.a().close_reason() == CloseReason::local);
+    CHECK(pair.b().close_reason() == CloseReason::remote);
+    REQUIRE(ra.states.size() == 3);
+    CHECK(ra.states[0] == std::pair{State::open, State::flushing});
+    CHECK(ra.states[1] == std::pair{State::flushing, State::closing});
+}
+
+TEST_CASE("close_after_flush with nothing queued closes at once") {
+    Recorder ra;
+    ChannelConfig c;
+    Channel ch(c, kEpoch, ra);
+    ch.close_after_flush(kEpoch);
+    CHECK(ch.state() == State::closing);
+    CHECK(!ch.next_datagram(kEpoch).empty());  // the CLOSE
+}
+
+TEST_CASE("a closed channel answers a repeated CLOSE with CLOSE_ACK") {
+    Recorder ra;
+    ChannelConfig c;
+    Channel ch(c, kEpoch, ra);
+    std::vector<std::byte> close_frame = bytes_of({int(wire::FrameType::close), int(CloseReason::local)});
+    ch.receive(packet(0, {close_frame}), kEpoch);
+    CHECK(ch.state() == State::closed);
+    CHECK(ch.close_reason() == CloseReason::remote);
+    auto d = ch.next_datagram(kEpoch);
+    REQUIRE(d.size() == wire::kHeaderSize + 1);
+    CHECK(d[5] == std::byte(wire::FrameType::close_ack));
+    CHECK(ch.next_datagram(kEpoch).empty());
+    ch.receive(packet(1, {close_frame}), kEpoch);
+    CHECK(ch.next_datagram(kEpoch).size() == wire::kHeaderSize + 1);
+    CHECK(ra.closes.size() == 1);
+}
+
+TEST_CASE("a peer exceeding the reassembly cap is closed with overflow") {
+    Recorder ra;
+    ChannelConfig c;
+    c.max_message = 64 * 1024;
+    c.reassembly_cap = 100 * 1024;
+    Channel ch(c, kEpoch, ra);
+    // Two 60 KiB messages started but never finished: 120 KiB > 100 KiB.
+    ch.receive(packet(0, {fragment_frame(0, 1, 60 * 1024, 1000, 0)}), kEpoch);
+    CHECK(ch.state() == State::open);
+    CHECK(ch.stats().rx_buffered_bytes >= 60 * 1024);
+    ch.receive(packet(1, {fragment_frame(0, 2, 60 * 1024, 1000, 0)}), kEpoch);
+    CHECK(ch.state() == State::closing);
+    CHECK(ch.close_reason() == CloseReason::overflow);
+    auto d = ch.next_datagram(kEpoch);
+    REQUIRE(!d.empty());
+    CHECK(d[5] == std::byte(wire::FrameType::close));
+    CHECK(d[6] == std::byte(CloseReason::overflow));
+}
+
+TEST_CASE("an exhausted global budget defers reliable data without closing and without acking it") {
+    Recorder ra, rb;
+    ChannelConfig c;
+    ReassemblyBudget budget(300 * 1024);
+    ReassemblyBudget other_use(1);
+    sim::LinkConfig l;
+    l.latency = 10ms;
+    sim::Pair pair(c, c, l, l, 1, ra, rb, kEpoch, nullptr, &budget);
+    REQUIRE(budget.try_acquire(250 * 1024));  // another channel holds most of it
+    REQUIRE(pair.a().send(1, make_payload(1, 200 * 1024), pair.now()) == SendResult::ok);
+    pair.run_for(2s);
+    CHECK(rb.messages.empty());
+    CHECK(pair.b().state() == State::open);
+    CHECK(pair.b().stats().dropped_budget > 0);
+    budget.release(250 * 1024);
+    REQUIRE(pair.run_until([&] { return rb.messages.size() == 1; }, 10s));
+    CHECK(check_payload(rb.messages[0].bytes) == 1u);
+    pair.run_for(100ms);
+    CHECK(budget.used() == 0);
+}
+
+TEST_CASE("the global budget is shared by channels and returned when a channel goes away") {
+    ReassemblyBudget budget(10u << 20);
+    Recorder r1;
+    {
+        ChannelConfig c;
+        Channel ch(c, kEpoch, r1, &budget);
+        ch.receive(packet(0, {fragment_frame(0, 1, 50'000, 1000, 0)}), kEpoch);
+        CHECK(budget.used() >= 50'000);
+    }
+    CHECK(budget.used() == 0);
+}
+
+TEST_CASE("incomplete unreliable fragments expire") {
+    Recorder ra;
+    ChannelConfig c;
+    Channel ch(c, kEpoch, ra);
+    ch.receive(packet(0, {fragment_frame(3, 0, 5000, 1000, 0)}), kEpoch);
+    CHECK(ch.stats().rx_buffered_bytes > 0);
+    ch.poll(kEpoch + 500ms, [](auto) {});
+    CHECK(ch.stats().rx_buffered_bytes > 0);
+    CHECK(ch.next_wakeup() <= kEpoch + 500ms + c.fragment_timeout);
+    ch.poll(kEpoch + 1001ms, [](auto) {});
+    CHECK(ch.stats().rx_buffered_bytes == 0);
+    CHECK(ch.stats().dropped_unreliable_fragments == 1);
+    CHECK(ch.state() == State::open);
+}
+
+TEST_CASE("unreliable partial messages beyond the per-lane limit evict the oldest instead of closing") {
+    Recorder ra;
+    ChannelConfig c;
+    Channel ch(c, kEpoch, ra);
+    for (std::uint32_t i = 0; i < 20; ++i) ch.receive(packet(i, {fragment_frame(3, i, 5000, 1000, 0)}), kEpoch);
+    CHECK(ch.state() == State::open);
+    CHECK(ch.stats().dropped_unreliable_fragments == 12);
+}
+
+TEST_CASE("protocol error: an ACK for a packet never sent") {
+    Recorder ra;
+    ChannelConfig c;
+    Channel ch(c, kEpoch, ra);
+    ch.receive(packet(0, {ack_frame(5)}), kEpoch);
+    CHECK(ch.close_reason() == CloseReason::protocol_error);
+    REQUIRE(ra.closes.size() == 1);
+    CHECK(ra.closes[0] == CloseReason::protocol_error);
+}
+
+TEST_CASE("protocol error: fragments of one message that disagree on its size") {
+    Recorder ra;
+    ChannelConfig c;
+    Channel ch(c, kEpoch, ra);
+    ch.receive(packet(0, {fragment_frame(0, 0, 5000, 1000, 1)}), kEpoch);
+    CHECK(ch.state() == State::open);
+    ch.receive(packet(1, {fragment_frame(0, 0, 6000, 1000, 2)}), kEpoch);
+    CHECK(ch.close_reason() == CloseReason::protocol_error);
+}
+
+TEST_CASE("protocol error: a reliable message id beyond the receive window") {
+    Recorder ra;
+    ChannelConfig c;
+    Channel ch(c, kEpoch, ra);
+    std::vector<std::byte> f(wire::kMessagesHeaderSize + 2);
+    wire::Writer w(f.data(), f.size());
+    w.u8(static_cast<std::uint8_t>(wire::FrameType::messages));
+    w.u8(0);
+    w.u32(1u << 20);
+    w.u8(1);
+    w.varint(1);
+    w.u8(7);
+    ch.receive(packet(0, {f}), kEpoch);
+    CHECK(ch.close_reason() == CloseReason::protocol_error);
+    CHECK(ra.messages.empty());
+}
+
+TEST_CASE("the event handler may close the channel from inside on_message") {
+    struct Closer : Recorder {
+        Channel* ch = nullptr;
+        void on_message(std::size_t lane, std::span<const std::byte> m, Time now) override {
+            Recorder::on_message(lane, m, now);
+            ch->close(now);
+        }
+    };
+    Recorder ra;
+    Closer rb;
+    ChannelConfig c;
+    sim::Pair pair(c, c, {}, {}, 1, ra, rb, kEpoch);
+    rb.ch = &pair.b();
+    for (int i = 0; i < 10; ++i) REQUIRE(pair.a().send(0, make_payload(i, 50), pair.now()) == SendResult::ok);
+    REQUIRE(pair.run_until([&] { return pair.a().state() == State::closed && pair.b().state() == State::closed; }, 5s));
+    CHECK(rb.messages.size() == 1);
+    CHECK(pair.a().close_reason() == CloseReason::remote);
+}
+
+TEST_CASE("an invalid configuration is refused at construction") {
+    Recorder ra;
+    ChannelConfig c;
+    c.max_datagram = 2000;
+    CHECK_THROWS_AS(Channel(c, kEpoch, ra), std::invalid_argument);
+}
+
+TEST_CASE("statistics count packets, bytes and messages on both sides") {
+    Recorder ra, rb;
+    ChannelConfig c;
+    sim::LinkConfig l;
+    l.latency = 10ms;
+    sim::Pair pair(c, c, l, l, 1, ra, rb, kEpoch);
+    for (int i = 0; i < 100; ++i) REQUIRE(pair.a().send(0, make_payload(i, 500), pair.now()) == SendResult::ok);
+    REQUIRE(pair.run_until([&] { return pair.a().stats().queued_messages == 0; }, 5s));
+    auto a = pair.a().stats(), b = pair.b().stats();
+    CHECK(a.messages_sent == 100);
+    CHECK(b.messages_received == 100);
+    CHECK(a.packets_sent >= b.packets_received);
+    CHECK(a.bytes_sent >= 100 * 500);
+    CHECK(b.bytes_received >= 100 * 500);
+    CHECK(a.packets_lost == 0);
+    CHECK(a.min_rtt >= 20ms);
+    CHECK(a.send_rate > 0);
+    CHECK(a.cwnd > 0);
+    CHECK(a.bytes_in_flight == 0);
+    CHECK(a.queued_bytes == 0);
+    CHECK(a.unsent_messages == 0);
+}
