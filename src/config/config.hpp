@@ -42,24 +42,62 @@ struct ChannelSettings {
   microseconds timeout = 10s;            // silence before closing, 1s..10m
 };
 
+// DTLS certificates of this process. Paths are relative to the config file.
+struct TlsConfig {
+  std::filesystem::path certificate = "keys/dtls.crt";  // this process's certificate (PEM)
+  std::filesystem::path private_key = "keys/dtls.key";  // its private key (PEM, mode 0600)
+  // Certificates trusted when this process connects to another role: the peer's
+  // certificate itself (pinned) or a CA bundle.
+  std::filesystem::path trust = "keys/dtls.crt";
+};
+
+// A role allowed to link to auth, with the secret it must prove it knows.
+struct LinkPeer {
+  std::string role;                 // gateway or world
+  std::string id;                   // its configured id
+  std::filesystem::path secret;     // at least 32 bytes, mode 0600
+};
+
 struct AuthConfig {
   Endpoint listen{"127.0.0.1", 7100};
   std::filesystem::path database = "data/accounts.db";  // relative to the config file
+  std::string id = "auth-1";                        // the token issuer (iss); 1..64 chars
+  std::filesystem::path token_key = "keys/token.key";  // Ed25519 PKCS#8 PEM, mode 0600
+  microseconds token_ttl = 30s;                     // login token lifetime, 1s..10m
+  unsigned password_ops_limit = 2;                  // Argon2id passes, 1..16 (OWASP: 2)
+  std::uint64_t password_memory = 19ULL << 20;      // Argon2id memory, 8KiB..1GiB (OWASP: 19MiB)
+  unsigned max_failures_per_account = 5;            // within failure_window, 1..1000
+  unsigned max_failures_per_address = 20;           // within failure_window, 1..100000
+  microseconds failure_window = 5min;               // sliding window, 1s..24h
+  unsigned max_hashes_in_flight = 4;  // concurrent password checks, 1..256 (each holds password_memory)
+  microseconds world_timeout = 10s;   // a world silent this long leaves the selection, 1s..10m
+  // Gateways and worlds allowed to link, each with its secret.
+  std::vector<LinkPeer> peers{{"gateway", "gateway-1", "keys/gateway-auth.secret"},
+                              {"world", "world-1", "keys/world-auth.secret"}};
 };
 
 struct GatewayConfig {
+  std::string id = "gateway-1";       // how auth knows this gateway; 1..64 chars
   Endpoint listen{"127.0.0.1", 7000};
-  Endpoint auth{"127.0.0.1", 7100};  // where the auth role listens
-  unsigned max_clients = 10000;      // 1..1000000
+  Endpoint auth{"127.0.0.1", 7100};   // where the auth role listens
+  std::filesystem::path auth_secret = "keys/gateway-auth.secret";  // the link secret shared with auth
+  unsigned max_clients = 10000;       // 1..1000000
+  unsigned max_clients_per_address = 16;  // 1..100000
+  microseconds login_timeout = 10s;   // a client that has not logged in by then is dropped, 1s..10m
 };
 
 struct WorldConfig {
   std::string id = "world-1";                 // the token audience; 1..64 chars
   Endpoint listen{"127.0.0.1", 7200};
-  Endpoint public_address{"127.0.0.1", 7200};  // what clients are told; defaults to listen
+  Endpoint public_address{"127.0.0.1", 7200};  // what clients are told
   Endpoint auth{"127.0.0.1", 7100};
-  unsigned capacity = 100;   // players, 1..100000
-  unsigned tick_rate = 30;   // Hz, 1..240
+  std::filesystem::path auth_secret = "keys/world-auth.secret";  // the link secret shared with auth
+  // Public keys that may sign login tokens (Ed25519 SPKI PEM); several during a rotation.
+  std::vector<std::filesystem::path> token_keys{"keys/token.pub"};
+  microseconds token_leeway = 5s;     // clock skew allowed on exp/nbf, 0..60s
+  unsigned capacity = 100;            // players, 1..100000
+  unsigned tick_rate = 30;            // Hz, 1..240
+  microseconds report_interval = 2s;  // how often the world reports its load to auth, 100ms..60s
 };
 
 struct Config {
@@ -68,6 +106,7 @@ struct Config {
   LogConfig log;
   AdminConfig admin;
   WorkerConfig workers;
+  TlsConfig tls;
   ChannelSettings channel;
   AuthConfig auth;
   GatewayConfig gateway;

@@ -42,6 +42,21 @@ class Printer {
   void string_list(std::string_view key, const std::vector<std::string>& value) {
     out_ << YAML::Key << std::string(key) << YAML::Value << YAML::Flow << value;
   }
+  void path_list(std::string_view key, const std::vector<std::filesystem::path>& value) {
+    out_ << YAML::Key << std::string(key) << YAML::Value << YAML::BeginSeq;
+    for (const auto& p : value) out_ << p.string();
+    out_ << YAML::EndSeq;
+  }
+  template <class T, class Write>
+  void objects(std::string_view key, const std::vector<T>& value, Write write) {
+    out_ << YAML::Key << std::string(key) << YAML::Value << YAML::BeginSeq;
+    for (const auto& item : value) {
+      out_ << YAML::BeginMap;
+      write(*this, item);
+      out_ << YAML::EndMap;
+    }
+    out_ << YAML::EndSeq;
+  }
   template <class Write>
   void section(std::string_view key, Write write) {
     out_ << YAML::Key << std::string(key) << YAML::Value << YAML::BeginMap;

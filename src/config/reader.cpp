@@ -150,6 +150,22 @@ void Reader::string_list(std::string_view key, std::vector<std::string>& out) {
   out = std::move(items);
 }
 
+void Reader::path_list(std::string_view key, std::vector<std::filesystem::path>& out) {
+  std::vector<std::string> items;
+  string_list(key, items);
+  if (!has(key)) {
+    for (auto& p : out) p = p.is_absolute() ? p : (base_ / p).lexically_normal();
+    return;
+  }
+  YAML::Node list = lookup(key);
+  out.clear();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (items[i].empty()) fail(list[i], key, "expected a file path, found an empty string");
+    std::filesystem::path p = items[i];
+    out.push_back(p.is_absolute() ? p : (base_ / p).lexically_normal());
+  }
+}
+
 Reader Reader::section(std::string_view key) {
   asked_.emplace(key);
   YAML::Node child = has(key) ? lookup(key) : YAML::Node();

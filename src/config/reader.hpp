@@ -60,6 +60,34 @@ class Reader {
     fail(*value, key, fmt::format("expected {}, found '{}'", expected, value->Scalar()));
   }
   void string_list(std::string_view key, std::vector<std::string>& out);
+  void path_list(std::string_view key, std::vector<std::filesystem::path>& out);
+
+  // A list of maps, each read by `read(Reader&, T&)` into a fresh T.
+  template <class T, class Read>
+  void objects(std::string_view key, std::vector<T>& out, Read read) {
+    asked_.emplace(key);
+    if (!has(key)) {
+      // Default items still get their relative paths resolved, like written ones.
+      for (auto& item : out) {
+        Reader empty(YAML::Node(), file_, key_path(key), base_);
+        read(empty, item);
+      }
+      return;
+    }
+    YAML::Node list = lookup(key);
+    if (!list.IsSequence()) fail(list, key, fmt::format("expected a list of maps, found {}", describe(list)));
+    std::vector<T> items;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      YAML::Node item = list[i];
+      if (!item.IsMap()) fail(item, key, fmt::format("expected a map, found {}", describe(item)));
+      Reader child(item, file_, fmt::format("{}[{}]", key_path(key), i), base_);
+      T value{};
+      read(child, value);
+      child.finish();
+      items.push_back(std::move(value));
+    }
+    out = std::move(items);
+  }
 
   // A nested map; absent reads as empty so its defaults apply. `read(Reader&)`
   // reads its keys; unknown keys in it are refused afterwards.

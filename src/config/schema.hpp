@@ -53,16 +53,45 @@ void visit_channel(V& v, C& c) {
 }
 
 template <class V, class C>
+void visit_tls(V& v, C& c) {
+  v.path("certificate", c.certificate);
+  v.path("private_key", c.private_key);
+  v.path("trust", c.trust);
+}
+
+template <class V, class C>
+void visit_link_peer(V& v, C& c) {
+  v.string("role", c.role, 1, 64);
+  v.string("id", c.id, 1, 64);
+  v.path("secret", c.secret);
+}
+
+template <class V, class C>
 void visit_auth(V& v, C& c) {
   v.endpoint("listen", c.listen);
   v.path("database", c.database);
+  v.string("id", c.id, 1, 64);
+  v.path("token_key", c.token_key);
+  v.duration("token_ttl", c.token_ttl, 1s, 10min);
+  v.count("password_ops_limit", c.password_ops_limit, 1, 16);
+  v.size("password_memory", c.password_memory, 8192, 1ULL << 30);
+  v.count("max_failures_per_account", c.max_failures_per_account, 1, 1000);
+  v.count("max_failures_per_address", c.max_failures_per_address, 1, 100'000);
+  v.duration("failure_window", c.failure_window, 1s, 24h);
+  v.count("max_hashes_in_flight", c.max_hashes_in_flight, 1, 256);
+  v.duration("world_timeout", c.world_timeout, 1s, 10min);
+  v.objects("peers", c.peers, [](V& s, auto& peer) { visit_link_peer(s, peer); });
 }
 
 template <class V, class C>
 void visit_gateway(V& v, C& c) {
+  v.string("id", c.id, 1, 64);
   v.endpoint("listen", c.listen);
   v.endpoint("auth", c.auth);
+  v.path("auth_secret", c.auth_secret);
   v.count("max_clients", c.max_clients, 1, 1'000'000);
+  v.count("max_clients_per_address", c.max_clients_per_address, 1, 100'000);
+  v.duration("login_timeout", c.login_timeout, 1s, 10min);
 }
 
 template <class V, class C>
@@ -71,8 +100,12 @@ void visit_world(V& v, C& c) {
   v.endpoint("listen", c.listen);
   v.endpoint("public_address", c.public_address);
   v.endpoint("auth", c.auth);
+  v.path("auth_secret", c.auth_secret);
+  v.path_list("token_keys", c.token_keys);
+  v.duration("token_leeway", c.token_leeway, 0s, 60s);
   v.count("capacity", c.capacity, 1, 100'000);
   v.count("tick_rate", c.tick_rate, 1, 240);
+  v.duration("report_interval", c.report_interval, 100ms, 60s);
 }
 
 // The whole file. Sections may be left out; their defaults apply.
@@ -82,6 +115,7 @@ void visit_config(V& v, C& c) {
   v.section("log", [&](V& s) { visit_log(s, c.log); });
   v.section("admin", [&](V& s) { visit_admin(s, c.admin); });
   v.section("workers", [&](V& s) { visit_workers(s, c.workers); });
+  v.section("tls", [&](V& s) { visit_tls(s, c.tls); });
   v.section("channel", [&](V& s) { visit_channel(s, c.channel); });
   v.section("auth", [&](V& s) { visit_auth(s, c.auth); });
   v.section("gateway", [&](V& s) { visit_gateway(s, c.gateway); });

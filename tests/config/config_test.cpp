@@ -73,9 +73,27 @@ TEST_CASE("relative paths are relative to the config file's folder") {
 }
 
 TEST_CASE("an unknown key is refused with its file, line, column and path") {
-  CHECK(error_of("roles: [auth]\nauth:\n  listn: 127.0.0.1:1\n") ==
-        "test.yaml:3:3: auth.listn: unknown key; expected one of: database, listen");
+  CHECK(error_of("roles: [auth]\nlog:\n  levle: info\n") ==
+        "test.yaml:3:3: log.levle: unknown key; expected one of: format, level");
+  CHECK(error_of("roles: [auth]\nauth:\n  listn: 127.0.0.1:1\n").rfind("test.yaml:3:3: auth.listn: unknown key", 0) == 0);
   CHECK(error_of("roles: [auth]\nbogus: 1\n").rfind("test.yaml:2:1: bogus: unknown key", 0) == 0);
+  CHECK(error_of("roles: [auth]\nauth:\n  peers:\n    - {role: world, id: w, secrte: x}\n")
+            .rfind("test.yaml:4:28: auth.peers[0].secrte: unknown key", 0) == 0);
+}
+
+TEST_CASE("lists of maps are read item by item, with default paths resolved") {
+  auto defaults = load_text("roles: [auth]\n", "test.yaml", base);
+  REQUIRE(defaults.auth.peers.size() == 2);
+  CHECK(defaults.auth.peers[0].secret == base / "keys/gateway-auth.secret");
+  auto config = load_text("roles: [auth]\nauth:\n  peers:\n    - {role: world, id: world-2, secret: s/w2}\n",
+                          "test.yaml", base);
+  REQUIRE(config.auth.peers.size() == 1);
+  CHECK(config.auth.peers[0].id == "world-2");
+  CHECK(config.auth.peers[0].secret == base / "s/w2");
+  CHECK(error_of("roles: [auth]\nauth:\n  peers: [gateway]\n") ==
+        "test.yaml:3:11: auth.peers: expected a map, found 'gateway'");
+  auto world = load_text("roles: [world]\nworld:\n  token_keys: [a.pub, /k/b.pub]\n", "test.yaml", base);
+  CHECK(world.world.token_keys == std::vector<std::filesystem::path>{base / "a.pub", "/k/b.pub"});
 }
 
 TEST_CASE("a wrong type is refused") {
