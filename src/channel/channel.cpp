@@ -180,12 +180,46 @@ bool Channel::any_sendable() const {
 void Channel::push_ref(const FrameRef& r) { refs_.push_back(r); }
 
 void Channel::write_ack(wire::Writer& w, Time now) {
+    const std::uint64_t largest = largest_recv_;
+    std::uint64_t floor = largest >= kRecvWindow - 1 ? largest - (kRecvWindow - 1) : 0;
+    floor = std::max(floor, first_recv_);
+    floor = std::max(floor, std::min(lowest_unreported_, largest >= wire::kAckRedundancy ? largest - wire::kAckRedundancy : 0));
+    const std::uint64_t* bits = recv_bits_.data();
+    // Consecutive packet numbers from `pos` downwards (not below floor) whose bit is `set`.
+    auto run = [&](std::uint64_t pos, bool set) {
+        std::uint64_t n = 0;
+        while (pos - n >= floor && test_bit(bits, (pos - n) % kRecvWindow) == set) {
+            ++n;
+            if (pos - n + 1 == 0) break;
+        }
+        return n;
+    };
+
     auto delay = std::chrono::duration_cast<std::chrono::microseconds>(now - largest_recv_time_).count() /
                  wire::kAckDelayUnitUs;
+    const std::size_t start = w.size();
     w.u8(static_cast<std::uint8_t>(FrameType::ack));
-    w.u32(static_cast<std::uint32_t>(largest_recv_));
+    w.u32(static_cast<std::uint32_t>(largest));
     w.u16(static_cast<std::uint16_t>(std::clamp<std::int64_t>(delay, 0, 0xffff)));
-    w.u64(recent_mask_);
+    std::byte* count_pos = w.position();
+    w.u8(0);
+    std::uint64_t first = run(largest, true);
+    w.varint(static_cast<std::uint32_t>(first - 1));
+    std::uint64_t smallest = largest - (first - 1);
+    std::uint8_t count = 0;
+    while (count < wire::kMaxAckRanges && smallest > floor) {
+        const std::uint64_t gap = run(smallest - 1, false);
+        if (gap == 0 || smallest - gap <= floor) break;
+        const std::uint64_t top = smallest - 1 - gap;
+        const std::uint64_t len = run(top, true);
+        const std::size_t need = wire::varint_size(gap - 1) + wire::varint_size(len - 1);
+        if (w.size() - start + need > wire::kMaxAckFrameSize) break;
+        w.varint(static_cast<std::uint32_t>(gap - 1));
+        w.varint(static_cast<std::uint32_t>(len - 1));
+        ++count;
+        smallest = top - (len - 1);
+    }
+    *count_pos = std::byte(count);
 }
 
 bool Channel::write_retransmissions(wire::Writer& w) {
@@ -459,6 +493,7 @@ std::span<const std::byte> Channel::next_datagram(Time now) {
         unacked_eliciting_ = 0;
         ack_now_ = false;
         ack_deadline_ = Time::max();
+        lowest_unreported_ = ~std::uint64_t{0};
     }
     last_send_ = now;
     ++stats_.packets_sent;
@@ -549,7 +584,7 @@ void Channel::on_packet_lost(std::uint64_t pn) {
 void Channel::pop_resolved_packets() {
     // Lost packets stay while an ACK frame could still name them (spurious loss).
     while (!sent_.empty() && sent_.front().status != PacketStatus::outstanding &&
-           (sent_.front().status != PacketStatus::lost || sent_base_ + wire::kAckMaskBits < largest_acked_)) {
+           (sent_.front().status != PacketStatus::lost || sent_base_ + wire::kAckRedundancy < largest_acked_)) {
         const std::uint64_t end = sent_.front().refs_begin + sent_.front().refs_count;
         while (refs_base_ < end) {
             refs_.pop_front();
@@ -593,12 +628,30 @@ void Channel::on_pto(Time now) {
     pop_resolved_packets();
 }
 
-void Channel::on_ack_frame(std::uint32_t largest32, std::uint16_t delay, std::uint64_t mask, Time now) {
+void Channel::on_acked_range(std::uint64_t lo, std::uint64_t hi, Time now, bool& newest_found, SentPacket& newest) {
+    if (hi < sent_base_) return;
+    lo = std::max(lo, sent_base_);
+    for (std::uint64_t pn = hi + 1; pn-- > lo;) {
+        SentPacket& p = sent_[pn - sent_base_];
+        if (p.status == PacketStatus::lost) {
+            on_spurious_loss(pn, now);
+            continue;
+        }
+        if (p.status != PacketStatus::outstanding) continue;
+        if (!newest_found) {
+            newest = p;
+            newest_found = true;
+        }
+        on_packet_acked(pn, now);
+    }
+}
+
+void Channel::on_ack_frame(const wire::AckFrame& ack, Time now) {
     if (next_pn_ == config_.first_sequence) {
         begin_close(CloseReason::protocol_error, now);
         return;
     }
-    const std::uint64_t largest = wire::expand(next_pn_ - 1, largest32);
+    const std::uint64_t largest = wire::expand(next_pn_ - 1, ack.largest);
     if (largest >= next_pn_) {
         begin_close(CloseReason::protocol_error, now);
         return;
@@ -611,22 +664,16 @@ void Channel::on_ack_frame(std::uint32_t largest32, std::uint16_t delay, std::ui
     bool newest_found = false;
     SentPacket newest;
     const std::uint64_t prior_in_flight = bytes_in_flight_;
-    for (std::uint64_t i = 0; i <= wire::kAckMaskBits; ++i) {
-        if (i > 0 && !((mask >> (i - 1)) & 1)) continue;
-        if (largest < i) break;
-        const std::uint64_t pn = largest - i;
-        if (pn < sent_base_) break;
-        SentPacket& p = sent_[pn - sent_base_];
-        if (p.status == PacketStatus::lost) {
-            on_spurious_loss(pn, now);
-            continue;
+    if (ack.first_range <= largest) {
+        std::uint64_t hi = largest, lo = largest - ack.first_range;
+        on_acked_range(lo, hi, now, newest_found, newest);
+        for (unsigned i = 0; i < ack.range_count; ++i) {
+            if (lo < std::uint64_t{ack.gap[i]} + 2) break;
+            hi = lo - ack.gap[i] - 2;
+            if (hi < ack.length[i]) break;
+            lo = hi - ack.length[i];
+            on_acked_range(lo, hi, now, newest_found, newest);
         }
-        if (p.status != PacketStatus::outstanding) continue;
-        if (!newest_found) {
-            newest = p;
-            newest_found = true;
-        }
-        on_packet_acked(pn, now);
     }
     if (!any_acked_ || largest > largest_acked_) {
         largest_acked_ = largest;
@@ -643,7 +690,7 @@ void Channel::on_ack_frame(std::uint32_t largest32, std::uint16_t delay, std::ui
         } else {
             min_rtt_ = std::min(min_rtt_, sample);
             const Duration ack_delay = std::min<Duration>(
-                std::chrono::microseconds(std::uint64_t{delay} * wire::kAckDelayUnitUs), kMaxReportedAckDelay);
+                std::chrono::microseconds(std::uint64_t{ack.delay} * wire::kAckDelayUnitUs), kMaxReportedAckDelay);
             if (sample - ack_delay >= min_rtt_) sample -= ack_delay;
             const Duration diff = srtt_ > sample ? srtt_ - sample : sample - srtt_;
             rttvar_ = (3 * rttvar_ + diff) / 4;
@@ -685,6 +732,7 @@ bool Channel::already_received(std::uint64_t pn) const {
 }
 
 void Channel::record_received(std::uint64_t pn, Time now) {
+    if (!recv_any_ || pn < first_recv_) first_recv_ = pn;
     if (!recv_any_ || pn > largest_recv_) {
         if (recv_any_) {
             const std::uint64_t shift = pn - largest_recv_;
@@ -693,18 +741,12 @@ void Channel::record_received(std::uint64_t pn, Time now) {
             } else {
                 for (std::uint64_t q = largest_recv_ + 1; q < pn; ++q) clear_bit(recv_bits_.data(), q % kRecvWindow);
             }
-            std::uint64_t mask = 0;
-            if (shift <= 64) mask |= std::uint64_t{1} << (shift - 1);
-            if (shift < 64) mask |= recent_mask_ << shift;
-            recent_mask_ = mask;
         }
         largest_recv_ = pn;
         largest_recv_time_ = now;
         recv_any_ = true;
-    } else {
-        const std::uint64_t back = largest_recv_ - pn;
-        if (back >= 1 && back <= 64) recent_mask_ |= std::uint64_t{1} << (back - 1);
     }
+    lowest_unreported_ = std::min(lowest_unreported_, pn);
     set_bit(recv_bits_.data(), pn % kRecvWindow);
 }
 
@@ -717,10 +759,8 @@ bool Channel::validate_frames(std::span<const std::byte> body, bool* saw_close) 
         r.u8(type);
         switch (static_cast<FrameType>(type)) {
         case FrameType::ack: {
-            std::uint32_t largest;
-            std::uint16_t delay;
-            std::uint64_t mask;
-            if (!r.u32(largest) || !r.u16(delay) || !r.u64(mask)) return false;
+            wire::AckFrame ack;
+            if (!wire::read_ack(r, ack)) return false;
             break;
         }
         case FrameType::ping:
@@ -822,11 +862,9 @@ Channel::Apply Channel::apply_frames(std::span<const std::byte> body, Time now, 
         r.u8(type);
         switch (static_cast<FrameType>(type)) {
         case FrameType::ack: {
-            std::uint32_t largest = 0;
-            std::uint16_t delay = 0;
-            std::uint64_t mask = 0;
-            r.u32(largest), r.u16(delay), r.u64(mask);
-            if (active) on_ack_frame(largest, delay, mask, now);
+            wire::AckFrame ack;
+            wire::read_ack(r, ack);
+            if (active) on_ack_frame(ack, now);
             break;
         }
         case FrameType::ping: eliciting = true; break;

@@ -203,7 +203,8 @@ private:
     bool validate_frames(std::span<const std::byte> body, bool* saw_close = nullptr) const;
     enum class Apply : std::uint8_t { ok, stop, unacked };
     Apply apply_frames(std::span<const std::byte> body, Time now, bool& ack_eliciting);
-    void on_ack_frame(std::uint32_t largest, std::uint16_t delay, std::uint64_t mask, Time now);
+    void on_ack_frame(const wire::AckFrame& ack, Time now);
+    void on_acked_range(std::uint64_t lo, std::uint64_t hi, Time now, bool& newest_found, SentPacket& newest);
     Apply on_message_frame(std::size_t lane, std::uint64_t id, std::span<const std::byte> msg, Time now);
     Apply on_fragment(std::size_t lane, std::uint32_t wire_id, std::uint32_t total, std::uint32_t chunk,
                       std::uint32_t index, std::span<const std::byte> data, Time now);
@@ -311,7 +312,8 @@ private:
     bool recv_any_ = false;
     std::uint64_t largest_recv_ = 0;
     Time largest_recv_time_{};
-    std::uint64_t recent_mask_ = 0;  // bit i: largest_recv_ - 1 - i received
+    std::uint64_t first_recv_ = 0;
+    std::uint64_t lowest_unreported_ = ~std::uint64_t{0};  // lowest packet received since the last ACK
     std::vector<std::uint64_t> recv_bits_;  // dedup window, bit per packet number
     std::uint32_t unacked_eliciting_ = 0;
     bool ack_now_ = false;

@@ -14,7 +14,8 @@ inline constexpr std::uint8_t kHeaderByte = kVersion << 4;  // low nibble: flags
 inline constexpr std::size_t kHeaderSize = 5;               // header byte, packet number u32
 
 enum class FrameType : std::uint8_t {
-    ack = 0x01,        // largest u32, ack_delay u16 (8 us units), mask u64
+    ack = 0x01,        // largest u32, ack_delay u16 (8 us units), range_count u8,
+                       // first_range varint, range_count x (gap varint, length varint)
     ping = 0x02,       // nothing
     close = 0x03,      // reason u8
     close_ack = 0x04,  // nothing
@@ -22,8 +23,12 @@ enum class FrameType : std::uint8_t {
     fragment = 0x11,   // lane u8, id u32, total u32, chunk u16, index u32, bytes
 };
 
-inline constexpr std::size_t kAckFrameSize = 1 + 4 + 2 + 8;
-inline constexpr std::size_t kAckMaskBits = 64;
+inline constexpr std::size_t kMinAckFrameSize = 1 + 4 + 2 + 1 + 1;
+// Largest ACK frame a sender writes; reserved in every packet.
+inline constexpr std::size_t kMaxAckFrameSize = 48;
+inline constexpr std::size_t kMaxAckRanges = 16;
+// Every ACK reports at least this many packet numbers below its largest.
+inline constexpr std::uint64_t kAckRedundancy = 64;
 inline constexpr std::size_t kCloseFrameSize = 2;
 inline constexpr std::size_t kMessagesHeaderSize = 1 + 1 + 4 + 1;
 inline constexpr std::size_t kMaxMessagesPerFrame = 255;
@@ -31,7 +36,7 @@ inline constexpr std::size_t kFragmentHeaderSize = 1 + 1 + 4 + 4 + 2 + 4;
 inline constexpr std::size_t kMinChunk = 64;
 inline constexpr std::uint32_t kAckDelayUnitUs = 8;
 // Space reserved in every packet for the header, an ACK and a PING frame.
-inline constexpr std::size_t kPacketOverhead = kHeaderSize + kAckFrameSize + 1;
+inline constexpr std::size_t kPacketOverhead = kHeaderSize + kMaxAckFrameSize + 1;
 
 // Largest message sent whole in one MESSAGES frame for a given datagram size; larger
 // messages are fragmented.
@@ -142,6 +147,25 @@ private:
     const std::byte* p_;
     const std::byte* end_;
 };
+
+// A decoded ACK frame: ranges of received packet numbers, newest first.
+struct AckFrame {
+    std::uint32_t largest = 0;
+    std::uint16_t delay = 0;  // units of kAckDelayUnitUs
+    std::uint8_t range_count = 0;
+    std::uint32_t first_range = 0;  // packets below largest also received
+    std::uint32_t gap[kMaxAckRanges] = {};  // missing packets before the range, minus one
+    std::uint32_t length[kMaxAckRanges] = {};  // received packets in the range, minus one
+};
+
+// Reads the body of an ACK frame (after the type byte).
+inline bool read_ack(Reader& r, AckFrame& a) {
+    if (!r.u32(a.largest) || !r.u16(a.delay) || !r.u8(a.range_count) || !r.varint(a.first_range)) return false;
+    if (a.range_count > kMaxAckRanges) return false;
+    for (unsigned i = 0; i < a.range_count; ++i)
+        if (!r.varint(a.gap[i]) || !r.varint(a.length[i])) return false;
+    return true;
+}
 
 // Expands a 32-bit wire sequence number to 64 bits using the closest value to `ref`.
 constexpr std::uint64_t expand(std::uint64_t ref, std::uint32_t wire) {

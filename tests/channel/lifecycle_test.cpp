@@ -36,12 +36,13 @@ std::vector<std::byte> fragment_frame(std::uint8_t lane, std::uint32_t id, std::
 }
 
 std::vector<std::byte> ack_frame(std::uint32_t largest) {
-    std::vector<std::byte> f(wire::kAckFrameSize);
+    std::vector<std::byte> f(wire::kMinAckFrameSize);
     wire::Writer w(f.data(), f.size());
     w.u8(static_cast<std::uint8_t>(wire::FrameType::ack));
     w.u32(largest);
     w.u16(0);
-    w.u64(0);
+    w.u8(0);
+    w.varint(0);
     return f;
 }
 

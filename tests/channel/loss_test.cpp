@@ -228,16 +228,17 @@ TEST_CASE("max_send_rate caps the send rate") {
     CHECK(rate <= 500'000 * 1.05);
     CHECK(rate > 500'000 * 0.8);
 }
-TEST_CASE("debug harsh stats") {
+TEST_CASE("throughput holds up at 25% loss, duplication and reordering") {
     Recorder ra, rb;
+    rb.keep_bytes = false;
     ChannelConfig c;
     sim::LinkConfig l = harsh();
     sim::Pair pair(c, c, l, l, 42, ra, rb, kEpoch);
     for (int i = 0; i < 200; ++i) REQUIRE(pair.a().send(0, make_payload(i, 50000), pair.now()) == SendResult::ok);
-    REQUIRE(pair.run_until([&] { return rb.messages.size() == 200; }, 600s));
+    REQUIRE(pair.run_until([&] { return rb.count == 200; }, 600s));
+    const double secs = std::chrono::duration<double>(pair.now() - kEpoch).count();
     auto s = pair.a().stats();
-    auto& ns = pair.network().stats(sim::Side::a);
-    MESSAGE("t=", std::chrono::duration<double>(pair.now() - kEpoch).count(), " sent ", s.packets_sent, " lost ", s.packets_lost, " rtx ", s.retransmitted, " pto ", s.pto_count,
-            " net lost ", ns.lost, " dup ", ns.duplicated, " reord ", ns.reordered, " srtt ", std::chrono::duration<double, std::milli>(s.srtt).count(),
-            " cwnd ", s.cwnd, " rate ", s.send_rate, " dupdrop ", pair.b().stats().dropped_duplicate, " spurious ", s.spurious_losses);
+    MESSAGE("10 MB in ", secs, " s simulated; packets ", s.packets_sent, " lost ", s.packets_lost, " spurious ",
+            s.spurious_losses, " srtt ", std::chrono::duration<double, std::milli>(s.srtt).count(), " ms");
+    CHECK(secs < 20);  // a loss-based controller needs minutes here
 }
