@@ -88,4 +88,9 @@ void write_secret_file(const std::filesystem::path& path, std::span<const std::u
     write_key_file(path, secret, 0600, overwrite);
 }
 
+void wipe(std::string& text) {
+    if (!text.empty()) sodium_memzero(text.data(), text.size());
+    text.clear();
+}
+
 }  // namespace gs::crypto

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace gs::crypto {
@@ -46,6 +47,9 @@ private:
     std::uint8_t* data_ = nullptr;
     std::size_t size_ = 0;
 };
+
+// Overwrites a string's bytes with zeros (a password that arrived in a message).
+void wipe(std::string& text);
 
 // Smallest and largest secret a secret file may hold, in bytes.
 inline constexpr std::size_t secret_file_min_bytes = 32;

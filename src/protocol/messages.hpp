@@ -1,0 +1,144 @@
+#pragma once
+// The roles' messages, shared by gateway, auth, world and the client library.
+// Encoding: session/codec.hpp (type byte, then little-endian fields). Type ids
+// below 0x10 belong to the session layer. The wire layout of each is listed in
+// docs/PROTOCOL.md, part "Messages".
+
+#include <cstdint>
+#include <string>
+
+#include "session/codec.hpp"
+
+namespace gs::protocol {
+
+// Lanes every connection is configured with (channel lane kinds in parentheses).
+enum Lane : std::uint8_t {
+  lane_control = 0,   // (reliable ordered) session control, login, chat, events
+  lane_input = 1,     // (unreliable sequenced) movement input
+  lane_snapshot = 2,  // (unreliable sequenced) world snapshots
+};
+
+inline constexpr std::uint16_t protocol_version = 1;
+
+inline constexpr std::size_t max_name = 64;        // ids, account names (bytes)
+inline constexpr std::size_t max_password = 1024;  // bytes
+inline constexpr std::size_t max_reason = 32;
+inline constexpr std::size_t max_token = 2048;
+inline constexpr std::size_t max_address = 128;
+inline constexpr std::size_t max_chat = 256;
+
+// Login results, as `reason` strings on the wire.
+namespace reason {
+inline constexpr const char* bad_credentials = "bad_credentials";
+inline constexpr const char* throttled = "throttled";
+inline constexpr const char* disabled = "disabled";
+inline constexpr const char* no_world = "no_world";
+inline constexpr const char* busy = "busy";
+inline constexpr const char* internal = "internal";
+inline constexpr const char* unavailable = "unavailable";  // the gateway has no auth link
+inline constexpr const char* bad_request = "bad_request";  // a second or malformed request
+}  // namespace reason
+
+// Client -> gateway pre-auth data: which game and protocol the client speaks.
+struct ClientHello {
+  static constexpr std::uint8_t type = 0x10;
+  std::uint16_t version = protocol_version;
+  std::string game;
+  template <class IO, class M>
+  static void fields(IO& io, M& m) {
+    io.u16(m.version);
+    io.str(m.game, max_name);
+  }
+};
+
+// Client -> gateway.
+struct LoginRequest {
+  static constexpr std::uint8_t type = 0x11;
+  std::string user;
+  std::string password;
+  std::string world;  // preferred world id, may be empty
+  template <class IO, class M>
+  static void fields(IO& io, M& m) {
+    io.str(m.user, max_name);
+    io.str(m.password, max_password);
+    io.str(m.world, max_name);
+  }
+};
+
+// Gateway -> client; the gateway closes after it is delivered.
+struct LoginResponse {
+  static constexpr std::uint8_t type = 0x12;
+  bool ok = false;
+  std::string reason;
+  std::string token;
+  std::string world_id;
+  std::string world_address;
+  template <class IO, class M>
+  static void fields(IO& io, M& m) {
+    io.boolean(m.ok);
+    io.str(m.reason, max_reason);
+    io.str(m.token, max_token);
+    io.str(m.world_id, max_name);
+    io.str(m.world_address, max_address);
+  }
+};
+
+// Gateway -> auth.
+struct Authenticate {
+  static constexpr std::uint8_t type = 0x20;
+  std::uint32_t request_id = 0;
+  std::uint64_t player_id = 0;  // the gateway's id for the client connection
+  std::string user;
+  std::string password;
+  std::string client_address;
+  std::string world;
+  template <class IO, class M>
+  static void fields(IO& io, M& m) {
+    io.u32(m.request_id);
+    io.u64(m.player_id);
+    io.str(m.user, max_name);
+    io.str(m.password, max_password);
+    io.str(m.client_address, max_address);
+    io.str(m.world, max_name);
+  }
+};
+
+// Auth -> gateway.
+struct AuthResult {
+  static constexpr std::uint8_t type = 0x21;
+  std::uint32_t request_id = 0;
+  std::uint64_t player_id = 0;
+  bool ok = false;
+  std::string reason;
+  std::string token;
+  std::string world_id;
+  std::string world_address;
+  template <class IO, class M>
+  static void fields(IO& io, M& m) {
+    io.u32(m.request_id);
+    io.u64(m.player_id);
+    io.boolean(m.ok);
+    io.str(m.reason, max_reason);
+    io.str(m.token, max_token);
+    io.str(m.world_id, max_name);
+    io.str(m.world_address, max_address);
+  }
+};
+
+// World -> auth, every report_interval.
+struct WorldReport {
+  static constexpr std::uint8_t type = 0x22;
+  std::string id;
+  std::string address;
+  std::uint32_t capacity = 0;
+  std::uint32_t players = 0;
+  template <class IO, class M>
+  static void fields(IO& io, M& m) {
+    io.str(m.id, max_name);
+    io.str(m.address, max_address);
+    io.u32(m.capacity);
+    io.u32(m.players);
+  }
+};
+
+}  // namespace gs::protocol
