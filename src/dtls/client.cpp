@@ -1,0 +1,242 @@
+#include "dtls/client.hpp"
+
+#include <wolfssl/error-ssl.h>
+#include <wolfssl/wolfcrypt/asn_public.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+namespace dtls {
+
+namespace {
+
+bool wants_io(int err) {
+  return err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE;
+}
+
+std::vector<std::uint8_t> pem_to_der(const std::string& pem) {
+  std::vector<std::uint8_t> der(pem.size());
+  int n = wc_CertPemToDer(reinterpret_cast<const unsigned char*>(pem.data()),
+                          static_cast<int>(pem.size()), der.data(),
+                          static_cast<int>(der.size()), CERT_TYPE);
+  if (n <= 0) throw std::runtime_error("the pinned certificate is not a PEM certificate");
+  der.resize(static_cast<std::size_t>(n));
+  return der;
+}
+
+}  // namespace
+
+ClientContext::ClientContext(const ClientConfig& config) : config_(config) {
+  detail::ensure_library();
+  ctx_.reset(wolfSSL_CTX_new(wolfDTLSv1_2_client_method()));
+  if (!ctx_) throw std::runtime_error("cannot create the DTLS client context");
+  detail::configure_common(ctx_.get());
+  if (!config_.cipher_list.empty() &&
+      wolfSSL_CTX_set_cipher_list(ctx_.get(), config_.cipher_list.c_str()) != WOLFSSL_SUCCESS)
+    throw std::runtime_error("invalid DTLS cipher list: " + config_.cipher_list);
+
+  if (config_.insecure) {
+    wolfSSL_CTX_set_verify(ctx_.get(), WOLFSSL_VERIFY_NONE, nullptr);
+    return;
+  }
+  if (!config_.pinned_certificate_pem.empty()) {
+    pinned_der_ = pem_to_der(config_.pinned_certificate_pem);
+  } else if (!config_.ca_pem.empty()) {
+    if (wolfSSL_CTX_load_verify_buffer(
+            ctx_.get(), reinterpret_cast<const unsigned char*>(config_.ca_pem.data()),
+            static_cast<long>(config_.ca_pem.size()), WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS)
+      throw std::runtime_error("cannot load the CA certificates (PEM expected)");
+  } else if (!config_.ca_file.empty()) {
+    if (wolfSSL_CTX_load_verify_locations(ctx_.get(), config_.ca_file.c_str(), nullptr) !=
+        WOLFSSL_SUCCESS)
+      throw std::runtime_error("cannot load CA file " + config_.ca_file);
+  } else {
+    throw std::runtime_error(
+        "no way to verify the server: give a pinned certificate or a CA file, "
+        "or set insecure");
+  }
+  wolfSSL_CTX_set_verify(ctx_.get(), WOLFSSL_VERIFY_PEER, &Client::verify_callback);
+}
+
+Client::Client(std::shared_ptr<const ClientContext> context, ClientHandler& handler)
+    : context_(std::move(context)), handler_(handler) {
+  ssl_.reset(wolfSSL_new(context_->ctx_.get()));
+  if (!ssl_) throw std::runtime_error("cannot create a DTLS client session");
+  WOLFSSL* ssl = ssl_.get();
+  const auto& cfg = context_->config_;
+  wolfSSL_dtls_set_using_nonblock(ssl, 1);
+  wolfSSL_dtls_set_timeout_init(ssl, cfg.retransmit_initial_s);
+  wolfSSL_dtls_set_timeout_max(ssl, cfg.retransmit_max_s);
+  io_.out = this;
+  io_.owner = this;
+  wolfSSL_SetIOReadCtx(ssl, &io_);
+  wolfSSL_SetIOWriteCtx(ssl, &io_);
+  wolfSSL_SetCertCbCtx(ssl, this);
+  if (!cfg.insecure && context_->pinned_der_.empty() && !cfg.server_name.empty())
+    wolfSSL_check_domain_name(ssl, cfg.server_name.c_str());
+}
+
+Client::~Client() = default;
+
+int Client::verify_callback(int preverify, WOLFSSL_X509_STORE_CTX* store) {
+  auto* self = static_cast<Client*>(store->userCtx);
+  if (self == nullptr) return preverify;
+  const auto& pinned = self->context_->pinned_der_;
+  if (!pinned.empty()) {
+    if (store->error_depth > 0) return 1;  // the chain does not matter, the leaf does
+    const unsigned char* der = nullptr;
+    int der_len = 0;
+    if (WOLFSSL_X509* cert = wolfSSL_X509_STORE_CTX_get_current_cert(store))
+      der = wolfSSL_X509_get_der(cert, &der_len);
+    if (der == nullptr && store->certs != nullptr && store->totalCerts > 0) {
+      der = store->certs[0].buffer;
+      der_len = static_cast<int>(store->certs[0].length);
+    }
+    if (der != nullptr && static_cast<std::size_t>(der_len) == pinned.size() &&
+        std::memcmp(der, pinned.data(), pinned.size()) == 0)
+      return 1;
+    self->verify_error_ = "server certificate does not match the pinned certificate";
+    return 0;
+  }
+  if (!preverify && self->verify_error_.empty()) {
+    self->verify_error_ = std::string("server certificate not trusted: ") +
+                          wolfSSL_X509_verify_cert_error_string(store->error) + " (" +
+                          std::to_string(store->error) + ")";
+  }
+  return preverify;
+}
+
+void Client::transmit(const net::Address&, std::span<const std::uint8_t> datagram) {
+  handler_.on_transmit(datagram);
+}
+
+void Client::start(TimePoint now) {
+  if (state_ != State::idle) return;
+  state_ = State::handshaking;
+  started_ = now;
+  step(now);
+}
+
+void Client::step(TimePoint now) {
+  const auto sent_before = io_.datagrams_out;
+  int ret = wolfSSL_connect(ssl_.get());
+  if (ret == WOLFSSL_SUCCESS) {
+    state_ = State::connected;
+    handler_.on_connected();
+    if (state_ == State::connected) read_records();
+    return;
+  }
+  int err = wolfSSL_get_error(ssl_.get(), ret);
+  if (wants_io(err)) {
+    if (io_.datagrams_out > sent_before) {
+      int seconds = wolfSSL_dtls_get_current_timeout(ssl_.get());
+      retransmit_at_ = now + std::chrono::seconds(std::max(seconds, 1));
+    }
+    return;
+  }
+  std::string detail = !verify_error_.empty() ? verify_error_
+                       : err == DOMAIN_NAME_MISMATCH
+                           ? "server certificate name does not match " +
+                                 context_->config_.server_name
+                           : "handshake failed: " + detail::error_string(err);
+  fail(CloseReason::handshake_failed, std::move(detail));
+}
+
+void Client::receive(std::span<const std::uint8_t> datagram, TimePoint now) {
+  if (state_ != State::handshaking && state_ != State::connected) return;
+  if (datagram.empty()) return;
+  io_.feed(datagram);
+  if (state_ == State::handshaking) {
+    step(now);
+  } else {
+    read_records();
+  }
+  io_.clear_input();
+}
+
+void Client::read_records() {
+  if (read_buffer_.empty()) read_buffer_.resize(16 * 1024 + 256);
+  while (state_ == State::connected) {
+    int n = wolfSSL_read(ssl_.get(), read_buffer_.data(), static_cast<int>(read_buffer_.size()));
+    if (n > 0) {
+      handler_.on_data(
+          std::span<const std::uint8_t>(read_buffer_.data(), static_cast<std::size_t>(n)));
+      continue;
+    }
+    int err = wolfSSL_get_error(ssl_.get(), n);
+    if (wants_io(err)) break;
+    if (err == WOLFSSL_ERROR_ZERO_RETURN) {
+      fail(CloseReason::remote, "");
+    } else {
+      fail(CloseReason::error, detail::error_string(err));
+    }
+  }
+}
+
+void Client::fail(CloseReason reason, std::string detail) {
+  state_ = State::closed;
+  handler_.on_closed(reason, detail);
+}
+
+SendResult Client::send(std::span<const std::uint8_t> payload) {
+  if (state_ != State::connected) return SendResult::not_connected;
+  if (payload.size() > kMaxRecordPayload) return SendResult::too_large;
+  if (payload.empty()) return SendResult::ok;
+  int n = wolfSSL_write(ssl_.get(), payload.data(), static_cast<int>(payload.size()));
+  return n == static_cast<int>(payload.size()) ? SendResult::ok : SendResult::failed;
+}
+
+void Client::close() {
+  if (state_ == State::connected) wolfSSL_shutdown(ssl_.get());
+  state_ = State::closed;
+}
+
+void Client::update(TimePoint now) {
+  if (state_ != State::handshaking) return;
+  if (now - started_ >= context_->config_.handshake_timeout) {
+    fail(CloseReason::handshake_timeout, "no handshake reply from the server in time");
+    return;
+  }
+  if (now < retransmit_at_) return;
+  if (wolfSSL_dtls_got_timeout(ssl_.get()) != WOLFSSL_SUCCESS) {
+    fail(CloseReason::handshake_timeout, "handshake retransmissions exhausted");
+    return;
+  }
+  ++retransmissions_;
+  int seconds = wolfSSL_dtls_get_current_timeout(ssl_.get());
+  retransmit_at_ = now + std::chrono::seconds(std::max(seconds, 1));
+}
+
+std::optional<TimePoint> Client::next_wakeup() const {
+  if (state_ != State::handshaking) return std::nullopt;
+  return std::min(retransmit_at_, started_ + context_->config_.handshake_timeout);
+}
+
+bool Client::export_keying_material(std::string_view label,
+                                    std::span<const std::uint8_t> context,
+                                    std::span<std::uint8_t> out) {
+  if (state_ != State::connected) return false;
+  return wolfSSL_export_keying_material(ssl_.get(), out.data(), out.size(), label.data(),
+                                        label.size(), context.data(), context.size(),
+                                        context.empty() ? 0 : 1) == WOLFSSL_SUCCESS;
+}
+
+std::string Client::cipher_name() const {
+  const char* c = wolfSSL_get_cipher(ssl_.get());
+  return c != nullptr ? c : "";
+}
+
+std::vector<std::uint8_t> Client::peer_certificate_der() const {
+  std::vector<std::uint8_t> out;
+  if (state_ != State::connected) return out;
+  WOLFSSL_X509* cert = wolfSSL_get_peer_certificate(ssl_.get());
+  if (cert == nullptr) return out;
+  int len = 0;
+  if (const unsigned char* der = wolfSSL_X509_get_der(cert, &len); der != nullptr && len > 0)
+    out.assign(der, der + len);
+  wolfSSL_X509_free(cert);
+  return out;
+}
+
+}  // namespace dtls

@@ -1,0 +1,120 @@
+// DTLS 1.2 client over buffers: one object per connection to a server.
+//
+// Sans-socket and sans-clock like Server: the owner feeds received datagrams with the
+// current time, calls update() at next_wakeup(), and sends what on_transmit hands out.
+#pragma once
+
+#include "dtls/io.hpp"
+#include "dtls/types.hpp"
+#include "dtls/wolf.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dtls {
+
+// How a client decides to trust the server. Exactly one of the three trust sources is
+// needed unless `insecure` is set.
+struct ClientConfig {
+  std::string pinned_certificate_pem;  // trust exactly this server certificate
+  std::string ca_pem;                  // trust certificates issued by these CAs (PEM text)
+  std::string ca_file;                 // ... or by the CAs in this PEM file
+  // Turns certificate checking off. Only for development; callers log a warning.
+  bool insecure = false;
+  // With ca_pem/ca_file: the name the certificate must carry (SAN DNS or CN); empty
+  // skips the name check.
+  std::string server_name;
+  Duration handshake_timeout = std::chrono::seconds(10);
+  int retransmit_initial_s = 1;  // first retransmission timeout, seconds
+  int retransmit_max_s = 8;      // back-off ceiling, seconds
+  std::string cipher_list;       // empty: kCipherList (tests override it)
+};
+
+// The immutable, shareable part of a client: the TLS context with its trust anchors.
+// Build one and use it for any number of Client objects.
+class ClientContext {
+ public:
+  // Throws std::runtime_error with the cause (unreadable CA file, bad PEM, no trust
+  // source without `insecure`).
+  explicit ClientContext(const ClientConfig& config);
+  const ClientConfig& config() const { return config_; }
+  bool insecure() const { return config_.insecure; }
+
+ private:
+  friend class Client;
+  ClientConfig config_;
+  detail::CtxPtr ctx_;
+  std::vector<std::uint8_t> pinned_der_;
+};
+
+class ClientHandler {
+ public:
+  virtual ~ClientHandler() = default;
+  // Must not call back into the Client.
+  virtual void on_transmit(std::span<const std::uint8_t> datagram) = 0;
+  virtual void on_connected() = 0;
+  virtual void on_data(std::span<const std::uint8_t> payload) = 0;
+  // The connection ended (not called for close()). `detail` explains failures, e.g.
+  // "server certificate does not match the pinned certificate".
+  virtual void on_closed(CloseReason reason, std::string_view detail) = 0;
+};
+
+class Client : private detail::Transmitter {
+ public:
+  enum class State : std::uint8_t { idle, handshaking, connected, closed };
+
+  // `handler` must outlive the client.
+  Client(std::shared_ptr<const ClientContext> context, ClientHandler& handler);
+  ~Client() override;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Sends the first ClientHello.
+  void start(TimePoint now);
+  // One datagram from the server. Bad input is dropped, never thrown.
+  void receive(std::span<const std::uint8_t> datagram, TimePoint now);
+  SendResult send(std::span<const std::uint8_t> payload);
+  // Sends close_notify and releases the TLS state (no on_closed callback).
+  void close();
+  void update(TimePoint now);
+  // When update() must be called next; nullopt when no timer runs.
+  std::optional<TimePoint> next_wakeup() const;
+
+  State state() const { return state_; }
+  bool connected() const { return state_ == State::connected; }
+  // RFC 5705 exporter for channel binding; false unless connected.
+  bool export_keying_material(std::string_view label, std::span<const std::uint8_t> context,
+                              std::span<std::uint8_t> out);
+  std::string cipher_name() const;
+  // The server certificate (DER) once connected; empty otherwise.
+  std::vector<std::uint8_t> peer_certificate_der() const;
+  std::uint64_t retransmissions() const { return retransmissions_; }
+
+  // Certificate check installed on the ClientContext; finds the Client via the
+  // certificate callback context of its wolfSSL object.
+  static int verify_callback(int preverify, WOLFSSL_X509_STORE_CTX* store);
+
+ private:
+  void transmit(const net::Address& to, std::span<const std::uint8_t> datagram) override;
+  void step(TimePoint now);
+  void read_records();
+  void fail(CloseReason reason, std::string detail);
+
+  std::shared_ptr<const ClientContext> context_;
+  ClientHandler& handler_;
+  detail::SslPtr ssl_;
+  detail::Io io_;
+  State state_ = State::idle;
+  TimePoint started_{};
+  TimePoint retransmit_at_{};
+  std::string verify_error_;
+  std::vector<std::uint8_t> read_buffer_;
+  std::uint64_t retransmissions_ = 0;
+};
+
+}  // namespace dtls

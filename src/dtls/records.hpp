@@ -1,0 +1,22 @@
+// Minimal, bounds-checked inspection of DTLS record headers (no decryption).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace dtls {
+
+struct HelloInfo {
+  bool is_client_hello = false;  // first record is an unfragmented epoch-0 ClientHello
+  bool has_cookie = false;       // ... carrying a non-empty cookie
+};
+
+// Looks at the first record of a datagram. Never reads out of bounds.
+HelloInfo inspect_client_hello(std::span<const std::uint8_t> datagram);
+
+inline constexpr std::size_t kRecordHeaderSize = 13;
+inline constexpr std::uint8_t kContentHandshake = 22;
+inline constexpr std::uint8_t kContentApplicationData = 23;
+
+}  // namespace dtls

@@ -1,0 +1,425 @@
+#include "dtls/server.hpp"
+
+#include "dtls/records.hpp"
+
+#include <wolfssl/error-ssl.h>
+
+#include <sys/random.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace dtls {
+
+struct Server::Session {
+  PeerId id = 0;
+  net::Address addr;
+  detail::SslPtr ssl;
+  detail::Io io;
+  TimePoint started;
+  TimePoint retransmit_at;
+  bool established = false;
+  bool closed = false;
+};
+
+namespace {
+
+// Keeps callbacks from freeing sessions that are still on the stack: freed sessions are
+// parked and reaped when the outermost public call returns.
+struct DepthGuard {
+  int& depth;
+  explicit DepthGuard(int& d) : depth(d) { ++depth; }
+  ~DepthGuard() { --depth; }
+};
+
+std::array<std::uint8_t, 32> random_secret() {
+  std::array<std::uint8_t, 32> s{};
+  std::size_t got = 0;
+  while (got < s.size()) {
+    ssize_t n = ::getrandom(s.data() + got, s.size() - got, 0);
+    if (n <= 0) throw std::runtime_error("getrandom failed for the DTLS cookie secret");
+    got += static_cast<std::size_t>(n);
+  }
+  return s;
+}
+
+bool wants_io(int err) {
+  return err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE;
+}
+
+}  // namespace
+
+Server::Server(const ServerConfig& config, ServerHandler& handler, TimePoint now)
+    : handler_(handler), config_(config) {
+  detail::ensure_library();
+  ctx_.reset(wolfSSL_CTX_new(wolfDTLSv1_2_server_method()));
+  if (!ctx_) throw std::runtime_error("cannot create the DTLS server context");
+  detail::configure_common(ctx_.get());
+  if (!config_.cipher_list.empty() &&
+      wolfSSL_CTX_set_cipher_list(ctx_.get(), config_.cipher_list.c_str()) != WOLFSSL_SUCCESS)
+    throw std::runtime_error("invalid DTLS cipher list: " + config_.cipher_list);
+  const auto& cert = config_.certificate_pem;
+  if (wolfSSL_CTX_use_certificate_chain_buffer(
+          ctx_.get(), reinterpret_cast<const unsigned char*>(cert.data()),
+          static_cast<long>(cert.size())) != WOLFSSL_SUCCESS)
+    throw std::runtime_error("cannot load the DTLS server certificate (PEM expected)");
+  const auto& key = config_.private_key_pem;
+  if (wolfSSL_CTX_use_PrivateKey_buffer(ctx_.get(),
+                                        reinterpret_cast<const unsigned char*>(key.data()),
+                                        static_cast<long>(key.size()),
+                                        WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS)
+    throw std::runtime_error("cannot load the DTLS server private key (PEM expected)");
+  if (wolfSSL_CTX_check_private_key(ctx_.get()) != WOLFSSL_SUCCESS)
+    throw std::runtime_error("the DTLS private key does not match the certificate");
+  detail::wipe(config_.private_key_pem.data(), config_.private_key_pem.size());
+  config_.private_key_pem.clear();
+  wolfSSL_CTX_set_verify(ctx_.get(), WOLFSSL_VERIFY_NONE, nullptr);
+
+  current_.secret = random_secret();
+  make_listener(current_);
+  next_rotation_ = now + config_.cookie_rotation;
+  read_buffer_.resize(16 * 1024 + 256);
+}
+
+Server::~Server() {
+  for (auto& l : {&current_, &previous_}) detail::wipe(l->secret.data(), l->secret.size());
+}
+
+void Server::make_listener(Listener& l) {
+  l.ssl.reset(wolfSSL_new(ctx_.get()));
+  if (!l.ssl) throw std::runtime_error("cannot create the DTLS listening object");
+  WOLFSSL* ssl = l.ssl.get();
+  wolfSSL_dtls_set_using_nonblock(ssl, 1);
+  wolfSSL_dtls_set_timeout_init(ssl, config_.retransmit_initial_s);
+  wolfSSL_dtls_set_timeout_max(ssl, config_.retransmit_max_s);
+  wolfDTLS_SetChGoodCb(ssl, &Server::on_client_hello_good, this);
+  l.io = detail::Io{};
+  l.io.out = this;
+  wolfSSL_SetIOReadCtx(ssl, &l.io);
+  wolfSSL_SetIOWriteCtx(ssl, &l.io);
+  set_secret(l, l.secret);
+}
+
+void Server::set_secret(Listener& l, const std::array<std::uint8_t, 32>& secret) {
+  l.secret = secret;
+  if (l.ssl) {
+    wolfSSL_DTLS_SetCookieSecret(l.ssl.get(), l.secret.data(),
+                                 static_cast<unsigned>(l.secret.size()));
+  }
+}
+
+void Server::rotate_secret() {
+  if (!previous_.ssl) make_listener(previous_);
+  set_secret(previous_, current_.secret);
+  previous_valid_ = true;
+  set_secret(current_, random_secret());
+  ++stats_.cookie_rotations;
+}
+
+void Server::transmit(const net::Address& to, std::span<const std::uint8_t> datagram) {
+  handler_.on_transmit(to, datagram);
+}
+
+int Server::on_client_hello_good(WOLFSSL*, void* ctx) {
+  auto* self = static_cast<Server*>(ctx);
+  if (self->by_id_.size() >= self->config_.max_peers) {
+    ++self->stats_.refused_peer_cap;
+    self->refuse_flag_ = true;
+    return -1;
+  }
+  if (self->handshaking_.size() >= self->config_.max_half_open) {
+    ++self->stats_.refused_half_open_cap;
+    self->refuse_flag_ = true;
+    return -1;
+  }
+  self->promote_flag_ = true;
+  return 0;
+}
+
+void Server::receive(const net::Address& from, std::span<const std::uint8_t> datagram,
+                     TimePoint now) {
+  DepthGuard guard(depth_);
+  ++stats_.datagrams_in;
+  if (datagram.empty() || datagram.size() > read_buffer_.size()) {
+    ++stats_.dropped_malformed;
+  } else if (auto it = by_addr_.find(from); it != by_addr_.end()) {
+    Session& s = *it->second;
+    HelloInfo hello{};
+    if (s.established) hello = inspect_client_hello(datagram);
+    if (hello.is_client_hello) {
+      // A new handshake from a known address: the peer restarted. The cookie exchange
+      // proves the address before the old session is replaced.
+      to_listener(from, datagram, now, hello.has_cookie);
+    } else {
+      feed_session(s, datagram, now);
+    }
+  } else {
+    HelloInfo hello = inspect_client_hello(datagram);
+    if (!hello.is_client_hello) {
+      ++stats_.dropped_unknown;
+    } else {
+      to_listener(from, datagram, now, hello.has_cookie);
+    }
+  }
+  if (depth_ == 1) reap();
+}
+
+void Server::to_listener(const net::Address& from, std::span<const std::uint8_t> datagram,
+                         TimePoint now, bool has_cookie) {
+  if (has_cookie && previous_valid_ && previous_.ssl) {
+    // A cookie issued before the last rotation is still good; the reply of this
+    // tentative pass is only sent if the cookie was accepted.
+    captured_.clear();
+    previous_.io.capture = &captured_;
+    bool promoted = try_listener(previous_, from, datagram, now, false);
+    previous_.io.capture = nullptr;
+    if (promoted) {
+      for (const auto& d : captured_) transmit(from, d);
+      captured_.clear();
+      return;
+    }
+    captured_.clear();
+  }
+  try_listener(current_, from, datagram, now, true);
+}
+
+bool Server::try_listener(Listener& l, const net::Address& from,
+                          std::span<const std::uint8_t> datagram, TimePoint now,
+                          bool count_hello_verify) {
+  WOLFSSL* ssl = l.ssl.get();
+  l.io.peer = from;
+  l.io.feed(datagram);
+  // Binds the cookie to the sender: the HMAC covers the address set here.
+  wolfSSL_dtls_set_peer(ssl, const_cast<sockaddr*>(from.data()),
+                        static_cast<unsigned>(from.size()));
+  promote_flag_ = false;
+  refuse_flag_ = false;
+  const auto sent_before = l.io.datagrams_out;
+  int ret = wolfSSL_accept(ssl);
+  l.io.clear_input();
+  if (promote_flag_) {
+    promote_flag_ = false;
+    promote(l, from, now, ret);
+    return true;
+  }
+  int err = wolfSSL_get_error(ssl, ret);
+  if (ret != WOLFSSL_SUCCESS && !wants_io(err)) {
+    // A hello the library rejected (or one we refused): start from a clean object.
+    ++stats_.listener_resets;
+    make_listener(l);
+  } else if (count_hello_verify && l.io.datagrams_out > sent_before) {
+    ++stats_.hello_verify_sent;
+  }
+  return false;
+}
+
+void Server::promote(Listener& l, const net::Address& from, TimePoint now, int accept_ret) {
+  auto s = std::make_unique<Session>();
+  s->id = next_id_++;
+  s->addr = from;
+  s->ssl = std::move(l.ssl);
+  s->io = l.io;
+  s->io.capture = nullptr;
+  s->io.owner = s.get();
+  s->started = now;
+  WOLFSSL* ssl = s->ssl.get();
+  wolfSSL_SetIOReadCtx(ssl, &s->io);
+  wolfSSL_SetIOWriteCtx(ssl, &s->io);
+  make_listener(l);
+  ++stats_.cookies_accepted;
+
+  if (auto it = by_addr_.find(from); it != by_addr_.end()) {
+    ++stats_.sessions_replaced;
+    finish(*it->second, CloseReason::replaced, "a new handshake from the same address", true);
+  }
+  Session& ref = *s;
+  by_id_.emplace(ref.id, &ref);
+  handshaking_.push_back(&ref);
+  by_addr_.emplace(from, std::move(s));
+
+  int err = wolfSSL_get_error(ssl, accept_ret);
+  if (accept_ret == WOLFSSL_SUCCESS) {
+    continue_handshake(ref, now);
+  } else if (wants_io(err)) {
+    arm_retransmit(ref, now);
+  } else {
+    ++stats_.handshakes_failed;
+    finish(ref, CloseReason::handshake_failed, detail::error_string(err), true);
+  }
+}
+
+void Server::feed_session(Session& s, std::span<const std::uint8_t> datagram, TimePoint now) {
+  s.io.feed(datagram);
+  if (!s.established) {
+    continue_handshake(s, now);
+  } else {
+    read_records(s);
+  }
+  s.io.clear_input();
+}
+
+void Server::continue_handshake(Session& s, TimePoint now) {
+  WOLFSSL* ssl = s.ssl.get();
+  const auto sent_before = s.io.datagrams_out;
+  int ret = wolfSSL_accept(ssl);
+  if (ret == WOLFSSL_SUCCESS) {
+    s.established = true;
+    std::erase(handshaking_, &s);
+    ++stats_.handshakes_completed;
+    handler_.on_accepted(s.id, s.addr);
+    if (!s.closed) read_records(s);
+    return;
+  }
+  int err = wolfSSL_get_error(ssl, ret);
+  if (wants_io(err)) {
+    if (s.io.datagrams_out > sent_before) arm_retransmit(s, now);
+    return;
+  }
+  ++stats_.handshakes_failed;
+  finish(s, CloseReason::handshake_failed, detail::error_string(err), true);
+}
+
+void Server::read_records(Session& s) {
+  WOLFSSL* ssl = s.ssl.get();
+  while (!s.closed) {
+    int n = wolfSSL_read(ssl, read_buffer_.data(), static_cast<int>(read_buffer_.size()));
+    if (n > 0) {
+      ++stats_.records_in;
+      handler_.on_data(s.id, std::span<const std::uint8_t>(read_buffer_.data(),
+                                                           static_cast<std::size_t>(n)));
+      continue;
+    }
+    int err = wolfSSL_get_error(ssl, n);
+    if (wants_io(err)) break;
+    if (err == WOLFSSL_ERROR_ZERO_RETURN) {
+      ++stats_.closed_remote;
+      finish(s, CloseReason::remote, "", true);
+    } else {
+      ++stats_.closed_error;
+      finish(s, CloseReason::error, detail::error_string(err), true);
+    }
+    break;
+  }
+}
+
+void Server::arm_retransmit(Session& s, TimePoint now) {
+  int seconds = wolfSSL_dtls_get_current_timeout(s.ssl.get());
+  s.retransmit_at = now + std::chrono::seconds(std::max(seconds, 1));
+}
+
+SendResult Server::send(PeerId peer, std::span<const std::uint8_t> payload) {
+  auto it = by_id_.find(peer);
+  if (it == by_id_.end() || !it->second->established || it->second->closed)
+    return SendResult::not_connected;
+  if (payload.size() > kMaxRecordPayload) return SendResult::too_large;
+  if (payload.empty()) return SendResult::ok;
+  int n = wolfSSL_write(it->second->ssl.get(), payload.data(), static_cast<int>(payload.size()));
+  if (n != static_cast<int>(payload.size())) return SendResult::failed;
+  ++stats_.records_out;
+  return SendResult::ok;
+}
+
+void Server::close(PeerId peer) {
+  DepthGuard guard(depth_);
+  auto it = by_id_.find(peer);
+  if (it != by_id_.end()) {
+    Session& s = *it->second;
+    if (s.established) wolfSSL_shutdown(s.ssl.get());
+    ++stats_.closed_local;
+    finish(s, CloseReason::local, "", false);
+  }
+  if (depth_ == 1) reap();
+}
+
+void Server::close_all() {
+  DepthGuard guard(depth_);
+  std::vector<PeerId> ids;
+  ids.reserve(by_id_.size());
+  for (const auto& [id, s] : by_id_) ids.push_back(id);
+  for (PeerId id : ids) close(id);
+  if (depth_ == 1) reap();
+}
+
+void Server::finish(Session& s, CloseReason reason, std::string_view detail, bool notify) {
+  if (s.closed) return;
+  s.closed = true;
+  const bool was_established = s.established;
+  if (!was_established) std::erase(handshaking_, &s);
+  by_id_.erase(s.id);
+  const PeerId id = s.id;
+  const net::Address addr = s.addr;
+  if (auto it = by_addr_.find(addr); it != by_addr_.end() && it->second.get() == &s) {
+    graveyard_.push_back(std::move(it->second));
+    by_addr_.erase(it);
+  }
+  if (!notify) return;
+  if (was_established) {
+    handler_.on_closed(id, reason, detail);
+  } else {
+    handler_.on_handshake_failed(addr, reason, detail);
+  }
+}
+
+void Server::reap() { graveyard_.clear(); }
+
+void Server::update(TimePoint now) {
+  DepthGuard guard(depth_);
+  if (now >= next_rotation_) {
+    rotate_secret();
+    next_rotation_ = now + config_.cookie_rotation;
+  }
+  std::vector<Session*> due;
+  for (Session* s : handshaking_) {
+    if (now >= s->retransmit_at || now - s->started >= config_.handshake_timeout)
+      due.push_back(s);
+  }
+  for (Session* s : due) {
+    if (s->closed) continue;
+    if (now - s->started >= config_.handshake_timeout) {
+      ++stats_.handshake_timeouts;
+      finish(*s, CloseReason::handshake_timeout, "no complete handshake in time", true);
+      continue;
+    }
+    if (wolfSSL_dtls_got_timeout(s->ssl.get()) != WOLFSSL_SUCCESS) {
+      ++stats_.handshake_timeouts;
+      finish(*s, CloseReason::handshake_timeout, "retransmissions exhausted", true);
+      continue;
+    }
+    ++stats_.retransmissions;
+    arm_retransmit(*s, now);
+  }
+  if (depth_ == 1) reap();
+}
+
+TimePoint Server::next_wakeup() const {
+  TimePoint t = next_rotation_;
+  for (const Session* s : handshaking_) {
+    t = std::min({t, s->retransmit_at, s->started + config_.handshake_timeout});
+  }
+  return t;
+}
+
+bool Server::export_keying_material(PeerId peer, std::string_view label,
+                                    std::span<const std::uint8_t> context,
+                                    std::span<std::uint8_t> out) {
+  auto it = by_id_.find(peer);
+  if (it == by_id_.end() || !it->second->established) return false;
+  return wolfSSL_export_keying_material(
+             it->second->ssl.get(), out.data(), out.size(), label.data(), label.size(),
+             context.data(), context.size(), context.empty() ? 0 : 1) == WOLFSSL_SUCCESS;
+}
+
+std::optional<net::Address> Server::peer_address(PeerId peer) const {
+  auto it = by_id_.find(peer);
+  if (it == by_id_.end()) return std::nullopt;
+  return it->second->addr;
+}
+
+std::string Server::cipher_name(PeerId peer) const {
+  auto it = by_id_.find(peer);
+  if (it == by_id_.end()) return {};
+  const char* c = wolfSSL_get_cipher(it->second->ssl.get());
+  return c != nullptr ? c : "";
+}
+
+}  // namespace dtls

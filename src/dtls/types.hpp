@@ -1,0 +1,59 @@
+// Shared vocabulary of the DTLS layer: time, close reasons, limits.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace dtls {
+
+using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::time_point;
+using Duration = Clock::duration;
+
+// Largest application payload carried by one DTLS record (one datagram) with
+// ECDHE-*-CHACHA20-POLY1305 in Debian's wolfSSL 5.5.4. AES-GCM allows a little more;
+// callers size their datagrams to this so every suite fits.
+inline constexpr std::size_t kMaxRecordPayload = 1359;
+
+// AEAD-only, forward-secret suites; ChaCha20-Poly1305 first (no AES-NI in Debian's
+// wolfSSL build, where AES-GCM runs at a fraction of its speed), then AES-GCM.
+inline constexpr const char* kCipherList =
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384";
+
+// Why a DTLS connection ended.
+enum class CloseReason : std::uint8_t {
+  local,              // closed by this side (close_notify sent)
+  remote,             // the peer sent close_notify
+  handshake_failed,   // certificate, cipher or protocol failure during the handshake
+  handshake_timeout,  // no complete handshake within the configured time
+  error,              // fatal error after the handshake (alert, decoding)
+  replaced,           // the same address completed a new handshake (peer restarted)
+  shutdown,           // the server object was destroyed
+};
+
+constexpr std::string_view to_string(CloseReason r) {
+  switch (r) {
+    case CloseReason::local: return "local";
+    case CloseReason::remote: return "remote";
+    case CloseReason::handshake_failed: return "handshake_failed";
+    case CloseReason::handshake_timeout: return "handshake_timeout";
+    case CloseReason::error: return "error";
+    case CloseReason::replaced: return "replaced";
+    case CloseReason::shutdown: return "shutdown";
+  }
+  return "unknown";
+}
+
+// Result of handing one application payload to a connection.
+enum class SendResult : std::uint8_t {
+  ok,
+  not_connected,  // handshake not finished, or closed
+  too_large,      // payload above kMaxRecordPayload
+  failed,         // the TLS library refused (connection is now failing)
+};
+
+}  // namespace dtls

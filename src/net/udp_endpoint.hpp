@@ -1,0 +1,113 @@
+// A UDP socket on an asio event loop: batched receive (recvmmsg) and batched,
+// never-blocking send (sendmmsg), IPv4 and IPv6.
+#pragma once
+
+#include "net/address.hpp"
+
+#include <asio/io_context.hpp>
+#include <asio/ip/udp.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace net {
+
+struct UdpOptions {
+  // Datagrams read per recvmmsg call.
+  std::size_t receive_batch = 64;
+  // Receive calls per wake-up before yielding to other handlers on the loop.
+  std::size_t receive_rounds = 8;
+  // Largest datagram accepted, in bytes; longer ones are dropped and counted.
+  std::size_t max_datagram = 2048;
+  // Datagrams waiting to be sent; send() beyond this drops and counts.
+  std::size_t send_queue_limit = 16384;
+  // SO_RCVBUF / SO_SNDBUF in bytes; 0 keeps the system default.
+  int socket_buffer_bytes = 4 * 1024 * 1024;
+  // For an IPv6 wildcard bind: also accept IPv4 (dual stack).
+  bool dual_stack = true;
+};
+
+struct UdpStats {
+  std::uint64_t datagrams_received = 0;
+  std::uint64_t bytes_received = 0;
+  std::uint64_t receive_calls = 0;    // recvmmsg calls that returned data
+  std::uint64_t receive_wakeups = 0;  // readiness notifications handled
+  std::uint64_t receive_errors = 0;
+  std::uint64_t oversized_dropped = 0;
+  std::uint64_t datagrams_sent = 0;
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t send_calls = 0;       // sendmmsg calls
+  std::uint64_t send_would_block = 0; // times the kernel queue was full
+  std::uint64_t send_queue_dropped = 0;
+  std::uint64_t send_errors = 0;      // datagrams the kernel refused (dropped)
+};
+
+class UdpEndpoint {
+ public:
+  using ReceiveHandler = std::function<void(const Address& from, std::span<const std::uint8_t>)>;
+
+  // Binds to `local` (port 0 picks a free port). Throws std::system_error on failure.
+  UdpEndpoint(asio::io_context& io, const Address& local, UdpOptions options = {});
+  ~UdpEndpoint();
+  UdpEndpoint(const UdpEndpoint&) = delete;
+  UdpEndpoint& operator=(const UdpEndpoint&) = delete;
+
+  // Starts receiving. `on_datagram` runs on the loop for every datagram; `on_batch_end`
+  // (optional) after each drained batch, a good place to flush work triggered by it.
+  void start(ReceiveHandler on_datagram, std::function<void()> on_batch_end = {});
+
+  // Queues one datagram to `to`; never blocks. Queued datagrams go out in batches at
+  // the end of the current handler (or at once when a batch is full). Returns false when
+  // the datagram was dropped (queue full, too large, or unreachable address family).
+  bool send(const Address& to, std::span<const std::uint8_t> data);
+
+  // Sends what is queued now, as far as the kernel takes it.
+  void flush();
+
+  // Stops receiving and closes the socket; queued datagrams are discarded.
+  void close();
+
+  Address local_address() const { return local_; }
+  const UdpStats& stats() const { return stats_; }
+  std::size_t queued() const { return send_entries_.size() - send_head_; }
+  int native_handle() { return socket_.native_handle(); }
+
+ private:
+  struct SendEntry {
+    sockaddr_storage to;
+    socklen_t to_len;
+    std::size_t offset;
+    std::size_t length;
+  };
+
+  void arm_receive();
+  void drain_receive();
+  void schedule_flush();
+  void arm_writable();
+
+  asio::io_context& io_;
+  asio::ip::udp::socket socket_;
+  UdpOptions options_;
+  Address local_;
+  int family_ = AF_INET;
+  ReceiveHandler on_datagram_;
+  std::function<void()> on_batch_end_;
+  UdpStats stats_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+
+  std::vector<std::uint8_t> recv_buffer_;
+  std::vector<sockaddr_storage> recv_names_;
+
+  std::vector<std::uint8_t> send_data_;
+  std::vector<SendEntry> send_entries_;
+  std::size_t send_head_ = 0;
+  bool flush_scheduled_ = false;
+  bool waiting_writable_ = false;
+  bool receiving_ = false;
+};
+
+}  // namespace net

@@ -1,0 +1,151 @@
+// OpenSSL's s_client completes a DTLS 1.2 handshake, cookie exchange included, with our
+// server on a real UDP socket, and exchanges application data with it.
+#include "dtls/certgen.hpp"
+#include "dtls/server.hpp"
+#include "net/udp_endpoint.hpp"
+
+#include <doctest/doctest.h>
+
+#include <asio/steady_timer.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Glue : dtls::ServerHandler {
+  net::UdpEndpoint* udp = nullptr;
+  dtls::Server* server = nullptr;
+  int client_stdin = -1;
+  bool accepted = false;
+  bool echoed = false;
+  std::string received;
+
+  void on_transmit(const net::Address& to, std::span<const std::uint8_t> d) override {
+    udp->send(to, d);
+  }
+  void on_accepted(dtls::PeerId, const net::Address&) override {
+    accepted = true;
+    const char line[] = "ping from s_client\n";
+    (void)!::write(client_stdin, line, sizeof(line) - 1);  // s_client sends it as data
+  }
+  void on_data(dtls::PeerId peer, std::span<const std::uint8_t> d) override {
+    received.append(d.begin(), d.end());
+    if (!echoed && received.find('\n') != std::string::npos) {
+      const std::string reply = "pong from gameserver\n";
+      server->send(peer, std::span(reinterpret_cast<const std::uint8_t*>(reply.data()),
+                                   reply.size()));
+      server->close(peer);  // close_notify makes s_client exit
+      echoed = true;
+    }
+  }
+  void on_closed(dtls::PeerId, dtls::CloseReason, std::string_view) override {}
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+TEST_CASE("openssl s_client -dtls1_2 completes a handshake with cookie exchange") {
+  if (std::system("openssl version > /dev/null 2>&1") != 0) {
+    MESSAGE("openssl not installed; skipped");
+    return;
+  }
+  auto cert = dtls::generate_self_signed({"localhost", {"localhost"}, 1});
+  char dir_template[] = "/tmp/dtls-interop-XXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  const std::string ca_path = dir + "/ca.pem";
+  const std::string out_path = dir + "/out.txt";
+  std::ofstream(ca_path) << cert.certificate_pem;
+
+  asio::io_context io;
+  net::UdpEndpoint udp(io, net::Address::loopback_v4(0));
+  Glue glue;
+  dtls::ServerConfig cfg;
+  cfg.certificate_pem = cert.certificate_pem;
+  cfg.private_key_pem = cert.private_key_pem;
+  dtls::Server server(cfg, glue, dtls::Clock::now());
+  glue.udp = &udp;
+  glue.server = &server;
+
+  asio::steady_timer timer(io);
+  std::function<void()> arm = [&] {
+    timer.expires_at(server.next_wakeup());
+    timer.async_wait([&](const asio::error_code& ec) {
+      if (ec) return;
+      server.update(dtls::Clock::now());
+      arm();
+    });
+  };
+  udp.start([&](const net::Address& from, std::span<const std::uint8_t> d) {
+    server.receive(from, d, dtls::Clock::now());
+  }, [&] { arm(); });
+  arm();
+
+  int in_pipe[2];
+  REQUIRE(::pipe(in_pipe) == 0);
+  glue.client_stdin = in_pipe[1];
+  const std::string port = std::to_string(udp.local_address().port());
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::dup2(in_pipe[0], 0);
+    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    ::close(in_pipe[1]);
+    ::execlp("openssl", "openssl", "s_client", "-dtls1_2", "-connect",
+             ("127.0.0.1:" + port).c_str(), "-CAfile", ca_path.c_str(),
+             "-verify_return_error", "-verify_hostname", "localhost", "-quiet",
+             static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(in_pipe[0]);
+
+  // Runs until s_client exits or 15 s pass.
+  asio::steady_timer poll(io);
+  int status = -1;
+  bool exited = false;
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  std::function<void()> check = [&] {
+    poll.expires_after(20ms);
+    poll.async_wait([&](const asio::error_code& ec) {
+      if (ec) return;
+      if (::waitpid(child, &status, WNOHANG) == child) exited = true;
+      if (exited || std::chrono::steady_clock::now() > deadline) {
+        io.stop();
+        return;
+      }
+      check();
+    });
+  };
+  check();
+  io.run();
+  if (!exited) {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, &status, 0);
+  }
+  ::close(in_pipe[1]);
+  const std::string output = read_file(out_path);
+  std::remove(ca_path.c_str());
+  std::remove(out_path.c_str());
+  ::rmdir(dir.c_str());
+
+  MESSAGE("s_client output:\n" << output);
+  CHECK(exited);
+  CHECK(glue.accepted);
+  CHECK(server.stats().hello_verify_sent >= 1);
+  CHECK(server.stats().cookies_accepted == 1);
+  CHECK(server.stats().handshakes_completed == 1);
+  CHECK(glue.received.find("ping from s_client") != std::string::npos);
+  CHECK(output.find("pong from gameserver") != std::string::npos);
+}
