@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "session/codec.hpp"
 
@@ -48,6 +49,22 @@ struct ClientHello {
   static void fields(IO& io, M& m) {
     io.u16(m.version);
     io.str(m.game, max_name);
+  }
+};
+
+// Server -> client pre-auth data (gateway and world): what the server speaks.
+struct ServerHello {
+  static constexpr std::uint8_t type = 0x13;
+  std::uint16_t version = protocol_version;
+  std::string game;
+  std::string role;  // "gateway" or "world"
+  std::string id;
+  template <class IO, class M>
+  static void fields(IO& io, M& m) {
+    io.u16(m.version);
+    io.str(m.game, max_name);
+    io.str(m.role, max_name);
+    io.str(m.id, max_name);
   }
 };
 
@@ -139,6 +156,120 @@ struct WorldReport {
     io.u32(m.capacity);
     io.u32(m.players);
   }
+};
+
+// --- world <-> client ---
+// The client's pre-auth data for a world is its login token (raw bytes of the JWS).
+
+// World -> client once joined.
+struct Welcome {
+  static constexpr std::uint8_t type = 0x30;
+  std::uint32_t player_id = 0;
+  std::string world_id;
+  std::string account;
+  std::uint16_t tick_rate = 0;
+  std::int32_t map_size = 0;  // the map is [0, map_size) in both axes, millimetres
+  template <class IO, class M>
+  static void fields(IO& io, M& m) {
+    io.u32(m.player_id);
+    io.str(m.world_id, max_name);
+    io.str(m.account, max_name);
+    io.u16(m.tick_rate);
+    io.i32(m.map_size);
+  }
+};
+
+// Client -> world on lane_input: the direction the player wants to move, each axis
+// -100..100 percent of full speed. Newer sequence numbers replace older ones.
+struct Input {
+  static constexpr std::uint8_t type = 0x31;
+  std::uint32_t sequence = 0;
+  std::int32_t move_x = 0;
+  std::int32_t move_y = 0;
+  template <class IO, class M>
+  static void fields(IO& io, M& m) {
+    io.u32(m.sequence);
+    io.i32(m.move_x);
+    io.i32(m.move_y);
+  }
+};
+
+struct SnapshotEntry {
+  std::uint32_t player_id = 0;
+  std::int32_t x = 0;  // millimetres
+  std::int32_t y = 0;
+  template <class IO, class M>
+  static void fields(IO& io, M& m) {
+    io.u32(m.player_id);
+    io.i32(m.x);
+    io.i32(m.y);
+  }
+};
+
+inline constexpr std::size_t max_snapshot_entries = 64;
+
+// World -> client on lane_snapshot every tick: the players within the interest radius.
+struct Snapshot {
+  static constexpr std::uint8_t type = 0x32;
+  std::uint32_t tick = 0;
+  std::vector<SnapshotEntry> players;
+  template <class IO, class M>
+  static void fields(IO& io, M& m) {
+    io.u32(m.tick);
+    io.list(m.players, max_snapshot_entries);
+  }
+};
+
+// Client -> world.
+struct Chat {
+  static constexpr std::uint8_t type = 0x33;
+  std::string text;
+  template <class IO, class M>
+  static void fields(IO& io, M& m) { io.str(m.text, max_chat); }
+};
+
+// World -> every client.
+struct ChatEvent {
+  static constexpr std::uint8_t type = 0x34;
+  std::uint32_t player_id = 0;
+  std::string account;
+  std::string text;
+  template <class IO, class M>
+  static void fields(IO& io, M& m) {
+    io.u32(m.player_id);
+    io.str(m.account, max_name);
+    io.str(m.text, max_chat);
+  }
+};
+
+struct PlayerJoined {
+  static constexpr std::uint8_t type = 0x35;
+  std::uint32_t player_id = 0;
+  std::string account;
+  template <class IO, class M>
+  static void fields(IO& io, M& m) {
+    io.u32(m.player_id);
+    io.str(m.account, max_name);
+  }
+};
+
+struct PlayerLeft {
+  static constexpr std::uint8_t type = 0x36;
+  std::uint32_t player_id = 0;
+  std::string reason;
+  template <class IO, class M>
+  static void fields(IO& io, M& m) {
+    io.u32(m.player_id);
+    io.str(m.reason, max_reason);
+  }
+};
+
+// World -> client before the world closes the connection: why.
+struct Kicked {
+  static constexpr std::uint8_t type = 0x37;
+  std::string reason;  // "replaced", "shutdown"
+  template <class IO, class M>
+  static void fields(IO& io, M& m) { io.str(m.reason, max_reason); }
 };
 
 }  // namespace gs::protocol

@@ -47,6 +47,14 @@ class Writer {
     const auto* p = reinterpret_cast<const std::byte*>(v.data());
     out_.insert(out_.end(), p, p + N);
   }
+  void i32(const std::int32_t& v) { u32(static_cast<std::uint32_t>(v)); }
+  // A u16 count, then each item's fields.
+  template <class T>
+  void list(const std::vector<T>& items, std::size_t max) {
+    (void)max;
+    u16(static_cast<std::uint16_t>(items.size()));
+    for (const auto& item : items) T::fields(*this, item);
+  }
 
  private:
   void put(std::uint64_t v, int n) {
@@ -72,6 +80,19 @@ class Reader {
   void array(std::array<std::uint8_t, N>& v) {
     if (!take(N)) return;
     std::memcpy(v.data(), in_.data() + pos_ - N, N);
+  }
+
+  void i32(std::int32_t& v) { v = static_cast<std::int32_t>(static_cast<std::uint32_t>(get(4))); }
+  template <class T>
+  void list(std::vector<T>& items, std::size_t max) {
+    std::uint16_t count = 0;
+    u16(count);
+    if (!ok_ || count > max) {
+      ok_ = false;
+      return;
+    }
+    items.clear();
+    for (std::uint16_t i = 0; i < count && ok_; ++i) T::fields(*this, items.emplace_back());
   }
 
   // Everything read, nothing left over, nothing malformed.

@@ -51,6 +51,31 @@ struct Recorder : SessionEvents {
   void on_closed(Session&, EndReason reason, Time) override { closed.push_back(reason); }
 };
 
+// Carries messages between two sessions' pipes; closes the far side when one closes.
+inline void deliver(PipeEnd& from, Session& to, Time now) {
+  while (!from.outbox.empty()) {
+    auto [lane, bytes] = std::move(from.outbox.front());
+    from.outbox.pop_front();
+    to.transport_message(lane, bytes, now);
+  }
+}
+
+inline void settle(PipeEnd& pipe, Session& self, Session& peer, Time now) {
+  if (pipe.closed && self.state() != State::closed) {
+    self.transport_closed(EndReason::local, now);
+    peer.transport_closed(EndReason::remote, now);
+  }
+}
+
+inline void pump(PipeEnd& a_pipe, Session& a, PipeEnd& b_pipe, Session& b, Time now) {
+  for (int round = 0; round < 100 && (!a_pipe.outbox.empty() || !b_pipe.outbox.empty()); ++round) {
+    deliver(a_pipe, b, now);
+    deliver(b_pipe, a, now);
+  }
+  settle(a_pipe, a, b, now);
+  settle(b_pipe, b, a, now);
+}
+
 struct Pair {
   Time now{};
   SessionConfig config{};
@@ -65,37 +90,13 @@ struct Pair {
     b.transport_open(binding, now);
   }
 
-  // Delivers queued messages both ways until quiet, then closes transports that
-  // their session closed.
-  void pump() {
-    for (int round = 0; round < 100 && (!a_pipe.outbox.empty() || !b_pipe.outbox.empty()); ++round) {
-      deliver(a_pipe, b);
-      deliver(b_pipe, a);
-    }
-    settle(a_pipe, a, b);
-    settle(b_pipe, b, a);
-  }
+  void pump() { test::pump(a_pipe, a, b_pipe, b, now); }
 
   void advance(Duration d) {
     now += d;
     a.update(now);
     b.update(now);
     pump();
-  }
-
- private:
-  void deliver(PipeEnd& from, Session& to) {
-    while (!from.outbox.empty()) {
-      auto [lane, bytes] = std::move(from.outbox.front());
-      from.outbox.pop_front();
-      to.transport_message(lane, bytes, now);
-    }
-  }
-  void settle(PipeEnd& pipe, Session& self, Session& peer) {
-    if (pipe.closed && self.state() != State::closed) {
-      self.transport_closed(EndReason::local, now);
-      peer.transport_closed(EndReason::remote, now);
-    }
   }
 };
 
