@@ -103,6 +103,11 @@ Channel::Channel(const ChannelConfig& config, Time now, ChannelEvents& events, R
         if (!group.empty()) prio_groups_.push_back(std::move(group));
     }
     rr_cursor_.assign(prio_groups_.size(), 0);
+    // Lanes below the top priority may fill only 3/4 of the flow-control window, so
+    // bulk transfers never lock game traffic out of it.
+    for (std::size_t g = 0; g < prio_groups_.size(); ++g)
+        for (auto lane : prio_groups_[g])
+            tx_[lane].window = g == 0 ? config_.reassembly_cap : config_.reassembly_cap - config_.reassembly_cap / 4;
     next_pn_ = sent_base_ = config_.first_sequence;
     packet_threshold_ = kPacketThreshold;
     last_recv_ = last_send_ = pacing_stamp_ = now;
@@ -162,10 +167,12 @@ void Channel::release(OutMsg& m) {
 bool Channel::can_start(const LaneTx& tx, const OutMsg& m) const {
     if (!tx.reliable || m.counted) return true;
     if (tx.send_pos - tx.base_id >= kMessageWindow) return false;
-    return outstanding_ == 0 || outstanding_ + footprint(m.size) <= config_.reassembly_cap;
+    return outstanding_ == 0 || outstanding_ + footprint(m.size) <= tx.window;
 }
 
-bool Channel::has_sendable(const LaneTx& tx) const {
+bool Channel::has_sendable(const LaneTx& tx) const { return !tx.rtx.empty() || has_new_data(tx); }
+
+bool Channel::has_new_data(const LaneTx& tx) const {
     if (tx.send_pos >= tx.next_id()) return false;
     const auto& m = tx.msgs[tx.send_pos - tx.base_id];
     return m.next_frag > 0 || can_start(tx, m);
@@ -222,24 +229,27 @@ void Channel::write_ack(wire::Writer& w, Time now) {
     *count_pos = std::byte(count);
 }
 
-bool Channel::write_retransmissions(wire::Writer& w) {
+bool Channel::write_retransmissions(wire::Writer& w, LaneTx& tx, std::int64_t& deficit) {
     const auto chunk = wire::chunk_size(config_.max_datagram);
-    while (!rtx_.empty()) {
-        FrameRef& r = rtx_.front();
-        auto& tx = tx_[r.lane];
+    const std::size_t start = w.size();
+    while (!tx.rtx.empty() && deficit > static_cast<std::int64_t>(w.size() - start)) {
+        FrameRef& r = tx.rtx.front();
         if (r.kind == RefKind::fragment) {
             if (r.id < tx.base_id) {
-                rtx_.pop_front();
+                tx.rtx.pop_front();
                 continue;
             }
             const OutMsg& m = tx.msgs[r.id - tx.base_id];
             if (m.acked || test_bit(m.frag_acked.get(), r.index)) {
-                rtx_.pop_front();
+                tx.rtx.pop_front();
                 continue;
             }
             const std::size_t off = std::size_t{r.index} * chunk;
             const std::size_t len = std::min<std::size_t>(chunk, m.size - off);
-            if (w.remaining() < wire::kFragmentHeaderSize + len) return false;
+            if (w.remaining() < wire::kFragmentHeaderSize + len) {
+                deficit -= static_cast<std::int64_t>(w.size() - start);
+                return false;
+            }
             w.u8(static_cast<std::uint8_t>(FrameType::fragment));
             w.u8(r.lane);
             w.u32(static_cast<std::uint32_t>(r.id));
@@ -250,7 +260,7 @@ bool Channel::write_retransmissions(wire::Writer& w) {
             push_ref(r);
             ++stats_.retransmitted;
             stats_.bytes_retransmitted += len;
-            rtx_.pop_front();
+            tx.rtx.pop_front();
             continue;
         }
         // A run of whole messages: resend the ones not yet acknowledged.
@@ -261,8 +271,10 @@ bool Channel::write_retransmissions(wire::Writer& w) {
                 continue;
             }
             const OutMsg& first = tx.msgs[r.id - tx.base_id];
-            if (w.remaining() < wire::kMessagesHeaderSize + wire::varint_size(first.size) + first.size)
+            if (w.remaining() < wire::kMessagesHeaderSize + wire::varint_size(first.size) + first.size) {
+                deficit -= static_cast<std::int64_t>(w.size() - start);
                 return false;
+            }
             w.u8(static_cast<std::uint8_t>(FrameType::messages));
             w.u8(r.lane);
             w.u32(static_cast<std::uint32_t>(r.id));
@@ -289,10 +301,14 @@ bool Channel::write_retransmissions(wire::Writer& w) {
             *count_pos = std::byte(count);
             push_ref({first_id, count, r.lane, RefKind::messages});
             stats_.retransmitted += count;
-            if (full) return false;
+            if (full) {
+                deficit -= static_cast<std::int64_t>(w.size() - start);
+                return false;
+            }
         }
-        rtx_.pop_front();
+        tx.rtx.pop_front();
     }
+    deficit -= static_cast<std::int64_t>(w.size() - start);
     return true;
 }
 
@@ -308,8 +324,9 @@ bool Channel::write_from_lane(wire::Writer& w, std::size_t lane, std::int64_t& d
         if (tx.reliable) push_ref({first_id, count, static_cast<std::uint8_t>(lane), RefKind::messages});
         count_pos = nullptr;
     };
+    if (!tx.rtx.empty() && !write_retransmissions(w, tx, deficit)) return false;
     bool fits = true;
-    while (deficit > 0 && has_sendable(tx)) {
+    while (deficit > 0 && has_new_data(tx)) {
         const std::uint64_t id = tx.send_pos;
         OutMsg& m = tx.msgs[id - tx.base_id];
         if (m.frag_count == 0) {
@@ -452,7 +469,7 @@ std::span<const std::byte> Channel::next_datagram(Time now) {
     const std::uint64_t refs_begin = refs_base_ + refs_.size();
     const bool window_open = bytes_in_flight_ + config_.max_datagram <= cc_.window();
     if ((window_open || probes_pending_ > 0) && pacing_allows(now)) {
-        if (write_retransmissions(w)) write_new_data(w);
+        write_new_data(w);
     }
     bool eliciting = w.size() > before;
     if (!eliciting && (ping_pending_ || probes_pending_ > 0)) {
@@ -462,7 +479,7 @@ std::span<const std::byte> Channel::next_datagram(Time now) {
     const bool ack_due = recv_any_ && unacked_eliciting_ > 0 &&
                          (ack_now_ || unacked_eliciting_ >= kAckEvery || now >= ack_deadline_);
     if (!eliciting && !ack_due) {
-        if (window_open && rtx_.empty() && !any_sendable())
+        if (window_open && !any_sendable())
             app_limited_until_ = delivered_ + bytes_in_flight_ + 1;
         return {};
     }
@@ -578,7 +595,7 @@ void Channel::on_packet_lost(std::uint64_t pn) {
     ++stats_.packets_lost;
     lost_bytes_ += p.bytes;
     for (std::uint64_t i = p.refs_begin; i < p.refs_begin + p.refs_count; ++i)
-        rtx_.push_back(refs_[i - refs_base_]);
+        tx_[refs_[i - refs_base_].lane].rtx.push_back(refs_[i - refs_base_]);
 }
 
 void Channel::pop_resolved_packets() {
@@ -1193,9 +1210,14 @@ Time Channel::next_wakeup() const {
         t = std::min(t, ack_deadline_);
     }
     t = std::min({t, loss_time_, pto_deadline()});
-    if ((!rtx_.empty() || any_sendable()) && bytes_in_flight_ + config_.max_datagram <= cc_.window())
+    if (any_sendable() && bytes_in_flight_ + config_.max_datagram <= cc_.window())
         t = std::min(t, pacing_ready());
-    if (unreliable_partials_ > 0) t = std::min(t, now_ + config_.fragment_timeout);
+    if (unreliable_partials_ > 0) {
+        for (const auto& rx : rx_) {
+            if (is_reliable(rx.kind)) continue;
+            for (const auto& [id, p] : rx.pending) t = std::min(t, p.first_seen + config_.fragment_timeout);
+        }
+    }
     return t;
 }
 
@@ -1241,8 +1263,8 @@ void Channel::begin_close(CloseReason reason, Time now) {
             release(tx.msgs.front());
             tx.msgs.pop_front();
         }
+        tx.rtx.clear();
     }
-    rtx_.clear();
     outstanding_ = 0;
     close_resend_at_ = now;
     close_deadline_ = now + std::min<Duration>(kCloseAttempts * pto(), config_.timeout);
@@ -1259,8 +1281,8 @@ void Channel::finish(CloseReason reason, Time now) {
             release(tx.msgs.front());
             tx.msgs.pop_front();
         }
+        tx.rtx.clear();
     }
-    rtx_.clear();
     for (auto& rx : rx_) {
         for (auto& [id, p] : rx.pending) uncharge(p.charged);
         rx.pending.clear();

@@ -152,6 +152,13 @@ private:
         bool acked = false;
         bool counted = false;  // charged to the flow-control window
     };
+    enum class RefKind : std::uint8_t { messages, fragment };
+    struct FrameRef {
+        std::uint64_t id = 0;
+        std::uint32_t index = 0;  // fragment index, or message count
+        std::uint8_t lane = 0;
+        RefKind kind = RefKind::messages;
+    };
     struct LaneTx {
         LaneConfig cfg;
         bool reliable = false;
@@ -159,6 +166,8 @@ private:
         std::uint64_t base_id = 0;   // id of msgs[0]
         std::uint64_t send_pos = 0;  // first id whose first transmission is incomplete
         std::int64_t deficit = 0;
+        std::uint64_t window = 0;  // flow-control bytes this lane may use
+        Ring<FrameRef> rtx;        // lost frames to send again, oldest first
         std::uint64_t next_id() const { return base_id + msgs.size(); }
     };
     struct Pending {
@@ -177,13 +186,6 @@ private:
         std::uint64_t highest = 0;  // unreliable: reference for id expansion
         std::vector<std::uint64_t> delivered;  // unordered: window bitmap
         std::unordered_map<std::uint64_t, Pending> pending;
-    };
-    enum class RefKind : std::uint8_t { messages, fragment };
-    struct FrameRef {
-        std::uint64_t id = 0;
-        std::uint32_t index = 0;  // fragment index, or message count
-        std::uint8_t lane = 0;
-        RefKind kind = RefKind::messages;
     };
     enum class PacketStatus : std::uint8_t { outstanding, acked, lost, untracked };
     struct SentPacket {
@@ -223,10 +225,11 @@ private:
 
     // Send side.
     bool has_sendable(const LaneTx& tx) const;
+    bool has_new_data(const LaneTx& tx) const;
     bool any_sendable() const;
     bool can_start(const LaneTx& tx, const OutMsg& m) const;
     void write_ack(wire::Writer& w, Time now);
-    bool write_retransmissions(wire::Writer& w);
+    bool write_retransmissions(wire::Writer& w, LaneTx& tx, std::int64_t& deficit);
     void write_new_data(wire::Writer& w);
     bool write_from_lane(wire::Writer& w, std::size_t lane, std::int64_t& budget);
     void push_ref(const FrameRef& r);
@@ -272,7 +275,6 @@ private:
     std::uint64_t outstanding_ = 0;  // flow-control window use
     Ring<FrameRef> refs_;
     std::uint64_t refs_base_ = 0;
-    Ring<FrameRef> rtx_;
     Ring<SentPacket> sent_;
     std::uint64_t sent_base_ = 0;  // packet number of sent_[0]
     std::uint64_t next_pn_ = 0;
