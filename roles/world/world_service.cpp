@@ -1,0 +1,195 @@
+#include "world/world_service.hpp"
+
+#include <algorithm>
+
+#include "session/codec.hpp"
+
+namespace gs::roles {
+
+using session::decode;
+using session::encode;
+
+WorldService::WorldService(Settings settings, VerifyToken verify)
+    : settings_(std::move(settings)), verify_(std::move(verify)) {}
+
+std::chrono::microseconds WorldService::tick_interval() const {
+  return std::chrono::microseconds(1'000'000 / std::max<std::uint32_t>(1, settings_.tick_rate));
+}
+
+template <class M>
+void WorldService::send(session::Session& to, std::uint8_t lane, const M& message) {
+  scratch_.clear();
+  encode(message, scratch_);
+  to.send(lane, scratch_);
+}
+
+template <class M>
+void WorldService::broadcast(const M& message, std::uint32_t except) {
+  scratch_.clear();
+  encode(message, scratch_);
+  for (auto& [id, player] : players_)
+    if (id != except) player.session->send(protocol::lane_control, scratch_);
+}
+
+void WorldService::add_client(session::Session& session, Time) { clients_[&session] = Client{&session, {}, 0}; }
+
+void WorldService::remove_client(session::Session& session) {
+  auto it = clients_.find(&session);
+  if (it == clients_.end()) return;
+  if (it->second.player_id) leave(it->second.player_id, "left");
+  else if (!it->second.account.empty() && admitted_ > 0) --admitted_;
+  clients_.erase(it);
+}
+
+void WorldService::on_authenticating(session::Session& session, Time) {
+  protocol::ServerHello hello;
+  hello.game = settings_.game;
+  hello.role = "world";
+  hello.id = settings_.id;
+  auto bytes = encode(hello);
+  session.send_auth({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
+}
+
+void WorldService::on_auth_data(session::Session& session, std::span<const std::uint8_t> data, Time now) {
+  auto it = clients_.find(&session);
+  if (it == clients_.end() || !it->second.account.empty()) return session.refuse_auth("unexpected", now);
+  // The player does not exist until this check passes.
+  auto claims = verify_({reinterpret_cast<const char*>(data.data()), data.size()});
+  if (!claims) {
+    ++stats_.tokens_rejected;
+    return session.refuse_auth(crypto::to_string(claims.error()), now);
+  }
+  bool replacing = by_account_.count(claims->sub) > 0;
+  if (!replacing && players() + admitted_ >= settings_.capacity) {
+    ++stats_.refused_full;
+    return session.refuse_auth("full", now);
+  }
+  it->second.account = claims->sub;
+  ++admitted_;
+  session.complete_auth(now);
+}
+
+void WorldService::on_connected(session::Session& session, Time now) {
+  auto it = clients_.find(&session);
+  if (it == clients_.end()) return;
+  Client& client = it->second;
+  if (admitted_ > 0) --admitted_;
+  // The same account again: the newer session wins.
+  if (auto old = by_account_.find(client.account); old != by_account_.end()) {
+    std::uint32_t old_id = old->second;
+    session::Session* old_session = players_.at(old_id).session;
+    send(*old_session, protocol::lane_control, protocol::Kicked{"replaced"});
+    ++stats_.replaced;
+    leave(old_id, "replaced");
+    if (auto c = clients_.find(old_session); c != clients_.end()) c->second.player_id = 0;
+    old_session->close(/*flush=*/true, now);
+  }
+  std::uint32_t id = next_player_id_++;
+  Player player;
+  player.session = &session;
+  player.account = client.account;
+  // Spawn points spread on a circle around the centre so players do not stack.
+  player.x = settings_.map_size / 2 + static_cast<std::int32_t>((id * 7919) % 2000) - 1000;
+  player.y = settings_.map_size / 2 + static_cast<std::int32_t>((id * 104729) % 2000) - 1000;
+  client.player_id = id;
+  by_account_[client.account] = id;
+
+  protocol::Welcome welcome;
+  welcome.player_id = id;
+  welcome.world_id = settings_.id;
+  welcome.account = client.account;
+  welcome.tick_rate = static_cast<std::uint16_t>(settings_.tick_rate);
+  welcome.map_size = settings_.map_size;
+  send(session, protocol::lane_control, welcome);
+  for (const auto& [other_id, other] : players_)
+    send(session, protocol::lane_control, protocol::PlayerJoined{other_id, other.account});
+  players_[id] = std::move(player);
+  broadcast(protocol::PlayerJoined{id, client.account});
+  ++stats_.joined;
+}
+
+void WorldService::leave(std::uint32_t player_id, const std::string& reason) {
+  auto it = players_.find(player_id);
+  if (it == players_.end()) return;
+  if (auto a = by_account_.find(it->second.account); a != by_account_.end() && a->second == player_id)
+    by_account_.erase(a);
+  players_.erase(it);
+  ++stats_.left;
+  broadcast(protocol::PlayerLeft{player_id, reason});
+}
+
+void WorldService::on_authentication_failed(session::Session&, std::string_view, Time) {}
+
+void WorldService::on_message(session::Session& session, std::uint8_t type, std::span<const std::byte> message, Time) {
+  auto it = clients_.find(&session);
+  if (it == clients_.end() || it->second.player_id == 0) return;
+  Player& player = players_.at(it->second.player_id);
+  switch (type) {
+    case protocol::Input::type: {
+      auto input = decode<protocol::Input>(message);
+      if (!input || input->move_x < -100 || input->move_x > 100 || input->move_y < -100 || input->move_y > 100) {
+        ++stats_.malformed;
+        return;
+      }
+      // Serial-number order, so the sequence may wrap.
+      if (player.has_input && static_cast<std::int32_t>(input->sequence - player.last_input) <= 0) return;
+      player.has_input = true;
+      player.last_input = input->sequence;
+      player.move_x = input->move_x;
+      player.move_y = input->move_y;
+      return;
+    }
+    case protocol::Chat::type: {
+      auto chat = decode<protocol::Chat>(message);
+      if (!chat || chat->text.empty()) {
+        ++stats_.malformed;
+        return;
+      }
+      ++stats_.chat_messages;
+      broadcast(protocol::ChatEvent{it->second.player_id, player.account, chat->text});
+      return;
+    }
+    default:
+      ++stats_.malformed;
+  }
+}
+
+void WorldService::on_closed(session::Session& session, session::EndReason, Time) {
+  auto it = clients_.find(&session);
+  if (it == clients_.end()) return;
+  if (it->second.player_id) {
+    leave(it->second.player_id, "left");
+    it->second.player_id = 0;
+  } else if (!it->second.account.empty() && admitted_ > 0) {
+    --admitted_;
+    it->second.account.clear();
+  }
+}
+
+void WorldService::tick(Time) {
+  ++tick_;
+  ++stats_.ticks;
+  const std::int64_t step_us = tick_interval().count();
+  for (auto& [id, p] : players_) {
+    auto dx = static_cast<std::int64_t>(settings_.speed) * p.move_x / 100 * step_us / 1'000'000;
+    auto dy = static_cast<std::int64_t>(settings_.speed) * p.move_y / 100 * step_us / 1'000'000;
+    p.x = static_cast<std::int32_t>(std::clamp<std::int64_t>(p.x + dx, 0, settings_.map_size - 1));
+    p.y = static_cast<std::int32_t>(std::clamp<std::int64_t>(p.y + dy, 0, settings_.map_size - 1));
+  }
+  const std::int64_t r2 = std::int64_t(settings_.interest_radius) * settings_.interest_radius;
+  protocol::Snapshot snapshot;
+  for (auto& [id, viewer] : players_) {
+    snapshot.tick = tick_;
+    snapshot.players.clear();
+    for (const auto& [other_id, other] : players_) {
+      std::int64_t dx = other.x - viewer.x, dy = other.y - viewer.y;
+      if (dx * dx + dy * dy > r2) continue;
+      snapshot.players.push_back({other_id, other.x, other.y});
+      if (snapshot.players.size() == protocol::max_snapshot_entries) break;
+    }
+    send(*viewer.session, protocol::lane_snapshot, snapshot);
+    ++stats_.snapshots_sent;
+  }
+}
+
+}  // namespace gs::roles

@@ -1,0 +1,100 @@
+#pragma once
+// The world's logic, apart from sockets: admits a client only after its login token
+// verifies (the token is the client's pre-auth data), then runs a small
+// authoritative world: movement input, positions integrated each tick on a bounded
+// map, snapshots of the players within an interest radius, chat broadcast, join
+// and leave events. The same account joining again replaces its older session.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <unordered_map>
+
+#include "crypto/result.hpp"
+#include "crypto/token.hpp"
+#include "protocol/messages.hpp"
+#include "session/session.hpp"
+
+namespace gs::roles {
+
+struct WorldStats {
+  std::uint64_t joined = 0;
+  std::uint64_t left = 0;
+  std::uint64_t replaced = 0;
+  std::uint64_t refused_full = 0;
+  std::uint64_t tokens_rejected = 0;
+  std::uint64_t chat_messages = 0;
+  std::uint64_t malformed = 0;
+  std::uint64_t ticks = 0;
+  std::uint64_t snapshots_sent = 0;
+};
+
+class WorldService final : public session::SessionEvents {
+ public:
+  using Time = session::Time;
+  struct Settings {
+    std::string id = "world-1";
+    std::string game = "gameserver";
+    std::uint32_t capacity = 100;
+    std::uint32_t tick_rate = 30;            // Hz
+    std::int32_t map_size = 100'000;         // mm: a 100 m square
+    std::int32_t interest_radius = 30'000;   // mm
+    std::int32_t speed = 5'000;              // mm/s at full input
+  };
+  using VerifyToken = std::function<crypto::result<crypto::token_claims, crypto::token_error>(std::string_view token)>;
+
+  WorldService(Settings settings, VerifyToken verify);
+
+  void add_client(session::Session& session, Time now);
+  void remove_client(session::Session& session);
+
+  // One simulation step: integrate movement, send snapshots.
+  void tick(Time now);
+  std::chrono::microseconds tick_interval() const;
+
+  std::uint32_t players() const { return static_cast<std::uint32_t>(players_.size()); }
+  const WorldStats& stats() const { return stats_; }
+
+  void on_authenticating(session::Session& session, Time now) override;
+  void on_auth_data(session::Session& session, std::span<const std::uint8_t> data, Time now) override;
+  void on_connected(session::Session& session, Time now) override;
+  void on_authentication_failed(session::Session& session, std::string_view reason, Time now) override;
+  void on_message(session::Session& session, std::uint8_t type, std::span<const std::byte> message, Time now) override;
+  void on_closed(session::Session& session, session::EndReason reason, Time now) override;
+
+ private:
+  struct Client {
+    session::Session* session = nullptr;
+    std::string account;       // from the verified token
+    std::uint32_t player_id = 0;  // 0 until joined
+  };
+  struct Player {
+    session::Session* session = nullptr;
+    std::string account;
+    std::int32_t x = 0, y = 0;
+    std::int32_t move_x = 0, move_y = 0;
+    std::uint32_t last_input = 0;
+    bool has_input = false;
+  };
+
+  template <class M>
+  void send(session::Session& to, std::uint8_t lane, const M& message);
+  template <class M>
+  void broadcast(const M& message, std::uint32_t except = 0);
+  void leave(std::uint32_t player_id, const std::string& reason);
+
+  Settings settings_;
+  VerifyToken verify_;
+  std::unordered_map<session::Session*, Client> clients_;
+  std::map<std::uint32_t, Player> players_;
+  std::unordered_map<std::string, std::uint32_t> by_account_;
+  std::uint32_t next_player_id_ = 1;
+  std::uint32_t admitted_ = 0;  // verified, not yet joined: they count against capacity
+  std::uint32_t tick_ = 0;
+  WorldStats stats_;
+  std::vector<std::byte> scratch_;
+};
+
+}  // namespace gs::roles

@@ -1,0 +1,208 @@
+#include <doctest/doctest.h>
+
+#include <memory>
+
+#include "crypto/token_signer.hpp"
+#include "crypto/token_verifier.hpp"
+#include "session/codec.hpp"
+#include "session/session_pair.hpp"
+#include "world/world_service.hpp"
+
+using namespace gs;
+using namespace gs::roles;
+using namespace gs::session::test;
+using namespace std::chrono_literals;
+using gs::session::decode;
+using gs::session::encode;
+using gs::session::Session;
+using gs::session::Time;
+
+namespace {
+
+struct Conn {
+  PipeEnd client_pipe, server_pipe;
+  Recorder events;
+  Session client;
+  Session server;
+  Conn(const session::SessionConfig& config, session::SessionEvents& world, Time now)
+      : client(config, client_pipe, events, now), server(config, server_pipe, world, now) {}
+
+  template <class M>
+  std::vector<M> received() const {
+    std::vector<M> out;
+    for (auto& m : events.messages)
+      if (auto d = decode<M>(m)) out.push_back(*d);
+    return out;
+  }
+};
+
+struct Harness {
+  Time now{};
+  std::chrono::sys_seconds wall{std::chrono::seconds{1'800'000'000}};
+  session::SessionConfig config{};
+  crypto::ed25519_private_key key = crypto::ed25519_private_key::generate();
+  crypto::token_signer signer{"auth-1", "k1", crypto::ed25519_private_key::from_seed(key.seed())};
+  crypto::token_verifier verifier{{"world-1", "auth-1"}, {{"k1", key.public_key()}}};
+  WorldService world;
+  std::vector<std::unique_ptr<Conn>> conns;
+
+  explicit Harness(WorldService::Settings settings = {})
+      : world(settings, [this](std::string_view token) { return verifier.verify(token, wall); }) {}
+
+  std::string token(const std::string& account, const std::string& aud = "world-1", std::chrono::seconds ttl = 30s) {
+    return signer.issue(account, aud, ttl, wall).token;
+  }
+
+  // Connects a client that presents `token` and accepts the world's hello.
+  Conn& connect(const std::string& token) {
+    auto& c = *conns.emplace_back(std::make_unique<Conn>(config, world, now));
+    c.events.authenticating = [token](Session& s, Time) {
+      s.send_auth({reinterpret_cast<const std::uint8_t*>(token.data()), token.size()});
+    };
+    c.events.auth_data = [](Session& s, std::span<const std::uint8_t>, Time t) { s.complete_auth(t); };
+    world.add_client(c.server, now);
+    std::vector<std::uint8_t> binding(32, 3);
+    c.client.transport_open(binding, now);
+    c.server.transport_open(binding, now);
+    pump();
+    return c;
+  }
+  void pump() {
+    for (auto& c : conns) gs::session::test::pump(c->client_pipe, c->client, c->server_pipe, c->server, now);
+    for (auto& c : conns) gs::session::test::pump(c->client_pipe, c->client, c->server_pipe, c->server, now);
+  }
+  void ticks(int n) {
+    for (int i = 0; i < n; ++i) {
+      now += world.tick_interval();
+      world.tick(now);
+    }
+    pump();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a valid token joins the world; the welcome names the account") {
+  Harness h;
+  auto& c = h.connect(h.token("alice"));
+  CHECK(c.client.state() == session::State::connected);
+  CHECK(h.world.players() == 1);
+  auto welcome = c.received<protocol::Welcome>();
+  REQUIRE(welcome.size() == 1);
+  CHECK(welcome[0].account == "alice");
+  CHECK(welcome[0].world_id == "world-1");
+  CHECK(welcome[0].tick_rate == 30);
+}
+
+TEST_CASE("the player does not exist before the token is checked, and bad tokens never create one") {
+  Harness h;
+  auto& c = *h.conns.emplace_back(std::make_unique<Conn>(h.config, h.world, h.now));
+  h.world.add_client(c.server, h.now);
+  std::vector<std::uint8_t> binding(32, 3);
+  c.client.transport_open(binding, h.now);
+  c.server.transport_open(binding, h.now);
+  h.pump();
+  CHECK(h.world.players() == 0);
+
+  SUBCASE("another world's token") {
+    auto& bad = h.connect(h.token("bob", "world-2"));
+    CHECK(bad.events.failures == std::vector<std::string>{"wrong_audience"});
+  }
+  SUBCASE("an expired token") {
+    auto t = h.token("bob", "world-1", 30s);
+    h.wall += 40s;
+    auto& bad = h.connect(t);
+    CHECK(bad.events.failures == std::vector<std::string>{"expired"});
+  }
+  SUBCASE("a token used twice") {
+    auto t = h.token("bob");
+    h.connect(t);
+    auto& again = h.connect(t);
+    CHECK(again.events.failures == std::vector<std::string>{"jti_reused"});
+    CHECK(h.world.players() == 1);
+  }
+  SUBCASE("garbage") {
+    auto& bad = h.connect("not a token");
+    CHECK(bad.events.failures == std::vector<std::string>{"wrong_part_count"});
+  }
+  CHECK(h.world.stats().tokens_rejected == 1);
+}
+
+TEST_CASE("the same account joining again replaces the older session") {
+  Harness h;
+  auto& first = h.connect(h.token("alice"));
+  auto& second = h.connect(h.token("alice"));
+  CHECK(h.world.players() == 1);
+  auto kicked = first.received<protocol::Kicked>();
+  REQUIRE(kicked.size() == 1);
+  CHECK(kicked[0].reason == "replaced");
+  CHECK(first.client.state() == session::State::closed);
+  CHECK(second.client.state() == session::State::connected);
+  CHECK(h.world.stats().replaced == 1);
+}
+
+TEST_CASE("a full world refuses another account") {
+  WorldService::Settings settings;
+  settings.capacity = 1;
+  Harness h(settings);
+  h.connect(h.token("alice"));
+  auto& bob = h.connect(h.token("bob"));
+  CHECK(bob.events.failures == std::vector<std::string>{"full"});
+  CHECK(h.world.players() == 1);
+}
+
+TEST_CASE("input moves the player at its speed, bounded by the map; older input is ignored") {
+  WorldService::Settings settings;
+  settings.tick_rate = 10;
+  Harness h(settings);
+  auto& c = h.connect(h.token("alice"));
+  h.ticks(1);
+  auto start = c.received<protocol::Snapshot>().back().players.at(0);
+  c.client.send(protocol::lane_input, encode(protocol::Input{5, 100, 0}));
+  c.client.send(protocol::lane_input, encode(protocol::Input{4, -100, 0}));  // older: ignored
+  h.pump();
+  h.ticks(10);  // one second at full speed: 5 m
+  auto moved = c.received<protocol::Snapshot>().back().players.at(0);
+  CHECK(moved.x - start.x == 5'000);
+  CHECK(moved.y == start.y);
+  h.ticks(200);  // far past the edge
+  CHECK(c.received<protocol::Snapshot>().back().players.at(0).x == settings.map_size - 1);
+}
+
+TEST_CASE("snapshots carry the players within the interest radius only") {
+  WorldService::Settings settings;
+  settings.interest_radius = 3'000;
+  settings.tick_rate = 1;
+  Harness h(settings);
+  auto& a = h.connect(h.token("alice"));
+  auto& b = h.connect(h.token("bob"));
+  h.ticks(1);
+  CHECK(a.received<protocol::Snapshot>().back().players.size() == 2);  // spawned close together
+  b.client.send(protocol::lane_input, encode(protocol::Input{1, 100, 100}));
+  h.pump();
+  h.ticks(3);  // bob walks 15 m away
+  auto seen = a.received<protocol::Snapshot>().back().players;
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].player_id == a.received<protocol::Welcome>()[0].player_id);
+}
+
+TEST_CASE("chat is broadcast to everyone; joins and leaves are announced") {
+  Harness h;
+  auto& a = h.connect(h.token("alice"));
+  auto& b = h.connect(h.token("bob"));
+  CHECK(a.received<protocol::PlayerJoined>().size() == 2);  // herself, then bob
+  CHECK(b.received<protocol::PlayerJoined>().size() == 2);  // alice (existing), then himself
+  a.client.send(protocol::lane_control, encode(protocol::Chat{"hello"}));
+  h.pump();
+  for (auto* c : {&a, &b}) {
+    auto chat = c->received<protocol::ChatEvent>();
+    REQUIRE(chat.size() == 1);
+    CHECK(chat[0].account == "alice");
+    CHECK(chat[0].text == "hello");
+  }
+  b.client.close(false, h.now);
+  h.pump();
+  auto left = a.received<protocol::PlayerLeft>();
+  REQUIRE(left.size() == 1);
+  CHECK(h.world.players() == 1);
+}
