@@ -112,11 +112,6 @@ void bulk(double loss, Duration rtt, std::size_t total) {
                 "%llu packets, %llu lost)\n",
                 loss * 100, ms(rtt), double(total) / secs / 1e6, total >> 20, secs, wall_secs,
                 static_cast<unsigned long long>(s.packets_sent), static_cast<unsigned long long>(s.packets_lost));
-    auto r = pair.b().stats();
-    std::printf("  spurious %llu pto %llu b: dup %llu old %llu budget %llu malformed %llu; cwnd %llu rate %.0f bw %.0f srtt %.1f min %.1f\n",
-                (unsigned long long)s.spurious_losses, (unsigned long long)s.pto_count, (unsigned long long)r.dropped_duplicate,
-                (unsigned long long)r.dropped_too_old, (unsigned long long)r.dropped_budget, (unsigned long long)r.dropped_malformed,
-                (unsigned long long)s.cwnd, s.send_rate, s.delivery_rate, ms(s.srtt), ms(s.min_rtt));
 }
 
 }  // namespace
