@@ -462,27 +462,32 @@ std::span<const std::byte> Channel::next_datagram(Time now) {
         return finish_control(w);
     }
 
+    const bool ack_due = recv_any_ && unacked_eliciting_ > 0 &&
+                         (ack_now_ || unacked_eliciting_ >= kAckEvery || now >= ack_deadline_);
+    const bool window_open = bytes_in_flight_ + config_.max_datagram <= cc_.window();
+    const bool have_data = any_sendable();
+    const bool may_send_data = (window_open || probes_pending_ > 0) && have_data;
+    if (!ack_due && !ping_pending_ && probes_pending_ == 0 && !may_send_data) {
+        if (window_open && !have_data) app_limited_until_ = delivered_ + bytes_in_flight_ + 1;
+        return {};
+    }
+
     w.u8(wire::kHeaderByte);
     w.u32(static_cast<std::uint32_t>(next_pn_));
-    if (recv_any_) write_ack(w, now);
+    // ACKs ride along while the peer is sending ack-eliciting packets (a lost ACK is
+    // repaired by the next packet); a peer that only sends ACKs gets none back.
+    const bool include_ack =
+        recv_any_ && (unacked_eliciting_ > 0 || now - last_eliciting_recv_ <= 2 * srtt_);
+    if (include_ack) write_ack(w, now);
     const std::size_t before = w.size();
     const std::uint64_t refs_begin = refs_base_ + refs_.size();
-    const bool window_open = bytes_in_flight_ + config_.max_datagram <= cc_.window();
-    if ((window_open || probes_pending_ > 0) && pacing_allows(now)) {
-        write_new_data(w);
-    }
+    if (may_send_data && pacing_allows(now)) write_new_data(w);
     bool eliciting = w.size() > before;
     if (!eliciting && (ping_pending_ || probes_pending_ > 0)) {
         w.u8(static_cast<std::uint8_t>(FrameType::ping));
         eliciting = true;
     }
-    const bool ack_due = recv_any_ && unacked_eliciting_ > 0 &&
-                         (ack_now_ || unacked_eliciting_ >= kAckEvery || now >= ack_deadline_);
-    if (!eliciting && !ack_due) {
-        if (window_open && !any_sendable())
-            app_limited_until_ = delivered_ + bytes_in_flight_ + 1;
-        return {};
-    }
+    if (!eliciting && !ack_due) return {};
     ping_pending_ = false;
     if (eliciting && probes_pending_ > 0) --probes_pending_;
 
@@ -506,7 +511,7 @@ std::span<const std::byte> Channel::next_datagram(Time now) {
     }
     sent_.push_back(p);
     ++next_pn_;
-    if (recv_any_) {
+    if (include_ack) {
         unacked_eliciting_ = 0;
         ack_now_ = false;
         ack_deadline_ = Time::max();
@@ -865,6 +870,7 @@ void Channel::receive(std::span<const std::byte> datagram, Time now) {
     stats_.bytes_received += datagram.size();
     record_received(pn, now);
     if (eliciting && (state_ == State::open || state_ == State::flushing)) {
+        last_eliciting_recv_ = now;
         ++unacked_eliciting_;
         if (!in_order) ack_now_ = true;
         if (ack_deadline_ == Time::max()) ack_deadline_ = now + config_.max_ack_delay;

@@ -321,6 +321,7 @@ private:
     bool ack_now_ = false;
     Time ack_deadline_ = Time::max();
     Time last_recv_{};
+    Time last_eliciting_recv_{};
     std::size_t unreliable_partials_ = 0;
 
     ChannelStats stats_;

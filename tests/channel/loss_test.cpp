@@ -242,3 +242,44 @@ TEST_CASE("throughput holds up at 25% loss, duplication and reordering") {
             s.spurious_losses, " srtt ", std::chrono::duration<double, std::milli>(s.srtt).count(), " ms");
     CHECK(secs < 20);  // a loss-based controller needs minutes here
 }
+
+TEST_CASE("a lost tail packet is recovered by the probe timeout") {
+    Recorder ra, rb;
+    ChannelConfig c;
+    sim::LinkConfig l;
+    l.latency = 20ms;
+    sim::Pair pair(c, c, l, l, 1, ra, rb, kEpoch);
+    for (int i = 0; i < 20; ++i) {  // measure the RTT first
+        REQUIRE(pair.a().send(0, make_payload(i, 50), pair.now()) == SendResult::ok);
+        pair.run_for(50ms);
+    }
+    pair.network().link(sim::Side::a).loss = 1.0;
+    const Time sent = pair.now();
+    REQUIRE(pair.a().send(0, make_payload(20, 50), pair.now()) == SendResult::ok);
+    pair.run_for(1ms);
+    pair.network().link(sim::Side::a).loss = 0;
+    REQUIRE(pair.run_until([&] { return rb.messages.size() == 21; }, 5s));
+    CHECK(pair.a().stats().pto_count >= 1);
+    CHECK(rb.messages.back().at - sent < 120ms);  // PTO about 50 ms, then one way
+}
+
+TEST_CASE("reordering alone stops causing retransmissions once it is detected") {
+    Recorder ra, rb;
+    rb.keep_bytes = false;
+    ChannelConfig c;
+    sim::LinkConfig l;
+    l.latency = 20ms;
+    l.reorder = 0.3;
+    l.reorder_delay = 15ms;
+    sim::Pair pair(c, c, l, l, 9, ra, rb, kEpoch);
+    for (int i = 0; i < 3000; ++i) {
+        REQUIRE(pair.a().send(0, make_payload(i, 400), pair.now()) == SendResult::ok);
+        pair.run_for(2ms);
+    }
+    pair.run_for(2s);
+    CHECK(rb.count == 3000);
+    auto s = pair.a().stats();
+    MESSAGE("packets ", s.packets_sent, " declared lost ", s.packets_lost, " spurious ", s.spurious_losses);
+    CHECK(s.spurious_losses > 0);
+    CHECK(s.packets_lost < s.packets_sent / 50);
+}
