@@ -1012,6 +1012,7 @@ Channel::Apply Channel::on_message_frame(std::size_t lane, std::uint64_t wire_id
             return Apply::stop;
         }
         if (id == rx.next) {
+            if (!rx.pending.empty()) erase_pending(rx, id);  // a peer sent it both ways
             ++rx.next;
             deliver(lane, msg, now);
             drain_ordered(lane, now);
@@ -1039,6 +1040,7 @@ Channel::Apply Channel::on_message_frame(std::size_t lane, std::uint64_t wire_id
             return Apply::stop;
         }
         if (unordered_delivered(rx, id)) return Apply::ok;
+        if (!rx.pending.empty()) erase_pending(rx, id);
         mark_unordered_delivered(rx, id);
         deliver(lane, msg, now);
         return Apply::ok;

@@ -174,26 +174,47 @@ TEST_CASE("fragmented messages up to max_message arrive whole on every lane kind
     }
 }
 
-TEST_CASE("send results: bad_lane, too_large, queue_full and closed") {
+TEST_CASE("send refuses a lane that is not configured with bad_lane") {
+    Recorder ra;
+    ChannelConfig c;
+    Channel a(c, kEpoch, ra);
+    CHECK(a.send(4, bytes_of({1}), kEpoch) == SendResult::bad_lane);
+    CHECK(a.send(std::size_t(-1), bytes_of({1}), kEpoch) == SendResult::bad_lane);
+    CHECK(a.stats().queued_messages == 0);
+}
+
+TEST_CASE("send refuses a message above max_message with too_large") {
+    Recorder ra;
+    ChannelConfig c;
+    c.max_message = 5000;
+    Channel a(c, kEpoch, ra);
+    CHECK(a.send(0, std::vector<std::byte>(5001), kEpoch) == SendResult::too_large);
+    CHECK(a.send(0, std::vector<std::byte>(5000), kEpoch) == SendResult::ok);
+}
+
+TEST_CASE("send reports queue_full without dropping anything, and accepts again once acknowledged") {
     Recorder ra, rb;
     ChannelConfig c;
     c.send_queue_cap = c.max_message + 4096;
     sim::Pair pair(c, c, {}, {}, 1, ra, rb, kEpoch);
     auto& a = pair.a();
-    CHECK(a.send(4, bytes_of({1}), pair.now()) == SendResult::bad_lane);
-    std::vector<std::byte> huge(c.max_message + 1);
-    CHECK(a.send(0, huge, pair.now()) == SendResult::too_large);
     std::vector<std::byte> big(c.max_message);
     CHECK(a.send(0, big, pair.now()) == SendResult::ok);
     std::vector<std::byte> more(5000);
     CHECK(a.send(0, more, pair.now()) == SendResult::queue_full);
     CHECK(a.stats().queued_messages == 1);
-    // Once the queue drains through acknowledgements the same message is accepted.
     REQUIRE(pair.run_until([&] { return rb.messages.size() == 1; }, 10s));
-    pair.run_for(100ms);
+    REQUIRE(pair.run_until([&] { return a.stats().queued_messages == 0; }, 1s));
     CHECK(a.send(0, more, pair.now()) == SendResult::ok);
-    a.close(pair.now());
-    CHECK(a.send(0, more, pair.now()) == SendResult::closed);
+    REQUIRE(pair.run_until([&] { return rb.messages.size() == 2; }, 1s));
+}
+
+TEST_CASE("send after close reports closed") {
+    Recorder ra;
+    ChannelConfig c;
+    Channel a(c, kEpoch, ra);
+    a.close(kEpoch);
+    CHECK(a.send(0, bytes_of({1}), kEpoch) == SendResult::closed);
 }
 
 TEST_CASE("a higher-priority lane is served before a bulk lane") {
