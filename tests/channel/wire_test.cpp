@@ -1,8 +1,9 @@
-// Wire primitives and configuration limits.
+// Wire primitives, configuration limits, and the documented layout of every frame.
 #include <doctest/doctest.h>
 
 #include "channel/config.hpp"
 #include "channel/wire.hpp"
+#include "helpers.hpp"
 
 using namespace gs::channel;
 
@@ -123,4 +124,119 @@ TEST_CASE("default configuration is valid and every knob range is enforced") {
     CHECK_FALSE(validate(bad).empty());
     CHECK(knobs::max_datagram.max == 1359);
     CHECK(knobs::max_message.def == 1u << 20);
+}
+
+// ---------------------------------------------------------------------------------
+// The bytes a channel emits match docs/PROTOCOL.md, part "Channel".
+
+namespace {
+
+using namespace gs::channel::test;
+
+std::vector<std::byte> packet(std::uint32_t pn, std::vector<std::byte> body) {
+    std::vector<std::byte> out(wire::kHeaderSize + body.size());
+    wire::Writer w(out.data(), out.size());
+    w.u8(wire::kHeaderByte);
+    w.u32(pn);
+    w.bytes(body);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("wire: a MESSAGES frame is laid out as documented") {
+    Recorder r;
+    ChannelConfig c;
+    c.first_sequence = 0x01020304;
+    Channel ch(c, kEpoch, r);
+    REQUIRE(ch.send(2, bytes_of({0xaa, 0xbb}), kEpoch) == SendResult::ok);
+    REQUIRE(ch.send(2, std::vector<std::byte>(200, std::byte{0xcc}), kEpoch) == SendResult::ok);
+    auto d = ch.next_datagram(kEpoch);
+    REQUIRE(d.size() == 5 + 7 + 1 + 2 + 2 + 200);
+    const std::vector<std::byte> head(d.begin(), d.begin() + 17);
+    CHECK(head == bytes_of({0x10, 0x04, 0x03, 0x02, 0x01,        // header, packet number
+                            0x10, 2, 0x04, 0x03, 0x02, 0x01, 2,  // MESSAGES lane 2, first id, count 2
+                            2, 0xaa, 0xbb,                       // length 2, bytes
+                            0xc8, 0x01}));                       // varint 200
+}
+
+TEST_CASE("wire: FRAGMENT frames split a message into documented chunks") {
+    Recorder r;
+    ChannelConfig c;
+    Channel ch(c, kEpoch, r);
+    const std::size_t size = 3000;
+    REQUIRE(ch.send(0, make_payload(1, size), kEpoch) == SendResult::ok);
+    const std::size_t chunk = c.max_datagram - 70;
+    std::size_t parts = 0, bytes = 0;
+    for (auto d = ch.next_datagram(kEpoch); !d.empty(); d = ch.next_datagram(kEpoch), ++parts) {
+        wire::Reader rd(d.subspan(5));
+        std::uint8_t type, lane;
+        std::uint32_t id, total, index;
+        std::uint16_t ch_size;
+        REQUIRE(rd.u8(type));
+        CHECK(type == 0x11);
+        REQUIRE((rd.u8(lane) && rd.u32(id) && rd.u32(total) && rd.u16(ch_size) && rd.u32(index)));
+        CHECK(lane == 0);
+        CHECK(id == 0);
+        CHECK(total == size);
+        CHECK(ch_size == chunk);
+        CHECK(index == parts);
+        CHECK(rd.remaining() == std::min(chunk, size - index * chunk));
+        bytes += rd.remaining();
+    }
+    CHECK(parts == (size + chunk - 1) / chunk);
+    CHECK(bytes == size);
+}
+
+TEST_CASE("wire: an ACK frame lists the received ranges, newest first") {
+    Recorder r;
+    ChannelConfig c;
+    Channel ch(c, kEpoch, r);
+    auto ping = bytes_of({0x02});
+    std::vector<std::uint32_t> got;
+    for (std::uint32_t pn = 0; pn <= 9; ++pn) got.push_back(pn);
+    for (std::uint32_t pn = 12; pn <= 15; ++pn) got.push_back(pn);
+    got.push_back(20);
+    for (auto pn : got) ch.receive(packet(pn, ping), kEpoch);
+    auto d = ch.next_datagram(kEpoch);
+    REQUIRE(!d.empty());
+    wire::Reader rd(d.subspan(5));
+    std::uint8_t type;
+    REQUIRE(rd.u8(type));
+    CHECK(type == 0x01);
+    wire::AckFrame a;
+    REQUIRE(wire::read_ack(rd, a));
+    CHECK(rd.empty());
+    CHECK(a.largest == 20);
+    CHECK(a.first_range == 0);   // 20 alone
+    REQUIRE(a.range_count == 2);
+    CHECK(a.gap[0] == 3);        // 16..19 missing
+    CHECK(a.length[0] == 3);     // 12..15
+    CHECK(a.gap[1] == 1);        // 10..11 missing
+    CHECK(a.length[1] == 9);     // 0..9
+}
+
+TEST_CASE("wire: CLOSE carries the reason code, CLOSE_ACK is a bare frame") {
+    Recorder r;
+    ChannelConfig c;
+    Channel ch(c, kEpoch, r);
+    ch.close(kEpoch);
+    auto d = ch.next_datagram(kEpoch);
+    CHECK(std::vector<std::byte>(d.begin(), d.end()) == bytes_of({0x10, 0, 0, 0, 0, 0x03, 1}));
+
+    Recorder r2;
+    Channel peer(c, kEpoch, r2);
+    peer.receive(std::vector<std::byte>(d.begin(), d.end()), kEpoch);
+    auto a = peer.next_datagram(kEpoch);
+    CHECK(std::vector<std::byte>(a.begin(), a.end()) == bytes_of({0x10, 0, 0, 0, 0, 0x04}));
+}
+
+TEST_CASE("wire: a keepalive is a PING frame") {
+    Recorder r;
+    ChannelConfig c;
+    Channel ch(c, kEpoch, r);
+    CHECK(ch.next_datagram(kEpoch).empty());
+    CHECK(ch.next_wakeup() == kEpoch + c.keepalive_interval);
+    auto d = ch.next_datagram(kEpoch + c.keepalive_interval);
+    CHECK(std::vector<std::byte>(d.begin(), d.end()) == bytes_of({0x10, 0, 0, 0, 0, 0x02}));
 }
