@@ -1,0 +1,455 @@
+#include "transport/host.hpp"
+
+#include <asio/post.hpp>
+
+#include <stdexcept>
+
+namespace transport {
+
+std::string_view to_string(CloseReason r) {
+  switch (r) {
+    case CloseReason::local: return "local";
+    case CloseReason::remote: return "remote";
+    case CloseReason::timeout: return "timeout";
+    case CloseReason::protocol_error: return "protocol_error";
+    case CloseReason::overflow: return "overflow";
+    case CloseReason::handshake_failed: return "handshake_failed";
+    case CloseReason::handshake_timeout: return "handshake_timeout";
+    case CloseReason::dtls_error: return "dtls_error";
+    case CloseReason::replaced: return "replaced";
+    case CloseReason::shutdown: return "shutdown";
+  }
+  return "unknown";
+}
+
+namespace {
+
+CloseReason from_channel(gs::channel::CloseReason r) {
+  switch (r) {
+    case gs::channel::CloseReason::remote: return CloseReason::remote;
+    case gs::channel::CloseReason::timeout: return CloseReason::timeout;
+    case gs::channel::CloseReason::protocol_error: return CloseReason::protocol_error;
+    case gs::channel::CloseReason::overflow: return CloseReason::overflow;
+    default: return CloseReason::local;
+  }
+}
+
+CloseReason from_dtls(dtls::CloseReason r) {
+  switch (r) {
+    case dtls::CloseReason::local: return CloseReason::local;
+    case dtls::CloseReason::remote: return CloseReason::remote;
+    case dtls::CloseReason::handshake_failed: return CloseReason::handshake_failed;
+    case dtls::CloseReason::handshake_timeout: return CloseReason::handshake_timeout;
+    case dtls::CloseReason::replaced: return CloseReason::replaced;
+    case dtls::CloseReason::shutdown: return CloseReason::shutdown;
+    case dtls::CloseReason::error: return CloseReason::dtls_error;
+  }
+  return CloseReason::dtls_error;
+}
+
+std::span<const std::byte> as_bytes(std::span<const std::uint8_t> s) {
+  return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
+}
+std::span<const std::uint8_t> as_u8(std::span<const std::byte> s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+}  // namespace
+
+struct Host::Connection final : gs::channel::ChannelEvents, dtls::ClientHandler {
+  Connection(Host& h, ConnectionId i, const net::Address& p, bool out)
+      : host(h), id(i), peer(p), outgoing(out) {}
+
+  Host& host;
+  ConnectionId id;
+  net::Address peer;
+  bool outgoing;
+  dtls::PeerId peer_id = 0;
+  std::unique_ptr<net::UdpEndpoint> socket;  // outgoing connections only
+  std::unique_ptr<dtls::Client> client;      // outgoing connections only
+  std::unique_ptr<gs::channel::Channel> channel;
+  bool announced = false;
+  bool ended = false;
+  bool finalized = false;
+  bool dtls_gone = false;
+  bool dirty = false;
+  Time scheduled = Time::max();
+  std::uint64_t records_sent = 0;
+  std::uint64_t records_received = 0;
+  std::uint64_t send_failures = 0;
+
+  // gs::channel::ChannelEvents
+  void on_message(std::size_t lane, std::span<const std::byte> message, Time) override {
+    if (!ended) host.handler_.on_message(id, lane, message);
+  }
+  void on_closed(gs::channel::CloseReason reason, Time) override {
+    host.on_channel_closed(*this, reason);
+  }
+
+  // dtls::ClientHandler
+  void on_transmit(std::span<const std::uint8_t> datagram) override {
+    if (socket) socket->send(peer, datagram);
+  }
+  void on_connected() override { host.open_channel(*this, host.now_); }
+  void on_data(std::span<const std::uint8_t> payload) override {
+    host.on_record(*this, payload, host.now_);
+  }
+  void on_closed(dtls::CloseReason reason, std::string_view detail) override {
+    dtls_gone = true;
+    if (!announced) ++host.stats_.connect_failures;
+    host.end(*this, from_dtls(reason), detail);
+    host.finalize(*this);
+  }
+};
+
+// Marks entry from the event loop or the owner: refreshes the cached time.
+struct Host::Entry {
+  explicit Entry(Host& h) { h.now_ = Clock::now(); }
+};
+
+Host::Host(asio::io_context& io, HostOptions options, Handler& handler)
+    : io_(io), options_(std::move(options)), handler_(handler), timer_(io) {
+  if (auto err = gs::channel::validate(options_.channel); !err.empty())
+    throw std::invalid_argument("channel configuration: " + err);
+  if (options_.channel.max_datagram > dtls::kMaxRecordPayload)
+    throw std::invalid_argument("channel max_datagram exceeds the DTLS record payload");
+  now_ = Clock::now();
+  if (options_.server) {
+    dtls::ServerHandler& events = *this;
+    server_ = std::make_unique<dtls::Server>(*options_.server, events, now_);
+    options_.server->private_key_pem.clear();
+    listen_ = std::make_unique<net::UdpEndpoint>(io_, options_.listen, options_.listen_udp);
+    listen_->start(
+        [this](const net::Address& from, std::span<const std::uint8_t> d) {
+          server_->receive(from, d, now_);
+        },
+        [this] {
+          now_ = Clock::now();
+          flush_dirty();
+          arm_timer(server_->next_wakeup());
+        });
+    // The receive handler uses now_ from the batch start; refresh it per wake-up.
+    arm_timer(server_->next_wakeup());
+  }
+}
+
+Host::~Host() {
+  *alive_ = false;
+  timer_.cancel();
+  // No callbacks from here on: connections and sessions are released silently.
+  for (auto& [id, c] : connections_) {
+    if (c->socket) c->socket->close();
+  }
+}
+
+Host::Connection* Host::find(ConnectionId id) const {
+  auto it = connections_.find(id);
+  return it == connections_.end() ? nullptr : it->second.get();
+}
+
+net::Address Host::local_address() const {
+  return listen_ ? listen_->local_address() : net::Address{};
+}
+
+ConnectionId Host::connect(const net::Address& server) {
+  Entry e(*this);
+  if (!options_.client || server.empty()) return 0;
+  const ConnectionId id = next_id_++;
+  auto c = std::make_unique<Connection>(*this, id, server, true);
+  try {
+    auto any = server.is_v4() ? net::Address::v4(0, 0) : *net::Address::parse("[::]:0");
+    c->socket = std::make_unique<net::UdpEndpoint>(io_, any, options_.client_udp);
+  } catch (const std::exception&) {
+    return 0;
+  }
+  c->client = std::make_unique<dtls::Client>(options_.client, *c);
+  Connection* raw = c.get();
+  raw->socket->start(
+      [this, raw](const net::Address& from, std::span<const std::uint8_t> d) {
+        if (raw->finalized || !(from == raw->peer)) {
+          ++stats_.dropped_datagrams;
+          return;
+        }
+        raw->client->receive(d, now_);
+      },
+      [this] {
+        now_ = Clock::now();
+        flush_dirty();
+      });
+  connections_.emplace(id, std::move(c));
+  raw->client->start(now_);
+  if (!raw->finalized) {
+    if (auto t = raw->client->next_wakeup()) schedule(*raw, *t);
+  }
+  return id;
+}
+
+void Host::open_channel(Connection& c, Time now) {
+  if (c.finalized) return;
+  c.channel = std::make_unique<gs::channel::Channel>(options_.channel, now, c);
+  c.announced = true;
+  ++stats_.connected;
+  handler_.on_connected(c.id, c.peer);
+  mark_dirty(c);
+}
+
+void Host::on_record(Connection& c, std::span<const std::uint8_t> payload, Time now) {
+  ++c.records_received;
+  if (!c.channel || c.finalized) return;
+  c.channel->receive(as_bytes(payload), now);
+  mark_dirty(c);
+}
+
+void Host::on_channel_closed(Connection& c, gs::channel::CloseReason reason) {
+  end(c, from_channel(reason), "");
+  mark_dirty(c);  // lets the channel send CLOSE / CLOSE_ACK, then finalize
+}
+
+void Host::end(Connection& c, CloseReason reason, std::string_view detail) {
+  if (c.ended) return;
+  c.ended = true;
+  ++stats_.closed;
+  handler_.on_closed(c.id, reason, detail);
+}
+
+void Host::finalize(Connection& c) {
+  if (c.finalized) return;
+  c.finalized = true;
+  if (!c.dtls_gone) {
+    c.dtls_gone = true;
+    if (c.outgoing) {
+      c.client->close();
+    } else if (server_) {
+      server_->close(c.peer_id);
+    }
+  }
+  if (!c.outgoing) by_peer_.erase(c.peer_id);
+  if (c.socket) c.socket->flush();  // the close_notify leaves before the socket closes
+  auto it = connections_.find(c.id);
+  if (it != connections_.end()) {
+    graveyard_.push_back(std::move(it->second));
+    connections_.erase(it);
+    post_reap();
+  }
+}
+
+void Host::post_reap() {
+  if (reap_posted_) return;
+  reap_posted_ = true;
+  std::weak_ptr<bool> alive = alive_;
+  // Sockets may be inside their own receive loop now; free them from a fresh handler.
+  asio::post(io_, [this, alive] {
+    if (alive.expired() || !*alive.lock()) return;
+    reap_posted_ = false;
+    graveyard_.clear();
+  });
+}
+
+void Host::send_record(Connection& c, std::span<const std::byte> datagram) {
+  if (c.dtls_gone) return;
+  dtls::SendResult r = c.outgoing ? c.client->send(as_u8(datagram))
+                                  : server_->send(c.peer_id, as_u8(datagram));
+  if (r == dtls::SendResult::ok) {
+    ++c.records_sent;
+  } else {
+    ++c.send_failures;
+  }
+}
+
+void Host::service(Connection& c, Time now) {
+  if (c.finalized) return;
+  if (c.channel) {
+    c.channel->poll(now, [&](std::span<const std::byte> d) { send_record(c, d); });
+    if (c.channel->state() == gs::channel::State::closed) {
+      finalize(c);
+      return;
+    }
+  }
+  if (c.finalized) return;
+  Time next = c.channel ? c.channel->next_wakeup() : Time::max();
+  if (c.client) {
+    if (auto t = c.client->next_wakeup()) next = std::min(next, *t);
+  }
+  schedule(c, next);
+}
+
+void Host::mark_dirty(Connection& c) {
+  if (!c.dirty) {
+    c.dirty = true;
+    dirty_.push_back(c.id);
+  }
+  if (!flush_posted_) {
+    flush_posted_ = true;
+    std::weak_ptr<bool> alive = alive_;
+    asio::post(io_, [this, alive] {
+      if (alive.expired() || !*alive.lock()) return;
+      flush_posted_ = false;
+      now_ = Clock::now();
+      flush_dirty();
+    });
+  }
+}
+
+void Host::flush_dirty() {
+  while (!dirty_.empty()) {
+    std::vector<ConnectionId> batch;
+    batch.swap(dirty_);
+    for (ConnectionId id : batch) {
+      if (Connection* c = find(id)) {
+        c->dirty = false;
+        service(*c, now_);
+      }
+    }
+  }
+}
+
+void Host::schedule(Connection& c, Time at) {
+  if (at == Time::max() || at >= c.scheduled) return;
+  c.scheduled = at;
+  deadlines_.emplace(at, c.id);
+  arm_timer(at);
+}
+
+void Host::arm_timer(Time at) {
+  if (at >= timer_at_) return;
+  timer_at_ = at;
+  timer_.expires_at(at);
+  std::weak_ptr<bool> alive = alive_;
+  timer_.async_wait([this, alive](const asio::error_code& ec) {
+    if (ec || alive.expired() || !*alive.lock()) return;
+    on_timer();
+  });
+}
+
+void Host::on_timer() {
+  Entry e(*this);
+  ++stats_.timer_wakeups;
+  timer_at_ = Time::max();
+  const Time now = now_;
+  while (!deadlines_.empty() && deadlines_.top().first <= now) {
+    auto [at, id] = deadlines_.top();
+    deadlines_.pop();
+    Connection* c = find(id);
+    if (c == nullptr || c->scheduled != at) continue;
+    c->scheduled = Time::max();
+    if (c->client && !c->channel) c->client->update(now);
+    if (Connection* again = find(id)) service(*again, now);
+  }
+  if (server_) {
+    if (server_->next_wakeup() <= now) server_->update(now);
+  }
+  flush_dirty();
+  Time next = Time::max();
+  if (!deadlines_.empty()) next = deadlines_.top().first;
+  if (server_) next = std::min(next, server_->next_wakeup());
+  arm_timer(next);
+}
+
+SendResult Host::send(ConnectionId id, std::size_t lane, std::span<const std::byte> message) {
+  Connection* c = find(id);
+  if (c == nullptr || !c->channel || c->ended) return SendResult::closed;
+  SendResult r = c->channel->send(lane, message, Clock::now());
+  if (r == SendResult::ok) mark_dirty(*c);
+  return r;
+}
+
+void Host::close(ConnectionId id, CloseMode mode) {
+  Entry e(*this);
+  Connection* c = find(id);
+  if (c == nullptr) return;
+  if (!c->channel) {
+    end(*c, CloseReason::local, "");
+    finalize(*c);
+    return;
+  }
+  if (mode == CloseMode::immediate) {
+    c->channel->close(now_);
+  } else {
+    c->channel->close_after_flush(now_);
+  }
+  mark_dirty(*c);
+}
+
+void Host::shutdown() {
+  Entry e(*this);
+  std::vector<ConnectionId> ids;
+  for (const auto& [id, c] : connections_) ids.push_back(id);
+  for (ConnectionId id : ids) {
+    Connection* c = find(id);
+    if (c == nullptr) continue;
+    if (c->channel) {
+      c->channel->close(now_);
+      c->channel->poll(now_, [&](std::span<const std::byte> d) { send_record(*c, d); });
+    }
+    end(*c, CloseReason::shutdown, "");
+    finalize(*c);
+  }
+  if (listen_) listen_->flush();
+}
+
+bool Host::export_keying_material(ConnectionId id, std::string_view label,
+                                  std::span<const std::uint8_t> context,
+                                  std::span<std::uint8_t> out) {
+  Connection* c = find(id);
+  if (c == nullptr || c->dtls_gone) return false;
+  return c->outgoing ? c->client->export_keying_material(label, context, out)
+                     : server_->export_keying_material(c->peer_id, label, context, out);
+}
+
+std::optional<ConnectionStats> Host::stats(ConnectionId id) const {
+  const Connection* c = find(id);
+  if (c == nullptr) return std::nullopt;
+  ConnectionStats s;
+  s.peer = c->peer;
+  s.outgoing = c->outgoing;
+  s.connected = c->channel != nullptr && !c->ended;
+  if (!c->dtls_gone) s.cipher = c->outgoing ? c->client->cipher_name() : server_->cipher_name(c->peer_id);
+  s.records_sent = c->records_sent;
+  s.records_received = c->records_received;
+  s.record_send_failures = c->send_failures;
+  if (c->channel) s.channel = c->channel->stats();
+  return s;
+}
+
+HostStats Host::stats() const {
+  HostStats s = stats_;
+  s.connections = connections_.size();
+  if (listen_) s.listen_udp = listen_->stats();
+  if (server_) s.dtls = server_->stats();
+  return s;
+}
+
+// dtls::ServerHandler ------------------------------------------------------------
+
+void Host::on_transmit(const net::Address& to, std::span<const std::uint8_t> d) {
+  listen_->send(to, d);
+}
+
+void Host::on_accepted(dtls::PeerId peer, const net::Address& from) {
+  const ConnectionId id = next_id_++;
+  auto c = std::make_unique<Connection>(*this, id, from, false);
+  c->peer_id = peer;
+  Connection& ref = *c;
+  connections_.emplace(id, std::move(c));
+  by_peer_[peer] = id;
+  open_channel(ref, now_);
+}
+
+void Host::on_data(dtls::PeerId peer, std::span<const std::uint8_t> payload) {
+  auto it = by_peer_.find(peer);
+  if (it == by_peer_.end()) return;
+  if (Connection* c = find(it->second)) on_record(*c, payload, now_);
+}
+
+void Host::on_closed(dtls::PeerId peer, dtls::CloseReason reason, std::string_view detail) {
+  auto it = by_peer_.find(peer);
+  if (it == by_peer_.end()) return;
+  Connection* c = find(it->second);
+  by_peer_.erase(it);
+  if (c == nullptr) return;
+  c->dtls_gone = true;
+  end(*c, from_dtls(reason), detail);
+  finalize(*c);
+}
+
+}  // namespace transport

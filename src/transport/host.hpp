@@ -1,0 +1,192 @@
+// The connection API: reliable-UDP channels inside DTLS 1.2 over asio UDP.
+//
+// A Host lives on one asio event loop thread and never blocks it. With `server` options
+// it listens on one UDP socket and accepts connections (DTLS with stateless cookies,
+// then a channel per peer); connect() opens outgoing connections, each on its own
+// ephemeral UDP socket (the server tells peers apart by address). Every channel
+// datagram travels as exactly one DTLS record in one UDP datagram.
+//
+// Closing: the channel's close (immediate or after flush) runs first, then DTLS
+// close_notify; the connection's state is freed once both are done. Handler callbacks
+// run on the loop thread and may call send() and close().
+#pragma once
+
+#include "channel/channel.hpp"
+#include "dtls/client.hpp"
+#include "dtls/server.hpp"
+#include "net/udp_endpoint.hpp"
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace transport {
+
+using Clock = std::chrono::steady_clock;
+using Time = Clock::time_point;
+using ConnectionId = std::uint64_t;  // never 0
+using gs::channel::SendResult;
+
+enum class CloseReason : std::uint8_t {
+  local,              // close() on this side
+  remote,             // the peer closed (channel CLOSE or DTLS close_notify)
+  timeout,            // nothing heard from the peer within the channel timeout
+  protocol_error,     // the peer broke the channel protocol
+  overflow,           // the peer exceeded the reassembly cap
+  handshake_failed,   // DTLS: certificate, cipher or protocol failure
+  handshake_timeout,  // DTLS: no handshake in time
+  dtls_error,         // DTLS failure after the handshake
+  replaced,           // the same address connected again (peer restarted)
+  shutdown,           // the Host was shut down
+};
+std::string_view to_string(CloseReason r);
+
+enum class CloseMode : std::uint8_t {
+  immediate,    // queued data is discarded
+  after_flush,  // reliable data is delivered first
+};
+
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  // An accepted (server side) or established (outgoing) connection.
+  virtual void on_connected(ConnectionId id, const net::Address& peer) = 0;
+  // One message; the bytes are valid during the call only.
+  virtual void on_message(ConnectionId id, std::size_t lane,
+                          std::span<const std::byte> message) = 0;
+  // Every connection ends with exactly one on_closed: connections announced by
+  // on_connected, and those created by connect() whose handshake failed. A close() by
+  // this side reports `local`.
+  virtual void on_closed(ConnectionId id, CloseReason reason, std::string_view detail) = 0;
+};
+
+struct HostOptions {
+  // Listening address; required with `server`. Ignored without it.
+  net::Address listen;
+  // Accept connections with this DTLS configuration.
+  std::optional<dtls::ServerConfig> server;
+  // Trust settings for connect(); required to connect.
+  std::shared_ptr<const dtls::ClientContext> client;
+  // Channel settings for every connection; max_datagram must not exceed
+  // dtls::kMaxRecordPayload.
+  gs::channel::ChannelConfig channel;
+  net::UdpOptions listen_udp;
+  net::UdpOptions client_udp = small_socket();
+
+  static net::UdpOptions small_socket() {
+    net::UdpOptions o;
+    o.receive_batch = 16;
+    o.socket_buffer_bytes = 0;
+    return o;
+  }
+};
+
+struct ConnectionStats {
+  net::Address peer;
+  bool outgoing = false;
+  bool connected = false;
+  std::string cipher;
+  std::uint64_t records_sent = 0;
+  std::uint64_t records_received = 0;
+  std::uint64_t record_send_failures = 0;
+  gs::channel::ChannelStats channel;
+};
+
+struct HostStats {
+  std::size_t connections = 0;      // alive, including handshaking
+  std::uint64_t connected = 0;      // on_connected calls
+  std::uint64_t closed = 0;         // on_closed calls
+  std::uint64_t connect_failures = 0;
+  std::uint64_t dropped_datagrams = 0;  // outgoing sockets: from a foreign address
+  std::uint64_t timer_wakeups = 0;
+  net::UdpStats listen_udp;
+  dtls::ServerStats dtls;
+};
+
+class Host : private dtls::ServerHandler {
+ public:
+  // Binds the listening socket and loads the server certificate if `server` is set.
+  // Throws (std::system_error, std::runtime_error, std::invalid_argument) on bad options.
+  Host(asio::io_context& io, HostOptions options, Handler& handler);
+  ~Host() override;
+  Host(const Host&) = delete;
+  Host& operator=(const Host&) = delete;
+
+  // Starts a connection; on_connected or on_closed follows. Returns 0 (and calls
+  // nothing) if no client trust settings were given or no socket could be opened.
+  ConnectionId connect(const net::Address& server);
+
+  SendResult send(ConnectionId id, std::size_t lane, std::span<const std::byte> message);
+  void close(ConnectionId id, CloseMode mode = CloseMode::after_flush);
+  // Closes every connection immediately and stops listening; on_closed(shutdown) follows
+  // for each.
+  void shutdown();
+
+  // RFC 5705 exporter of the connection's DTLS session (channel binding).
+  bool export_keying_material(ConnectionId id, std::string_view label,
+                              std::span<const std::uint8_t> context, std::span<std::uint8_t> out);
+
+  std::optional<ConnectionStats> stats(ConnectionId id) const;
+  HostStats stats() const;
+  net::Address local_address() const;
+  std::size_t connection_count() const { return connections_.size(); }
+
+ private:
+  struct Connection;
+  friend struct Connection;
+
+  // dtls::ServerHandler
+  void on_transmit(const net::Address& to, std::span<const std::uint8_t> d) override;
+  void on_accepted(dtls::PeerId peer, const net::Address& from) override;
+  void on_data(dtls::PeerId peer, std::span<const std::uint8_t> payload) override;
+  void on_closed(dtls::PeerId peer, dtls::CloseReason reason, std::string_view detail) override;
+
+  Connection* find(ConnectionId id) const;
+  void open_channel(Connection& c, Time now);
+  void on_record(Connection& c, std::span<const std::uint8_t> payload, Time now);
+  void on_channel_closed(Connection& c, gs::channel::CloseReason reason);
+  void end(Connection& c, CloseReason reason, std::string_view detail);
+  void finalize(Connection& c);
+  void send_record(Connection& c, std::span<const std::byte> datagram);
+  void service(Connection& c, Time now);
+  void mark_dirty(Connection& c);
+  void flush_dirty();
+  void schedule(Connection& c, Time at);
+  void arm_timer(Time at);
+  void on_timer();
+  void post_reap();
+  struct Entry;
+
+  asio::io_context& io_;
+  HostOptions options_;
+  Handler& handler_;
+  std::unique_ptr<net::UdpEndpoint> listen_;
+  std::unique_ptr<dtls::Server> server_;
+  std::unordered_map<ConnectionId, std::unique_ptr<Connection>> connections_;
+  std::unordered_map<dtls::PeerId, ConnectionId> by_peer_;
+  std::vector<std::unique_ptr<Connection>> graveyard_;
+  std::vector<ConnectionId> dirty_;
+  bool flush_posted_ = false;
+  bool reap_posted_ = false;
+  Time now_{};
+  using Deadline = std::pair<Time, ConnectionId>;
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+  asio::steady_timer timer_;
+  Time timer_at_ = Time::max();
+  ConnectionId next_id_ = 1;
+  HostStats stats_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace transport

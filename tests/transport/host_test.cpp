@@ -1,0 +1,203 @@
+#include "transport/host.hpp"
+
+#include "dtls/certgen.hpp"
+
+#include <doctest/doctest.h>
+
+#include <asio/steady_timer.hpp>
+
+#include <cstring>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+const dtls::GeneratedCertificate& cert() {
+  static const auto c = dtls::generate_self_signed({"localhost", {"localhost"}, 1});
+  return c;
+}
+
+std::span<const std::byte> as_bytes(const std::string& s) {
+  return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
+}
+
+struct Recorder : transport::Handler {
+  std::vector<transport::ConnectionId> connected;
+  std::map<transport::ConnectionId, std::vector<std::pair<std::size_t, std::string>>> messages;
+  std::vector<std::pair<transport::ConnectionId, transport::CloseReason>> closed;
+  std::map<transport::ConnectionId, std::string> details;
+  std::function<void(transport::ConnectionId, std::size_t, const std::string&)> on_msg;
+  std::function<void()> changed;
+
+  void on_connected(transport::ConnectionId id, const net::Address&) override {
+    connected.push_back(id);
+    if (changed) changed();
+  }
+  void on_message(transport::ConnectionId id, std::size_t lane,
+                  std::span<const std::byte> m) override {
+    std::string s(reinterpret_cast<const char*>(m.data()), m.size());
+    messages[id].emplace_back(lane, s);
+    if (on_msg) on_msg(id, lane, s);
+    if (changed) changed();
+  }
+  void on_closed(transport::ConnectionId id, transport::CloseReason r,
+                 std::string_view detail) override {
+    closed.emplace_back(id, r);
+    details[id] = std::string(detail);
+    if (changed) changed();
+  }
+};
+
+transport::HostOptions server_options(const net::Address& listen) {
+  transport::HostOptions o;
+  o.listen = listen;
+  dtls::ServerConfig s;
+  s.certificate_pem = cert().certificate_pem;
+  s.private_key_pem = cert().private_key_pem;
+  o.server = s;
+  return o;
+}
+
+transport::HostOptions client_options(const std::string& pinned = cert().certificate_pem) {
+  transport::HostOptions o;
+  dtls::ClientConfig c;
+  c.pinned_certificate_pem = pinned;
+  o.client = std::make_shared<dtls::ClientContext>(c);
+  return o;
+}
+
+// Runs the loop until `done` holds or the deadline passes.
+bool run_until(asio::io_context& io, const std::function<bool()>& done,
+               std::chrono::milliseconds limit = 5000ms) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done() && std::chrono::steady_clock::now() < deadline) {
+    io.run_for(5ms);
+    if (io.stopped()) io.restart();
+  }
+  return done();
+}
+
+}  // namespace
+
+TEST_CASE("connect, exchange messages on lanes, close after flush") {
+  asio::io_context io;
+  Recorder srv_ev, cli_ev;
+  transport::Host server(io, server_options(net::Address::loopback_v4(0)), srv_ev);
+  transport::Host client(io, client_options(), cli_ev);
+  // The server echoes every message on the lane it came in.
+  srv_ev.on_msg = [&](transport::ConnectionId id, std::size_t lane, const std::string& s) {
+    CHECK(server.send(id, lane, as_bytes("echo:" + s)) == transport::SendResult::ok);
+  };
+  auto id = client.connect(server.local_address());
+  REQUIRE(id != 0);
+  REQUIRE(run_until(io, [&] { return !cli_ev.connected.empty() && !srv_ev.connected.empty(); }));
+  CHECK(cli_ev.connected[0] == id);
+
+  const int kCount = 300;
+  for (int i = 0; i < kCount; ++i) {
+    std::string m = "message " + std::to_string(i);
+    REQUIRE(client.send(id, 0, as_bytes(m)) == transport::SendResult::ok);
+  }
+  std::string big(100000, 'x');  // fragmented by the channel across many records
+  REQUIRE(client.send(id, 1, as_bytes(big)) == transport::SendResult::ok);
+  REQUIRE(run_until(io, [&] { return cli_ev.messages[id].size() == kCount + 1; }));
+  for (int i = 0; i < kCount; ++i) {
+    CHECK(cli_ev.messages[id][static_cast<std::size_t>(i)].second ==
+          "echo:message " + std::to_string(i));
+  }
+  CHECK(cli_ev.messages[id].back() == std::pair<std::size_t, std::string>{1, "echo:" + big});
+
+  auto st = client.stats(id);
+  REQUIRE(st);
+  CHECK(st->cipher.find("CHACHA20") != std::string::npos);
+  CHECK(st->records_sent > 0);
+  CHECK(st->record_send_failures == 0);
+  std::array<std::uint8_t, 32> a{}, b{};
+  const auto sid = srv_ev.connected[0];
+  CHECK(client.export_keying_material(id, "EXPORTER-test", {}, a));
+  CHECK(server.export_keying_material(sid, "EXPORTER-test", {}, b));
+  CHECK(a == b);
+
+  client.send(id, 0, as_bytes("last words"));
+  client.close(id, transport::CloseMode::after_flush);
+  REQUIRE(run_until(io, [&] { return !srv_ev.closed.empty() && !cli_ev.closed.empty(); }));
+  CHECK(srv_ev.messages[sid].back().second == "last words");
+  CHECK(cli_ev.closed[0] == std::pair{id, transport::CloseReason::local});
+  CHECK(srv_ev.closed[0] == std::pair{sid, transport::CloseReason::remote});
+  REQUIRE(run_until(io, [&] {
+    return client.connection_count() == 0 && server.connection_count() == 0;
+  }));
+  CHECK(server.stats().dtls.closed_local + server.stats().dtls.closed_remote == 1);
+}
+
+TEST_CASE("IPv6 loopback and many clients at once") {
+  asio::io_context io;
+  Recorder srv_ev, cli_ev;
+  std::unique_ptr<transport::Host> server;
+  try {
+    server = std::make_unique<transport::Host>(
+        io, server_options(net::Address::loopback_v6(0)), srv_ev);
+  } catch (const std::exception&) {
+    MESSAGE("no IPv6 loopback; skipped");
+    return;
+  }
+  transport::Host client(io, client_options(), cli_ev);
+  std::vector<transport::ConnectionId> ids;
+  for (int i = 0; i < 20; ++i) ids.push_back(client.connect(server->local_address()));
+  REQUIRE(run_until(io, [&] { return cli_ev.connected.size() == 20; }));
+  CHECK(server->connection_count() == 20);
+  CHECK(server->stats().dtls.hello_verify_sent >= 20);
+  for (auto id : ids) client.close(id, transport::CloseMode::immediate);
+  REQUIRE(run_until(io, [&] { return server->connection_count() == 0; }));
+  CHECK(srv_ev.closed.size() == 20);
+}
+
+TEST_CASE("a wrong pinned certificate ends the connect with a clear reason") {
+  asio::io_context io;
+  Recorder srv_ev, cli_ev;
+  transport::Host server(io, server_options(net::Address::loopback_v4(0)), srv_ev);
+  auto other = dtls::generate_self_signed({"other", {}, 1});
+  transport::Host client(io, client_options(other.certificate_pem), cli_ev);
+  auto id = client.connect(server.local_address());
+  REQUIRE(run_until(io, [&] { return !cli_ev.closed.empty(); }));
+  CHECK(cli_ev.closed[0] == std::pair{id, transport::CloseReason::handshake_failed});
+  CHECK(cli_ev.details[id] == "server certificate does not match the pinned certificate");
+  CHECK(cli_ev.connected.empty());
+  CHECK(client.stats().connect_failures == 1);
+}
+
+TEST_CASE("the server notices a vanished client through the channel timeout") {
+  asio::io_context io;
+  Recorder srv_ev, cli_ev;
+  auto so = server_options(net::Address::loopback_v4(0));
+  so.channel.timeout = 300ms;
+  so.channel.keepalive_interval = 50ms;
+  transport::Host server(io, so, srv_ev);
+  auto co = client_options();
+  co.channel.timeout = 300ms;
+  co.channel.keepalive_interval = 50ms;
+  auto client = std::make_unique<transport::Host>(io, co, cli_ev);
+  client->connect(server.local_address());
+  REQUIRE(run_until(io, [&] { return srv_ev.connected.size() == 1; }));
+  client.reset();  // no close: the process is gone
+  REQUIRE(run_until(io, [&] { return !srv_ev.closed.empty(); }, 3000ms));
+  CHECK(srv_ev.closed[0].second == transport::CloseReason::timeout);
+  REQUIRE(run_until(io, [&] { return server.connection_count() == 0; }, 3000ms));
+}
+
+TEST_CASE("shutdown closes everything with one on_closed each") {
+  asio::io_context io;
+  Recorder srv_ev, cli_ev;
+  transport::Host server(io, server_options(net::Address::loopback_v4(0)), srv_ev);
+  transport::Host client(io, client_options(), cli_ev);
+  for (int i = 0; i < 3; ++i) client.connect(server.local_address());
+  REQUIRE(run_until(io, [&] { return srv_ev.connected.size() == 3; }));
+  server.shutdown();
+  CHECK(srv_ev.closed.size() == 3);
+  REQUIRE(run_until(io, [&] { return cli_ev.closed.size() == 3; }));
+  for (auto& [id, r] : cli_ev.closed) CHECK(r == transport::CloseReason::remote);
+}
