@@ -26,7 +26,6 @@ constexpr std::size_t kMaxUnreliablePartials = 8;
 constexpr std::int64_t kQuantum = 512;
 constexpr Duration kMaxReportedAckDelay = 100ms;
 constexpr std::uint32_t kMaxBackoff = 10;
-constexpr std::uint64_t kMaxForgivenLossPercent = 35;
 constexpr std::uint32_t kMaxReorderEighths = 8;
 // CLOSE is repeated every probe timeout for this many timeouts or until CLOSE_ACK.
 constexpr int kCloseAttempts = 8;
@@ -500,7 +499,7 @@ std::span<const std::byte> Channel::next_datagram(Time now) {
         if (bytes_in_flight_ == 0) first_sent_time_ = delivered_time_ = now;
         p.status = PacketStatus::outstanding;
         p.delivered = delivered_;
-        p.lost = lost_bytes_;
+        p.phase = cc_.phase();
         p.delivered_time = delivered_time_;
         p.first_sent_time = first_sent_time_;
         p.app_limited = delivered_ < app_limited_until_;
@@ -576,6 +575,7 @@ void Channel::on_packet_acked(std::uint64_t pn, Time now) {
     --ack_eliciting_in_flight_;
     delivered_ += p.bytes;
     delivered_time_ = now;
+    cc_.on_outcome(p.bytes, p.phase, false);
     for (std::uint64_t i = p.refs_begin; i < p.refs_begin + p.refs_count; ++i) ack_ref(refs_[i - refs_base_]);
 }
 
@@ -585,6 +585,7 @@ void Channel::on_spurious_loss(std::uint64_t pn, Time now) {
     SentPacket& p = sent_[pn - sent_base_];
     p.status = PacketStatus::acked;
     ++stats_.spurious_losses;
+    cc_.undo_loss(p.bytes, p.phase);
     delivered_ += p.bytes;
     delivered_time_ = now;
     packet_threshold_ = std::numeric_limits<std::uint64_t>::max() / 2;
@@ -598,7 +599,7 @@ void Channel::on_packet_lost(std::uint64_t pn) {
     bytes_in_flight_ -= p.bytes;
     --ack_eliciting_in_flight_;
     ++stats_.packets_lost;
-    lost_bytes_ += p.bytes;
+    cc_.on_outcome(p.bytes, p.phase, true);
     for (std::uint64_t i = p.refs_begin; i < p.refs_begin + p.refs_count; ++i)
         tx_[refs_[i - refs_base_].lane].rtx.push_back(refs_[i - refs_base_]);
 }
@@ -725,14 +726,12 @@ void Channel::on_ack_frame(const wire::AckFrame& ack, Time now) {
         s.delivered = delivered_;
         s.prior_delivered = newest.delivered;
         const Duration interval = std::max(newest.sent - newest.first_sent_time, now - newest.delivered_time);
-        // Random loss is not congestion: while the RTT shows no standing queue, bytes lost
-        // in the sample interval count as delivered (up to kMaxForgivenLoss of the total),
-        // so a lossy but uncongested path keeps its rate instead of collapsing.
-        std::uint64_t got = delivered_ - newest.delivered;
-        const std::uint64_t lost = lost_bytes_ - newest.lost;
-        const bool queue_free = has_rtt_ && srtt_ <= min_rtt_ + min_rtt_ / 4 + 2ms;
-        if (queue_free && lost * 100 <= (got + lost) * kMaxForgivenLossPercent) got += lost;
-        if (interval > Duration::zero()) s.delivery_rate = static_cast<double>(got) / seconds(interval);
+        // Random loss is not congestion: the path's random loss rate (loss that does not
+        // grow when the sender probes faster) is added back, so a lossy but uncongested
+        // path keeps its rate instead of collapsing.
+        const double got = static_cast<double>(delivered_ - newest.delivered);
+        if (interval > Duration::zero())
+            s.delivery_rate = got / seconds(interval) / (1.0 - cc_.random_loss());
         s.app_limited = newest.app_limited;
         s.newly_acked = prior_in_flight - bytes_in_flight_;
         s.bytes_in_flight = bytes_in_flight_;

@@ -193,12 +193,12 @@ private:
         Time delivered_time{};
         Time first_sent_time{};
         std::uint64_t delivered = 0;
-        std::uint64_t lost = 0;  // lost_bytes_ when sent
         std::uint64_t refs_begin = 0;
         std::uint32_t refs_count = 0;
         std::uint32_t bytes = 0;
         PacketStatus status = PacketStatus::untracked;
         bool app_limited = false;
+        Congestion::Phase phase = Congestion::Phase::cruise;
     };
 
     // Receive side.
@@ -294,7 +294,6 @@ private:
     double pacing_tokens_ = 0;
     Time pacing_stamp_{};
     std::uint64_t delivered_ = 0;
-    std::uint64_t lost_bytes_ = 0;
     Time delivered_time_{};
     Time first_sent_time_{};
     std::uint64_t app_limited_until_ = 0;

@@ -9,6 +9,14 @@ constexpr double kHighGain = 2.885;
 constexpr double kCycle[] = {1.25, 0.75, 1, 1, 1, 1, 1, 1};
 constexpr std::uint64_t kInitialPackets = 32;
 constexpr std::uint64_t kMinPackets = 4;
+// Loss statistics fade by this factor every round trip.
+constexpr double kLossDecay = 0.9;
+// Packets of evidence needed before a loss rate is trusted.
+constexpr double kLossEvidencePackets = 16;
+// Probing loss above cruise * kCongestedRatio + kCongestedMargin means congestion.
+constexpr double kCongestedRatio = 1.5;
+constexpr double kCongestedMargin = 0.01;
+constexpr double kMaxRandomLoss = 0.5;
 
 double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 }  // namespace
@@ -30,6 +38,10 @@ void Congestion::update_bw(const AckSample& s) {
         ++round_;
         round_start = true;
         bw_rounds_[round_ % bw_rounds_.size()] = 0;
+        for (auto* t : {&below_, &above_}) {
+            t->sent *= kLossDecay;
+            t->lost *= kLossDecay;
+        }
     }
     if (s.delivery_rate > 0 && (!s.app_limited || s.delivery_rate >= btl_bw_)) {
         auto& slot = bw_rounds_[round_ % bw_rounds_.size()];
@@ -45,6 +57,27 @@ void Congestion::update_bw(const AckSample& s) {
             filled_pipe_ = true;
         }
     }
+}
+
+void Congestion::on_outcome(std::uint64_t bytes, Phase phase, bool lost) {
+    if (phase == Phase::cruise) return;
+    auto& t = phase == Phase::above ? above_ : below_;
+    t.sent += static_cast<double>(bytes);
+    if (lost) t.lost += static_cast<double>(bytes);
+}
+
+void Congestion::undo_loss(std::uint64_t bytes, Phase phase) {
+    if (phase == Phase::cruise) return;
+    auto& t = phase == Phase::above ? above_ : below_;
+    t.lost = std::max(0.0, t.lost - static_cast<double>(bytes));
+}
+
+double Congestion::random_loss() const {
+    const double evidence = kLossEvidencePackets * mss_;
+    if (below_.sent < evidence) return 0;
+    const double base = below_.lost / below_.sent;
+    if (above_.sent >= evidence && above_.lost / above_.sent > base * kCongestedRatio + kCongestedMargin) return 0;
+    return std::min(base, kMaxRandomLoss);
 }
 
 void Congestion::on_ack(const AckSample& s, Time now) {

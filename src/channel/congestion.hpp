@@ -30,6 +30,17 @@ public:
     };
     void on_ack(const AckSample& s, Time now);
 
+    // Whether packets sent now go out above, at or below the estimated bandwidth.
+    enum class Phase : std::uint8_t { cruise, above, below };
+    Phase phase() const { return pacing_gain_ > 1.0 ? Phase::above : pacing_gain_ < 1.0 ? Phase::below : Phase::cruise; }
+    // Outcome of one packet (acknowledged or lost) and the phase it was sent in.
+    void on_outcome(std::uint64_t bytes, Phase phase, bool lost);
+    void undo_loss(std::uint64_t bytes, Phase phase);  // a loss turned out spurious
+    // The path's random loss rate: loss while sending below the estimated bandwidth
+    // (where no queue can overflow), and only if sending above it loses about as much;
+    // loss that grows with the rate is congestion, and then this is 0.
+    double random_loss() const;
+
     std::uint64_t window() const { return cwnd_; }
     // Bytes per second the sender paces at.
     double pacing_rate() const { return pacing_rate_; }
@@ -54,6 +65,12 @@ private:
     double full_bw_ = 0;
     int full_bw_count_ = 0;
     bool filled_pipe_ = false;
+    struct LossTally {
+        double sent = 0;
+        double lost = 0;
+    };
+    LossTally below_;  // packets sent at pacing gain < 1
+    LossTally above_;  // packets sent at pacing gain > 1
     std::size_t cycle_index_ = 0;
     Time cycle_stamp_{};
 };

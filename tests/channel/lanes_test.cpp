@@ -262,7 +262,9 @@ TEST_CASE("lanes of equal priority share the link by weight") {
 
 TEST_CASE("a bulk lane that fills the flow-control window does not stall game traffic") {
     Recorder ra, rb;
-    auto c = lanes_config({{LaneKind::reliable_ordered, 1, 1}, {LaneKind::reliable_ordered, 0, 1}});
+    // Game messages on an unordered lane, so each one's delay is its own (no head-of-line
+    // wait behind an earlier lost game message).
+    auto c = lanes_config({{LaneKind::reliable_ordered, 1, 1}, {LaneKind::reliable_unordered, 0, 1}});
     c.max_message = 256 * 1024;
     c.reassembly_cap = 1u << 20;
     sim::LinkConfig link;
@@ -287,8 +289,9 @@ TEST_CASE("a bulk lane that fills the flow-control window does not stall game tr
     auto ms = [](Duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
     MESSAGE("game messages behind a saturating bulk lane: p50 ", ms(delays[delays.size() / 2]), " ms, p90 ",
             ms(delays[delays.size() * 9 / 10]), " ms, max ", ms(delays.back()), " ms");
-    CHECK(delays[delays.size() / 2] < 60ms);   // one-way latency 50 ms
-    CHECK(delays.back() < 350ms);              // lost twice at worst
+    CHECK(delays[delays.size() / 2] < 60ms);       // one-way latency 50 ms
+    CHECK(delays[delays.size() * 9 / 10] < 200ms);  // 10% are lost once
+    CHECK(delays.back() < 500ms);                  // lost three times at worst
     CHECK(pair.a().stats().queued_bytes > 0);  // the bulk lane really was backlogged
 }
 
