@@ -735,7 +735,7 @@ void Channel::on_ack_frame(const wire::AckFrame& ack, Time now) {
         s.app_limited = newest.app_limited;
         s.newly_acked = prior_in_flight - bytes_in_flight_;
         s.bytes_in_flight = bytes_in_flight_;
-        s.min_rtt = min_rtt_;
+        if (largest_outstanding) s.rtt_sample = latest_rtt_;
         s.srtt = srtt_;
         first_sent_time_ = newest.sent;
         cc_.on_ack(s, now);
@@ -1314,7 +1314,7 @@ void Channel::close_after_flush(Time now) {
 ChannelStats Channel::stats() const {
     ChannelStats s = stats_;
     s.srtt = srtt_;
-    s.min_rtt = min_rtt_;
+    s.min_rtt = cc_.min_rtt();
     s.rttvar = rttvar_;
     s.latest_rtt = latest_rtt_;
     s.rto = pto();

@@ -17,6 +17,9 @@ constexpr double kLossEvidencePackets = 16;
 constexpr double kCongestedRatio = 1.5;
 constexpr double kCongestedMargin = 0.01;
 constexpr double kMaxRandomLoss = 0.5;
+// The minimum RTT is trusted this long without being seen again.
+constexpr Duration kMinRttWindow = std::chrono::seconds(10);
+constexpr Duration kProbeRttTime = std::chrono::milliseconds(200);
 
 double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 }  // namespace
@@ -80,11 +83,51 @@ double Congestion::random_loss() const {
     return std::min(base, kMaxRandomLoss);
 }
 
+void Congestion::update_min_rtt(const AckSample& s, Time now) {
+    if (s.rtt_sample.count() <= 0) return;
+    const bool expired = has_min_rtt_ && now - min_rtt_stamp_ > kMinRttWindow;
+    if (!has_min_rtt_ || s.rtt_sample <= min_rtt_ || expired) {
+        min_rtt_ = s.rtt_sample;
+        min_rtt_stamp_ = now;
+        has_min_rtt_ = true;
+    }
+    // An expired minimum from a sender that keeps the path busy may include its own
+    // queue: drain it briefly to measure again. An application-limited sender has no
+    // queue, so its sample is already the path's RTT.
+    if (expired && !s.app_limited && mode_ != Mode::probe_rtt) {
+        prior_mode_ = mode_;
+        prior_cwnd_ = cwnd_;
+        mode_ = Mode::probe_rtt;
+        pacing_gain_ = 1;
+        probe_rtt_done_ = Time::max();
+    }
+}
+
+std::uint64_t Congestion::window() const {
+    if (mode_ != Mode::probe_rtt) return cwnd_;
+    const auto half_bdp = static_cast<std::uint64_t>(btl_bw_ * seconds(min_rtt_) / 2);
+    return std::min(cwnd_, std::max(kMinPackets * mss_, half_bdp));
+}
+
 void Congestion::on_ack(const AckSample& s, Time now) {
     update_bw(s);
-    double rtt = seconds(s.min_rtt.count() > 0 ? s.min_rtt : s.srtt);
-    double bdp = btl_bw_ * rtt;
+    update_min_rtt(s, now);
+    const Duration rtt_d = has_min_rtt_ ? min_rtt_ : s.srtt;
+    const double rtt = seconds(rtt_d);
+    const double bdp = btl_bw_ * rtt;
 
+    if (mode_ == Mode::probe_rtt) {
+        if (probe_rtt_done_ == Time::max() && s.bytes_in_flight <= window())
+            probe_rtt_done_ = now + std::max<Duration>(kProbeRttTime, rtt_d);
+        if (now >= probe_rtt_done_) {
+            min_rtt_stamp_ = now;
+            cwnd_ = std::max(cwnd_, prior_cwnd_);
+            mode_ = prior_mode_ == Mode::startup ? Mode::startup : Mode::probe_bw;
+            pacing_gain_ = mode_ == Mode::startup ? kHighGain : 1;
+            cycle_index_ = 2;
+            cycle_stamp_ = now;
+        }
+    }
     if (mode_ == Mode::startup && filled_pipe_) {
         mode_ = Mode::drain;
         pacing_gain_ = 1 / kHighGain;
@@ -98,7 +141,7 @@ void Congestion::on_ack(const AckSample& s, Time now) {
         cwnd_gain_ = 2;
     }
     if (mode_ == Mode::probe_bw) {
-        bool advance = now - cycle_stamp_ > (s.min_rtt.count() > 0 ? s.min_rtt : s.srtt);
+        bool advance = now - cycle_stamp_ > rtt_d;
         if (pacing_gain_ < 1 && static_cast<double>(s.bytes_in_flight) <= bdp) advance = true;
         if (advance) {
             cycle_index_ = (cycle_index_ + 1) % std::size(kCycle);

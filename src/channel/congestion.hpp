@@ -13,7 +13,7 @@ namespace gs::channel {
 
 class Congestion {
 public:
-    enum class Mode : std::uint8_t { startup, drain, probe_bw };
+    enum class Mode : std::uint8_t { startup, drain, probe_bw, probe_rtt };
 
     // mss: datagram size in bytes; max_rate: bytes/s cap, 0 for none.
     Congestion(std::uint32_t mss, std::uint64_t max_rate, Duration initial_rtt);
@@ -25,7 +25,7 @@ public:
         bool app_limited = false;
         std::uint64_t newly_acked = 0;      // bytes
         std::uint64_t bytes_in_flight = 0;  // after the ack
-        Duration min_rtt{};
+        Duration rtt_sample{};  // 0 if this ack gave no RTT sample
         Duration srtt{};
     };
     void on_ack(const AckSample& s, Time now);
@@ -41,7 +41,9 @@ public:
     // loss that grows with the rate is congestion, and then this is 0.
     double random_loss() const;
 
-    std::uint64_t window() const { return cwnd_; }
+    std::uint64_t window() const;
+    // Smallest RTT seen within the last 10 s (0 before the first sample).
+    Duration min_rtt() const { return min_rtt_; }
     // Bytes per second the sender paces at.
     double pacing_rate() const { return pacing_rate_; }
     double bandwidth() const { return btl_bw_; }
@@ -49,7 +51,7 @@ public:
 
 private:
     void update_bw(const AckSample& s);
-    void set_rates(const AckSample& s);
+    void update_min_rtt(const AckSample& s, Time now);
 
     std::uint32_t mss_;
     double max_rate_;
@@ -71,6 +73,12 @@ private:
     };
     LossTally below_;  // packets sent at pacing gain < 1
     LossTally above_;  // packets sent at pacing gain > 1
+    Duration min_rtt_{};
+    Time min_rtt_stamp_{};
+    bool has_min_rtt_ = false;
+    Mode prior_mode_ = Mode::startup;
+    std::uint64_t prior_cwnd_ = 0;
+    Time probe_rtt_done_ = Time::max();
     std::size_t cycle_index_ = 0;
     Time cycle_stamp_{};
 };

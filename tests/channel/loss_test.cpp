@@ -296,3 +296,31 @@ TEST_CASE("reordering alone stops causing retransmissions once it is detected") 
     CHECK(s.spurious_losses > 0);
     CHECK(s.packets_lost < s.packets_sent / 50);
 }
+
+TEST_CASE("a lasting RTT increase does not collapse the rate") {
+    Recorder ra, rb;
+    rb.keep_bytes = false;
+    ChannelConfig c;
+    sim::LinkConfig l;
+    l.latency = 5ms;
+    l.bandwidth = 2'000'000;
+    l.queue_bytes = 200'000;
+    sim::Pair pair(c, c, l, l, 1, ra, rb, kEpoch);
+    std::vector<std::byte> chunk(16 * 1024);
+    auto feed = [&] {
+        while (pair.a().send(0, chunk, pair.now()) == SendResult::ok) {
+        }
+        return false;
+    };
+    pair.run_until(feed, 3s);
+    pair.network().link(sim::Side::a).latency = 50ms;  // a route change: 10 ms -> 100 ms RTT
+    pair.network().link(sim::Side::b).latency = 50ms;
+    pair.run_until(feed, 22s);
+    const auto before = rb.count;
+    pair.run_until(feed, 3s);
+    const double rate = double(rb.count - before) * double(chunk.size()) / 3.0;
+    MESSAGE("goodput after the RTT change ", rate / 1e6, " MB/s, min RTT ",
+            std::chrono::duration<double, std::milli>(pair.a().stats().min_rtt).count(), " ms");
+    CHECK(rate > 1.6e6);
+    CHECK(pair.a().stats().min_rtt >= 100ms);
+}
