@@ -1,6 +1,14 @@
 // The reliable-UDP channel: sans-IO. Bytes and time go in (send, receive), datagrams and
 // events come out (next_datagram/poll, ChannelEvents). It never touches a socket or
 // reads a clock. Wire format: docs/PROTOCOL.md, part "Channel".
+//
+// Driving it from an event loop:
+//   on datagram from the peer:  ch.receive(bytes, now); flush
+//   on application message:     if (ch.send(lane, bytes, now) != SendResult::ok) ...; flush
+//   flush:                      ch.poll(now, [&](auto d) { transmit(d); });
+//                               arm a timer for ch.next_wakeup(), and flush when it fires
+// Time must not go backwards between calls. A Channel is not thread-safe; a
+// ReassemblyBudget may be shared across threads.
 #pragma once
 
 #include <cstddef>

@@ -68,6 +68,22 @@ inline constexpr Knob<milliseconds> fragment_timeout{"fragment_timeout", millise
 inline constexpr Knob<std::uint8_t> lane_priority{"priority", 0, 0, 7, ""};
 // Lane weight among lanes of equal priority (deficit round robin).
 inline constexpr Knob<std::uint16_t> lane_weight{"weight", 1, 1, 1000, ""};
+
+// Calls f(knob) for every channel-wide knob, e.g. to print the accepted ranges.
+template <class F>
+void for_each(F&& f) {
+    f(max_datagram);
+    f(max_message);
+    f(keepalive_interval);
+    f(timeout);
+    f(min_rto);
+    f(initial_rtt);
+    f(max_ack_delay);
+    f(reassembly_cap);
+    f(send_queue_cap);
+    f(max_send_rate);
+    f(fragment_timeout);
+}
 }  // namespace knobs
 
 // Hard limits of the protocol (not tunable).

@@ -123,6 +123,14 @@ TEST_CASE("default configuration is valid and every knob range is enforced") {
     bad.keepalive_interval = c.timeout;
     CHECK_FALSE(validate(bad).empty());
     CHECK(knobs::max_datagram.max == 1359);
+    int count = 0;
+    knobs::for_each([&](const auto& k) {
+        CHECK(!k.name.empty());
+        CHECK(k.contains(k.def));
+        CHECK(!(k.max < k.min));
+        ++count;
+    });
+    CHECK(count == 11);
     CHECK(knobs::max_message.def == 1u << 20);
 }
 
