@@ -771,7 +771,7 @@ void Channel::record_received(std::uint64_t pn, Time now) {
     set_bit(recv_bits_.data(), pn % kRecvWindow);
 }
 
-bool Channel::validate_frames(std::span<const std::byte> body, bool* saw_close) const {
+bool Channel::validate_frames(std::span<const std::byte> body, bool* saw_close, bool* eliciting) const {
     wire::Reader r(body);
     if (r.empty()) return false;
     const std::size_t lanes = rx_.size();
@@ -785,6 +785,8 @@ bool Channel::validate_frames(std::span<const std::byte> body, bool* saw_close) 
             break;
         }
         case FrameType::ping:
+            if (eliciting) *eliciting = true;
+            break;
         case FrameType::close_ack: break;
         case FrameType::close: {
             std::uint8_t code;
@@ -797,6 +799,7 @@ bool Channel::validate_frames(std::span<const std::byte> body, bool* saw_close) 
             std::uint32_t id;
             if (!r.u8(lane) || !r.u32(id) || !r.u8(count)) return false;
             if (lane >= lanes || count == 0) return false;
+            if (eliciting) *eliciting = true;
             for (unsigned i = 0; i < count; ++i) {
                 std::uint32_t len;
                 std::span<const std::byte> bytes;
@@ -816,6 +819,7 @@ bool Channel::validate_frames(std::span<const std::byte> body, bool* saw_close) 
             const std::uint64_t len = std::min<std::uint64_t>(chunk, total - std::uint64_t{index} * chunk);
             std::span<const std::byte> bytes;
             if (!r.bytes(len, bytes)) return false;
+            if (eliciting) *eliciting = true;
             break;
         }
         default: return false;
@@ -850,8 +854,13 @@ void Channel::receive(std::span<const std::byte> datagram, Time now) {
     }
     if (recv_any_ && already_received(pn)) {
         ++stats_.dropped_duplicate;
-        ack_now_ = true;
-        if (unacked_eliciting_ == 0) unacked_eliciting_ = 1;
+        // Our ACK for it may have been lost: acknowledge again, but never answer a
+        // duplicate that needs no acknowledgement (no ACK ping-pong).
+        bool eliciting = false;
+        if (validate_frames(body, nullptr, &eliciting) && eliciting) {
+            ack_now_ = true;
+            if (unacked_eliciting_ == 0) unacked_eliciting_ = 1;
+        }
         return;
     }
     if (!validate_frames(body)) {

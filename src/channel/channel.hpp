@@ -210,7 +210,8 @@ private:
     };
 
     // Receive side.
-    bool validate_frames(std::span<const std::byte> body, bool* saw_close = nullptr) const;
+    bool validate_frames(std::span<const std::byte> body, bool* saw_close = nullptr,
+                         bool* eliciting = nullptr) const;
     enum class Apply : std::uint8_t { ok, stop, unacked };
     Apply apply_frames(std::span<const std::byte> body, Time now, bool& ack_eliciting);
     void on_ack_frame(const wire::AckFrame& ack, Time now);

@@ -346,3 +346,24 @@ TEST_CASE("statistics count packets, bytes and messages on both sides") {
     CHECK(a.queued_bytes == 0);
     CHECK(a.unsent_messages == 0);
 }
+
+TEST_CASE("a duplicated ack-eliciting packet is acknowledged again; a duplicated ACK is not answered") {
+    Recorder ra;
+    ChannelConfig c;
+    Channel ch(c, kEpoch, ra);
+    REQUIRE(ch.send(0, bytes_of({1}), kEpoch) == SendResult::ok);
+    REQUIRE(!ch.next_datagram(kEpoch).empty());  // packet 0 carries the message
+    auto ack = packet(0, {ack_frame(0)});
+    ch.receive(ack, kEpoch + 10ms);
+    CHECK(ch.stats().queued_messages == 0);
+    ch.receive(ack, kEpoch + 10ms);
+    CHECK(ch.stats().dropped_duplicate == 1);
+    CHECK(ch.next_datagram(kEpoch + 10ms).empty());
+
+    auto ping = packet(1, {bytes_of({int(wire::FrameType::ping)})});
+    ch.receive(ping, kEpoch + 11ms);
+    ch.poll(kEpoch + 11ms + c.max_ack_delay, [](auto) {});  // the delayed ACK goes out
+    ch.receive(ping, kEpoch + 20ms);
+    CHECK(ch.stats().dropped_duplicate == 2);
+    CHECK(!ch.next_datagram(kEpoch + 20ms).empty());  // acknowledged again at once
+}
