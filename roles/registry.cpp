@@ -13,15 +13,15 @@ namespace {
 constexpr std::array<RoleEntry, 3> table{{
     {"auth", "checks passwords against the account store and signs login tokens",
      [](const config::Config& c, RoleContext& ctx) -> std::unique_ptr<Role> {
-       return std::make_unique<AuthRole>(c.auth, ctx);
+       return std::make_unique<AuthRole>(c, ctx);
      }},
     {"gateway", "accepts client logins and forwards them to auth",
      [](const config::Config& c, RoleContext& ctx) -> std::unique_ptr<Role> {
-       return std::make_unique<GatewayRole>(c.gateway, ctx);
+       return std::make_unique<GatewayRole>(c, ctx);
      }},
     {"world", "admits players holding a valid token and runs the game world",
      [](const config::Config& c, RoleContext& ctx) -> std::unique_ptr<Role> {
-       return std::make_unique<WorldRole>(c.world, ctx);
+       return std::make_unique<WorldRole>(c, ctx);
      }},
 }};
 

@@ -1,25 +1,61 @@
 #pragma once
+// The auth role: accepts links from gateways and worlds (mutually authenticated),
+// answers Authenticate with the login service, keeps the world directory from
+// WorldReports.
 
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "auth/login_service.hpp"
 #include "config/config.hpp"
+#include "peers/peer_host.hpp"
 #include "runtime/role.hpp"
-#include "runtime/udp_listener.hpp"
+#include "session/link_auth.hpp"
 
 namespace gs::roles {
 
-class AuthRole final : public Role {
+class AuthRole final : public Role, private session::SessionEvents, private peers::PeerObserver {
  public:
-  AuthRole(const config::AuthConfig& config, RoleContext& context);
+  AuthRole(const config::Config& config, RoleContext& context);
+  ~AuthRole() override;
 
   std::string_view name() const override { return "auth"; }
   void start() override;
   void stop(std::function<void()> done) override;
 
-  const UdpListener& listener() const { return listener_; }
+  const LoginService* logins() const { return logins_.get(); }
 
  private:
-  const config::AuthConfig& config_;
+  struct Link {
+    session::LinkAuth auth;
+    transport::ConnectionId id = 0;
+  };
+
+  void on_authenticating(session::Session& session, session::Time now) override;
+  void on_auth_data(session::Session& session, std::span<const std::uint8_t> data, session::Time now) override;
+  void on_connected(session::Session& session, session::Time now) override;
+  void on_authentication_failed(session::Session& session, std::string_view reason, session::Time now) override;
+  void on_message(session::Session& session, std::uint8_t type, std::span<const std::byte> message,
+                  session::Time now) override;
+  void on_closed(session::Session& session, session::EndReason reason, session::Time now) override;
+  void on_peer_added(peers::Peer& peer) override;
+  void on_peer_removed(peers::Peer& peer, transport::CloseReason reason, std::string_view detail) override;
+
+  const crypto::secret_buffer* secret_for(std::string_view role, std::string_view id) const;
+
+  const config::Config& config_;
   RoleContext context_;
-  UdpListener listener_;
+  std::map<std::pair<std::string, std::string>, crypto::secret_buffer> secrets_;
+  std::unique_ptr<store::account_store> accounts_;
+  std::unique_ptr<store::password_hasher> hasher_;
+  std::unique_ptr<store::login_throttle> throttle_;
+  std::unique_ptr<crypto::token_signer> signer_;
+  WorldDirectory worlds_;
+  std::unique_ptr<LoginService> logins_;
+  std::unique_ptr<peers::PeerHost> host_;
+  std::map<session::Session*, Link> links_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace gs::roles

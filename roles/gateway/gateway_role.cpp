@@ -1,15 +1,98 @@
 #include "gateway/gateway_role.hpp"
 
+#include <fmt/format.h>
+
+#include "common/tls_setup.hpp"
+#include "session/codec.hpp"
+
 namespace gs::roles {
 
-GatewayRole::GatewayRole(const config::GatewayConfig& config, RoleContext& context)
-    : config_(config), context_(context), listener_(context.io, "gateway", config.listen, context.log) {}
+namespace {
 
-void GatewayRole::start() { listener_.start(); }
+std::string host_of(const net::Address& address) {
+  auto text = address.to_string();
+  auto colon = text.rfind(':');
+  return colon == std::string::npos ? text : text.substr(0, colon);
+}
+
+}  // namespace
+
+GatewayRole::GatewayRole(const config::Config& config, RoleContext& context)
+    : config_(config),
+      context_(context),
+      service_({config.gateway.id, config.game, config.gateway.login_timeout},
+               [this](const protocol::Authenticate& request) {
+                 return auth_ && auth_->send(session::encode(request));
+               }),
+      timer_(context.io) {}
+
+GatewayRole::~GatewayRole() { *alive_ = false; }
+
+void GatewayRole::start() {
+  const auto& gw = config_.gateway;
+  crypto::secret_buffer secret;
+  try {
+    secret = crypto::read_secret_file(gw.auth_secret);
+  } catch (const std::exception& e) {
+    throw StartError(fmt::format("gateway: {} (gateway.auth_secret)", e.what()));
+  }
+  transport::HostOptions link_options;
+  link_options.client = client_tls("gateway", config_);
+  link_options.channel = peers::channel_config(config_.channel);
+  auth_ = std::make_unique<AuthLink>(
+      context_.io, context_.log, AuthLink::Settings{"gateway", gw.id, gw.auth}, std::move(secret),
+      std::move(link_options),
+      AuthLink::Callbacks{{},
+                          [this] { service_.on_auth_link_down(session::Time::clock::now()); },
+                          [this](std::uint8_t type, std::span<const std::byte> m) { on_auth_message(type, m); }});
+  auto options = listening_host("gateway", config_, gw.listen, context_.io);
+  options.server->max_peers = gw.max_clients;
+  try {
+    clients_ = std::make_unique<peers::PeerHost>(context_.io, std::move(options), session::SessionConfig{}, service_,
+                                                 static_cast<peers::PeerObserver&>(*this));
+  } catch (const std::exception& e) {
+    throw StartError(fmt::format("gateway: cannot listen on {}: {}", gw.listen.to_string(), e.what()));
+  }
+  context_.log->info("gateway listening on {}", clients_->transport().local_address().to_string());
+  auth_->start();
+  arm_timer();
+}
 
 void GatewayRole::stop(std::function<void()> done) {
-  listener_.stop();
+  timer_.cancel();
+  if (clients_) clients_->shutdown();
+  if (auth_) auth_->stop();
   done();
+}
+
+void GatewayRole::arm_timer() {
+  timer_.expires_after(std::chrono::milliseconds(100));
+  timer_.async_wait([this, alive = alive_](const asio::error_code& ec) {
+    if (ec || !*alive) return;
+    service_.update(session::Time::clock::now());
+    arm_timer();
+  });
+}
+
+void GatewayRole::on_auth_message(std::uint8_t type, std::span<const std::byte> message) {
+  if (type != protocol::AuthResult::type) return;
+  if (auto result = session::decode<protocol::AuthResult>(message))
+    service_.on_auth_result(*result, session::Time::clock::now());
+}
+
+void GatewayRole::on_peer_added(peers::Peer& peer) {
+  auto host = host_of(peer.address());
+  // Per-address limit: a refused client is closed before it can say anything.
+  if (++per_address_[host] > config_.gateway.max_clients_per_address) {
+    peer.close(/*flush=*/false);
+  }
+  service_.add_client(peer.session(), next_client_id_++, peer.address().to_string(), session::Time::clock::now());
+}
+
+void GatewayRole::on_peer_removed(peers::Peer& peer, transport::CloseReason, std::string_view) {
+  service_.remove_client(peer.session());
+  auto it = per_address_.find(host_of(peer.address()));
+  if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);
 }
 
 }  // namespace gs::roles

@@ -1,25 +1,46 @@
 #pragma once
+// The gateway role: the public DTLS listener for clients, wired to the gateway
+// service, plus the authenticated link to auth.
 
+#include <map>
+#include <memory>
+
+#include <asio/steady_timer.hpp>
+
+#include "common/auth_link.hpp"
 #include "config/config.hpp"
+#include "gateway/gateway_service.hpp"
+#include "peers/peer_host.hpp"
 #include "runtime/role.hpp"
-#include "runtime/udp_listener.hpp"
 
 namespace gs::roles {
 
-class GatewayRole final : public Role {
+class GatewayRole final : public Role, private peers::PeerObserver {
  public:
-  GatewayRole(const config::GatewayConfig& config, RoleContext& context);
+  GatewayRole(const config::Config& config, RoleContext& context);
+  ~GatewayRole() override;
 
   std::string_view name() const override { return "gateway"; }
   void start() override;
   void stop(std::function<void()> done) override;
 
-  const UdpListener& listener() const { return listener_; }
+  const GatewayService& service() const { return service_; }
 
  private:
-  const config::GatewayConfig& config_;
+  void on_peer_added(peers::Peer& peer) override;
+  void on_peer_removed(peers::Peer& peer, transport::CloseReason reason, std::string_view detail) override;
+  void on_auth_message(std::uint8_t type, std::span<const std::byte> message);
+  void arm_timer();
+
+  const config::Config& config_;
   RoleContext context_;
-  UdpListener listener_;
+  GatewayService service_;
+  std::unique_ptr<peers::PeerHost> clients_;
+  std::unique_ptr<AuthLink> auth_;
+  std::map<std::string, unsigned> per_address_;
+  std::uint64_t next_client_id_ = 1;
+  asio::steady_timer timer_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace gs::roles

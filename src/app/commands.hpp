@@ -22,6 +22,14 @@ enum ExitCode : int {
   exit_failure = 1,   // a runtime failure
   exit_usage = 2,     // bad command line or config
   exit_start = 3,     // a role could not start (address in use, unresolvable name)
+  // `client` and `bot`:
+  exit_bad_credentials = 10,
+  exit_throttled = 11,
+  exit_disabled = 12,
+  exit_unavailable = 13,  // no auth link, no world with room, busy, internal
+  exit_certificate = 14,  // the server's certificate is not trusted
+  exit_unreachable = 15,
+  exit_refused = 16,      // refused by the server: version, game or token
 };
 
 // Loads `file` if given, otherwise the built-in defaults. Throws config::ConfigError.
@@ -30,5 +38,9 @@ config::Config load_config(const std::optional<std::filesystem::path>& file);
 // The default command: run roles. Sets `action` to run them.
 void add_run_options(CLI::App& root, Action& action);
 void add_check_config_command(CLI::App& root, Action& action);
+void add_client_command(CLI::App& root, Action& action);
+void add_account_command(CLI::App& root, Action& action);  // cmd_account.cpp
+void add_token_command(CLI::App& root, Action& action);    // cmd_token.cpp
+void add_keygen_command(CLI::App& root, Action& action);   // cmd_keygen.cpp
 
 }  // namespace gs::app

@@ -5,6 +5,7 @@
 #include "app/commands.hpp"
 #include "common/log.hpp"
 #include "config/load.hpp"
+#include "common/dev_keys.hpp"
 #include "registry.hpp"
 #include "runtime/runtime.hpp"
 
@@ -32,11 +33,25 @@ int run(const RunOptions& options) {
       if (name == entry.name && std::find(ordered.begin(), ordered.end(), name) == ordered.end())
         ordered.emplace_back(name);
 
+  config.roles = ordered;
+  auto log = make_logger("gameserver", config.log.level, config.log.format);
+  if (config.development) {
+    log->warn("development mode (config 'development: true'): missing keys and secrets are created; "
+              "never use this config in production");
+    try {
+      for (const auto& file : roles::ensure_development_keys(config))
+        log->warn("created development key {}", file.string());
+    } catch (const std::exception& e) {
+      log->error("cannot create development keys: {}", e.what());
+      return exit_start;
+    }
+  }
+
   Runtime runtime(config, ordered, roles::make_role);
   try {
     runtime.run(/*handle_signals=*/true);
   } catch (const StartError& e) {
-    make_logger("gameserver", config.log.level, config.log.format)->error("cannot start: {}", e.what());
+    log->error("cannot start: {}", e.what());
     return exit_start;
   }
   return exit_ok;

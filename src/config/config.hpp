@@ -103,6 +103,9 @@ struct WorldConfig {
 struct Config {
   std::filesystem::path file;  // empty when built from defaults only
   std::vector<std::string> roles;
+  std::string game = "gameserver";  // game id clients must present; 1..64 chars
+  // Creates missing keys, secrets and the account database at start (never in production).
+  bool development = false;
   LogConfig log;
   AdminConfig admin;
   WorkerConfig workers;

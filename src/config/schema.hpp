@@ -112,6 +112,8 @@ void visit_world(V& v, C& c) {
 template <class V, class C>
 void visit_config(V& v, C& c) {
   v.string_list("roles", c.roles);
+  v.string("game", c.game, 1, 64);
+  v.boolean("development", c.development);
   v.section("log", [&](V& s) { visit_log(s, c.log); });
   v.section("admin", [&](V& s) { visit_admin(s, c.admin); });
   v.section("workers", [&](V& s) { visit_workers(s, c.workers); });

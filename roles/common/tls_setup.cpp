@@ -1,0 +1,45 @@
+#include "common/tls_setup.hpp"
+
+#include <fmt/format.h>
+
+#include "peers/peer_host.hpp"
+#include "runtime/role.hpp"
+
+namespace gs::roles {
+
+dtls::ServerConfig server_tls(std::string_view role, const config::Config& config) {
+  dtls::ServerConfig tls;
+  try {
+    tls.certificate_pem = peers::read_text_file(config.tls.certificate);
+    tls.private_key_pem = peers::read_text_file(config.tls.private_key);
+  } catch (const std::exception& e) {
+    throw StartError(fmt::format("{}: {} (tls.certificate, tls.private_key; `gameserver keygen` writes them)", role,
+                                 e.what()));
+  }
+  return tls;
+}
+
+std::shared_ptr<const dtls::ClientContext> client_tls(std::string_view role, const config::Config& config) {
+  dtls::ClientConfig tls;
+  tls.ca_file = config.tls.trust.string();
+  try {
+    (void)peers::read_text_file(config.tls.trust);
+    return std::make_shared<const dtls::ClientContext>(tls);
+  } catch (const std::exception& e) {
+    throw StartError(fmt::format("{}: {} (tls.trust)", role, e.what()));
+  }
+}
+
+transport::HostOptions listening_host(std::string_view role, const config::Config& config, const Endpoint& listen,
+                                      asio::io_context& io) {
+  transport::HostOptions options;
+  auto address = peers::resolve(io, listen);
+  if (!address)
+    throw StartError(fmt::format("{}: cannot listen on {}: the name does not resolve", role, listen.to_string()));
+  options.listen = *address;
+  options.server = server_tls(role, config);
+  options.channel = peers::channel_config(config.channel);
+  return options;
+}
+
+}  // namespace gs::roles

@@ -1,0 +1,116 @@
+// gameserver keygen --out DIR [--force]: the keys and secrets of a deployment.
+
+#include <sys/stat.h>
+
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "app/auth_setup.hpp"
+#include "app/commands.hpp"
+#include "crypto/base64.hpp"
+#include "crypto/ed25519.hpp"
+#include "crypto/key_files.hpp"
+#include "crypto/secret.hpp"
+#include "crypto/token_signer.hpp"
+#include "dtls/certgen.hpp"
+
+namespace gs::app {
+namespace {
+
+struct KeygenOptions {
+  std::filesystem::path out;
+  bool force = false;
+  std::string dtls_name = "gameserver";
+};
+
+// The role links that authenticate with a shared secret: one file each.
+constexpr const char* link_secret_files[] = {"gateway-auth.secret", "world-auth.secret"};
+
+std::span<const std::uint8_t> bytes_of(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+int keygen(const KeygenOptions& o) {
+  namespace fs = std::filesystem;
+  const fs::path token_key = o.out / "token.key";
+  const fs::path token_pub = o.out / "token.pub";
+  const fs::path dtls_crt = o.out / "dtls.crt";
+  const fs::path dtls_key = o.out / "dtls.key";
+  std::vector<fs::path> all = {token_key, token_pub, dtls_crt, dtls_key};
+  for (const char* f : link_secret_files) all.push_back(o.out / f);
+
+  if (!o.force) {
+    std::vector<std::string> existing;
+    for (const auto& p : all)
+      if (fs::exists(p)) existing.push_back(p.string());
+    if (!existing.empty()) {
+      std::cerr << fmt::format("gameserver: refusing to overwrite {}; use --force to replace them\n",
+                               fmt::join(existing, ", "));
+      return exit_failure;
+    }
+  }
+  if (!fs::exists(o.out)) {
+    fs::create_directories(o.out);
+    fs::permissions(o.out, fs::perms::owner_all, fs::perm_options::replace);
+  }
+
+  auto signing = crypto::ed25519_private_key::generate();
+  crypto::write_private_key_file(token_key, signing, o.force);
+  crypto::write_public_key_file(token_pub, signing.public_key(), o.force);
+
+  for (const char* f : link_secret_files) {
+    auto raw = crypto::secret_buffer::random(32);
+    std::string text = crypto::base64url_encode(raw.bytes()) + "\n";
+    crypto::write_secret_file(o.out / f, bytes_of(text), o.force);
+    wipe(text);
+  }
+
+  dtls::CertificateRequest request;
+  request.common_name = o.dtls_name;
+  request.dns_names = {o.dtls_name};
+  auto cert = dtls::generate_self_signed(request);
+  crypto::write_key_file(dtls_key, bytes_of(cert.private_key_pem), 0600, o.force);
+  crypto::write_key_file(dtls_crt, bytes_of(cert.certificate_pem), 0644, o.force);
+  wipe(cert.private_key_pem);
+
+  const fs::path abs = fs::absolute(o.out);
+  std::cout << fmt::format(
+      "# Written to {dir}: token.key, token.pub, gateway-auth.secret, world-auth.secret,\n"
+      "# dtls.crt, dtls.key (private files mode 0600). Token key id: {kid}.\n"
+      "# Config lines that use them (copy each machine's part):\n"
+      "tls:\n"
+      "  certificate: {dir}/dtls.crt\n"
+      "  private_key: {dir}/dtls.key\n"
+      "  trust: {dir}/dtls.crt\n"
+      "auth:\n"
+      "  token_key: {dir}/token.key\n"
+      "  peers:\n"
+      "    - {{role: gateway, id: gateway-1, secret: {dir}/gateway-auth.secret}}\n"
+      "    - {{role: world, id: world-1, secret: {dir}/world-auth.secret}}\n"
+      "gateway:\n"
+      "  auth_secret: {dir}/gateway-auth.secret\n"
+      "world:\n"
+      "  auth_secret: {dir}/world-auth.secret\n"
+      "  token_keys: [{dir}/token.pub]\n",
+      fmt::arg("dir", abs.string()), fmt::arg("kid", crypto::default_kid(signing.public_key())));
+  return exit_ok;
+}
+
+}  // namespace
+
+void add_keygen_command(CLI::App& root, Action& action) {
+  auto o = std::make_shared<KeygenOptions>();
+  auto* cmd = root.add_subcommand(
+      "keygen", "write a deployment's keys and secrets: token signing key pair, role-link "
+                "secrets, DTLS certificate and key");
+  cmd->add_option("--out", o->out, "folder to write into (created, mode 0700)")->required();
+  cmd->add_flag("--force", o->force, "replace existing files");
+  cmd->add_option("--dtls-name", o->dtls_name, "common and DNS name of the DTLS certificate");
+  cmd->callback([&action, o] { action = [o] { return keygen(*o); }; });
+}
+
+}  // namespace gs::app

@@ -1,0 +1,293 @@
+#include "bench/bench.hpp"
+
+#include "bench/net.hpp"
+#include "bench/workloads.hpp"
+#include "dtls/certgen.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace gs::bench {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_signal(int) { g_stop = true; }
+
+struct Options {
+  std::string listen = "127.0.0.1:7100";
+  std::string connect;
+  std::string workload = "stream";
+  std::string peer = "gameserver";
+  std::string cert_file;
+  std::string key_file;
+  std::string pin_file;
+  std::string ca_file;
+  bool insecure = false;
+  bool json = false;
+  bool announce = false;
+  RunOptions run;
+  // proxy
+  double loss = 0;
+  double delay_ms = 0;
+  std::uint32_t seed = 1;
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+net::Address parse_address(const std::string& s, const char* what) {
+  auto a = net::Address::parse(s);
+  if (!a) throw CLI::ValidationError(what, "expected HOST:PORT with a literal IP, got " + s);
+  return *a;
+}
+
+void raise_fd_limit() {
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &r);
+  }
+}
+
+std::shared_ptr<const dtls::ClientContext> client_trust(const Options& o) {
+  dtls::ClientConfig c;
+  if (!o.pin_file.empty()) {
+    c.pinned_certificate_pem = read_file(o.pin_file);
+  } else if (!o.ca_file.empty()) {
+    c.ca_file = o.ca_file;
+  } else {
+    c.insecure = true;
+    std::cerr << "warning: server certificate not verified (no --pin or --ca); the traffic is "
+                 "still encrypted\n";
+  }
+  return std::make_shared<dtls::ClientContext>(c);
+}
+
+int serve(const Options& o) {
+  g_stop = false;
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  raise_fd_limit();
+  const auto listen = parse_address(o.listen, "--listen");
+  std::unique_ptr<Net> net;
+  if (o.peer == "enet") {
+    net = make_enet_server(listen, 4095);
+  } else {
+    GsServerOptions s;
+    s.listen = listen;
+    if (!o.cert_file.empty()) {
+      s.certificate_pem = read_file(o.cert_file);
+      s.private_key_pem = read_file(o.key_file);
+    } else {
+      auto c = dtls::generate_self_signed({"gameserver-bench", {"localhost"}, 7});
+      s.certificate_pem = c.certificate_pem;
+      s.private_key_pem = c.private_key_pem;
+    }
+    net = make_gs_server(s);
+  }
+  std::cout << "listening on " << net->local_address().to_string() << " (" << net->name()
+            << ")" << std::endl;
+  run_server(*net, g_stop);
+  return 0;
+}
+
+int run(const Options& o) {
+  raise_fd_limit();
+  auto w = parse_workload(o.workload);
+  if (!w) throw CLI::ValidationError("--workload", "unknown workload " + o.workload);
+  RunOptions ro = o.run;
+  ro.workload = *w;
+  const auto server = parse_address(o.connect, "--connect");
+  std::unique_ptr<Net> net = o.peer == "enet"
+                                 ? make_enet_client(server, std::max<std::uint32_t>(ro.concurrency, 64) + 2)
+                                 : make_gs_client(server, client_trust(o));
+  auto result = run_client(*net, ro);
+  std::cout << describe(result) << "\n";
+  if (o.json) std::cout << result.dump() << "\n";
+  return result.contains("error") ? 1 : 0;
+}
+
+// A child process running `bench serve`; its listening address is read from its first
+// line of output.
+struct Child {
+  pid_t pid = -1;
+  net::Address address;
+
+  static Child spawn(const std::vector<std::string>& args) {
+    int out[2];
+    if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
+    pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+      ::dup2(out[1], 1);
+      ::close(out[0]);
+      std::vector<char*> argv;
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      ::execv("/proc/self/exe", argv.data());
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    Child c;
+    c.pid = pid;
+    std::string line;
+    char ch = 0;
+    while (::read(out[0], &ch, 1) == 1 && ch != '\n') line += ch;
+    ::close(out[0]);
+    auto pos = line.find("listening on ");
+    if (pos == std::string::npos) throw std::runtime_error("bench server did not start: " + line);
+    auto rest = line.substr(pos + 13);
+    auto a = net::Address::parse(rest.substr(0, rest.find(' ')));
+    if (!a) throw std::runtime_error("bench server printed a bad address: " + line);
+    c.address = *a;
+    return c;
+  }
+  void stop() {
+    if (pid <= 0) return;
+    ::kill(pid, SIGTERM);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    pid = -1;
+  }
+  ~Child() { stop(); }
+};
+
+int local(const Options& o) {
+  raise_fd_limit();
+  auto w = parse_workload(o.workload);
+  if (!w) throw CLI::ValidationError("--workload", "unknown workload " + o.workload);
+  RunOptions ro = o.run;
+  ro.workload = *w;
+
+  char dir_template[] = "/tmp/gameserver-bench-XXXXXX";
+  const char* dir = ::mkdtemp(dir_template);
+  if (dir == nullptr) throw std::runtime_error("cannot create a temporary directory");
+  const std::string cert_path = std::string(dir) + "/cert.pem";
+  const std::string key_path = std::string(dir) + "/key.pem";
+  auto cert = dtls::generate_self_signed({"gameserver-bench", {"localhost"}, 1});
+  {
+    std::ofstream(cert_path) << cert.certificate_pem;
+    ::umask(077);
+    std::ofstream(key_path) << cert.private_key_pem;
+  }
+  auto cleanup = [&] {
+    std::remove(cert_path.c_str());
+    std::remove(key_path.c_str());
+    ::rmdir(dir);
+  };
+
+  std::vector<nlohmann::json> results;
+  try {
+    {
+      Child server = Child::spawn({"gameserver", "bench", "serve", "--listen", "127.0.0.1:0",
+                                   "--cert", cert_path, "--key", key_path});
+      dtls::ClientConfig cc;
+      cc.pinned_certificate_pem = cert.certificate_pem;
+      auto net = make_gs_client(server.address, std::make_shared<dtls::ClientContext>(cc));
+      results.push_back(run_client(*net, ro));
+    }
+    if (o.peer == "enet") {
+      Child server =
+          Child::spawn({"gameserver", "bench", "serve", "--peer", "enet", "--listen", "127.0.0.1:0"});
+      RunOptions eo = ro;
+      if (eo.workload == Workload::hold) eo.clients = std::min<std::uint32_t>(eo.clients, 4000);
+      auto net = make_enet_client(server.address, std::max<std::uint32_t>(eo.concurrency, 64) + 2);
+      results.push_back(run_client(*net, eo));
+    }
+  } catch (...) {
+    cleanup();
+    throw;
+  }
+  cleanup();
+
+  for (const auto& r : results) std::cout << describe(r) << "\n";
+  nlohmann::json out = results[0];
+  if (results.size() == 2) {
+    out["enet"] = results[1];
+    nlohmann::json ratio = nlohmann::json::object();
+    for (const char* k : {"msgs_per_s", "mb_per_s", "p50_us", "p99_us", "p50_ms", "p99_ms",
+                          "max_ms", "connects_per_s", "bytes_per_connection"}) {
+      if (results[0].contains(k) && results[1].contains(k) && results[1][k].get<double>() > 0)
+        ratio[k] = results[0][k].get<double>() / results[1][k].get<double>();
+    }
+    out["ratio_vs_enet"] = ratio;
+    std::string line = "ratio (gameserver / enet):";
+    for (auto& [k, v] : ratio.items()) line += fmt::format(" {}={:.2f}", k, v.get<double>());
+    std::cout << line << "\n";
+  }
+  if (o.json) std::cout << out.dump() << "\n";
+  for (const auto& r : results)
+    if (r.contains("error")) return 1;
+  return 0;
+}
+
+void add_run_options(CLI::App* app, Options& o) {
+  app->add_option("--workload", o.workload, "stream|pingpong|paced|connect|hold")
+      ->capture_default_str();
+  app->add_option("--messages", o.run.messages, "messages to send (stream, pingpong, paced)")
+      ->capture_default_str();
+  app->add_option("--size", o.run.size, "message size in bytes (at least 17)")
+      ->capture_default_str();
+  app->add_option("--rate", o.run.rate, "paced: messages per second")->capture_default_str();
+  app->add_option("--clients", o.run.clients, "connect, hold: number of clients")
+      ->capture_default_str();
+  app->add_option("--concurrency", o.run.concurrency,
+                  "connect, hold: handshakes in flight at a time")
+      ->capture_default_str();
+  app->add_option("--timeout", o.run.timeout_s, "give up after this many seconds")
+      ->capture_default_str();
+  app->add_flag("--json", o.json, "end the output with one JSON object");
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& root, std::function<int()>& action) {
+  auto opts = std::make_shared<Options>();
+  auto* bench = root.add_subcommand(
+      "bench", "Measure the encrypted transport (and ENet for comparison) on real sockets");
+  bench->require_subcommand(1);
+
+  auto* serve_cmd = bench->add_subcommand("serve", "Serve bench clients until interrupted");
+  serve_cmd->add_option("--listen", opts->listen, "HOST:PORT to listen on")->capture_default_str();
+  serve_cmd->add_option("--peer", opts->peer, "gameserver (default) or enet")
+      ->check(CLI::IsMember({"gameserver", "enet"}));
+  serve_cmd->add_option("--cert", opts->cert_file, "PEM certificate (default: a fresh one)");
+  serve_cmd->add_option("--key", opts->key_file, "PEM private key for --cert");
+  serve_cmd->callback([opts, &action] { action = [opts] { return serve(*opts); }; });
+
+  auto* run_cmd = bench->add_subcommand("run", "Run a workload against `bench serve`");
+  run_cmd->add_option("--connect", opts->connect, "HOST:PORT of the server (or of a proxy)")
+      ->required();
+  add_run_options(run_cmd, *opts);
+  run_cmd->add_option("--peer", opts->peer, "gameserver (default) or enet")
+      ->check(CLI::IsMember({"gameserver", "enet"}));
+  run_cmd->add_option("--pin", opts->pin_file, "trust exactly this server certificate (PEM)");
+  run_cmd->add_option("--ca", opts->ca_file, "trust server certificates issued by these CAs");
+  run_cmd->callback([opts, &action] { action = [opts] { return run(*opts); }; });
+
+  auto* local_cmd = bench->add_subcommand(
+      "local", "Run a workload with a server process on loopback (both sides here)");
+  add_run_options(local_cmd, *opts);
+  local_cmd->add_option("--peer", opts->peer, "also measure enet and print the ratio")
+      ->check(CLI::IsMember({"gameserver", "enet"}));
+  local_cmd->callback([opts, &action] { action = [opts] { return local(*opts); }; });
+}
+
+}  // namespace gs::bench

@@ -1,0 +1,270 @@
+#include "client/client.hpp"
+
+#include <asio/steady_timer.hpp>
+
+#include "crypto/secret.hpp"
+#include "session/codec.hpp"
+
+namespace gs::client {
+
+using session::decode;
+using session::encode;
+using Steady = std::chrono::steady_clock;
+
+std::string_view to_string(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::joined: return "joined";
+    case Outcome::login_failed: return "login_failed";
+    case Outcome::unreachable: return "unreachable";
+    case Outcome::certificate: return "certificate";
+    case Outcome::refused: return "refused";
+    case Outcome::disconnected: return "disconnected";
+    case Outcome::timeout: return "timeout";
+  }
+  return "?";
+}
+
+namespace {
+
+std::span<const std::uint8_t> as_u8(const std::vector<std::byte>& b) {
+  return {reinterpret_cast<const std::uint8_t*>(b.data()), b.size()};
+}
+
+double ms_since(Steady::time_point start) {
+  return std::chrono::duration<double, std::milli>(Steady::now() - start).count();
+}
+
+}  // namespace
+
+class Client::Impl {
+ public:
+  enum class Stage { idle, gateway, world, in_world, done };
+
+  // One connection (gateway or world): its own host, events and observer.
+  struct Side final : session::SessionEvents, peers::PeerObserver {
+    Impl& impl;
+    bool world;
+    std::unique_ptr<peers::PeerHost> host;
+    peers::Peer* peer = nullptr;
+    Side(Impl& i, bool w) : impl(i), world(w) {}
+
+    void on_authenticating(session::Session& s, session::Time) override {
+      if (world) {
+        s.send_auth({reinterpret_cast<const std::uint8_t*>(impl.token_.data()), impl.token_.size()});
+      } else {
+        s.send_auth(as_u8(encode(protocol::ClientHello{protocol::protocol_version, impl.options_.game})));
+      }
+    }
+    void on_auth_data(session::Session& s, std::span<const std::uint8_t> data, session::Time now) override {
+      auto hello = decode<protocol::ServerHello>({reinterpret_cast<const std::byte*>(data.data()), data.size()});
+      if (!hello || hello->version != protocol::protocol_version) return s.refuse_auth("version_mismatch", now);
+      if (hello->role != (world ? "world" : "gateway")) return s.refuse_auth("wrong_role", now);
+      s.complete_auth(now);
+    }
+    void on_connected(session::Session& s, session::Time) override {
+      if (!world) impl.send_login(s);
+    }
+    void on_authentication_failed(session::Session&, std::string_view reason, session::Time) override {
+      impl.finish(Outcome::refused, std::string(reason));
+    }
+    void on_message(session::Session&, std::uint8_t type, std::span<const std::byte> m, session::Time) override {
+      world ? impl.on_world_message(type, m) : impl.on_gateway_message(type, m);
+    }
+    void on_closed(session::Session&, session::EndReason, session::Time) override {}
+    void on_peer_added(peers::Peer& p) override { peer = &p; }
+    void on_peer_removed(peers::Peer&, transport::CloseReason reason, std::string_view detail) override {
+      peer = nullptr;
+      impl.on_dropped(world, reason, detail);
+    }
+    void on_connect_failed(transport::ConnectionId, transport::CloseReason reason, std::string_view detail) override {
+      impl.on_dropped(world, reason, detail);
+    }
+  };
+
+  Impl(asio::io_context& io, ClientOptions options) : io_(io), options_(std::move(options)), timer_(io) {}
+  ~Impl() {
+    timer_.cancel();
+    for (auto* side : {&gateway_, &world_})
+      if (side->host) side->host->shutdown();
+  }
+
+  std::unique_ptr<peers::PeerHost> make_host(Side& side) {
+    transport::HostOptions options;
+    dtls::ClientConfig tls;
+    tls.insecure = options_.insecure;
+    if (!options_.insecure) tls.ca_file = options_.trust.string();
+    options.client = std::make_shared<const dtls::ClientContext>(tls);
+    options.channel = peers::channel_config(options_.channel);
+    return std::make_unique<peers::PeerHost>(io_, std::move(options), session::SessionConfig{}, side, side);
+  }
+
+  void start(std::string user, std::string password, std::string world, std::function<void(const FlowResult&)> done) {
+    done_ = std::move(done);
+    user_ = std::move(user);
+    password_ = std::move(password);
+    world_request_ = std::move(world);
+    stage_ = Stage::gateway;
+    stage_start_ = Steady::now();
+    try {
+      gateway_.host = make_host(gateway_);
+    } catch (const std::exception& e) {
+      return finish(Outcome::certificate, e.what());
+    }
+    auto address = peers::resolve(io_, options_.gateway);
+    if (!address || gateway_.host->connect(*address) == 0)
+      return finish(Outcome::unreachable, "cannot resolve or reach " + options_.gateway.to_string());
+    arm_timeout();
+  }
+
+  void arm_timeout() {
+    timer_.expires_after(options_.timeout);
+    timer_.async_wait([this](const asio::error_code& ec) {
+      if (!ec && stage_ != Stage::in_world && stage_ != Stage::done)
+        finish(Outcome::timeout, stage_ == Stage::gateway ? "no answer from the gateway" : "no answer from the world");
+    });
+  }
+
+  void send_login(session::Session& s) {
+    protocol::LoginRequest request{user_, password_, world_request_};
+    s.send(protocol::lane_control, encode(request));
+    crypto::wipe(request.password);
+    crypto::wipe(password_);
+  }
+
+  void on_gateway_message(std::uint8_t type, std::span<const std::byte> m) {
+    if (type != protocol::LoginResponse::type || stage_ != Stage::gateway) return;
+    auto response = decode<protocol::LoginResponse>(m);
+    if (!response) return finish(Outcome::disconnected, "malformed answer from the gateway");
+    result_.login_ms = ms_since(stage_start_);
+    if (!response->ok) return finish(Outcome::login_failed, response->reason);
+    result_.world_id = response->world_id;
+    result_.world_address = response->world_address;
+    token_ = std::move(response->token);
+    // The gateway closes after its answer; go on to the world.
+    stage_ = Stage::world;
+    stage_start_ = Steady::now();
+    auto endpoint = parse_endpoint(result_.world_address);
+    std::optional<net::Address> address;
+    if (endpoint) address = peers::resolve(io_, *endpoint);
+    if (!address) return finish(Outcome::unreachable, "cannot resolve the world address " + result_.world_address);
+    world_.host = make_host(world_);
+    if (world_.host->connect(*address) == 0) return finish(Outcome::unreachable, "cannot reach the world");
+    arm_timeout();
+  }
+
+  void on_world_message(std::uint8_t type, std::span<const std::byte> m) {
+    switch (type) {
+      case protocol::Welcome::type:
+        if (auto welcome = decode<protocol::Welcome>(m); welcome && stage_ == Stage::world) {
+          result_.player_id = welcome->player_id;
+          result_.join_ms = ms_since(stage_start_);
+          crypto::wipe(token_);
+          stage_ = Stage::in_world;
+          timer_.cancel();
+          finish(Outcome::joined, "");
+        }
+        return;
+      case protocol::Snapshot::type:
+        if (auto s = decode<protocol::Snapshot>(m); s && events_.snapshot) events_.snapshot(*s);
+        return;
+      case protocol::ChatEvent::type:
+        if (auto c = decode<protocol::ChatEvent>(m); c && events_.chat) events_.chat(*c);
+        return;
+      case protocol::PlayerJoined::type:
+        if (auto j = decode<protocol::PlayerJoined>(m); j && events_.joined) events_.joined(*j);
+        return;
+      case protocol::PlayerLeft::type:
+        if (auto l = decode<protocol::PlayerLeft>(m); l && events_.left) events_.left(*l);
+        return;
+      case protocol::Kicked::type:
+        if (auto k = decode<protocol::Kicked>(m)) kicked_ = k->reason;
+        return;
+      default:
+        return;
+    }
+  }
+
+  void on_dropped(bool world, transport::CloseReason reason, std::string_view detail) {
+    if (!world && stage_ != Stage::gateway) return;  // the gateway closes after answering: expected
+    if (world && stage_ == Stage::in_world) {
+      stage_ = Stage::done;
+      if (events_.disconnected)
+        events_.disconnected(kicked_.empty() ? std::string(transport::to_string(reason)) : kicked_);
+      return;
+    }
+    std::string why = detail.empty() ? std::string(transport::to_string(reason)) : std::string(detail);
+    switch (reason) {
+      case transport::CloseReason::handshake_failed: return finish(Outcome::certificate, why);
+      case transport::CloseReason::handshake_timeout: return finish(Outcome::unreachable, why);
+      default: return finish(Outcome::disconnected, why);
+    }
+  }
+
+  void finish(Outcome outcome, std::string reason) {
+    if (stage_ == Stage::done || (stage_ == Stage::in_world && outcome != Outcome::joined)) return;
+    if (outcome != Outcome::joined) stage_ = Stage::done;
+    timer_.cancel();
+    crypto::wipe(password_);
+    result_.outcome = outcome;
+    result_.reason = std::move(reason);
+    if (done_) {
+      auto done = std::move(done_);
+      done_ = nullptr;
+      done(result_);
+    }
+  }
+
+  bool send_world(std::uint8_t lane, const std::vector<std::byte>& bytes) {
+    if (stage_ != Stage::in_world || !world_.peer) return false;
+    return world_.peer->session().send(lane, bytes);
+  }
+
+  double rtt_ms() const {
+    if (!world_.peer || !world_.host) return 0;
+    auto stats = world_.host->transport().stats(world_.peer->id());
+    if (!stats) return 0;
+    return std::chrono::duration<double, std::milli>(stats->channel.srtt).count();
+  }
+
+  void close() {
+    if (world_.peer) world_.peer->session().close(/*flush=*/true, session::Time::clock::now());
+    stage_ = Stage::done;
+  }
+
+  asio::io_context& io_;
+  ClientOptions options_;
+  asio::steady_timer timer_;
+  Side gateway_{*this, false};
+  Side world_{*this, true};
+  Stage stage_ = Stage::idle;
+  Steady::time_point stage_start_{};
+  std::string user_, password_, world_request_, token_, kicked_;
+  std::uint32_t input_sequence_ = 0;
+  FlowResult result_;
+  ClientEvents events_;
+  std::function<void(const FlowResult&)> done_;
+};
+
+Client::Client(asio::io_context& io, ClientOptions options) : impl_(std::make_unique<Impl>(io, std::move(options))) {}
+Client::~Client() = default;
+
+void Client::login_and_join(std::string user, std::string password, std::function<void(const FlowResult&)> done,
+                            std::string world) {
+  impl_->start(std::move(user), std::move(password), std::move(world), std::move(done));
+}
+
+void Client::set_events(ClientEvents events) { impl_->events_ = std::move(events); }
+bool Client::in_world() const { return impl_->stage_ == Impl::Stage::in_world; }
+
+bool Client::send_input(std::int32_t move_x, std::int32_t move_y) {
+  return impl_->send_world(protocol::lane_input, encode(protocol::Input{++impl_->input_sequence_, move_x, move_y}));
+}
+
+bool Client::send_chat(std::string_view text) {
+  return impl_->send_world(protocol::lane_control, encode(protocol::Chat{std::string(text)}));
+}
+
+double Client::rtt_ms() const { return impl_->rtt_ms(); }
+void Client::close() { impl_->close(); }
+
+}  // namespace gs::client

@@ -1,0 +1,86 @@
+#pragma once
+// The client library: the whole player flow on an asio event loop. Connect to a
+// gateway with its certificate checked, log in, connect to the world named in the
+// answer with the token as pre-auth data, then send input and chat and receive
+// snapshots and events. The CLI, the bots and the tests all use it.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <asio/io_context.hpp>
+
+#include "peers/peer_host.hpp"
+#include "protocol/messages.hpp"
+
+namespace gs::client {
+
+struct ClientOptions {
+  Endpoint gateway{"127.0.0.1", 7000};
+  std::filesystem::path trust;  // the server certificate (pinned) or CA bundle; required unless insecure
+  bool insecure = false;        // no certificate check: only for testing
+  std::string game = "gameserver";
+  config::ChannelSettings channel;
+  std::chrono::milliseconds timeout{10'000};  // per stage: connecting, logging in, joining
+};
+
+// Where a flow ended and why.
+enum class Outcome {
+  joined,          // logged in and in the world
+  login_failed,    // the gateway answered no: see reason (bad_credentials, throttled, ...)
+  unreachable,     // no DTLS connection to the gateway or world in time
+  certificate,     // the server's certificate was not trusted
+  refused,         // a server refused our pre-auth data (version, game, token)
+  disconnected,    // the connection dropped mid-flow
+  timeout,         // a stage took longer than ClientOptions::timeout
+};
+std::string_view to_string(Outcome outcome);
+
+struct FlowResult {
+  Outcome outcome = Outcome::unreachable;
+  std::string reason;      // the server's reason, or what went wrong
+  std::string world_id;
+  std::string world_address;
+  std::uint32_t player_id = 0;
+  double login_ms = 0;     // connect + login at the gateway
+  double join_ms = 0;      // connect + admission at the world
+};
+
+struct ClientEvents {
+  std::function<void(const protocol::Snapshot&)> snapshot;
+  std::function<void(const protocol::ChatEvent&)> chat;
+  std::function<void(const protocol::PlayerJoined&)> joined;
+  std::function<void(const protocol::PlayerLeft&)> left;
+  // The world connection ended after joining (kicked with a reason, or dropped).
+  std::function<void(std::string_view reason)> disconnected;
+};
+
+class Client {
+ public:
+  Client(asio::io_context& io, ClientOptions options);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Logs in as `user` and joins the world; `done` runs once, on the loop. The
+  // password is wiped once sent.
+  void login_and_join(std::string user, std::string password, std::function<void(const FlowResult&)> done,
+                      std::string world = "");
+
+  void set_events(ClientEvents events);
+  bool in_world() const;
+  bool send_input(std::int32_t move_x, std::int32_t move_y);
+  bool send_chat(std::string_view text);
+  // Smoothed round-trip time to the world, milliseconds (0 before the first sample).
+  double rtt_ms() const;
+  void close();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gs::client

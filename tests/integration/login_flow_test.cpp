@@ -1,0 +1,180 @@
+// The whole login flow in one process on loopback: auth, gateway and world roles on
+// their own event loop thread, a client library on the test's.
+
+#include <doctest/doctest.h>
+
+#include <future>
+#include <thread>
+
+#include <asio/steady_timer.hpp>
+
+#include "client/client.hpp"
+#include "registry.hpp"
+#include "runtime/runtime.hpp"
+#include "store/account_store.hpp"
+#include "store/password_hash.hpp"
+#include "support/deployment.hpp"
+
+using namespace std::chrono_literals;
+using gs::client::Outcome;
+
+namespace {
+
+// Runs the roles of `config` on a thread until destroyed.
+struct RunningRoles {
+  gs::Runtime runtime;
+  std::thread thread;
+  RunningRoles(const gs::config::Config& config, std::vector<std::string> roles)
+      : runtime(config, std::move(roles), gs::roles::make_role) {
+    std::promise<void> started;
+    runtime.on_started([&] { started.set_value(); });
+    thread = std::thread([this] { runtime.run(false); });
+    started.get_future().wait();
+  }
+  ~RunningRoles() {
+    runtime.request_stop();
+    thread.join();
+  }
+};
+
+void add_account(const gs::config::Config& config, const std::string& name, const std::string& password) {
+  gs::store::account_store accounts(config.auth.database);
+  gs::store::password_hasher hasher({config.auth.password_ops_limit, static_cast<std::size_t>(config.auth.password_memory)});
+  REQUIRE(accounts.add(name, *hasher.hash(password), std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())) ==
+          gs::store::store_status::ok);
+}
+
+gs::client::ClientOptions client_options(const gs::config::Config& config) {
+  gs::client::ClientOptions options;
+  options.gateway = config.gateway.listen;
+  options.trust = config.tls.trust;
+  options.game = config.game;
+  options.timeout = 5s;
+  return options;
+}
+
+// One login attempt, run to its end.
+gs::client::FlowResult flow(const gs::client::ClientOptions& options, const std::string& user,
+                            const std::string& password) {
+  asio::io_context io;
+  gs::client::Client client(io, options);
+  gs::client::FlowResult result;
+  client.login_and_join(user, password, [&](const gs::client::FlowResult& r) {
+    result = r;
+    client.close();
+    io.stop();
+  });
+  io.run();
+  return result;
+}
+
+// Retries while the roles' links are still coming up.
+gs::client::FlowResult flow_when_ready(const gs::client::ClientOptions& options, const std::string& user,
+                                       const std::string& password) {
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  for (;;) {
+    auto result = flow(options, user, password);
+    bool starting = result.outcome == Outcome::login_failed && (result.reason == "unavailable" || result.reason == "no_world");
+    if (!starting || std::chrono::steady_clock::now() > deadline) return result;
+    std::this_thread::sleep_for(100ms);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a player logs in through the gateway and joins the world, all encrypted") {
+  gs::test::Deployment d("flow-ok");
+  add_account(d.config, "alice", "correct horse");
+  RunningRoles roles(d.config, {"auth", "gateway", "world"});
+  auto options = client_options(d.config);
+
+  auto result = flow_when_ready(options, "alice", "correct horse");
+  CHECK(result.outcome == Outcome::joined);
+  CHECK(result.world_id == "world-1");
+  CHECK(result.player_id != 0);
+
+  SUBCASE("wrong password") {
+    auto bad = flow(options, "alice", "wrong horse");
+    CHECK(bad.outcome == Outcome::login_failed);
+    CHECK(bad.reason == "bad_credentials");
+  }
+  SUBCASE("unknown account") {
+    auto bad = flow(options, "mallory", "correct horse");
+    CHECK(bad.reason == "bad_credentials");
+  }
+  SUBCASE("disabled account") {
+    gs::store::account_store(d.config.auth.database).set_disabled("alice", true);
+    auto bad = flow(options, "alice", "correct horse");
+    CHECK(bad.reason == "disabled");
+  }
+  SUBCASE("a client that trusts another certificate refuses the server") {
+    gs::test::Deployment other("flow-othercert");
+    auto wrong = options;
+    wrong.trust = other.config.tls.trust;
+    auto bad = flow(wrong, "alice", "correct horse");
+    CHECK(bad.outcome == Outcome::certificate);
+  }
+  SUBCASE("a client of another game is refused with the reason") {
+    auto other = options;
+    other.game = "another-game";
+    auto bad = flow(other, "alice", "correct horse");
+    CHECK(bad.outcome == Outcome::refused);
+    CHECK(bad.reason == "wrong_game");
+  }
+}
+
+TEST_CASE("chat reaches every player in the world") {
+  gs::test::Deployment d("flow-chat");
+  add_account(d.config, "alice", "correct horse");
+  add_account(d.config, "bob", "battery staple");
+  RunningRoles roles(d.config, {"auth", "gateway", "world"});
+  auto options = client_options(d.config);
+  REQUIRE(flow_when_ready(options, "alice", "correct horse").outcome == Outcome::joined);
+
+  asio::io_context io;
+  gs::client::Client alice(io, options), bob(io, options);
+  std::vector<std::string> bob_heard;
+  bob.set_events({{}, [&](const gs::protocol::ChatEvent& c) {
+                    bob_heard.push_back(c.account + ": " + c.text);
+                    io.stop();
+                  }, {}, {}, {}});
+  int joined = 0;
+  auto on_join = [&](const gs::client::FlowResult& r) {
+    REQUIRE(r.outcome == Outcome::joined);
+    if (++joined == 2) alice.send_chat("hello bob");
+  };
+  alice.login_and_join("alice", "correct horse", on_join);
+  bob.login_and_join("bob", "battery staple", on_join);
+  asio::steady_timer limit(io);
+  limit.expires_after(10s);
+  limit.async_wait([&](const asio::error_code&) { io.stop(); });
+  io.run();
+  CHECK(bob_heard == std::vector<std::string>{"alice: hello bob"});
+}
+
+TEST_CASE("with no world running, a correct login answers no_world") {
+  gs::test::Deployment d("flow-noworld");
+  add_account(d.config, "alice", "correct horse");
+  RunningRoles roles(d.config, {"auth", "gateway"});
+  auto options = client_options(d.config);
+  // Wait for the gateway's link, then expect no_world to stay.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  gs::client::FlowResult result;
+  do {
+    result = flow(options, "alice", "correct horse");
+    if (result.reason == "no_world") break;
+    std::this_thread::sleep_for(100ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  CHECK(result.outcome == Outcome::login_failed);
+  CHECK(result.reason == "no_world");
+}
+
+TEST_CASE("with auth down, clients get unavailable at once") {
+  gs::test::Deployment d("flow-noauth");
+  RunningRoles roles(d.config, {"gateway"});
+  auto start = std::chrono::steady_clock::now();
+  auto result = flow(client_options(d.config), "alice", "correct horse");
+  CHECK(result.outcome == Outcome::login_failed);
+  CHECK(result.reason == "unavailable");
+  CHECK(std::chrono::steady_clock::now() - start < 3s);
+}

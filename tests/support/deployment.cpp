@@ -1,0 +1,66 @@
+#include "support/deployment.hpp"
+
+#include <fstream>
+#include <unistd.h>
+
+#include <asio/io_context.hpp>
+#include <asio/ip/udp.hpp>
+
+#include "common/dev_keys.hpp"
+#include "config/load.hpp"
+
+namespace gs::test {
+
+std::uint16_t free_udp_port() {
+  asio::io_context io;
+  asio::ip::udp::socket socket(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return socket.local_endpoint().port();
+}
+
+Deployment::Deployment(const std::string& tag) {
+  static int counter = 0;
+  dir = std::filesystem::temp_directory_path() /
+        ("gameserver-" + tag + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto& c = config;
+  c.file = dir / "gameserver.yaml";
+  c.roles = {"auth", "gateway", "world"};
+  c.development = true;
+  c.log.level = spdlog::level::warn;
+  c.workers.threads = 2;
+  c.tls = {dir / "keys/dtls.crt", dir / "keys/dtls.key", dir / "keys/dtls.crt"};
+  auto auth_port = free_udp_port();
+  c.auth.listen = {"127.0.0.1", auth_port};
+  c.auth.database = dir / "accounts.db";
+  c.auth.token_key = dir / "keys/token.key";
+  // The cheapest Argon2id libsodium allows: tests check behaviour, not cost.
+  c.auth.password_ops_limit = 1;
+  c.auth.password_memory = 8192;
+  c.auth.peers = {{"gateway", "gateway-1", dir / "keys/gateway-auth.secret"},
+                  {"world", "world-1", dir / "keys/world-auth.secret"}};
+  c.gateway.listen = {"127.0.0.1", free_udp_port()};
+  c.gateway.auth = c.auth.listen;
+  c.gateway.auth_secret = dir / "keys/gateway-auth.secret";
+  auto world_port = free_udp_port();
+  c.world.listen = {"127.0.0.1", world_port};
+  c.world.public_address = c.world.listen;
+  c.world.auth = c.auth.listen;
+  c.world.auth_secret = dir / "keys/world-auth.secret";
+  c.world.token_keys = {dir / "keys/token.pub"};
+  c.world.report_interval = std::chrono::milliseconds(200);
+  roles::ensure_development_keys(c);
+}
+
+Deployment::~Deployment() {
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+}
+
+std::filesystem::path Deployment::write_config(const std::string& name, const std::string& extra) const {
+  auto path = dir / name;
+  std::ofstream(path) << extra << config::to_yaml(config);
+  return path;
+}
+
+}  // namespace gs::test
