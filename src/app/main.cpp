@@ -29,6 +29,10 @@ int main(int argc, char** argv) {
   Action action;
   add_run_options(root, action);
   add_check_config_command(root, action);
+  add_account_command(root, action);
+  add_token_command(root, action);
+  add_keygen_command(root, action);
+  add_client_command(root, action);
   gs::bench::add_bench_command(root, action);
 
   try {
