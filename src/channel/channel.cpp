@@ -1003,7 +1003,7 @@ void Channel::drain_ordered(std::size_t lane, Time now) {
         rx.pending.erase(it);
         uncharge(p.charged);
         ++rx.next;
-        deliver(lane, p.data, now);
+        deliver(lane, p.bytes(), now);
     }
 }
 
@@ -1033,7 +1033,9 @@ Channel::Apply Channel::on_message_frame(std::size_t lane, std::uint64_t wire_id
         case Charge::ok: break;
         }
         Pending p;
-        p.data.assign(msg.begin(), msg.end());
+        p.data = std::make_unique_for_overwrite<std::byte[]>(msg.size());
+        p.size = static_cast<std::uint32_t>(msg.size());
+        if (!msg.empty()) std::memcpy(p.data.get(), msg.data(), msg.size());
         p.complete = true;
         p.charged = footprint(msg.size());
         p.first_seen = now;
@@ -1150,7 +1152,8 @@ Channel::Apply Channel::on_fragment(std::size_t lane, std::uint32_t wire_id, std
         case Charge::ok: break;
         }
         Pending p;
-        p.data.resize(total);
+        p.data = std::make_unique_for_overwrite<std::byte[]>(total);  // every byte gets written
+        p.size = total;
         p.chunk = chunk;
         p.frag_count = static_cast<std::uint32_t>((std::uint64_t{total} + chunk - 1) / chunk);
         p.have.assign((p.frag_count + 63) / 64, 0);
@@ -1160,14 +1163,14 @@ Channel::Apply Channel::on_fragment(std::size_t lane, std::uint32_t wire_id, std
         if (!reliable) ++unreliable_partials_;
     } else if (it->second.complete) {
         return Apply::ok;
-    } else if (it->second.data.size() != total || it->second.chunk != chunk) {
+    } else if (it->second.size != total || it->second.chunk != chunk) {
         begin_close(CloseReason::protocol_error, now);
         return Apply::stop;
     }
     Pending& p = it->second;
     if (test_bit(p.have.data(), index)) return Apply::ok;
     set_bit(p.have.data(), index);
-    std::memcpy(p.data.data() + std::size_t{index} * chunk, data.data(), data.size());
+    std::memcpy(p.data.get() + std::size_t{index} * chunk, data.data(), data.size());
     if (++p.frags < p.frag_count) return Apply::ok;
 
     p.complete = true;
@@ -1181,7 +1184,7 @@ Channel::Apply Channel::on_fragment(std::size_t lane, std::uint32_t wire_id, std
         Pending done = std::move(p);
         rx.pending.erase(it);
         uncharge(done.charged);
-        deliver(lane, done.data, now);
+        deliver(lane, done.bytes(), now);
         break;
     }
     case LaneKind::unreliable_sequenced:
@@ -1202,7 +1205,7 @@ Channel::Apply Channel::on_fragment(std::size_t lane, std::uint32_t wire_id, std
                 }
             }
         }
-        deliver(lane, done.data, now);
+        deliver(lane, done.bytes(), now);
         break;
     }
     }

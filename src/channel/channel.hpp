@@ -179,7 +179,8 @@ private:
         std::uint64_t next_id() const { return base_id + msgs.size(); }
     };
     struct Pending {
-        std::vector<std::byte> data;
+        std::unique_ptr<std::byte[]> data;
+        std::uint32_t size = 0;
         std::vector<std::uint64_t> have;
         std::uint32_t frag_count = 0;
         std::uint32_t frags = 0;
@@ -187,6 +188,7 @@ private:
         std::uint64_t charged = 0;
         Time first_seen{};
         bool complete = false;
+        std::span<const std::byte> bytes() const { return {data.get(), size}; }
     };
     struct LaneRx {
         LaneKind kind = LaneKind::reliable_ordered;
