@@ -1,6 +1,7 @@
 #include "bench/bench.hpp"
 
 #include "bench/net.hpp"
+#include "bench/proxy.hpp"
 #include "bench/workloads.hpp"
 #include "dtls/certgen.hpp"
 
@@ -169,6 +170,14 @@ struct Child {
   ~Child() { stop(); }
 };
 
+// A proxy child between client and `server` when loss or delay is asked for.
+Child with_proxy(const Options& o, const net::Address& server) {
+  if (o.loss <= 0 && o.delay_ms <= 0) return Child{};
+  return Child::spawn({"gameserver", "bench", "proxy", "--listen", "127.0.0.1:0", "--connect",
+                       server.to_string(), "--loss", fmt::format("{}", o.loss), "--delay-ms",
+                       fmt::format("{}", o.delay_ms), "--seed", std::to_string(o.seed)});
+}
+
 int local(const Options& o) {
   raise_fd_limit();
   auto w = parse_workload(o.workload);
@@ -198,9 +207,11 @@ int local(const Options& o) {
     {
       Child server = Child::spawn({"gameserver", "bench", "serve", "--listen", "127.0.0.1:0",
                                    "--cert", cert_path, "--key", key_path});
+      Child impaired = with_proxy(o, server.address);
       dtls::ClientConfig cc;
       cc.pinned_certificate_pem = cert.certificate_pem;
-      auto net = make_gs_client(server.address, std::make_shared<dtls::ClientContext>(cc));
+      auto net = make_gs_client(impaired.pid > 0 ? impaired.address : server.address,
+                                std::make_shared<dtls::ClientContext>(cc));
       results.push_back(run_client(*net, ro));
     }
     if (o.peer == "enet") {
@@ -208,7 +219,9 @@ int local(const Options& o) {
           Child::spawn({"gameserver", "bench", "serve", "--peer", "enet", "--listen", "127.0.0.1:0"});
       RunOptions eo = ro;
       if (eo.workload == Workload::hold) eo.clients = std::min<std::uint32_t>(eo.clients, 4000);
-      auto net = make_enet_client(server.address, std::max<std::uint32_t>(eo.concurrency, 64) + 2);
+      Child impaired = with_proxy(o, server.address);
+      auto net = make_enet_client(impaired.pid > 0 ? impaired.address : server.address,
+                                  std::max<std::uint32_t>(eo.concurrency, 64) + 2);
       results.push_back(run_client(*net, eo));
     }
   } catch (...) {
@@ -236,6 +249,19 @@ int local(const Options& o) {
   for (const auto& r : results)
     if (r.contains("error")) return 1;
   return 0;
+}
+
+int proxy(const Options& o) {
+  g_stop = false;
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  ProxyOptions p;
+  p.listen = parse_address(o.listen, "--listen");
+  p.upstream = parse_address(o.connect, "--connect");
+  p.loss = o.loss;
+  p.delay_ms = o.delay_ms;
+  p.seed = o.seed;
+  return run_proxy(p, g_stop);
 }
 
 void add_run_options(CLI::App* app, Options& o) {
@@ -287,7 +313,21 @@ void add_bench_command(CLI::App& root, std::function<int()>& action) {
   add_run_options(local_cmd, *opts);
   local_cmd->add_option("--peer", opts->peer, "also measure enet and print the ratio")
       ->check(CLI::IsMember({"gameserver", "enet"}));
+  local_cmd->add_option("--loss", opts->loss, "insert a proxy losing this fraction of datagrams");
+  local_cmd->add_option("--delay-ms", opts->delay_ms, "... and delaying each by this much");
+  local_cmd->add_option("--seed", opts->seed, "proxy random seed")->capture_default_str();
   local_cmd->callback([opts, &action] { action = [opts] { return local(*opts); }; });
+
+  auto* proxy_cmd = bench->add_subcommand(
+      "proxy", "Forward UDP between clients and a server, losing and delaying datagrams");
+  proxy_cmd->add_option("--listen", opts->listen, "HOST:PORT for clients")->capture_default_str();
+  proxy_cmd->add_option("--connect", opts->connect, "HOST:PORT of the server")->required();
+  proxy_cmd->add_option("--loss", opts->loss, "fraction of datagrams dropped, each direction")
+      ->check(CLI::Range(0.0, 1.0));
+  proxy_cmd->add_option("--delay-ms", opts->delay_ms, "added one-way delay, each direction")
+      ->check(CLI::Range(0.0, 10000.0));
+  proxy_cmd->add_option("--seed", opts->seed, "random seed")->capture_default_str();
+  proxy_cmd->callback([opts, &action] { action = [opts] { return proxy(*opts); }; });
 }
 
 }  // namespace gs::bench
