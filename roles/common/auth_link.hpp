@@ -27,7 +27,7 @@ class AuthLink final : private session::SessionEvents, private peers::PeerObserv
     std::string id;
     Endpoint auth;
     std::chrono::milliseconds backoff_min{200};
-    std::chrono::milliseconds backoff_max{5000};
+    std::chrono::milliseconds backoff_max{1000};  // so a returning auth is found within about a second
   };
   struct Callbacks {
     std::function<void()> up;

@@ -178,3 +178,23 @@ TEST_CASE("with auth down, clients get unavailable at once") {
   CHECK(result.reason == "unavailable");
   CHECK(std::chrono::steady_clock::now() - start < 3s);
 }
+
+TEST_CASE("gateway and world links come back by themselves after auth restarts") {
+  gs::test::Deployment d("flow-restart");
+  add_account(d.config, "alice", "correct horse");
+  auto options = client_options(d.config);
+  RunningRoles front(d.config, {"gateway", "world"});
+  {
+    RunningRoles auth(d.config, {"auth"});
+    REQUIRE(flow_when_ready(options, "alice", "correct horse").outcome == Outcome::joined);
+  }
+  // Auth is gone: logins fail at once with a clear reason instead of hanging.
+  auto down = flow(options, "alice", "correct horse");
+  CHECK(down.reason == "unavailable");
+
+  RunningRoles auth_again(d.config, {"auth"});
+  auto back = std::chrono::steady_clock::now();
+  auto result = flow_when_ready(options, "alice", "correct horse");
+  CHECK(result.outcome == Outcome::joined);
+  CHECK(std::chrono::steady_clock::now() - back < 5s);
+}
