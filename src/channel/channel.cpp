@@ -774,7 +774,6 @@ void Channel::record_received(std::uint64_t pn, Time now) {
 bool Channel::validate_frames(std::span<const std::byte> body, bool* saw_close, bool* eliciting) const {
     wire::Reader r(body);
     if (r.empty()) return false;
-    const std::size_t lanes = rx_.size();
     while (!r.empty()) {
         std::uint8_t type = 0;
         r.u8(type);
@@ -798,12 +797,12 @@ bool Channel::validate_frames(std::span<const std::byte> body, bool* saw_close, 
             std::uint8_t lane, count;
             std::uint32_t id;
             if (!r.u8(lane) || !r.u32(id) || !r.u8(count)) return false;
-            if (lane >= lanes || count == 0) return false;
+            if (count == 0) return false;
             if (eliciting) *eliciting = true;
             for (unsigned i = 0; i < count; ++i) {
                 std::uint32_t len;
                 std::span<const std::byte> bytes;
-                if (!r.varint(len) || len > config_.max_message || !r.bytes(len, bytes)) return false;
+                if (!r.varint(len) || !r.bytes(len, bytes)) return false;
             }
             break;
         }
@@ -812,7 +811,7 @@ bool Channel::validate_frames(std::span<const std::byte> body, bool* saw_close, 
             std::uint32_t id, total, index;
             std::uint16_t chunk;
             if (!r.u8(lane) || !r.u32(id) || !r.u32(total) || !r.u16(chunk) || !r.u32(index)) return false;
-            if (lane >= lanes || total == 0 || total > config_.max_message) return false;
+            if (total == 0) return false;
             if (chunk < wire::kMinChunk || chunk > kMaxDatagram) return false;
             const std::uint64_t count = (std::uint64_t{total} + chunk - 1) / chunk;
             if (count < 2 || index >= count) return false;
@@ -919,11 +918,19 @@ Channel::Apply Channel::apply_frames(std::span<const std::byte> body, Time now, 
             std::uint32_t id = 0;
             r.u8(lane), r.u32(id), r.u8(count);
             eliciting = true;
+            if (active && lane >= rx_.size()) {
+                begin_close(CloseReason::protocol_error, now);
+                return Apply::stop;
+            }
             for (unsigned i = 0; i < count; ++i) {
                 std::uint32_t len = 0;
                 std::span<const std::byte> bytes;
                 r.varint(len), r.bytes(len, bytes);
                 if (!active) continue;
+                if (len > config_.max_message) {
+                    begin_close(CloseReason::protocol_error, now);
+                    return Apply::stop;
+                }
                 auto res = on_message_frame(lane, static_cast<std::uint32_t>(id + i), bytes, now);
                 if (res != Apply::ok) return res;
                 if (state_ != State::open && state_ != State::flushing) return Apply::stop;
@@ -940,6 +947,10 @@ Channel::Apply Channel::apply_frames(std::span<const std::byte> body, Time now, 
             r.bytes(len, bytes);
             eliciting = true;
             if (!active) break;
+            if (lane >= rx_.size() || total > config_.max_message) {
+                begin_close(CloseReason::protocol_error, now);
+                return Apply::stop;
+            }
             auto res = on_fragment(lane, id, total, chunk, index, bytes, now);
             if (res != Apply::ok) return res;
             break;

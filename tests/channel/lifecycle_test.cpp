@@ -298,6 +298,36 @@ TEST_CASE("protocol error: a reliable message id beyond the receive window") {
     CHECK(ra.messages.empty());
 }
 
+TEST_CASE("protocol error: a message on a lane that is not configured") {
+    Recorder ra;
+    ChannelConfig c;
+    Channel ch(c, kEpoch, ra);
+    ch.receive(packet(0, {bytes_of({int(wire::FrameType::messages), 4, 0, 0, 0, 0, 1, 1, 9})}), kEpoch);
+    CHECK(ch.close_reason() == CloseReason::protocol_error);
+    CHECK(ra.messages.empty());
+}
+
+TEST_CASE("protocol error: a message larger than max_message") {
+    Recorder ra;
+    ChannelConfig c;
+    c.max_message = 10;
+    Channel ch(c, kEpoch, ra);
+    std::vector<std::byte> f = bytes_of({int(wire::FrameType::messages), 0, 0, 0, 0, 0, 1, 11});
+    f.resize(f.size() + 11);
+    ch.receive(packet(0, {f}), kEpoch);
+    CHECK(ch.close_reason() == CloseReason::protocol_error);
+    CHECK(ra.messages.empty());
+}
+
+TEST_CASE("protocol error: a fragmented message larger than max_message") {
+    Recorder ra;
+    ChannelConfig c;
+    Channel ch(c, kEpoch, ra);
+    ch.receive(packet(0, {fragment_frame(0, 0, c.max_message + 1, 1000, 0)}), kEpoch);
+    CHECK(ch.close_reason() == CloseReason::protocol_error);
+    CHECK(ch.stats().rx_buffered_bytes == 0);
+}
+
 TEST_CASE("the event handler may close the channel from inside on_message") {
     struct Closer : Recorder {
         Channel* ch = nullptr;
