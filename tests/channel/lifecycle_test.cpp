@@ -397,3 +397,33 @@ TEST_CASE("a duplicated ack-eliciting packet is acknowledged again; a duplicated
     CHECK(ch.stats().dropped_duplicate == 2);
     CHECK(!ch.next_datagram(kEpoch + 20ms).empty());  // acknowledged again at once
 }
+
+TEST_CASE("the event handler may send from inside on_message (an echo peer)") {
+    struct Echo : Recorder {
+        Channel* ch = nullptr;
+        void on_message(std::size_t lane, std::span<const std::byte> m, Time now) override {
+            Recorder::on_message(lane, m, now);
+            REQUIRE(ch->send(lane, m, now) == SendResult::ok);
+        }
+    };
+    Recorder ra;
+    Echo rb;
+    ChannelConfig c;
+    sim::LinkConfig l;
+    l.latency = 10ms;
+    l.loss = 0.1;
+    sim::Pair pair(c, c, l, l, 4, ra, rb, kEpoch);
+    rb.ch = &pair.b();
+    for (int i = 0; i < 300; ++i)
+        REQUIRE(pair.a().send(std::size_t(i % 2), make_payload(i, 20 + i * 40), pair.now()) == SendResult::ok);
+    REQUIRE(pair.run_until([&] { return ra.messages.size() == 300; }, 30s));
+    std::size_t ordered = 0;
+    for (auto& m : ra.messages) {
+        auto id = check_payload(m.bytes);
+        REQUIRE(id.has_value());
+        if (m.lane == 0) {
+            CHECK(*id == ordered);
+            ordered += 2;
+        }
+    }
+}
