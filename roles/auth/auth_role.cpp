@@ -52,12 +52,7 @@ void AuthRole::start() {
       *accounts_, *hasher_, *throttle_, *signer_, worlds_,
       LoginService::Settings{auth.max_hashes_in_flight,
                              std::chrono::duration_cast<std::chrono::seconds>(auth.token_ttl)},
-      [this, alive = alive_](auto work, auto done) {
-        context_.workers.submit(std::move(work), context_.io.get_executor(),
-                                [alive, done = std::move(done)](std::string result) {
-                                  if (*alive) done(std::move(result), clock_now());
-                                });
-      });
+      LoginService::pool_runner(context_.workers, context_.io, alive_));
   try {
     host_ = std::make_unique<peers::PeerHost>(context_.io, listening_host("auth", config_, auth.listen, context_.io),
                                               session::SessionConfig{}, static_cast<session::SessionEvents&>(*this),

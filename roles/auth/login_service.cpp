@@ -18,6 +18,18 @@ LoginService::LoginService(store::account_store& accounts, const store::password
       settings_(settings),
       runner_(std::move(runner)) {}
 
+LoginService::HashRunner LoginService::pool_runner(gs::WorkerPool& pool, asio::io_context& io,
+                                                  std::shared_ptr<bool> alive) {
+  return [&pool, &io, alive = std::move(alive)](std::function<std::string()> work,
+                                                std::function<void(std::string, Clock)> done) {
+    pool.submit(std::move(work), io.get_executor(), [alive, done = std::move(done)](std::string result) {
+      if (!*alive) return;
+      done(std::move(result), {std::chrono::steady_clock::now(),
+                               std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())});
+    });
+  };
+}
+
 void LoginService::answer(const protocol::Authenticate& request, const char* why, const Reply& reply) {
   protocol::AuthResult result;
   result.request_id = request.request_id;

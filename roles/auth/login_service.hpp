@@ -8,7 +8,10 @@
 #include <functional>
 #include <string>
 
+#include <asio/io_context.hpp>
+
 #include "auth/world_directory.hpp"
+#include "common/worker_pool.hpp"
 #include "crypto/token_signer.hpp"
 #include "protocol/messages.hpp"
 #include "store/account_store.hpp"
@@ -51,6 +54,9 @@ class LoginService {
   // Answers exactly once through `reply`, at once or after the hash. The password
   // in `request` is wiped.
   void authenticate(protocol::Authenticate request, Clock now, Reply reply);
+
+  // The runner the auth role uses: work on `pool`, completion posted back to `io`.
+  static HashRunner pool_runner(gs::WorkerPool& pool, asio::io_context& io, std::shared_ptr<bool> alive);
 
   std::uint32_t in_flight() const { return in_flight_; }
   const LoginStats& stats() const { return stats_; }
