@@ -3,6 +3,10 @@
 #include <filesystem>
 #include <thread>
 
+#include <csignal>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <asio/ip/udp.hpp>
 
 #include "common/log.hpp"
@@ -103,4 +107,64 @@ TEST_CASE("a missing key file fails start-up naming the file and the key") {
   std::filesystem::remove(config.auth.token_key);
   gs::Runtime runtime(config, {"auth"}, gs::roles::make_role);
   CHECK_THROWS_WITH_AS(runtime.run(false), doctest::Contains(config.auth.token_key.string().c_str()), gs::StartError);
+}
+
+namespace {
+
+// A role whose graceful stop never finishes (a stuck flush, say).
+class StuckRole final : public gs::Role {
+ public:
+  std::string_view name() const override { return "stuck"; }
+  void start() override {}
+  void stop(std::function<void()>) override {}
+};
+
+std::unique_ptr<gs::Role> make_stuck(std::string_view, const gs::config::Config&, gs::RoleContext&) {
+  return std::make_unique<StuckRole>();
+}
+
+}  // namespace
+
+TEST_CASE("a role that never finishes stopping is given up on after the grace period") {
+  gs::config::Config config;
+  config.log.level = spdlog::level::off;
+  gs::Runtime runtime(config, {"stuck"}, make_stuck);
+  runtime.on_started([&] { runtime.request_stop(); });
+  auto start = std::chrono::steady_clock::now();
+  runtime.run(false);
+  auto took = std::chrono::steady_clock::now() - start;
+  CHECK(took >= gs::Runtime::stop_grace);
+  CHECK(took < gs::Runtime::stop_grace + std::chrono::seconds(5));
+}
+
+TEST_CASE("a second SIGTERM exits at once while a graceful stop is still waiting") {
+  int ready[2];
+  REQUIRE(pipe(ready) == 0);
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    close(ready[0]);
+    gs::config::Config config;
+    config.log.level = spdlog::level::off;
+    gs::Runtime runtime(config, {"stuck"}, make_stuck);
+    runtime.on_started([&] {
+      char byte = 1;
+      (void)!write(ready[1], &byte, 1);
+    });
+    runtime.run(/*handle_signals=*/true);
+    _exit(0);  // only reached if the second signal did not end the process
+  }
+  close(ready[1]);
+  char byte = 0;
+  REQUIRE(read(ready[0], &byte, 1) == 1);
+  close(ready[0]);
+  auto start = std::chrono::steady_clock::now();
+  kill(child, SIGTERM);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  kill(child, SIGTERM);
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  CHECK(std::chrono::steady_clock::now() - start < gs::Runtime::stop_grace);
 }
