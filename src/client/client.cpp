@@ -141,13 +141,28 @@ class Client::Impl {
     result_.world_address = response->world_address;
     token_ = std::move(response->token);
     // The gateway closes after its answer; go on to the world.
+    connect_world();
+  }
+
+  void join(std::string token, std::string world_address, std::function<void(const FlowResult&)> done) {
+    done_ = std::move(done);
+    token_ = std::move(token);
+    result_.world_address = std::move(world_address);
+    connect_world();
+  }
+
+  void connect_world() {
     stage_ = Stage::world;
     stage_start_ = Steady::now();
     auto endpoint = parse_endpoint(result_.world_address);
     std::optional<net::Address> address;
     if (endpoint) address = peers::resolve(io_, *endpoint);
     if (!address) return finish(Outcome::unreachable, "cannot resolve the world address " + result_.world_address);
-    world_.host = make_host(world_);
+    try {
+      world_.host = make_host(world_);
+    } catch (const std::exception& e) {
+      return finish(Outcome::certificate, e.what());
+    }
     if (world_.host->connect(*address) == 0) return finish(Outcome::unreachable, "cannot reach the world");
     arm_timeout();
   }
@@ -226,6 +241,14 @@ class Client::Impl {
     return std::chrono::duration<double, std::milli>(stats->channel.srtt).count();
   }
 
+  TrafficStats world_traffic() const {
+    if (!world_.peer || !world_.host) return {};
+    auto stats = world_.host->transport().stats(world_.peer->id());
+    if (!stats) return {};
+    return {stats->channel.bytes_sent, stats->channel.bytes_received, stats->channel.packets_sent,
+            stats->channel.packets_received};
+  }
+
   void close() {
     if (world_.peer) world_.peer->session().close(/*flush=*/true, session::Time::clock::now());
     stage_ = Stage::done;
@@ -253,6 +276,10 @@ void Client::login_and_join(std::string user, std::string password, std::functio
   impl_->start(std::move(user), std::move(password), std::move(world), std::move(done));
 }
 
+void Client::join_world(std::string token, std::string world_address, std::function<void(const FlowResult&)> done) {
+  impl_->join(std::move(token), std::move(world_address), std::move(done));
+}
+
 void Client::set_events(ClientEvents events) { impl_->events_ = std::move(events); }
 bool Client::in_world() const { return impl_->stage_ == Impl::Stage::in_world; }
 
@@ -265,6 +292,7 @@ bool Client::send_chat(std::string_view text) {
 }
 
 double Client::rtt_ms() const { return impl_->rtt_ms(); }
+TrafficStats Client::world_traffic() const { return impl_->world_traffic(); }
 void Client::close() { impl_->close(); }
 
 }  // namespace gs::client

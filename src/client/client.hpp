@@ -49,6 +49,15 @@ struct FlowResult {
   double join_ms = 0;      // connect + admission at the world
 };
 
+// Counters of the world connection: channel datagrams (DTLS adds 29 bytes to each,
+// UDP/IP 28 more). All zero before joining.
+struct TrafficStats {
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t bytes_received = 0;
+  std::uint64_t packets_sent = 0;
+  std::uint64_t packets_received = 0;
+};
+
 struct ClientEvents {
   std::function<void(const protocol::Snapshot&)> snapshot;
   std::function<void(const protocol::ChatEvent&)> chat;
@@ -70,12 +79,17 @@ class Client {
   void login_and_join(std::string user, std::string password, std::function<void(const FlowResult&)> done,
                       std::string world = "");
 
+  // Joins a world directly with a token obtained earlier (a reconnect, or a token
+  // issued by other means); `world_address` is "host:port".
+  void join_world(std::string token, std::string world_address, std::function<void(const FlowResult&)> done);
+
   void set_events(ClientEvents events);
   bool in_world() const;
   bool send_input(std::int32_t move_x, std::int32_t move_y);
   bool send_chat(std::string_view text);
   // Smoothed round-trip time to the world, milliseconds (0 before the first sample).
   double rtt_ms() const;
+  TrafficStats world_traffic() const;
   void close();
 
  private:

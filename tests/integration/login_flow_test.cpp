@@ -9,6 +9,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "client/client.hpp"
+#include "crypto/token_signer.hpp"
 #include "registry.hpp"
 #include "runtime/runtime.hpp"
 #include "store/account_store.hpp"
@@ -197,4 +198,57 @@ TEST_CASE("gateway and world links come back by themselves after auth restarts")
   auto result = flow_when_ready(options, "alice", "correct horse");
   CHECK(result.outcome == Outcome::joined);
   CHECK(std::chrono::steady_clock::now() - back < 5s);
+}
+
+namespace {
+
+// Signs a token with the deployment's own signing key, as auth would.
+std::string issue_token(const gs::config::Config& config, const std::string& sub, const std::string& aud,
+                        std::chrono::seconds ttl, std::chrono::sys_seconds now) {
+  auto key = gs::crypto::read_private_key_file(config.auth.token_key);
+  auto kid = gs::crypto::default_kid(key.public_key());
+  gs::crypto::token_signer signer(config.auth.id, kid, std::move(key));
+  return signer.issue(sub, aud, ttl, now).token;
+}
+
+gs::client::FlowResult join_with(const gs::config::Config& config, const std::string& token) {
+  asio::io_context io;
+  gs::client::Client client(io, client_options(config));
+  gs::client::FlowResult result;
+  client.join_world(token, config.world.public_address.to_string(), [&](const gs::client::FlowResult& r) {
+    result = r;
+    client.close();
+    io.stop();
+  });
+  io.run();
+  return result;
+}
+
+}  // namespace
+
+TEST_CASE("the world admits a valid token once, and refuses expired, foreign and reused ones") {
+  gs::test::Deployment d("flow-tokens");
+  d.config.world.token_leeway = 0s;
+  RunningRoles roles(d.config, {"world"});
+  auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+
+  auto token = issue_token(d.config, "alice", "world-1", 30s, now);
+  CHECK(join_with(d.config, token).outcome == Outcome::joined);
+
+  auto reused = join_with(d.config, token);
+  CHECK(reused.outcome == Outcome::refused);
+  CHECK(reused.reason == "jti_reused");
+
+  auto foreign = join_with(d.config, issue_token(d.config, "alice", "world-2", 30s, now));
+  CHECK(foreign.outcome == Outcome::refused);
+  CHECK(foreign.reason == "wrong_audience");
+
+  auto expired = join_with(d.config, issue_token(d.config, "alice", "world-1", 5s, now - 10s));
+  CHECK(expired.outcome == Outcome::refused);
+  CHECK(expired.reason == "expired");
+
+  gs::test::Deployment other("flow-tokens-other");
+  auto forged = join_with(d.config, issue_token(other.config, "alice", "world-1", 30s, now));
+  CHECK(forged.outcome == Outcome::refused);
+  CHECK(forged.reason == "unknown_kid");
 }
