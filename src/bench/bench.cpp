@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -137,6 +138,7 @@ struct Child {
     pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive the bench that started us
       ::dup2(out[1], 1);
       ::close(out[0]);
       std::vector<char*> argv;

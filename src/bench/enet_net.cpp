@@ -35,8 +35,7 @@ ENetAddress to_enet(const net::Address& a) {
 
 class EnetNet final : public Net {
  public:
-  EnetNet(const net::Address* listen, const net::Address* server, std::size_t peers)
-      : is_server_(listen != nullptr) {
+  EnetNet(const net::Address* listen, const net::Address* server, std::size_t peers) {
     init_enet();
     peers = std::min<std::size_t>(peers, ENET_PROTOCOL_MAXIMUM_PEER_ID);
     if (listen != nullptr) {
@@ -71,7 +70,12 @@ class EnetNet final : public Net {
   void close(ConnId id) override {
     auto it = peers_.find(id);
     if (it == peers_.end()) return;
-    enet_peer_disconnect(it->second, 0);
+    // Tell the peer and free the slot at once (ENet's host has a fixed peer table).
+    ENetPeer* p = it->second;
+    p->data = nullptr;
+    peers_.erase(it);
+    enet_peer_disconnect_now(p, 0);
+    if (events.closed) events.closed(id, "local");
   }
   void step(std::chrono::microseconds wait) override {
     ENetEvent ev;
@@ -121,7 +125,6 @@ class EnetNet final : public Net {
     }
   }
 
-  bool is_server_;
   ENetHost* host_ = nullptr;
   ENetAddress server_{};
   std::unordered_map<ConnId, ENetPeer*> peers_;
