@@ -82,6 +82,13 @@ std::shared_ptr<const dtls::ClientContext> client_trust(const Options& o) {
   return std::make_shared<dtls::ClientContext>(c);
 }
 
+// ENet preallocates its peer table: room for every client held open, or for the
+// handshakes in flight.
+std::size_t enet_peers(const RunOptions& r) {
+  const std::uint32_t n = r.workload == Workload::hold ? r.clients : r.concurrency;
+  return std::max<std::uint32_t>(n, 64) + 2;
+}
+
 int serve(const Options& o) {
   g_stop = false;
   std::signal(SIGINT, on_signal);
@@ -117,9 +124,8 @@ int run(const Options& o) {
   RunOptions ro = o.run;
   ro.workload = *w;
   const auto server = parse_address(o.connect, "--connect");
-  std::unique_ptr<Net> net = o.peer == "enet"
-                                 ? make_enet_client(server, std::max<std::uint32_t>(ro.concurrency, 64) + 2)
-                                 : make_gs_client(server, client_trust(o));
+  std::unique_ptr<Net> net = o.peer == "enet" ? make_enet_client(server, enet_peers(ro))
+                                              : make_gs_client(server, client_trust(o));
   auto result = run_client(*net, ro);
   std::cout << describe(result) << "\n";
   if (o.json) std::cout << result.dump() << "\n";
@@ -223,7 +229,7 @@ int local(const Options& o) {
       if (eo.workload == Workload::hold) eo.clients = std::min<std::uint32_t>(eo.clients, 4000);
       Child impaired = with_proxy(o, server.address);
       auto net = make_enet_client(impaired.pid > 0 ? impaired.address : server.address,
-                                  std::max<std::uint32_t>(eo.concurrency, 64) + 2);
+                                  enet_peers(eo));
       results.push_back(run_client(*net, eo));
     }
   } catch (...) {
