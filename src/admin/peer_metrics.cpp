@@ -1,0 +1,104 @@
+#include "admin/peer_metrics.hpp"
+
+#include <algorithm>
+
+namespace gs::admin {
+namespace {
+
+void accumulate(channel::ChannelStats& sum, const channel::ChannelStats& s) {
+  sum.packets_sent += s.packets_sent;
+  sum.packets_received += s.packets_received;
+  sum.bytes_sent += s.bytes_sent;
+  sum.bytes_received += s.bytes_received;
+  sum.packets_lost += s.packets_lost;
+  sum.retransmitted += s.retransmitted;
+  sum.bytes_retransmitted += s.bytes_retransmitted;
+  sum.messages_sent += s.messages_sent;
+  sum.messages_received += s.messages_received;
+}
+
+}  // namespace
+
+void PeerMetrics::added(const peers::Peer& peer) { ids_.insert(peer.id()); }
+
+void PeerMetrics::removed(peers::PeerHost& host, const peers::Peer& peer) {
+  if (ids_.erase(peer.id()) == 0) return;
+  if (auto stats = host.transport().stats(peer.id())) accumulate(retired_, stats->channel);
+}
+
+void PeerMetrics::collect(MetricsWriter& out, peers::PeerHost* host) const {
+  using session::State;
+  std::size_t by_state[5] = {};
+  channel::ChannelStats sum = retired_;
+  double rtt_sum = 0, rtt_max = 0;
+  std::size_t rtt_count = 0, connections = 0;
+  transport::HostStats host_stats;
+  if (host) {
+    host_stats = host->transport().stats();
+    connections = host->transport().connection_count();
+    for (auto id : ids_) {
+      if (auto* peer = host->find(id)) ++by_state[static_cast<std::size_t>(peer->session().state())];
+      auto stats = host->transport().stats(id);
+      if (!stats) continue;
+      accumulate(sum, stats->channel);
+      if (stats->channel.srtt.count() > 0) {
+        double rtt = seconds(stats->channel.srtt);
+        rtt_sum += rtt;
+        rtt_max = std::max(rtt_max, rtt);
+        ++rtt_count;
+      }
+    }
+  }
+  const char* connections_help = "Connections open now, by state (dtls_handshaking: before the session exists)";
+  std::size_t with_session = ids_.size();
+  out.gauge("gameserver_connections", connections_help,
+            static_cast<double>(connections > with_session ? connections - with_session : 0),
+            {{"state", "dtls_handshaking"}});
+  for (State state : {State::handshaking, State::authenticating, State::connected, State::closing})
+    out.gauge("gameserver_connections", connections_help, static_cast<double>(by_state[static_cast<std::size_t>(state)]),
+              {{"state", std::string(session::to_string(state))}});
+
+  const auto& dtls = host_stats.dtls;
+  out.counter("gameserver_dtls_handshakes_total", "DTLS handshakes completed by the listening socket",
+              static_cast<double>(dtls.handshakes_completed));
+  const char* failures_help = "DTLS handshakes that failed or were refused, by reason";
+  out.counter("gameserver_dtls_handshake_failures_total", failures_help, static_cast<double>(dtls.handshakes_failed),
+              {{"reason", "failed"}});
+  out.counter("gameserver_dtls_handshake_failures_total", failures_help, static_cast<double>(dtls.handshake_timeouts),
+              {{"reason", "timeout"}});
+  out.counter("gameserver_dtls_handshake_failures_total", failures_help, static_cast<double>(dtls.refused_peer_cap),
+              {{"reason", "peer_cap"}});
+  out.counter("gameserver_dtls_handshake_failures_total", failures_help,
+              static_cast<double>(dtls.refused_half_open_cap), {{"reason", "half_open_cap"}});
+  out.counter("gameserver_dtls_cookie_challenges_total", "Stateless cookie challenges sent (HelloVerifyRequest)",
+              static_cast<double>(dtls.hello_verify_sent));
+  out.counter("gameserver_udp_datagrams_total", "UDP datagrams on the listening socket",
+              static_cast<double>(host_stats.listen_udp.datagrams_received), {{"direction", "received"}});
+  out.counter("gameserver_udp_datagrams_total", "UDP datagrams on the listening socket",
+              static_cast<double>(host_stats.listen_udp.datagrams_sent), {{"direction", "sent"}});
+
+  out.gauge("gameserver_channel_rtt_seconds", "Smoothed round-trip time over the connections open now",
+            rtt_count ? rtt_sum / static_cast<double>(rtt_count) : 0.0, {{"stat", "mean"}});
+  out.gauge("gameserver_channel_rtt_seconds", "Smoothed round-trip time over the connections open now", rtt_max,
+            {{"stat", "max"}});
+  out.counter("gameserver_channel_packets_total", "Channel packets (datagrams) sent and received",
+              static_cast<double>(sum.packets_sent), {{"direction", "sent"}});
+  out.counter("gameserver_channel_packets_total", "Channel packets (datagrams) sent and received",
+              static_cast<double>(sum.packets_received), {{"direction", "received"}});
+  out.counter("gameserver_channel_bytes_total", "Channel datagram bytes sent and received",
+              static_cast<double>(sum.bytes_sent), {{"direction", "sent"}});
+  out.counter("gameserver_channel_bytes_total", "Channel datagram bytes sent and received",
+              static_cast<double>(sum.bytes_received), {{"direction", "received"}});
+  out.counter("gameserver_channel_packets_lost_total", "Channel packets the sender declared lost",
+              static_cast<double>(sum.packets_lost));
+  out.counter("gameserver_channel_retransmissions_total", "Messages or fragments sent again",
+              static_cast<double>(sum.retransmitted));
+  out.counter("gameserver_channel_retransmitted_bytes_total", "Bytes of messages or fragments sent again",
+              static_cast<double>(sum.bytes_retransmitted));
+  out.counter("gameserver_channel_messages_total", "Channel messages sent and delivered",
+              static_cast<double>(sum.messages_sent), {{"direction", "sent"}});
+  out.counter("gameserver_channel_messages_total", "Channel messages sent and delivered",
+              static_cast<double>(sum.messages_received), {{"direction", "received"}});
+}
+
+}  // namespace gs::admin
