@@ -60,6 +60,12 @@ class EnetNet final : public Net {
   bool send(ConnId id, std::span<const std::uint8_t> m) override {
     auto it = peers_.find(id);
     if (it == peers_.end()) return false;
+    // Back-pressure: ENet queues without limit and walks its whole outgoing list on
+    // every service call, so hand it at most kBurst messages until it has sent them.
+    ENetPeer* peer = it->second;
+    if (enet_list_empty(&peer->outgoingCommands)) queued_ = 0;
+    if (queued_ >= kBurst) return false;
+    ++queued_;
     ENetPacket* pk = enet_packet_create(m.data(), m.size(), ENET_PACKET_FLAG_RELIABLE);
     if (enet_peer_send(it->second, 0, pk) != 0) {
       enet_packet_destroy(pk);
@@ -127,6 +133,8 @@ class EnetNet final : public Net {
 
   ENetHost* host_ = nullptr;
   ENetAddress server_{};
+  static constexpr std::size_t kBurst = 4096;
+  std::size_t queued_ = 0;
   std::unordered_map<ConnId, ENetPeer*> peers_;
   ConnId next_id_ = 1;
 };
