@@ -39,6 +39,7 @@ config::Config load_config(const std::optional<std::filesystem::path>& file);
 void add_run_options(CLI::App& root, Action& action);
 void add_check_config_command(CLI::App& root, Action& action);
 void add_client_command(CLI::App& root, Action& action);
+void add_bot_command(CLI::App& root, Action& action);      // cmd_bot.cpp
 void add_account_command(CLI::App& root, Action& action);  // cmd_account.cpp
 void add_token_command(CLI::App& root, Action& action);    // cmd_token.cpp
 void add_keygen_command(CLI::App& root, Action& action);   // cmd_keygen.cpp

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   add_token_command(root, action);
   add_keygen_command(root, action);
   add_client_command(root, action);
+  add_bot_command(root, action);
   gs::bench::add_bench_command(root, action);
 
   try {

@@ -1,0 +1,179 @@
+/* The gameserver client library for C, game engines and other languages.
+ *
+ * One handle is one player: it connects to a gateway (checking the server's
+ * certificate), logs in, connects to the world named in the answer with the login
+ * token, then sends movement and chat and reports snapshots and events.
+ *
+ * Threads: a handle has its own event loop and no threads of its own. Nothing
+ * happens between calls: network work and every callback run inside
+ * gs_client_poll(), on the thread that calls it. Use one handle from one thread at a
+ * time; different handles are independent and may live on different threads.
+ * Callbacks may call gs_client_send_input(), gs_client_send_chat(),
+ * gs_client_rtt_ms(), gs_client_traffic() and gs_client_close() on their handle,
+ * never gs_client_destroy().
+ *
+ * Strings: every `const char*` argument is NUL-terminated UTF-8, read during the call
+ * and copied if kept. Every `const char*` or pointer inside a struct handed to a
+ * callback is valid only during that callback; copy what you keep.
+ *
+ * Errors: functions that can fail return 0 on success and a negative value on
+ * failure; none of them aborts or throws. */
+#ifndef GAMESERVER_CLIENT_H
+#define GAMESERVER_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* An opaque client handle. */
+typedef struct gs_client gs_client;
+
+/* How a login ended (the `outcome` of gs_login_result). */
+typedef enum gs_outcome {
+  GS_OUTCOME_JOINED = 0,       /* logged in and in the world */
+  GS_OUTCOME_LOGIN_FAILED = 1, /* the gateway said no; `reason` says why: bad_credentials,
+                                  throttled, disabled, no_world, busy, unavailable, ... */
+  GS_OUTCOME_UNREACHABLE = 2,  /* no connection to the gateway or world in time */
+  GS_OUTCOME_CERTIFICATE = 3,  /* the server's certificate was not trusted */
+  GS_OUTCOME_REFUSED = 4,      /* a server refused us: version, game, token, world full */
+  GS_OUTCOME_DISCONNECTED = 5, /* the connection dropped during the login */
+  GS_OUTCOME_TIMEOUT = 6       /* a stage took longer than the timeout */
+} gs_outcome;
+
+/* Where a handle is (gs_client_state). */
+typedef enum gs_state {
+  GS_STATE_IDLE = 0,      /* created, no login started */
+  GS_STATE_LOGGING_IN = 1,/* login or join under way */
+  GS_STATE_IN_WORLD = 2,  /* joined: input and chat may be sent */
+  GS_STATE_FAILED = 3,    /* the login failed (see the on_login result) */
+  GS_STATE_CLOSED = 4     /* left the world: closed by us, kicked or dropped */
+} gs_state;
+
+typedef struct gs_client_options {
+  const char* gateway;    /* the gateway "host:port", e.g. "127.0.0.1:7000"; required */
+  const char* trust_file; /* PEM file: the server's certificate (pinned) or a CA bundle;
+                             required unless `insecure` */
+  int insecure;           /* nonzero: no certificate check (testing only) */
+  const char* game;       /* game id the servers must run; NULL means "gameserver" */
+  uint32_t timeout_ms;    /* limit for each stage (connect, log in, join), in
+                             milliseconds; 0 means 10000 */
+} gs_client_options;
+
+typedef struct gs_login_result {
+  gs_outcome outcome;
+  const char* reason;        /* the server's reason or what went wrong; "" when joined */
+  const char* world_id;      /* "" when the login failed before a world was chosen */
+  const char* world_address; /* "host:port" of the world, or "" */
+  uint32_t player_id;        /* our id in the world's snapshots and events; 0 unless joined */
+  double login_ms;           /* connect and log in at the gateway, milliseconds */
+  double join_ms;            /* connect and admission at the world, milliseconds */
+} gs_login_result;
+
+typedef struct gs_snapshot_entry {
+  uint32_t player_id;
+  int32_t x; /* position on the map, millimetres */
+  int32_t y;
+} gs_snapshot_entry;
+
+/* The players within our interest radius, us included, at one world tick. */
+typedef struct gs_snapshot {
+  uint32_t tick;
+  const gs_snapshot_entry* players; /* `count` entries */
+  size_t count;
+} gs_snapshot;
+
+typedef struct gs_chat {
+  uint32_t player_id;  /* the sender */
+  const char* account; /* the sender's account name */
+  const char* text;
+} gs_chat;
+
+/* Counters of the world connection since joining: channel datagrams and their bytes
+ * (each datagram adds 29 bytes of DTLS and 28 of UDP/IP on the wire). */
+typedef struct gs_traffic {
+  uint64_t bytes_sent;
+  uint64_t bytes_received;
+  uint64_t packets_sent;
+  uint64_t packets_received;
+} gs_traffic;
+
+/* Called from gs_client_poll(). Any member may be NULL. `user` is the `user` field
+ * below, passed through untouched. */
+typedef struct gs_client_callbacks {
+  void* user;
+  /* The login ended: joined or failed. Called once per gs_client_login_and_join(). */
+  void (*on_login)(void* user, const gs_login_result* result);
+  /* A world snapshot, up to tick_rate times a second (30 by default). */
+  void (*on_snapshot)(void* user, const gs_snapshot* snapshot);
+  void (*on_chat)(void* user, const gs_chat* chat);
+  /* Another player entered the world; on joining, one call for each player already there. */
+  void (*on_player_joined)(void* user, uint32_t player_id, const char* account);
+  /* A player left; `reason` is "left" or "replaced". */
+  void (*on_player_left)(void* user, uint32_t player_id, const char* reason);
+  /* We are out of the world after having joined: "replaced", "shutdown", "timeout", ... */
+  void (*on_disconnected)(void* user, const char* reason);
+} gs_client_callbacks;
+
+/* Creates a handle. Returns NULL when `options` are unusable (no gateway, an address
+ * that does not parse, no trust file without `insecure`, out of memory), with the
+ * reason written to `error` (NUL-terminated, cut to `error_size` bytes) unless
+ * `error` is NULL. The caller owns the handle and frees it with gs_client_destroy(). */
+gs_client* gs_client_create(const gs_client_options* options, char* error, size_t error_size);
+
+/* Replaces the callbacks (copied). Call before gs_client_login_and_join() so that no
+ * event is missed. NULL clears them. */
+void gs_client_set_callbacks(gs_client* client, const gs_client_callbacks* callbacks);
+
+/* Starts logging in as `user` with `password` and joining the world (`world`: a
+ * preferred world id, or NULL for any). The password is copied and our copy is wiped
+ * once sent; wipe yours when you like. Progress happens in gs_client_poll(); the end
+ * is reported to on_login. Returns 0, or -1 if a login was already started on this
+ * handle or an argument is NULL. One login per handle. */
+int gs_client_login_and_join(gs_client* client, const char* user, const char* password, const char* world);
+
+/* Runs the handle's network work and callbacks: whatever is ready now, and if
+ * nothing is, waits up to `timeout_ms` milliseconds (0: never waits; call it every
+ * frame) for something to do. Returns the number of handlers run (0 if the time
+ * passed idle), or -1 if `client` is NULL or an internal error stopped it. */
+int gs_client_poll(gs_client* client, uint32_t timeout_ms);
+
+gs_state gs_client_state(const gs_client* client);
+
+/* Movement: the direction to move in, each axis -100..100 percent of full speed.
+ * Sent unreliably; newer input replaces older. Returns 0, or -1 unless in the world
+ * or if the value is out of range. */
+int gs_client_send_input(gs_client* client, int32_t move_x, int32_t move_y);
+
+/* A chat line (1..256 bytes of UTF-8) to every player in the world, delivered
+ * reliably and in order. Returns 0, or -1 unless in the world or if the text is
+ * empty or too long. */
+int gs_client_send_chat(gs_client* client, const char* text);
+
+/* Smoothed round-trip time to the world in milliseconds; 0 before the first sample
+ * or outside the world. */
+double gs_client_rtt_ms(const gs_client* client);
+
+/* Fills `out` with the world connection's counters (zeros outside the world).
+ * Returns 0, or -1 if an argument is NULL. */
+int gs_client_traffic(const gs_client* client, gs_traffic* out);
+
+/* Leaves the world gracefully: queued chat is delivered first. Keep calling
+ * gs_client_poll() for a moment (about one round trip) to let the goodbye go out;
+ * gs_client_destroy() alone drops the connection at once. No callbacks follow. */
+void gs_client_close(gs_client* client);
+
+/* Frees the handle and everything it holds, closing connections at once. NULL is
+ * allowed. Never call it from inside a callback. */
+void gs_client_destroy(gs_client* client);
+
+/* A static name for an outcome ("joined", "login_failed", ...); never NULL. */
+const char* gs_outcome_name(gs_outcome outcome);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GAMESERVER_CLIENT_H */
