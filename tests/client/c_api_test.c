@@ -1,0 +1,182 @@
+/* The C API, used from C: log in, join, see ourselves in a snapshot, move, chat and
+ * hear the chat back, then leave. Compiled as C; the driver (c_api_driver_test.cpp)
+ * starts the roles and calls the functions below. */
+
+#include "c_api_test.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "client/gameserver_client.h"
+
+typedef struct observed {
+  int login_done;
+  gs_outcome outcome;
+  char reason[64];
+  char world_id[64];
+  uint32_t player_id;
+  unsigned snapshots;
+  int saw_self;
+  unsigned chats_from_self;
+  char last_chat[128];
+} observed;
+
+static double now_ms(void) {
+  struct timespec ts;
+  timespec_get(&ts, TIME_UTC);
+  return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static void on_login(void* user, const gs_login_result* result) {
+  observed* o = (observed*)user;
+  o->login_done = 1;
+  o->outcome = result->outcome;
+  snprintf(o->reason, sizeof o->reason, "%s", result->reason);
+  snprintf(o->world_id, sizeof o->world_id, "%s", result->world_id);
+  o->player_id = result->player_id;
+}
+
+static void on_snapshot(void* user, const gs_snapshot* snapshot) {
+  observed* o = (observed*)user;
+  size_t i;
+  ++o->snapshots;
+  for (i = 0; i < snapshot->count; ++i)
+    if (snapshot->players[i].player_id == o->player_id) o->saw_self = 1;
+}
+
+static void on_chat(void* user, const gs_chat* chat) {
+  observed* o = (observed*)user;
+  if (chat->player_id == o->player_id) {
+    ++o->chats_from_self;
+    snprintf(o->last_chat, sizeof o->last_chat, "%s", chat->text);
+  }
+}
+
+/* Polls until `done` becomes nonzero or `limit_ms` pass. */
+static int poll_until(gs_client* client, const int* done, double limit_ms) {
+  double end = now_ms() + limit_ms;
+  while (!*done && now_ms() < end)
+    if (gs_client_poll(client, 20) < 0) return 0;
+  return *done;
+}
+
+#define FAIL(...)                                   \
+  do {                                              \
+    snprintf(report, report_size, __VA_ARGS__);     \
+    if (client) gs_client_destroy(client);          \
+    return 1;                                       \
+  } while (0)
+
+/* One login attempt; the handle is returned in *out for the caller to continue with. */
+static gs_client* attempt(const gs_client_options* options, observed* o, const char* user, const char* password) {
+  gs_client_callbacks callbacks;
+  gs_client* client = gs_client_create(options, NULL, 0);
+  if (!client) return NULL;
+  memset(o, 0, sizeof *o);
+  memset(&callbacks, 0, sizeof callbacks);
+  callbacks.user = o;
+  callbacks.on_login = on_login;
+  callbacks.on_snapshot = on_snapshot;
+  callbacks.on_chat = on_chat;
+  gs_client_set_callbacks(client, &callbacks);
+  if (gs_client_login_and_join(client, user, password, NULL) != 0) {
+    gs_client_destroy(client);
+    return NULL;
+  }
+  poll_until(client, &o->login_done, 10000);
+  return client;
+}
+
+int c_api_bad_options(char* report, size_t report_size) {
+  gs_client* client = NULL;
+  gs_client_options options;
+  char error[128];
+  memset(&options, 0, sizeof options);
+  error[0] = '\0';
+  if (gs_client_create(NULL, error, sizeof error) != NULL) FAIL("created without options");
+  options.gateway = "no port here";
+  options.insecure = 1;
+  if (gs_client_create(&options, error, sizeof error) != NULL) FAIL("created with a bad gateway address");
+  if (strstr(error, "no port here") == NULL) FAIL("error does not name the address: %s", error);
+  options.gateway = "127.0.0.1:7000";
+  options.insecure = 0;
+  options.trust_file = "/nonexistent/ca.pem";
+  if (gs_client_create(&options, error, sizeof error) != NULL) FAIL("created with a missing trust file");
+  /* A tiny buffer gets a cut, terminated message. */
+  if (gs_client_create(&options, error, 4) != NULL || strlen(error) != 3) FAIL("error not cut to size");
+  if (gs_client_poll(NULL, 0) != -1 || gs_client_send_input(NULL, 0, 0) != -1) FAIL("NULL handle accepted");
+  gs_client_destroy(NULL);
+  if (strcmp(gs_outcome_name(GS_OUTCOME_LOGIN_FAILED), "login_failed") != 0) FAIL("outcome name");
+  return 0;
+}
+
+int c_api_login_flow(const char* gateway, const char* trust_file, const char* game, const char* user,
+                     const char* password, char* report, size_t report_size) {
+  gs_client* client = NULL;
+  gs_client_options options;
+  observed o;
+  gs_traffic traffic;
+  double deadline = now_ms() + 15000;
+  memset(&options, 0, sizeof options);
+  options.gateway = gateway;
+  options.trust_file = trust_file;
+  options.game = game;
+  options.timeout_ms = 5000;
+
+  /* While the roles' links come up the gateway answers unavailable or no_world. */
+  for (;;) {
+    client = attempt(&options, &o, user, password);
+    if (!client) FAIL("gs_client_create or gs_client_login_and_join failed");
+    if (!(o.login_done && o.outcome == GS_OUTCOME_LOGIN_FAILED &&
+          (strcmp(o.reason, "unavailable") == 0 || strcmp(o.reason, "no_world") == 0)) ||
+        now_ms() > deadline)
+      break;
+    gs_client_destroy(client);
+    client = NULL;
+  }
+  if (!o.login_done) FAIL("no login result in time");
+  if (o.outcome != GS_OUTCOME_JOINED) FAIL("login ended %s: %s", gs_outcome_name(o.outcome), o.reason);
+  if (gs_client_state(client) != GS_STATE_IN_WORLD) FAIL("state %d after joining", (int)gs_client_state(client));
+  if (strcmp(o.world_id, "world-1") != 0 || o.player_id == 0) FAIL("joined '%s' as %u", o.world_id, o.player_id);
+  if (gs_client_login_and_join(client, user, password, NULL) != -1) FAIL("a second login was accepted");
+
+  if (gs_client_send_input(client, 101, 0) != -1) FAIL("out-of-range input accepted");
+  if (gs_client_send_input(client, 100, -50) != 0) FAIL("input refused");
+  if (gs_client_send_chat(client, "") != -1) FAIL("empty chat accepted");
+  if (gs_client_send_chat(client, "hello from C") != 0) FAIL("chat refused");
+  {
+    int got = 0;
+    double end = now_ms() + 5000;
+    while (!got && now_ms() < end) {
+      if (gs_client_poll(client, 20) < 0) FAIL("poll failed");
+      got = o.saw_self && o.snapshots >= 3 && o.chats_from_self == 1;
+    }
+    if (!got) FAIL("after 5 s: %u snapshots, self seen %d, own chat lines %u", o.snapshots, o.saw_self, o.chats_from_self);
+  }
+  if (strcmp(o.last_chat, "hello from C") != 0) FAIL("chat came back as '%s'", o.last_chat);
+  if (gs_client_rtt_ms(client) < 0) FAIL("negative rtt");
+  if (gs_client_traffic(client, &traffic) != 0 || traffic.bytes_received == 0 || traffic.packets_sent == 0)
+    FAIL("no traffic counted");
+
+  gs_client_close(client);
+  if (gs_client_state(client) != GS_STATE_CLOSED) FAIL("state %d after close", (int)gs_client_state(client));
+  if (gs_client_send_input(client, 0, 0) != -1) FAIL("input accepted after close");
+  {
+    unsigned before = o.snapshots;
+    double end = now_ms() + 200;
+    while (now_ms() < end) gs_client_poll(client, 20);
+    if (o.snapshots != before) FAIL("snapshot callback after close");
+  }
+  gs_client_destroy(client);
+  client = NULL;
+
+  /* A wrong password ends in login_failed with the server's reason. */
+  client = attempt(&options, &o, user, "not the password");
+  if (!client) FAIL("second handle");
+  if (!o.login_done || o.outcome != GS_OUTCOME_LOGIN_FAILED || strcmp(o.reason, "bad_credentials") != 0)
+    FAIL("wrong password ended %s: %s", gs_outcome_name(o.outcome), o.reason);
+  if (gs_client_state(client) != GS_STATE_FAILED) FAIL("state %d after a failed login", (int)gs_client_state(client));
+  gs_client_destroy(client);
+  return 0;
+}

@@ -1,0 +1,20 @@
+/* The C half of the C API test (c_api_test.c): each returns 0 on success, or 1 with
+ * what went wrong written to `report`. */
+#ifndef GS_TEST_C_API_TEST_H
+#define GS_TEST_C_API_TEST_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+int c_api_bad_options(char* report, size_t report_size);
+int c_api_login_flow(const char* gateway, const char* trust_file, const char* game, const char* user,
+                     const char* password, char* report, size_t report_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
