@@ -1,13 +1,12 @@
 #include "app/auth_setup.hpp"
 
-#include <sodium.h>
-
 #include <chrono>
 #include <iostream>
 #include <iterator>
 #include <stdexcept>
 
 #include "crypto/ed25519.hpp"
+#include "crypto/secret.hpp"
 #include "store/account_rules.hpp"
 
 namespace gs::app {
@@ -30,11 +29,6 @@ crypto::token_signer load_token_signer(const config::AuthConfig& auth) {
   return crypto::token_signer(auth.id, std::move(kid), std::move(key));
 }
 
-void wipe(std::string& s) {
-  if (!s.empty()) sodium_memzero(s.data(), s.size());
-  s.clear();
-}
-
 std::string read_password_stdin() {
   std::string pw;
   pw.reserve(store::password_max_bytes + 3);
@@ -46,7 +40,7 @@ std::string read_password_stdin() {
   if (!pw.empty() && pw.back() == '\n') pw.pop_back();
   if (!pw.empty() && pw.back() == '\r') pw.pop_back();
   if (auto problem = store::check_password(pw)) {
-    wipe(pw);
+    crypto::wipe(pw);
     throw std::invalid_argument(store::describe(*problem));
   }
   return pw;

@@ -24,7 +24,4 @@ crypto::token_signer load_token_signer(const config::AuthConfig& auth);
 // rule that failed.
 std::string read_password_stdin();
 
-// Wipes a string's bytes (for passwords) before it is freed.
-void wipe(std::string& s);
-
 }  // namespace gs::app

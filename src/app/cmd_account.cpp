@@ -11,6 +11,7 @@
 
 #include "app/auth_setup.hpp"
 #include "app/commands.hpp"
+#include "crypto/secret.hpp"
 #include "store/account_rules.hpp"
 #include "store/account_store.hpp"
 #include "store/password_hash.hpp"
@@ -83,7 +84,7 @@ int account_add(const AccountOptions& o) {
   return with_store(o, [&](const config::Config& config, store::account_store& db) {
     std::string password = require_password(o);
     std::string hash = hash_or_throw(config, password);
-    wipe(password);
+    crypto::wipe(password);
     if (o.count == 0) {
       auto name = store::normalize_account_name(o.name);
       return report(db, db.add(o.name, hash, now()),
@@ -100,7 +101,7 @@ int account_passwd(const AccountOptions& o) {
   return with_store(o, [&](const config::Config& config, store::account_store& db) {
     std::string password = require_password(o);
     std::string hash = hash_or_throw(config, password);
-    wipe(password);
+    crypto::wipe(password);
     return report(db, db.set_password_hash(o.name, hash),
                   fmt::format("changed the password of {}", o.name));
   });

@@ -66,7 +66,7 @@ int keygen(const KeygenOptions& o) {
     auto raw = crypto::secret_buffer::random(32);
     std::string text = crypto::base64url_encode(raw.bytes()) + "\n";
     crypto::write_secret_file(o.out / f, bytes_of(text), o.force);
-    wipe(text);
+    crypto::wipe(text);
   }
 
   dtls::CertificateRequest request;
@@ -75,7 +75,7 @@ int keygen(const KeygenOptions& o) {
   auto cert = dtls::generate_self_signed(request);
   crypto::write_key_file(dtls_key, bytes_of(cert.private_key_pem), 0600, o.force);
   crypto::write_key_file(dtls_crt, bytes_of(cert.certificate_pem), 0644, o.force);
-  wipe(cert.private_key_pem);
+  crypto::wipe(cert.private_key_pem);
 
   const fs::path abs = fs::absolute(o.out);
   std::cout << fmt::format(

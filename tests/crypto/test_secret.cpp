@@ -97,3 +97,14 @@ TEST_CASE("write_secret_file writes 0600 and refuses to overwrite unless asked")
     REQUIRE(::stat(path.c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0600);
 }
+
+TEST_CASE("wipe zeroes and empties a string") {
+    std::string password = "correct horse battery staple";
+    const char* data = password.data();
+    const std::size_t n = password.size();
+    wipe(password);
+    CHECK(password.empty());
+    // Same buffer (clear keeps the capacity): every byte that held the password is zero.
+    REQUIRE(password.data() == data);
+    for (std::size_t i = 0; i < n; ++i) CHECK(data[i] == '\0');
+}
