@@ -517,6 +517,7 @@ void add_bot_command(CLI::App& root, Action& action) {
       "Progress goes to stderr once a second. Logins start a few at a time; each 'busy' answer from auth\n"
       "halves the number in flight and the bot tries again after a backoff. Every bot comes from this\n"
       "host's address: the server's gateway.max_clients_per_address must exceed --concurrency.\n"
+      "Ctrl-C ends the run early; the summary follows as usual.\n"
       "Exit status: 0 every bot joined and stayed to the end; 1 some bots failed or were disconnected\n"
       "(counted by reason in the summary); 2 bad usage or config; when no bot joined and all failed for\n"
       "one reason, the code `client` uses for it: 10 bad credentials, 11 throttled, 12 account disabled,\n"
