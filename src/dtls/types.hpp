@@ -48,6 +48,10 @@ constexpr std::string_view to_string(CloseReason r) {
   return "unknown";
 }
 
+// Frees wolfSSL's per-thread ECC caches. Call it at the end of any thread other than
+// the main one that ran handshakes (an event-loop or test thread), or they leak.
+void release_thread_caches();
+
 // Result of handing one application payload to a connection.
 enum class SendResult : std::uint8_t {
   ok,

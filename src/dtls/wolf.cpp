@@ -4,11 +4,18 @@
 #include "dtls/types.hpp"
 
 #include <wolfssl/error-ssl.h>
+#include <wolfssl/wolfcrypt/ecc.h>
 
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
 #include <string.h>
+
+namespace dtls {
+
+void release_thread_caches() { wc_ecc_fp_free(); }
+
+}  // namespace dtls
 
 namespace dtls::detail {
 

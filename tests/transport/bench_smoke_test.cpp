@@ -30,6 +30,8 @@ struct Server {
       auto net = gs::bench::make_gs_server(o);
       bound.set_value(net->local_address());
       gs::bench::run_server(*net, stop);
+      net.reset();
+      dtls::release_thread_caches();
     });
     address = ready.get();
   }
