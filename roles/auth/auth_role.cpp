@@ -72,6 +72,7 @@ void AuthRole::stop(std::function<void()> done) {
 }
 
 void AuthRole::on_peer_added(peers::Peer& peer) {
+  peer_metrics_.added(peer);
   links_.emplace(&peer.session(),
                  Link{session::LinkAuth{session::LinkAuth::Side::responder, {"auth", config_.auth.id},
                                         [this](std::string_view role, std::string_view id) {
@@ -81,6 +82,7 @@ void AuthRole::on_peer_added(peers::Peer& peer) {
 }
 
 void AuthRole::on_peer_removed(peers::Peer& peer, transport::CloseReason reason, std::string_view) {
+  peer_metrics_.removed(*host_, peer);
   auto it = links_.find(&peer.session());
   if (it == links_.end()) return;
   if (auto who = it->second.auth.peer(); who && peer.session().entered(session::State::connected) != session::Time{}) {
@@ -106,6 +108,7 @@ void AuthRole::on_connected(session::Session& session, session::Time) {
 }
 
 void AuthRole::on_authentication_failed(session::Session& session, std::string_view reason, session::Time) {
+  ++links_refused_;
   auto* peer = host_->find(session);
   context_.log->warn("link from {} refused: {}", peer ? peer->address().to_string() : "?", reason);
 }
@@ -136,5 +139,40 @@ void AuthRole::on_message(session::Session& session, std::uint8_t type, std::spa
 }
 
 void AuthRole::on_closed(session::Session&, session::EndReason, session::Time) {}
+
+void AuthRole::collect(admin::MetricsWriter& out) {
+  peer_metrics_.collect(out, host_.get());
+  LoginStats s = logins_ ? logins_->stats() : LoginStats{};
+  const char* logins = "Password logins answered by auth, by result";
+  for (auto [result, count] : {std::pair{"ok", s.ok}, {"bad_credentials", s.bad_credentials}, {"throttled", s.throttled},
+                               {"disabled", s.disabled}, {"no_world", s.no_world}, {"busy", s.busy},
+                               {"internal", s.internal}})
+    out.counter("gameserver_logins_total", logins, static_cast<double>(count), {{"result", result}});
+  out.counter("gameserver_tokens_issued_total", "Login tokens signed", static_cast<double>(s.ok));
+  out.counter("gameserver_password_rehashes_total", "Password hashes redone with the current settings at login",
+              static_cast<double>(s.rehashed));
+  out.gauge("gameserver_logins_in_flight", "Password checks running or queued now",
+            logins_ ? static_cast<double>(logins_->in_flight()) : 0.0);
+  out.gauge("gameserver_worker_queue_depth", "Jobs waiting for a worker-pool thread",
+            static_cast<double>(context_.workers.queue_depth()));
+  out.gauge("gameserver_worker_threads", "Worker-pool threads", static_cast<double>(context_.workers.thread_count()));
+  std::size_t gateways = 0, worlds = 0;
+  for (const auto& [session, link] : links_) {
+    if (session->state() != session::State::connected) continue;
+    if (auto who = link.auth.peer()) (who->role == "world" ? worlds : gateways) += 1;
+  }
+  const char* links = "Authenticated links from gateways and worlds up now";
+  out.gauge("gameserver_auth_links", links, static_cast<double>(gateways), {{"peer_role", "gateway"}});
+  out.gauge("gameserver_auth_links", links, static_cast<double>(worlds), {{"peer_role", "world"}});
+  out.counter("gameserver_auth_links_refused_total", "Links refused during pre-authentication",
+              static_cast<double>(links_refused_));
+  out.gauge("gameserver_auth_worlds_live", "Worlds that reported within auth.world_timeout",
+            static_cast<double>(worlds_.live(std::chrono::steady_clock::now())));
+}
+
+admin::Health AuthRole::health() const {
+  if (!host_) return {false, "auth: not listening"};
+  return {true, {}};
+}
 
 }  // namespace gs::roles

@@ -7,6 +7,8 @@
 #include <memory>
 #include <optional>
 
+#include "admin/metrics.hpp"
+#include "admin/peer_metrics.hpp"
 #include "auth/login_service.hpp"
 #include "config/config.hpp"
 #include "peers/peer_host.hpp"
@@ -15,7 +17,10 @@
 
 namespace gs::roles {
 
-class AuthRole final : public Role, private session::SessionEvents, private peers::PeerObserver {
+class AuthRole final : public Role,
+                       public admin::MetricsSource,
+                       private session::SessionEvents,
+                       private peers::PeerObserver {
  public:
   AuthRole(const config::Config& config, RoleContext& context);
   ~AuthRole() override;
@@ -25,6 +30,10 @@ class AuthRole final : public Role, private session::SessionEvents, private peer
   void stop(std::function<void()> done) override;
 
   const LoginService* logins() const { return logins_.get(); }
+
+  // admin::MetricsSource: ready once listening.
+  void collect(admin::MetricsWriter& out) override;
+  admin::Health health() const override;
 
  private:
   struct Link {
@@ -55,6 +64,8 @@ class AuthRole final : public Role, private session::SessionEvents, private peer
   std::unique_ptr<LoginService> logins_;
   std::unique_ptr<peers::PeerHost> host_;
   std::map<session::Session*, Link> links_;
+  admin::PeerMetrics peer_metrics_;
+  std::uint64_t links_refused_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

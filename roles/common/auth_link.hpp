@@ -42,6 +42,11 @@ class AuthLink final : private session::SessionEvents, private peers::PeerObserv
   void start();
   void stop();
   bool up() const { return up_; }
+  // The link connection's statistics while one exists.
+  std::optional<transport::ConnectionStats> connection_stats() const {
+    if (!host_ || connection_ == 0) return std::nullopt;
+    return host_->transport().stats(connection_);
+  }
   // Sends on the control lane; false while the link is down.
   bool send(std::span<const std::byte> message);
 

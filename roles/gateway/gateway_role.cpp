@@ -86,13 +86,46 @@ void GatewayRole::on_peer_added(peers::Peer& peer) {
   if (++per_address_[host] > config_.gateway.max_clients_per_address) {
     peer.close(/*flush=*/false);
   }
+  peer_metrics_.added(peer);
   service_.add_client(peer.session(), next_client_id_++, peer.address().to_string(), session::Time::clock::now());
 }
 
 void GatewayRole::on_peer_removed(peers::Peer& peer, transport::CloseReason, std::string_view) {
+  peer_metrics_.removed(*clients_, peer);
   service_.remove_client(peer.session());
   auto it = per_address_.find(host_of(peer.address()));
   if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);
+}
+
+void GatewayRole::collect(admin::MetricsWriter& out) {
+  peer_metrics_.collect(out, clients_.get());
+  const auto& s = service_.stats();
+  out.gauge("gameserver_gateway_clients", "Clients connected to the gateway", static_cast<double>(service_.clients()));
+  const char* logins = "Logins the gateway answered, by result";
+  out.counter("gameserver_gateway_logins_total", logins, static_cast<double>(s.logins_ok), {{"result", "ok"}});
+  out.counter("gameserver_gateway_logins_total", logins, static_cast<double>(s.logins_failed), {{"result", "failed"}});
+  out.counter("gameserver_gateway_logins_forwarded_total", "Login requests forwarded to auth",
+              static_cast<double>(s.logins_forwarded));
+  out.counter("gameserver_gateway_auth_unavailable_total", "Logins failed because the auth link was down",
+              static_cast<double>(s.unavailable));
+  out.counter("gameserver_gateway_login_timeouts_total", "Clients dropped for not finishing their login in time",
+              static_cast<double>(s.login_timeouts));
+  out.counter("gameserver_gateway_clients_refused_total", "Clients refused for a wrong protocol version or game",
+              static_cast<double>(s.clients_refused));
+  out.counter("gameserver_malformed_messages_total", "Messages that failed to decode, dropped",
+              static_cast<double>(s.malformed));
+  out.gauge("gameserver_auth_link_up", "1 while the authenticated link to auth is up", auth_ && auth_->up() ? 1 : 0);
+  if (auth_)
+    if (auto link = auth_->connection_stats())
+      out.gauge("gameserver_auth_link_rtt_seconds", "Smoothed round-trip time of the link to auth",
+                admin::seconds(link->channel.srtt));
+}
+
+admin::Health GatewayRole::health() const {
+  if (!clients_) return {false, "gateway: not listening"};
+  if (!auth_ || !auth_->up())
+    return {false, fmt::format("gateway: auth link to {} down", config_.gateway.auth.to_string())};
+  return {true, {}};
 }
 
 }  // namespace gs::roles

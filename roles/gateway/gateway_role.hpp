@@ -7,6 +7,8 @@
 
 #include <asio/steady_timer.hpp>
 
+#include "admin/metrics.hpp"
+#include "admin/peer_metrics.hpp"
 #include "common/auth_link.hpp"
 #include "config/config.hpp"
 #include "gateway/gateway_service.hpp"
@@ -15,7 +17,7 @@
 
 namespace gs::roles {
 
-class GatewayRole final : public Role, private peers::PeerObserver {
+class GatewayRole final : public Role, public admin::MetricsSource, private peers::PeerObserver {
  public:
   GatewayRole(const config::Config& config, RoleContext& context);
   ~GatewayRole() override;
@@ -25,6 +27,10 @@ class GatewayRole final : public Role, private peers::PeerObserver {
   void stop(std::function<void()> done) override;
 
   const GatewayService& service() const { return service_; }
+
+  // admin::MetricsSource: ready once listening with the auth link up.
+  void collect(admin::MetricsWriter& out) override;
+  admin::Health health() const override;
 
  private:
   void on_peer_added(peers::Peer& peer) override;
@@ -38,6 +44,7 @@ class GatewayRole final : public Role, private peers::PeerObserver {
   std::unique_ptr<peers::PeerHost> clients_;
   std::unique_ptr<AuthLink> auth_;
   std::map<std::string, unsigned> per_address_;
+  admin::PeerMetrics peer_metrics_;
   std::uint64_t next_client_id_ = 1;
   asio::steady_timer timer_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -38,7 +38,13 @@ void WorldRole::start() {
   settings.capacity = world.capacity;
   settings.tick_rate = world.tick_rate;
   service_ = std::make_unique<WorldService>(settings, [this](std::string_view token) {
-    return verifier_->verify(token, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+    auto claims = verifier_->verify(token, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+    if (claims) {
+      ++tokens_accepted_;
+    } else {
+      ++tokens_rejected_[std::string(crypto::to_string(claims.error()))];
+    }
+    return claims;
   });
 
   transport::HostOptions link_options;
@@ -77,6 +83,8 @@ void WorldRole::tick() {
   auto now = std::chrono::steady_clock::now();
   if (now >= next_tick_) {
     service_->tick(now);
+    tick_last_ = std::chrono::steady_clock::now() - now;
+    tick_max_ = std::max(tick_max_, tick_last_);
     next_tick_ += service_->tick_interval();
     if (next_tick_ < now) next_tick_ = now + service_->tick_interval();  // far behind: skip, don't burst
   }
@@ -99,10 +107,56 @@ void WorldRole::report() {
   });
 }
 
-void WorldRole::on_peer_added(peers::Peer& peer) { service_->add_client(peer.session(), session::Time::clock::now()); }
+void WorldRole::on_peer_added(peers::Peer& peer) {
+  peer_metrics_.added(peer);
+  service_->add_client(peer.session(), session::Time::clock::now());
+}
 
 void WorldRole::on_peer_removed(peers::Peer& peer, transport::CloseReason, std::string_view) {
+  peer_metrics_.removed(*clients_, peer);
   service_->remove_client(peer.session());
+}
+
+void WorldRole::collect(admin::MetricsWriter& out) {
+  peer_metrics_.collect(out, clients_.get());
+  WorldStats s = service_ ? service_->stats() : WorldStats{};
+  out.gauge("gameserver_world_players", "Players in the world now", service_ ? service_->players() : 0.0);
+  out.gauge("gameserver_world_capacity", "Players the world admits at once (world.capacity)",
+            static_cast<double>(config_.world.capacity));
+  out.counter("gameserver_world_joins_total", "Players that joined", static_cast<double>(s.joined));
+  out.counter("gameserver_world_leaves_total", "Players that left", static_cast<double>(s.left));
+  out.counter("gameserver_world_refused_full_total", "Players refused because the world was full",
+              static_cast<double>(s.refused_full));
+  out.counter("gameserver_world_ticks_total", "Simulation ticks run", static_cast<double>(s.ticks));
+  out.counter("gameserver_world_snapshots_sent_total", "State snapshots sent to players",
+              static_cast<double>(s.snapshots_sent));
+  out.counter("gameserver_world_chat_messages_total", "Chat messages relayed", static_cast<double>(s.chat_messages));
+  out.counter("gameserver_malformed_messages_total", "Messages that failed to decode, dropped",
+              static_cast<double>(s.malformed));
+  const char* tick = "Duration of one simulation tick: the last one, and the longest since the previous scrape";
+  out.gauge("gameserver_world_tick_seconds", tick, admin::seconds(tick_last_), {{"stat", "last"}});
+  out.gauge("gameserver_world_tick_seconds", tick, admin::seconds(tick_max_), {{"stat", "max"}});
+  tick_max_ = {};
+  out.counter("gameserver_tokens_accepted_total", "Login tokens that passed verification",
+              static_cast<double>(tokens_accepted_));
+  const char* rejected = "Login tokens refused, by reason";
+  // The usual reasons always appear, so rate() sees them from zero.
+  for (auto reason : {"expired", "bad_signature", "wrong_audience", "jti_reused"})
+    if (!tokens_rejected_.contains(reason)) out.counter("gameserver_tokens_rejected_total", rejected, 0, {{"reason", reason}});
+  for (const auto& [reason, count] : tokens_rejected_)
+    out.counter("gameserver_tokens_rejected_total", rejected, static_cast<double>(count), {{"reason", reason}});
+  out.gauge("gameserver_auth_link_up", "1 while the authenticated link to auth is up", auth_ && auth_->up() ? 1 : 0);
+  if (auth_)
+    if (auto link = auth_->connection_stats())
+      out.gauge("gameserver_auth_link_rtt_seconds", "Smoothed round-trip time of the link to auth",
+                admin::seconds(link->channel.srtt));
+}
+
+admin::Health WorldRole::health() const {
+  if (!clients_) return {false, "world: not listening"};
+  if (!auth_ || !auth_->up())
+    return {false, fmt::format("world: auth link to {} down", config_.world.auth.to_string())};
+  return {true, {}};
 }
 
 }  // namespace gs::roles

@@ -2,10 +2,14 @@
 // The world role: the DTLS listener for players wired to the world service, the
 // tick timer, and the link to auth that carries load reports.
 
+#include <map>
 #include <memory>
+#include <string>
 
 #include <asio/steady_timer.hpp>
 
+#include "admin/metrics.hpp"
+#include "admin/peer_metrics.hpp"
 #include "common/auth_link.hpp"
 #include "config/config.hpp"
 #include "crypto/token_verifier.hpp"
@@ -15,7 +19,7 @@
 
 namespace gs::roles {
 
-class WorldRole final : public Role, private peers::PeerObserver {
+class WorldRole final : public Role, public admin::MetricsSource, private peers::PeerObserver {
  public:
   WorldRole(const config::Config& config, RoleContext& context);
   ~WorldRole() override;
@@ -25,6 +29,11 @@ class WorldRole final : public Role, private peers::PeerObserver {
   void stop(std::function<void()> done) override;
 
   const WorldService& service() const { return *service_; }
+
+  // admin::MetricsSource: ready once listening with the auth link up. The longest
+  // tick is reported per scrape (reset by each collect).
+  void collect(admin::MetricsWriter& out) override;
+  admin::Health health() const override;
 
  private:
   void on_peer_added(peers::Peer& peer) override;
@@ -41,6 +50,11 @@ class WorldRole final : public Role, private peers::PeerObserver {
   asio::steady_timer tick_timer_;
   asio::steady_timer report_timer_;
   std::chrono::steady_clock::time_point next_tick_{};
+  admin::PeerMetrics peer_metrics_;
+  std::chrono::steady_clock::duration tick_last_{};
+  std::chrono::steady_clock::duration tick_max_{};  // since the last collect
+  std::uint64_t tokens_accepted_ = 0;
+  std::map<std::string, std::uint64_t, std::less<>> tokens_rejected_;  // by reason
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -23,23 +23,27 @@ struct AdminServer::Http {
 
 namespace {
 
-Snapshot collect(const std::vector<std::pair<std::string, MetricsSource*>>& sources) {
+// Health always; metrics only when asked (a collect resets per-scrape maxima).
+Snapshot collect(const std::vector<std::pair<std::string, MetricsSource*>>& sources, bool metrics) {
   auto begin = std::chrono::steady_clock::now();
   Snapshot snapshot;
   MetricsWriter out;
   std::vector<std::string> missing;
   for (const auto& [name, source] : sources) {
+    Health health = source->health();
+    if (!health.ready) missing.push_back(health.detail.empty() ? name + ": not ready" : health.detail);
+    if (!metrics) continue;
     out.set_common_labels({{"role", name}});
     source->collect(out);
-    Health health = source->health();
     out.gauge("gameserver_ready", "1 when the role is ready to serve (see /healthz)", health.ready ? 1 : 0);
-    if (!health.ready) missing.push_back(health.detail.empty() ? name + ": not ready" : health.detail);
   }
   if (sources.empty()) missing.emplace_back("no roles running");
-  out.set_common_labels({});
-  out.gauge("gameserver_admin_collect_seconds", "Time the event loop spent collecting this scrape",
-            seconds(std::chrono::steady_clock::now() - begin));
-  snapshot.metrics = out.text();
+  if (metrics) {
+    out.set_common_labels({});
+    out.gauge("gameserver_admin_collect_seconds", "Time the event loop spent collecting this scrape",
+              seconds(std::chrono::steady_clock::now() - begin));
+    snapshot.metrics = out.text();
+  }
   snapshot.health.ready = missing.empty();
   for (const auto& line : missing) snapshot.health.detail += line + '\n';
   return snapshot;
@@ -58,13 +62,13 @@ void AdminServer::add(Role& role) {
 
 void AdminServer::add(std::string name, MetricsSource& source) { shared_->sources.emplace_back(std::move(name), &source); }
 
-std::optional<Snapshot> AdminServer::snapshot(std::chrono::milliseconds timeout) {
+std::optional<Snapshot> AdminServer::snapshot(bool metrics, std::chrono::milliseconds timeout) {
   auto promise = std::make_shared<std::promise<Snapshot>>();
   auto future = promise->get_future();
-  asio::post(io_, [shared = shared_, promise] {
+  asio::post(io_, [shared = shared_, promise, metrics] {
     if (!shared->open) return;
     try {
-      promise->set_value(collect(shared->sources));
+      promise->set_value(collect(shared->sources, metrics));
     } catch (...) {
       promise->set_exception(std::current_exception());
     }
@@ -84,7 +88,7 @@ void AdminServer::start(const Endpoint& listen) {
   auto answer = [this](httplib::Response& res, bool metrics) {
     std::optional<Snapshot> snapshot;
     try {
-      snapshot = this->snapshot();
+      snapshot = this->snapshot(metrics);
     } catch (const std::exception& e) {
       log_->error("admin: collecting metrics failed: {}", e.what());
       res.status = 500;
@@ -120,7 +124,11 @@ void AdminServer::start(const Endpoint& listen) {
     port_ = listen.port;
   }
   thread_ = std::thread([&server] { server.listen_after_bind(); });
-  log_->info("admin endpoint on http://{}/metrics and /healthz", Endpoint{listen.host, port_}.to_string());
+  // stop() only reaches a server that is running: wait for it, so an early stop
+  // cannot leave the thread blocked in accept.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!server.is_running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void AdminServer::stop() {

@@ -21,7 +21,7 @@
 namespace gs::admin {
 
 struct Snapshot {
-  std::string metrics;  // exposition text
+  std::string metrics;  // exposition text (empty when only health was asked for)
   Health health;
 };
 
@@ -40,7 +40,7 @@ class AdminServer {
   void add(Role& role);
   void add(std::string name, MetricsSource& source);
 
-  // Binds `listen` (port 0: any free port) and serves on a thread of its own.
+  // Binds `listen` (port 0: any free port) and serves on a thread of its own; logs nothing.
   // Throws std::runtime_error when the address cannot be bound.
   void start(const Endpoint& listen);
   // The bound port; 0 before start().
@@ -48,8 +48,9 @@ class AdminServer {
   // Stops serving and joins the HTTP threads. Sources are never read after this.
   void stop();
 
-  // Collects on the event loop; nullopt if the loop does not answer within `timeout`.
-  std::optional<Snapshot> snapshot(std::chrono::milliseconds timeout = collect_timeout);
+  // Collects on the event loop: health, and the metrics text if `metrics`; nullopt if
+  // the loop does not answer within `timeout`.
+  std::optional<Snapshot> snapshot(bool metrics, std::chrono::milliseconds timeout = collect_timeout);
 
  private:
   struct Shared;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "admin/admin_server.hpp"
 #include "app/commands.hpp"
 #include "common/log.hpp"
 #include "config/load.hpp"
@@ -47,13 +48,39 @@ int run(const RunOptions& options) {
     }
   }
 
-  Runtime runtime(config, ordered, roles::make_role);
+  // Every role that reports metrics is registered with the admin endpoint as it is built.
+  admin::AdminServer* admin_server = nullptr;
+  Runtime runtime(config, ordered, [&admin_server](std::string_view name, const config::Config& c, RoleContext& context) {
+    auto role = roles::make_role(name, c, context);
+    if (role && admin_server) admin_server->add(*role);
+    return role;
+  });
+  admin::AdminServer admin(runtime.io(), log);
+  admin_server = &admin;
+  std::string admin_failure;
+  try {
+    admin.start(config.admin.listen);
+  } catch (const std::exception& e) {
+    admin_failure = e.what();
+  }
+  // Said once the roles are up, after their own start-up lines.
+  runtime.on_started([&] {
+    if (admin_failure.empty()) {
+      log->info("admin endpoint on http://{}/metrics and /healthz",
+                Endpoint{config.admin.listen.host, admin.port()}.to_string());
+    } else {
+      // The roles matter more than their metrics: run on, and say so.
+      log->error("{}; running without the metrics and health endpoint", admin_failure);
+    }
+  });
   try {
     runtime.run(/*handle_signals=*/true);
   } catch (const StartError& e) {
+    admin.stop();
     log->error("cannot start: {}", e.what());
     return exit_start;
   }
+  admin.stop();
   return exit_ok;
 }
 
