@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "admin/admin_server.hpp"
+#include "admin/notify.hpp"
 #include "app/commands.hpp"
 #include "common/log.hpp"
 #include "config/load.hpp"
@@ -65,6 +66,7 @@ int run(const RunOptions& options) {
   }
   // Said once the roles are up, after their own start-up lines.
   runtime.on_started([&] {
+    admin::notify_service_manager("READY=1");
     if (admin_failure.empty()) {
       log->info("admin endpoint on http://{}/metrics and /healthz",
                 Endpoint{config.admin.listen.host, admin.port()}.to_string());
