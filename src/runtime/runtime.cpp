@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/log.hpp"
+#include "dtls/types.hpp"
 
 namespace gs {
 
@@ -54,6 +55,9 @@ void Runtime::run(bool handle_signals) {
   log_->info("started {} role(s): {}", roles_.size(), fmt::join(role_names_, ", "));
   if (started_callback_) asio::post(io_, started_callback_);
   io_.run();
+  // wolfSSL keeps per-thread ECC caches; free them here, since the loop may run on a
+  // thread that is about to end (tests, embedders), which would leak them otherwise.
+  dtls::release_thread_caches();
   log_->info("stopped");
 }
 
