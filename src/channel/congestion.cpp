@@ -159,7 +159,7 @@ void Congestion::on_ack(const AckSample& s, Time now) {
             cwnd_ = std::min(cwnd_ + s.newly_acked, target);
         else if (cwnd_ < target || s.delivered < kInitialPackets * mss_)
             cwnd_ += s.newly_acked;
-        cwnd_ = std::max(cwnd_, kMinPackets * mss_);
+        cwnd_ = std::max(cwnd_, kInitialPackets * mss_);
     }
     if (max_rate_ > 0) pacing_rate_ = std::min(pacing_rate_, max_rate_);
 }

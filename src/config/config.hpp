@@ -36,7 +36,7 @@ struct WorkerConfig {
 
 // Settings of the reliable-UDP channel shared by every connection.
 struct ChannelSettings {
-  std::uint64_t max_datagram = 1200;     // bytes, 576..1359 (one DTLS record)
+  std::uint64_t max_datagram = 1200;     // bytes, 576..1351 (one DTLS record)
   std::uint64_t max_message = 1 << 20;   // bytes, 1KiB..64MiB
   microseconds keepalive = 1s;           // idle time before a ping, 100ms..60s
   microseconds timeout = 10s;            // silence before closing, 1s..10m

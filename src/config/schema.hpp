@@ -46,7 +46,7 @@ void visit_workers(V& v, C& c) {
 
 template <class V, class C>
 void visit_channel(V& v, C& c) {
-  v.size("max_datagram", c.max_datagram, 576, 1359);
+  v.size("max_datagram", c.max_datagram, 576, 1351);
   v.size("max_message", c.max_message, 1024, 64ULL << 20);
   v.duration("keepalive", c.keepalive, 100ms, 60s);
   v.duration("timeout", c.timeout, 1s, 10min);

@@ -1,5 +1,6 @@
 #include "dtls/wolf.hpp"
 
+#include "dtls/aead_offload.hpp"
 #include "dtls/io.hpp"
 #include "dtls/types.hpp"
 
@@ -63,8 +64,11 @@ int io_send(WOLFSSL*, char* buf, int sz, void* ctx) {
 }
 
 void configure_common(WOLFSSL_CTX* ctx) {
-  if (wolfSSL_CTX_set_cipher_list(ctx, kCipherList) != WOLFSSL_SUCCESS)
+  if (wolfSSL_CTX_set_cipher_list(ctx, default_cipher_list()) != WOLFSSL_SUCCESS)
     throw std::runtime_error("cannot set the DTLS cipher list");
+  if (aes_gcm_offload_available() &&
+      wolfSSL_CTX_SetDevId(ctx, aes_gcm_offload_device()) != WOLFSSL_SUCCESS)
+    throw std::runtime_error("cannot attach the AES-GCM device to the DTLS context");
   wolfSSL_CTX_set_session_cache_mode(ctx, WOLFSSL_SESS_CACHE_OFF);
   wolfSSL_CTX_NoTicketTLSv12(ctx);
   wolfSSL_CTX_set_group_messages(ctx);

@@ -82,6 +82,13 @@ void UdpEndpoint::arm_receive() {
 
 void UdpEndpoint::drain_receive() {
   ++stats_.receive_wakeups;
+  in_receive_batch_ = true;
+  receive_batches();
+  in_receive_batch_ = false;
+  if (socket_.is_open() && queued() > 0) flush();
+}
+
+void UdpEndpoint::receive_batches() {
   const std::size_t batch = options_.receive_batch;
   const std::size_t slot = options_.max_datagram + 1;
   std::vector<mmsghdr> msgs(batch);
@@ -122,8 +129,10 @@ void UdpEndpoint::drain_receive() {
         on_datagram_(from, std::span<const std::uint8_t>(
                                recv_buffer_.data() + static_cast<std::size_t>(i) * slot, len));
       }
-      if (!socket_.is_open()) return;
+      if (!socket_.is_open()) break;
     }
+    // Always closes the batch, even when a handler closed the socket mid-way: owners
+    // rely on it to send what the batch queued.
     if (on_batch_end_) on_batch_end_();
     if (!socket_.is_open()) return;
     if (static_cast<std::size_t>(n) < batch) break;
@@ -151,7 +160,7 @@ bool UdpEndpoint::send(const Address& to, std::span<const std::uint8_t> data) {
   send_entries_.push_back(e);
   if (queued() >= kSendBatch && !waiting_writable_) {
     flush();
-  } else {
+  } else if (!in_receive_batch_) {
     schedule_flush();
   }
   return true;

@@ -86,6 +86,7 @@ class UdpEndpoint {
 
   void arm_receive();
   void drain_receive();
+  void receive_batches();
   void schedule_flush();
   void arm_writable();
 
@@ -106,6 +107,10 @@ class UdpEndpoint {
   std::vector<SendEntry> send_entries_;
   std::size_t send_head_ = 0;
   bool flush_scheduled_ = false;
+  // True while received datagrams are being handed out: replies queued then leave in one
+  // sendmmsg at the end of the batch instead of waiting for a posted flush (which asio
+  // runs only after another trip through the reactor, a few microseconds later).
+  bool in_receive_batch_ = false;
   bool waiting_writable_ = false;
   bool receiving_ = false;
 };

@@ -121,11 +121,13 @@ Host::Host(asio::io_context& io, HostOptions options, Handler& handler)
     listen_ = std::make_unique<net::UdpEndpoint>(io_, options_.listen, options_.listen_udp);
     listen_->start(
         [this](const net::Address& from, std::span<const std::uint8_t> d) {
+          in_receive_batch_ = true;
           server_->receive(from, d, now_);
         },
         [this] {
           now_ = Clock::now();
           flush_dirty();
+          in_receive_batch_ = false;
           arm_timer(server_->next_wakeup());
         });
     // The receive handler uses now_ from the batch start; refresh it per wake-up.
@@ -170,11 +172,13 @@ ConnectionId Host::connect(const net::Address& server) {
           ++stats_.dropped_datagrams;
           return;
         }
+        in_receive_batch_ = true;
         raw->client->receive(d, now_);
       },
       [this] {
         now_ = Clock::now();
         flush_dirty();
+        in_receive_batch_ = false;
       });
   connections_.emplace(id, std::move(c));
   raw->client->start(now_);
@@ -278,7 +282,7 @@ void Host::mark_dirty(Connection& c) {
     c.dirty = true;
     dirty_.push_back(c.id);
   }
-  if (!flush_posted_) {
+  if (!flush_posted_ && !in_receive_batch_) {
     flush_posted_ = true;
     std::weak_ptr<bool> alive = alive_;
     asio::post(io_, [this, alive] {

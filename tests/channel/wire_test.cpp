@@ -82,7 +82,7 @@ TEST_CASE("sequence expansion handles 32-bit wrap-around") {
 }
 
 TEST_CASE("frame sizes leave room for a full fragment and message in one datagram") {
-    for (std::size_t d : {std::size_t{256}, std::size_t{1200}, std::size_t{1359}}) {
+    for (std::size_t d : {std::size_t{256}, std::size_t{1200}, std::size_t{1351}}) {
         CHECK(wire::kPacketOverhead + wire::kFragmentHeaderSize + wire::chunk_size(d) <= d);
         CHECK(wire::kPacketOverhead + wire::kMessagesHeaderSize + 2 + wire::max_unfragmented(d) <= d);
         CHECK(wire::chunk_size(d) >= wire::kMinChunk);
@@ -122,7 +122,7 @@ TEST_CASE("default configuration is valid and every knob range is enforced") {
     bad = c;
     bad.keepalive_interval = c.timeout;
     CHECK_FALSE(validate(bad).empty());
-    CHECK(knobs::max_datagram.max == 1359);
+    CHECK(knobs::max_datagram.max == 1351);
     int count = 0;
     knobs::for_each([&](const auto& k) {
         CHECK(!k.name.empty());

@@ -43,7 +43,7 @@ TEST_CASE("values with units, addresses and paths are read into typed fields") {
 roles: [world, gateway]
 log: {level: debug, format: json}
 channel:
-  max_datagram: 1359
+  max_datagram: 1351
   max_message: 4MiB
   keepalive: 500ms
   timeout: 2m
@@ -57,7 +57,7 @@ world:
 )", "test.yaml", base);
   CHECK(config.log.level == spdlog::level::debug);
   CHECK(config.log.format == gs::LogFormat::json);
-  CHECK(config.channel.max_datagram == 1359);
+  CHECK(config.channel.max_datagram == 1351);
   CHECK(config.channel.max_message == 4u << 20);
   CHECK(config.channel.keepalive == 500ms);
   CHECK(config.channel.timeout == 120s);
@@ -116,7 +116,7 @@ TEST_CASE("an out-of-range value is refused") {
   CHECK(error_of("roles: [auth]\nworld:\n  tick_rate: 1000\n") ==
         "test.yaml:3:14: world.tick_rate: expected a whole number from 1 to 240, found 1000");
   CHECK(error_of("roles: [auth]\nchannel:\n  max_datagram: 2KiB\n") ==
-        "test.yaml:3:17: channel.max_datagram: expected a size from 576B to 1359B such as 1200, 64KiB or 1MiB, "
+        "test.yaml:3:17: channel.max_datagram: expected a size from 576B to 1351B such as 1200, 64KiB or 1MiB, "
         "found '2KiB'");
   CHECK(error_of("roles: [auth]\nchannel:\n  timeout: 1h\n").find("channel.timeout: expected a duration from 1s to 10m") !=
         std::string::npos);
