@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/reload_metrics.hpp"
 #include "common/tls_setup.hpp"
 #include "crypto/secret.hpp"
 #include "session/codec.hpp"
@@ -27,7 +28,8 @@ AuthRole::~AuthRole() { *alive_ = false; }
 
 const crypto::secret_buffer* AuthRole::secret_for(std::string_view role, std::string_view id) const {
   auto it = secrets_.find({std::string(role), std::string(id)});
-  return it == secrets_.end() ? nullptr : &it->second;
+  // An empty secret is a peer that a reload removed.
+  return it == secrets_.end() || it->second.empty() ? nullptr : &it->second;
 }
 
 void AuthRole::start() {
@@ -64,6 +66,40 @@ void AuthRole::start() {
   }
   context_.log->info("auth listening on {} (token key id {})", host_->transport().local_address().to_string(),
                      signer_->kid());
+}
+
+bool AuthRole::reload(const config::Config& fresh) {
+  if (!host_ || !signer_) return true;
+  const auto& auth = fresh.auth;
+  std::string old_kid = signer_->kid();
+  try {
+    // Everything is read before anything changes; the certificate swap, the only one
+    // that can refuse, comes first.
+    std::map<std::pair<std::string, std::string>, crypto::secret_buffer> secrets;
+    for (const auto& peer : auth.peers) secrets[{peer.role, peer.id}] = crypto::read_secret_file(peer.secret);
+    auto key = crypto::read_private_key_file(auth.token_key);
+    auto kid = crypto::default_kid(key.public_key());
+    auto tls = server_tls("auth", fresh);
+    host_->transport().replace_certificate(tls.certificate_pem, std::move(tls.private_key_pem));
+    // In place: a link authentication under way holds a pointer to its peer's
+    // secret, so entries are overwritten (or emptied when the peer left), never erased.
+    for (auto& [who, secret] : secrets_)
+      if (!secrets.contains(who)) secret.wipe();
+    for (auto& [who, secret] : secrets) secrets_[who] = std::move(secret);
+    // The login service holds the signer by reference; tokens are signed on this loop.
+    *signer_ = crypto::token_signer(config_.auth.id, kid, std::move(key));
+  } catch (const std::exception& e) {
+    ++reloads_failed_;
+    context_.log->error("reload failed, keeping the keys in use: {} (auth.token_key, auth.peers, tls)", e.what());
+    return false;
+  }
+  ++reloads_ok_;
+  if (signer_->kid() != old_kid)
+    context_.log->info("reloaded: now signing tokens with key id {} (was {}); link secrets; certificate",
+                       signer_->kid(), old_kid);
+  else
+    context_.log->info("reloaded: token key id {} unchanged; link secrets; certificate", signer_->kid());
+  return true;
 }
 
 void AuthRole::stop(std::function<void()> done) {
@@ -166,6 +202,10 @@ void AuthRole::collect(admin::MetricsWriter& out) {
   out.gauge("gameserver_auth_links", links, static_cast<double>(worlds), {{"peer_role", "world"}});
   out.counter("gameserver_auth_links_refused_total", "Links refused during pre-authentication",
               static_cast<double>(links_refused_));
+  if (signer_)
+    out.gauge("gameserver_token_signing_key", "1 for the key id (kid) that signs login tokens now", 1,
+              {{"kid", signer_->kid()}});
+  collect_reloads(out, reloads_ok_, reloads_failed_);
   out.gauge("gameserver_auth_worlds_live", "Worlds that reported within auth.world_timeout",
             static_cast<double>(worlds_.live(std::chrono::steady_clock::now())));
 }

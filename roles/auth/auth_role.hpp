@@ -28,6 +28,7 @@ class AuthRole final : public Role,
   std::string_view name() const override { return "auth"; }
   void start() override;
   void stop(std::function<void()> done) override;
+  bool reload(const config::Config& fresh) override;
 
   const LoginService* logins() const { return logins_.get(); }
 
@@ -66,6 +67,8 @@ class AuthRole final : public Role,
   std::map<session::Session*, Link> links_;
   admin::PeerMetrics peer_metrics_;
   std::uint64_t links_refused_ = 0;
+  std::uint64_t reloads_ok_ = 0;
+  std::uint64_t reloads_failed_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -49,6 +49,10 @@ class AuthLink final : private session::SessionEvents, private peers::PeerObserv
   }
   // Sends on the control lane; false while the link is down.
   bool send(std::span<const std::byte> message);
+  // Key rotation: the next link authentication proves `secret`, the next connection
+  // trusts `trust`; a link that is up stays up.
+  void set_secret(crypto::secret_buffer secret) { secret_ = std::move(secret); }
+  void set_trust(std::shared_ptr<const dtls::ClientContext> trust) { host_->transport().set_client_trust(std::move(trust)); }
 
  private:
   void dial();

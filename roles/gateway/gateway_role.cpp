@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/reload_metrics.hpp"
 #include "common/tls_setup.hpp"
 #include "session/codec.hpp"
 
@@ -21,8 +22,11 @@ GatewayRole::GatewayRole(const config::Config& config, RoleContext& context)
     : config_(config),
       context_(context),
       service_({config.gateway.id, config.game, config.gateway.login_timeout},
-               [this](const protocol::Authenticate& request) {
-                 return auth_ && auth_->send(session::encode(request));
+               [this](const protocol::Authenticate& request) -> std::optional<GatewayService::Sent> {
+                 if (!auth_) return std::nullopt;
+                 auto link = auth_->send_preferred(session::encode(request));
+                 if (!link) return std::nullopt;
+                 return GatewayService::Sent{*link};
                }),
       timer_(context.io) {}
 
@@ -39,12 +43,13 @@ void GatewayRole::start() {
   transport::HostOptions link_options;
   link_options.client = client_tls("gateway", config_);
   link_options.channel = peers::channel_config(config_.channel);
-  auth_ = std::make_unique<AuthLink>(
-      context_.io, context_.log, AuthLink::Settings{"gateway", gw.id, gw.auth}, std::move(secret),
-      std::move(link_options),
-      AuthLink::Callbacks{{},
-                          [this] { service_.on_auth_link_down(session::Time::clock::now()); },
-                          [this](std::uint8_t type, std::span<const std::byte> m) { on_auth_message(type, m); }});
+  auth_ = std::make_unique<AuthLinks>(
+      context_.io, context_.log, "gateway", gw.id, gw.auth, secret, link_options,
+      AuthLinks::Callbacks{{},
+                           [this](std::size_t link) { service_.on_auth_link_down(session::Time::clock::now(), link); },
+                           [this](std::size_t, std::uint8_t type, std::span<const std::byte> m) {
+                             on_auth_message(type, m);
+                           }});
   auto options = listening_host("gateway", config_, gw.listen, context_.io);
   options.server->max_peers = gw.max_clients;
   try {
@@ -56,6 +61,27 @@ void GatewayRole::start() {
   context_.log->info("gateway listening on {}", clients_->transport().local_address().to_string());
   auth_->start();
   arm_timer();
+}
+
+bool GatewayRole::reload(const config::Config& fresh) {
+  if (!clients_ || !auth_) return true;
+  try {
+    // Everything is read before anything changes; the certificate swap, the only one
+    // that can refuse, comes first.
+    auto secret = crypto::read_secret_file(fresh.gateway.auth_secret);
+    auto trust = client_tls("gateway", fresh);
+    auto tls = server_tls("gateway", fresh);
+    clients_->transport().replace_certificate(tls.certificate_pem, std::move(tls.private_key_pem));
+    auth_->set_secret(secret);
+    auth_->set_trust(std::move(trust));
+  } catch (const std::exception& e) {
+    ++reloads_failed_;
+    context_.log->error("reload failed, keeping the keys in use: {} (gateway.auth_secret, tls)", e.what());
+    return false;
+  }
+  ++reloads_ok_;
+  context_.log->info("reloaded: link secret; certificate");
+  return true;
 }
 
 void GatewayRole::stop(std::function<void()> done) {
@@ -114,17 +140,14 @@ void GatewayRole::collect(admin::MetricsWriter& out) {
               static_cast<double>(s.clients_refused));
   out.counter("gameserver_malformed_messages_total", "Messages that failed to decode, dropped",
               static_cast<double>(s.malformed));
-  out.gauge("gameserver_auth_link_up", "1 while the authenticated link to auth is up", auth_ && auth_->up() ? 1 : 0);
-  if (auth_)
-    if (auto link = auth_->connection_stats())
-      out.gauge("gameserver_auth_link_rtt_seconds", "Smoothed round-trip time of the link to auth",
-                admin::seconds(link->channel.srtt));
+  if (auth_) auth_->collect(out);
+  collect_reloads(out, reloads_ok_, reloads_failed_);
 }
 
 admin::Health GatewayRole::health() const {
   if (!clients_) return {false, "gateway: not listening"};
-  if (!auth_ || !auth_->up())
-    return {false, fmt::format("gateway: auth link to {} down", config_.gateway.auth.to_string())};
+  // Logins need one auth server; the others are standbys.
+  if (!auth_ || !auth_->any_up()) return {false, auth_ ? auth_->describe_down("gateway") : "gateway: no auth link"};
   return {true, {}};
 }
 

@@ -9,7 +9,7 @@
 
 #include "admin/metrics.hpp"
 #include "admin/peer_metrics.hpp"
-#include "common/auth_link.hpp"
+#include "common/auth_links.hpp"
 #include "config/config.hpp"
 #include "gateway/gateway_service.hpp"
 #include "peers/peer_host.hpp"
@@ -25,6 +25,7 @@ class GatewayRole final : public Role, public admin::MetricsSource, private peer
   std::string_view name() const override { return "gateway"; }
   void start() override;
   void stop(std::function<void()> done) override;
+  bool reload(const config::Config& fresh) override;
 
   const GatewayService& service() const { return service_; }
 
@@ -42,10 +43,12 @@ class GatewayRole final : public Role, public admin::MetricsSource, private peer
   RoleContext context_;
   GatewayService service_;
   std::unique_ptr<peers::PeerHost> clients_;
-  std::unique_ptr<AuthLink> auth_;
+  std::unique_ptr<AuthLinks> auth_;
   std::map<std::string, unsigned> per_address_;
   admin::PeerMetrics peer_metrics_;
   std::uint64_t next_client_id_ = 1;
+  std::uint64_t reloads_ok_ = 0;
+  std::uint64_t reloads_failed_ = 0;
   asio::steady_timer timer_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -99,7 +99,7 @@ void GatewayService::handle_login(Client& client, std::span<const std::byte> mes
   forward.password = std::move(request->password);
   forward.client_address = client.address;
   forward.world = std::move(request->world);
-  bool sent = send_to_auth_(forward);
+  auto sent = send_to_auth_(forward);
   crypto::wipe(forward.password);
   crypto::wipe(request->password);
   if (!sent) {
@@ -110,6 +110,7 @@ void GatewayService::handle_login(Client& client, std::span<const std::byte> mes
   ++stats_.logins_forwarded;
   client.phase = Phase::waiting_for_auth;
   client.request_id = forward.request_id;
+  client.link = sent->link;
   by_request_[forward.request_id] = client.session;
 }
 
@@ -133,10 +134,18 @@ void GatewayService::on_auth_result(const protocol::AuthResult& result, Time now
   respond(client->second, {result.ok, result.reason, result.token, result.world_id, result.world_address}, now);
 }
 
-void GatewayService::on_auth_link_down(Time now) {
-  auto waiting = std::move(by_request_);
-  by_request_.clear();
-  for (auto& [request_id, session] : waiting) {
+void GatewayService::on_auth_link_down(Time now, std::size_t link) {
+  std::vector<session::Session*> waiting;
+  for (auto it = by_request_.begin(); it != by_request_.end();) {
+    auto client = clients_.find(it->second);
+    if (client != clients_.end() && client->second.link != link) {
+      ++it;
+      continue;
+    }
+    waiting.push_back(it->second);
+    it = by_request_.erase(it);
+  }
+  for (auto* session : waiting) {
     auto client = clients_.find(session);
     if (client == clients_.end()) continue;
     ++stats_.unavailable;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -35,8 +36,12 @@ class GatewayService final : public session::SessionEvents {
     std::string game = "gameserver";
     session::Duration login_timeout = std::chrono::seconds(10);
   };
-  // Sends to auth; false when the auth link is down.
-  using SendToAuth = std::function<bool(const protocol::Authenticate&)>;
+  // Which auth link a request left on (a gateway may list several auth servers).
+  struct Sent {
+    std::size_t link = 0;
+  };
+  // Sends to auth; nullopt when no auth link is up.
+  using SendToAuth = std::function<std::optional<Sent>(const protocol::Authenticate&)>;
 
   GatewayService(Settings settings, SendToAuth send_to_auth);
 
@@ -46,8 +51,9 @@ class GatewayService final : public session::SessionEvents {
   void remove_client(session::Session& session);
 
   void on_auth_result(const protocol::AuthResult& result, Time now);
-  // The auth link dropped: every login waiting on it fails with `unavailable` now.
-  void on_auth_link_down(Time now);
+  // An auth link dropped: every login waiting on it fails with `unavailable` now
+  // (logins waiting on other links carry on).
+  void on_auth_link_down(Time now, std::size_t link = 0);
 
   // Drops clients that have not finished their login within login_timeout.
   void update(Time now);
@@ -72,6 +78,7 @@ class GatewayService final : public session::SessionEvents {
     std::string address;
     Phase phase = Phase::greeting;
     std::uint32_t request_id = 0;
+    std::size_t link = 0;  // the auth link the request went out on
     Time deadline{};
   };
 

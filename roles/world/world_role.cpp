@@ -2,12 +2,35 @@
 
 #include <fmt/format.h>
 
+#include "common/reload_metrics.hpp"
 #include "common/tls_setup.hpp"
 #include "crypto/ed25519.hpp"
 #include "crypto/token_signer.hpp"
 #include "session/codec.hpp"
 
 namespace gs::roles {
+
+namespace {
+
+// Each key's id is derived from the key itself (crypto::default_kid), as auth does
+// when it signs, so nobody has to name keys and two keys never share an id.
+crypto::token_key_set read_token_keys(const std::vector<std::filesystem::path>& files) {
+  crypto::token_key_set keys;
+  for (const auto& file : files) {
+    auto key = crypto::read_public_key_file(file);
+    keys.emplace(crypto::default_kid(key), key);
+  }
+  if (keys.empty()) throw std::runtime_error("no token key listed");
+  return keys;
+}
+
+std::string kids(const crypto::token_key_set& keys) {
+  std::string text;
+  for (const auto& [kid, key] : keys) text += (text.empty() ? "" : ", ") + kid;
+  return text;
+}
+
+}  // namespace
 
 WorldRole::WorldRole(const config::Config& config, RoleContext& context)
     : config_(config), context_(context), tick_timer_(context.io), report_timer_(context.io) {}
@@ -19,10 +42,7 @@ void WorldRole::start() {
   crypto::token_key_set keys;
   crypto::secret_buffer secret;
   try {
-    for (const auto& file : world.token_keys) {
-      auto key = crypto::read_public_key_file(file);
-      keys.emplace(crypto::default_kid(key), key);
-    }
+    keys = read_token_keys(world.token_keys);
     secret = crypto::read_secret_file(world.auth_secret);
   } catch (const std::exception& e) {
     throw StartError(fmt::format("world: {} (world.token_keys, world.auth_secret)", e.what()));
@@ -50,9 +70,11 @@ void WorldRole::start() {
   transport::HostOptions link_options;
   link_options.client = client_tls("world", config_);
   link_options.channel = peers::channel_config(config_.channel);
-  auth_ = std::make_unique<AuthLink>(context_.io, context_.log, AuthLink::Settings{"world", world.id, world.auth},
-                                     std::move(secret), std::move(link_options),
-                                     AuthLink::Callbacks{[this] { report(); }, {}, {}});
+  // Every listed auth server hears the reports, so each can send players here; a
+  // link that comes up gets one at once.
+  auth_ = std::make_unique<AuthLinks>(
+      context_.io, context_.log, "world", world.id, world.auth, secret, link_options,
+      AuthLinks::Callbacks{[this](std::size_t link) { auth_->send(link, session::encode(make_report())); }, {}, {}});
 
   auto options = listening_host("world", config_, world.listen, context_.io);
   try {
@@ -67,6 +89,30 @@ void WorldRole::start() {
   next_tick_ = std::chrono::steady_clock::now();
   tick();
   report();
+}
+
+bool WorldRole::reload(const config::Config& fresh) {
+  if (!verifier_ || !clients_ || !auth_) return true;
+  try {
+    // Everything is read before anything changes.
+    auto keys = read_token_keys(fresh.world.token_keys);
+    auto secret = crypto::read_secret_file(fresh.world.auth_secret);
+    auto trust = client_tls("world", fresh);
+    auto tls = server_tls("world", fresh);
+    // The only swap that can refuse: it comes first, and changes nothing if it does.
+    clients_->transport().replace_certificate(tls.certificate_pem, std::move(tls.private_key_pem));
+    verifier_->set_keys(std::move(keys));
+    auth_->set_secret(secret);
+    auth_->set_trust(std::move(trust));
+  } catch (const std::exception& e) {
+    ++reloads_failed_;
+    context_.log->error("reload failed, keeping the keys in use: {} (world.token_keys, world.auth_secret, tls)",
+                        e.what());
+    return false;
+  }
+  ++reloads_ok_;
+  context_.log->info("reloaded: token keys {}; link secret; certificate", kids(verifier_->keys()));
+  return true;
 }
 
 void WorldRole::stop(std::function<void()> done) {
@@ -94,13 +140,17 @@ void WorldRole::tick() {
   });
 }
 
-void WorldRole::report() {
+protocol::WorldReport WorldRole::make_report() const {
   protocol::WorldReport r;
   r.id = config_.world.id;
   r.address = config_.world.public_address.to_string();
   r.capacity = config_.world.capacity;
   r.players = service_->players();
-  auth_->send(session::encode(r));
+  return r;
+}
+
+void WorldRole::report() {
+  auth_->send_all(session::encode(make_report()));
   report_timer_.expires_after(config_.world.report_interval);
   report_timer_.async_wait([this, alive = alive_](const asio::error_code& ec) {
     if (!ec && *alive) report();
@@ -145,17 +195,16 @@ void WorldRole::collect(admin::MetricsWriter& out) {
     if (!tokens_rejected_.contains(reason)) out.counter("gameserver_tokens_rejected_total", rejected, 0, {{"reason", reason}});
   for (const auto& [reason, count] : tokens_rejected_)
     out.counter("gameserver_tokens_rejected_total", rejected, static_cast<double>(count), {{"reason", reason}});
-  out.gauge("gameserver_auth_link_up", "1 while the authenticated link to auth is up", auth_ && auth_->up() ? 1 : 0);
-  if (auth_)
-    if (auto link = auth_->connection_stats())
-      out.gauge("gameserver_auth_link_rtt_seconds", "Smoothed round-trip time of the link to auth",
-                admin::seconds(link->channel.srtt));
+  if (auth_) auth_->collect(out);
+  out.gauge("gameserver_token_keys", "Public keys whose tokens the world accepts (world.token_keys)",
+            verifier_ ? static_cast<double>(verifier_->keys().size()) : 0.0);
+  collect_reloads(out, reloads_ok_, reloads_failed_);
 }
 
 admin::Health WorldRole::health() const {
   if (!clients_) return {false, "world: not listening"};
-  if (!auth_ || !auth_->up())
-    return {false, fmt::format("world: auth link to {} down", config_.world.auth.to_string())};
+  // Ready while some auth server can send players here.
+  if (!auth_ || !auth_->any_up()) return {false, auth_ ? auth_->describe_down("world") : "world: no auth link"};
   return {true, {}};
 }
 

@@ -10,7 +10,7 @@
 
 #include "admin/metrics.hpp"
 #include "admin/peer_metrics.hpp"
-#include "common/auth_link.hpp"
+#include "common/auth_links.hpp"
 #include "config/config.hpp"
 #include "crypto/token_verifier.hpp"
 #include "peers/peer_host.hpp"
@@ -27,6 +27,7 @@ class WorldRole final : public Role, public admin::MetricsSource, private peers:
   std::string_view name() const override { return "world"; }
   void start() override;
   void stop(std::function<void()> done) override;
+  bool reload(const config::Config& fresh) override;
 
   const WorldService& service() const { return *service_; }
 
@@ -40,13 +41,14 @@ class WorldRole final : public Role, public admin::MetricsSource, private peers:
   void on_peer_removed(peers::Peer& peer, transport::CloseReason reason, std::string_view detail) override;
   void tick();
   void report();
+  protocol::WorldReport make_report() const;
 
   const config::Config& config_;
   RoleContext context_;
   std::unique_ptr<crypto::token_verifier> verifier_;
   std::unique_ptr<WorldService> service_;
   std::unique_ptr<peers::PeerHost> clients_;
-  std::unique_ptr<AuthLink> auth_;
+  std::unique_ptr<AuthLinks> auth_;
   asio::steady_timer tick_timer_;
   asio::steady_timer report_timer_;
   std::chrono::steady_clock::time_point next_tick_{};
@@ -55,6 +57,8 @@ class WorldRole final : public Role, public admin::MetricsSource, private peers:
   std::chrono::steady_clock::duration tick_max_{};  // since the last collect
   std::uint64_t tokens_accepted_ = 0;
   std::map<std::string, std::uint64_t, std::less<>> tokens_rejected_;  // by reason
+  std::uint64_t reloads_ok_ = 0;
+  std::uint64_t reloads_failed_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

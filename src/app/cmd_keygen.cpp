@@ -24,6 +24,7 @@ namespace {
 struct KeygenOptions {
   std::filesystem::path out;
   bool force = false;
+  bool token_only = false;
   std::string dtls_name = "gameserver";
 };
 
@@ -34,8 +35,37 @@ std::span<const std::uint8_t> bytes_of(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
+// A new token key pair for a rotation, beside the one in use: named after its key id
+// (token-KID.key, token-KID.pub), so it never replaces a file and the name says which
+// kid a file holds.
+int keygen_token(const KeygenOptions& o) {
+  namespace fs = std::filesystem;
+  auto signing = crypto::ed25519_private_key::generate();
+  auto kid = crypto::default_kid(signing.public_key());
+  const fs::path key = o.out / fmt::format("token-{}.key", kid);
+  const fs::path pub = o.out / fmt::format("token-{}.pub", kid);
+  if (!fs::exists(o.out)) {
+    fs::create_directories(o.out);
+    fs::permissions(o.out, fs::perms::owner_all, fs::perm_options::replace);
+  }
+  crypto::write_private_key_file(key, signing, false);
+  crypto::write_public_key_file(pub, signing.public_key(), false);
+  const fs::path abs = fs::absolute(o.out);
+  std::cout << fmt::format(
+      "# Written to {dir}: token-{kid}.key (mode 0600), token-{kid}.pub. Token key id: {kid}.\n"
+      "# Rotation (docs/DEPLOYMENT.md): first add the public key to every world and send SIGHUP,\n"
+      "world:\n"
+      "  token_keys: [OLD.pub, {dir}/token-{kid}.pub]\n"
+      "# then point auth at the private key and send SIGHUP:\n"
+      "auth:\n"
+      "  token_key: {dir}/token-{kid}.key\n",
+      fmt::arg("dir", abs.string()), fmt::arg("kid", kid));
+  return exit_ok;
+}
+
 int keygen(const KeygenOptions& o) {
   namespace fs = std::filesystem;
+  if (o.token_only) return keygen_token(o);
   const fs::path token_key = o.out / "token.key";
   const fs::path token_pub = o.out / "token.pub";
   const fs::path dtls_crt = o.out / "dtls.crt";
@@ -109,6 +139,9 @@ void add_keygen_command(CLI::App& root, Action& action) {
                 "secrets, DTLS certificate and key");
   cmd->add_option("--out", o->out, "folder to write into (created, mode 0700)")->required();
   cmd->add_flag("--force", o->force, "replace existing files");
+  cmd->add_flag("--token-only", o->token_only,
+                "only a new token key pair for a rotation, named after its key id (token-KID.key, token-KID.pub); "
+                "never replaces a file");
   cmd->add_option("--dtls-name", o->dtls_name, "common and DNS name of the DTLS certificate");
   cmd->callback([&action, o] { action = [o] { return keygen(*o); }; });
 }

@@ -75,6 +75,23 @@ int run(const RunOptions& options) {
       log->error("{}; running without the metrics and health endpoint", admin_failure);
     }
   });
+  // SIGHUP: the same file again, with the same command-line overrides, so that only
+  // real edits count as changes.
+  runtime.on_reload([&]() -> std::optional<config::Config> {
+    if (!options.config) {
+      log->warn("reload: started without --config, so there is no file to re-read");
+      return std::nullopt;
+    }
+    try {
+      auto fresh = config::load_file(*options.config);
+      fresh.roles = ordered;
+      if (!options.log_level.empty()) fresh.log.level = *parse_log_level(options.log_level);
+      return fresh;
+    } catch (const std::exception& e) {
+      log->error("reload: {}; keeping the keys in use", e.what());
+      return std::nullopt;
+    }
+  });
   try {
     runtime.run(/*handle_signals=*/true);
   } catch (const StartError& e) {

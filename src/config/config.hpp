@@ -79,7 +79,9 @@ struct AuthConfig {
 struct GatewayConfig {
   std::string id = "gateway-1";       // how auth knows this gateway; 1..64 chars
   Endpoint listen{"127.0.0.1", 7000};
-  Endpoint auth{"127.0.0.1", 7100};   // where the auth role listens
+  // Where auth servers listen, in order of preference: logins go to the first one
+  // whose link is up (failover). One address or a list of 1..8.
+  std::vector<Endpoint> auth{{"127.0.0.1", 7100}};
   std::filesystem::path auth_secret = "keys/gateway-auth.secret";  // the link secret shared with auth
   unsigned max_clients = 10000;       // 1..1000000
   unsigned max_clients_per_address = 16;  // 1..100000
@@ -90,7 +92,8 @@ struct WorldConfig {
   std::string id = "world-1";                 // the token audience; 1..64 chars
   Endpoint listen{"127.0.0.1", 7200};
   Endpoint public_address{"127.0.0.1", 7200};  // what clients are told
-  Endpoint auth{"127.0.0.1", 7100};
+  // Auth servers; the world reports to every one, so each can send players here.
+  std::vector<Endpoint> auth{{"127.0.0.1", 7100}};
   std::filesystem::path auth_secret = "keys/world-auth.secret";  // the link secret shared with auth
   // Public keys that may sign login tokens (Ed25519 SPKI PEM); several during a rotation.
   std::vector<std::filesystem::path> token_keys{"keys/token.pub"};

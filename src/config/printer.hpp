@@ -32,8 +32,16 @@ class Printer {
     put(key, format_size(value));
   }
   void endpoint(std::string_view key, const Endpoint& value) { put(key, value.to_string()); }
+  // One address prints as one, like the form most configs use.
+  void endpoint_list(std::string_view key, const std::vector<Endpoint>& value, std::size_t, std::size_t) {
+    if (value.size() == 1) return put(key, value.front().to_string());
+    std::vector<std::string> items;
+    for (const auto& e : value) items.push_back(e.to_string());
+    out_ << YAML::Key << std::string(key) << YAML::Value << YAML::Flow << items;
+  }
   void boolean(std::string_view key, const bool& value) { put(key, value); }
   void path(std::string_view key, const std::filesystem::path& value) { put(key, value.string()); }
+  void optional_path(std::string_view key, const std::filesystem::path& value) { put(key, value.string()); }
   template <class E, std::size_t N>
   void choice(std::string_view key, const E& value, const std::array<std::pair<std::string_view, E>, N>& names) {
     for (const auto& [name, v] : names)

@@ -117,6 +117,31 @@ void Reader::endpoint(std::string_view key, Endpoint& out) {
   out = *parsed;
 }
 
+void Reader::endpoint_list(std::string_view key, std::vector<Endpoint>& out, std::size_t min, std::size_t max) {
+  asked_.emplace(key);
+  if (!has(key)) return;
+  YAML::Node value = lookup(key);
+  if (value.IsScalar()) {
+    Endpoint one;
+    endpoint(key, one);
+    out = {one};
+    return;
+  }
+  auto expected = fmt::format("an address or a list of {} to {} addresses such as [127.0.0.1:7100, 127.0.0.1:7101]",
+                              min, max);
+  if (!value.IsSequence() || value.size() < min || value.size() > max)
+    fail(value, key, fmt::format("expected {}, found {}", expected, describe(value)));
+  std::vector<Endpoint> items;
+  for (const auto& item : value) {
+    auto parsed = item.IsScalar() ? parse_endpoint(item.Scalar()) : std::nullopt;
+    if (!parsed) fail(item, key, fmt::format("expected an address such as 127.0.0.1:7100, found {}", describe(item)));
+    for (const auto& seen : items)
+      if (seen == *parsed) fail(item, key, fmt::format("'{}' is listed twice", item.Scalar()));
+    items.push_back(*parsed);
+  }
+  out = std::move(items);
+}
+
 void Reader::boolean(std::string_view key, bool& out) {
   constexpr std::string_view expected = "true or false";
   auto value = scalar(key, expected);

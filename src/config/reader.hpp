@@ -41,6 +41,8 @@ class Reader {
                 std::chrono::microseconds max);
   void size(std::string_view key, std::uint64_t& out, std::uint64_t min, std::uint64_t max);
   void endpoint(std::string_view key, Endpoint& out);
+  // One address, or a list of `min`..`max` different addresses.
+  void endpoint_list(std::string_view key, std::vector<Endpoint>& out, std::size_t min, std::size_t max);
   void boolean(std::string_view key, bool& out);
   // A file path; relative paths are taken relative to the config file's folder.
   void path(std::string_view key, std::filesystem::path& out);

@@ -87,7 +87,7 @@ template <class V, class C>
 void visit_gateway(V& v, C& c) {
   v.string("id", c.id, 1, 64);
   v.endpoint("listen", c.listen);
-  v.endpoint("auth", c.auth);
+  v.endpoint_list("auth", c.auth, 1, 8);
   v.path("auth_secret", c.auth_secret);
   v.count("max_clients", c.max_clients, 1, 1'000'000);
   v.count("max_clients_per_address", c.max_clients_per_address, 1, 100'000);
@@ -99,7 +99,7 @@ void visit_world(V& v, C& c) {
   v.string("id", c.id, 1, 64);
   v.endpoint("listen", c.listen);
   v.endpoint("public_address", c.public_address);
-  v.endpoint("auth", c.auth);
+  v.endpoint_list("auth", c.auth, 1, 8);
   v.path("auth_secret", c.auth_secret);
   v.path_list("token_keys", c.token_keys);
   v.duration("token_leeway", c.token_leeway, 0s, 60s);

@@ -93,6 +93,11 @@ token_verifier::token_verifier(token_verifier_config config, token_key_set keys)
     if (keys_.empty()) throw std::invalid_argument("a token verifier needs at least one key");
 }
 
+void token_verifier::set_keys(token_key_set keys) {
+    if (keys.empty()) throw std::invalid_argument("a token verifier needs at least one key");
+    keys_ = std::move(keys);
+}
+
 result<token_claims, token_error> token_verifier::verify(std::string_view token, token_time now,
                                                          jti_use use) {
     if (token.size() > config_.max_token_bytes) return fail(token_error::oversized);

@@ -51,6 +51,12 @@ public:
     result<token_claims, token_error> verify(std::string_view token, token_time now,
                                              jti_use use = jti_use::consume);
 
+    // Key rotation: verifies with `keys` from now on. Tokens already accepted stay
+    // used (the single-use memory is kept). Throws std::invalid_argument, changing
+    // nothing, when `keys` is empty.
+    void set_keys(token_key_set keys);
+    const token_key_set& keys() const { return keys_; }
+
     const token_verifier_config& config() const { return config_; }
     std::size_t remembered_ids() const { return used_.size(); }
 

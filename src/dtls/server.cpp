@@ -49,31 +49,35 @@ bool wants_io(int err) {
 
 }  // namespace
 
-Server::Server(const ServerConfig& config, ServerHandler& handler, TimePoint now)
-    : handler_(handler), config_(config) {
+detail::CtxPtr Server::make_context(const ServerConfig& config, const std::string& cert,
+                                    const std::string& key) {
   detail::ensure_library();
-  ctx_.reset(wolfSSL_CTX_new(wolfDTLSv1_2_server_method()));
-  if (!ctx_) throw std::runtime_error("cannot create the DTLS server context");
-  detail::configure_common(ctx_.get());
-  if (!config_.cipher_list.empty() &&
-      wolfSSL_CTX_set_cipher_list(ctx_.get(), config_.cipher_list.c_str()) != WOLFSSL_SUCCESS)
-    throw std::runtime_error("invalid DTLS cipher list: " + config_.cipher_list);
-  const auto& cert = config_.certificate_pem;
+  detail::CtxPtr ctx(wolfSSL_CTX_new(wolfDTLSv1_2_server_method()));
+  if (!ctx) throw std::runtime_error("cannot create the DTLS server context");
+  detail::configure_common(ctx.get());
+  if (!config.cipher_list.empty() &&
+      wolfSSL_CTX_set_cipher_list(ctx.get(), config.cipher_list.c_str()) != WOLFSSL_SUCCESS)
+    throw std::runtime_error("invalid DTLS cipher list: " + config.cipher_list);
   if (wolfSSL_CTX_use_certificate_chain_buffer(
-          ctx_.get(), reinterpret_cast<const unsigned char*>(cert.data()),
+          ctx.get(), reinterpret_cast<const unsigned char*>(cert.data()),
           static_cast<long>(cert.size())) != WOLFSSL_SUCCESS)
     throw std::runtime_error("cannot load the DTLS server certificate (PEM expected)");
-  const auto& key = config_.private_key_pem;
-  if (wolfSSL_CTX_use_PrivateKey_buffer(ctx_.get(),
+  if (wolfSSL_CTX_use_PrivateKey_buffer(ctx.get(),
                                         reinterpret_cast<const unsigned char*>(key.data()),
                                         static_cast<long>(key.size()),
                                         WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS)
     throw std::runtime_error("cannot load the DTLS server private key (PEM expected)");
-  if (wolfSSL_CTX_check_private_key(ctx_.get()) != WOLFSSL_SUCCESS)
+  if (wolfSSL_CTX_check_private_key(ctx.get()) != WOLFSSL_SUCCESS)
     throw std::runtime_error("the DTLS private key does not match the certificate");
+  wolfSSL_CTX_set_verify(ctx.get(), WOLFSSL_VERIFY_NONE, nullptr);
+  return ctx;
+}
+
+Server::Server(const ServerConfig& config, ServerHandler& handler, TimePoint now)
+    : handler_(handler), config_(config) {
+  ctx_ = make_context(config_, config_.certificate_pem, config_.private_key_pem);
   detail::wipe(config_.private_key_pem.data(), config_.private_key_pem.size());
   config_.private_key_pem.clear();
-  wolfSSL_CTX_set_verify(ctx_.get(), WOLFSSL_VERIFY_NONE, nullptr);
 
   current_.secret = random_secret();
   make_listener(current_);
@@ -83,6 +87,23 @@ Server::Server(const ServerConfig& config, ServerHandler& handler, TimePoint now
 
 Server::~Server() {
   for (auto& l : {&current_, &previous_}) detail::wipe(l->secret.data(), l->secret.size());
+}
+
+void Server::replace_certificate(const std::string& certificate_pem, std::string private_key_pem) {
+  detail::CtxPtr ctx;
+  try {
+    ctx = make_context(config_, certificate_pem, private_key_pem);
+  } catch (...) {
+    detail::wipe(private_key_pem.data(), private_key_pem.size());
+    throw;
+  }
+  detail::wipe(private_key_pem.data(), private_key_pem.size());
+  // Sessions hold their own reference to the old context; only the listening objects
+  // (stateless until a cookie returns) are rebuilt, with their cookie secrets kept.
+  ctx_ = std::move(ctx);
+  make_listener(current_);
+  if (previous_.ssl) make_listener(previous_);
+  config_.certificate_pem = certificate_pem;
 }
 
 void Server::make_listener(Listener& l) {

@@ -96,6 +96,13 @@ class Server : private detail::Transmitter {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
+  // Key rotation: handshakes that begin from now on present this certificate; sessions
+  // already established or handshaking keep the context they began with (wolfSSL
+  // counts references to it). Throws std::runtime_error and keeps the current
+  // certificate when the new one does not load or the key does not match. The key
+  // text is wiped.
+  void replace_certificate(const std::string& certificate_pem, std::string private_key_pem);
+
   // One datagram from `from`. Bad input is dropped and counted, never thrown.
   void receive(const net::Address& from, std::span<const std::uint8_t> datagram, TimePoint now);
 
@@ -136,6 +143,8 @@ class Server : private detail::Transmitter {
   void transmit(const net::Address& to, std::span<const std::uint8_t> datagram) override;
   static int on_client_hello_good(WOLFSSL* ssl, void* ctx);
 
+  static detail::CtxPtr make_context(const ServerConfig& config, const std::string& certificate_pem,
+                                     const std::string& private_key_pem);
   void make_listener(Listener& l);
   void set_secret(Listener& l, const std::array<std::uint8_t, 32>& secret);
   void rotate_secret();

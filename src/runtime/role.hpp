@@ -13,6 +13,7 @@
 #include <spdlog/logger.h>
 
 #include "common/worker_pool.hpp"
+#include "config/config.hpp"
 
 namespace gs {
 
@@ -30,6 +31,14 @@ class Role {
   virtual void start() = 0;
   // Begins a graceful stop and calls `done` on the event loop once finished.
   virtual void stop(std::function<void()> done) = 0;
+  // Key rotation (SIGHUP), on the event loop: re-reads the key, certificate and secret
+  // files that `fresh` names and swaps them in for new handshakes, link
+  // authentications and tokens; established connections stay. All or nothing: when a
+  // file is missing or bad, logs why, keeps everything in use and returns false.
+  virtual bool reload(const config::Config& fresh) {
+    (void)fresh;
+    return true;
+  }
 };
 
 // Start-up failure of a role, e.g. "gateway: cannot listen on 127.0.0.1:7000: Address already in use".

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/log.hpp"
+#include "config/reload.hpp"
 #include "dtls/types.hpp"
 
 namespace gs {
@@ -33,7 +34,7 @@ void Runtime::run(bool handle_signals) {
     roles_.push_back(std::move(role));
   }
   if (handle_signals) {
-    signals_ = std::make_unique<asio::signal_set>(io_, SIGINT, SIGTERM);
+    signals_ = std::make_unique<asio::signal_set>(io_, SIGINT, SIGTERM, SIGHUP);
     wait_for_signal();
   }
   try {
@@ -64,6 +65,17 @@ void Runtime::run(bool handle_signals) {
 void Runtime::wait_for_signal() {
   signals_->async_wait([this](const asio::error_code& ec, int signal) {
     if (ec) return;
+    if (signal == SIGHUP) {
+      // Key rotation, never a stop.
+      if (stopping_) return wait_for_signal();
+      log_->info("signal {}: reloading keys, certificates and secrets", signal);
+      if (!reload_reader_) {
+        log_->warn("nothing to reload from: no config file");
+      } else if (auto fresh = reload_reader_()) {
+        reload(*fresh);
+      }
+      return wait_for_signal();
+    }
     if (stopping_) {
       // Second signal: the operator wants out now.
       log_->warn("signal {} again: exiting at once", signal);
@@ -73,6 +85,24 @@ void Runtime::wait_for_signal() {
     begin_stop();
     wait_for_signal();
   });
+}
+
+void Runtime::request_reload(config::Config fresh) {
+  asio::post(io_, [this, fresh = std::make_shared<config::Config>(std::move(fresh))] {
+    if (!stopping_) reload(*fresh);
+  });
+}
+
+void Runtime::reload(const config::Config& fresh) {
+  for (const auto& key : config::changes_needing_restart(config_, fresh))
+    log_->warn("reload: {} changed, which takes a restart; the running value stays", key);
+  std::size_t failed = 0;
+  for (std::size_t i = 0; i < started_; ++i)
+    if (!roles_[i]->reload(fresh)) ++failed;
+  if (failed)
+    log_->error("reload: {} of {} role(s) kept their keys in use (see above)", failed, started_);
+  else
+    log_->info("reload: keys, certificates and secrets re-read by {} role(s)", started_);
 }
 
 void Runtime::request_stop() {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,11 +33,19 @@ class Runtime {
   // Starts the roles and runs the loop until stopped. Returns when every role has
   // stopped. Throws StartError if a role fails to start (the ones already started
   // are stopped first). With `handle_signals`, SIGINT/SIGTERM begin a graceful stop
-  // and a second signal exits the process at once.
+  // and a second signal exits the process at once; SIGHUP reloads (on_reload).
   void run(bool handle_signals);
 
   // Thread-safe: begins a graceful stop.
   void request_stop();
+
+  // Reads the config again for a reload; nullopt when it cannot (having said why).
+  using ConfigReader = std::function<std::optional<config::Config>()>;
+  // With `handle_signals`, SIGHUP calls `read` and reloads the roles' keys,
+  // certificates and secrets from what it returns (see Role::reload).
+  void on_reload(ConfigReader read) { reload_reader_ = std::move(read); }
+  // Thread-safe: reloads the roles' keys, certificates and secrets from `fresh`.
+  void request_reload(config::Config fresh);
 
   // Called on the loop once every role has started (tests wait for it).
   void on_started(std::function<void()> callback) { started_callback_ = std::move(callback); }
@@ -50,6 +59,7 @@ class Runtime {
   void begin_stop();
   void stop_next();
   void wait_for_signal();
+  void reload(const config::Config& fresh);
 
   const config::Config& config_;
   std::vector<std::string> role_names_;
@@ -63,6 +73,7 @@ class Runtime {
   std::unique_ptr<asio::signal_set> signals_;
   asio::steady_timer grace_timer_;
   std::function<void()> started_callback_;
+  ConfigReader reload_reader_;
 };
 
 }  // namespace gs

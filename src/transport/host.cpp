@@ -400,6 +400,11 @@ bool Host::export_keying_material(ConnectionId id, std::string_view label,
                      : server_->export_keying_material(c->peer_id, label, context, out);
 }
 
+void Host::replace_certificate(const std::string& certificate_pem, std::string private_key_pem) {
+  if (!server_) throw std::runtime_error("this host does not listen, so it has no certificate to replace");
+  server_->replace_certificate(certificate_pem, std::move(private_key_pem));
+}
+
 std::optional<ConnectionStats> Host::stats(ConnectionId id) const {
   const Connection* c = find(id);
   if (c == nullptr) return std::nullopt;

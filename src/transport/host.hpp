@@ -137,6 +137,12 @@ class Host : private dtls::ServerHandler {
   bool export_keying_material(ConnectionId id, std::string_view label,
                               std::span<const std::uint8_t> context, std::span<std::uint8_t> out);
 
+  // Key rotation. Handshakes that begin from now on use the new server certificate or
+  // the new trust for connect(); established connections keep theirs. The certificate
+  // is replaced only if it loads: otherwise std::runtime_error and the old one stays.
+  void replace_certificate(const std::string& certificate_pem, std::string private_key_pem);
+  void set_client_trust(std::shared_ptr<const dtls::ClientContext> client) { options_.client = std::move(client); }
+
   std::optional<ConnectionStats> stats(ConnectionId id) const;
   HostStats stats() const;
   net::Address local_address() const;

@@ -23,11 +23,13 @@ struct Harness {
   Time now{};
   session::SessionConfig config{};
   bool link_up = true;
+  std::size_t link = 0;  // which auth link logins go out on
   std::vector<protocol::Authenticate> to_auth;
-  GatewayService gateway{{"gateway-1", "mygame", std::chrono::seconds(10)}, [this](const protocol::Authenticate& a) {
-                           if (!link_up) return false;
+  GatewayService gateway{{"gateway-1", "mygame", std::chrono::seconds(10)},
+                         [this](const protocol::Authenticate& a) -> std::optional<GatewayService::Sent> {
+                           if (!link_up) return std::nullopt;
                            to_auth.push_back(a);
-                           return true;
+                           return GatewayService::Sent{link};
                          }};
   PipeEnd client_pipe, server_pipe;
   Recorder client_events;
@@ -108,6 +110,20 @@ TEST_CASE("logins waiting on a link that drops fail with unavailable at once") {
   CHECK(h.response()->reason == "unavailable");
   // A late answer for the same request is ignored.
   h.gateway.on_auth_result({h.to_auth[0].request_id, 42, true, "", "t", "w", "a"}, h.now);
+}
+
+TEST_CASE("a login waiting on one auth link is not failed when another auth link drops") {
+  Harness h;
+  h.link = 1;
+  h.login("alice", "correct horse");
+  REQUIRE(h.to_auth.size() == 1);
+  h.gateway.on_auth_link_down(h.now, 0);
+  h.pump();
+  CHECK_FALSE(h.response());
+  h.gateway.on_auth_link_down(h.now, 1);
+  h.pump();
+  REQUIRE(h.response());
+  CHECK(h.response()->reason == "unavailable");
 }
 
 TEST_CASE("a client with another protocol version or game is refused with the reason") {

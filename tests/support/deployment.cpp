@@ -40,12 +40,12 @@ Deployment::Deployment(const std::string& tag) {
   c.auth.peers = {{"gateway", "gateway-1", dir / "keys/gateway-auth.secret"},
                   {"world", "world-1", dir / "keys/world-auth.secret"}};
   c.gateway.listen = {"127.0.0.1", free_udp_port()};
-  c.gateway.auth = c.auth.listen;
+  c.gateway.auth = {c.auth.listen};
   c.gateway.auth_secret = dir / "keys/gateway-auth.secret";
   auto world_port = free_udp_port();
   c.world.listen = {"127.0.0.1", world_port};
   c.world.public_address = c.world.listen;
-  c.world.auth = c.auth.listen;
+  c.world.auth = {c.auth.listen};
   c.world.auth_secret = dir / "keys/world-auth.secret";
   c.world.token_keys = {dir / "keys/token.pub"};
   c.world.report_interval = std::chrono::milliseconds(200);
