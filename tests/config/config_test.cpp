@@ -5,6 +5,7 @@
 #include <string>
 
 #include "config/load.hpp"
+#include "config/reload.hpp"
 
 using namespace std::chrono_literals;
 using gs::config::ConfigError;
@@ -163,7 +164,8 @@ TEST_CASE("the effective config printed as YAML loads back to the same values") 
 
 TEST_CASE("the shipped configs load") {
   const std::filesystem::path etc = std::filesystem::path(GS_SOURCE_ROOT) / "etc";
-  for (const char* name : {"gameserver.yaml", "auth.yaml", "gateway.yaml", "world.yaml"}) {
+  for (const char* name : {"gameserver.yaml", "auth.yaml", "gateway.yaml", "world.yaml", "failover/auth-1.yaml",
+                           "failover/auth-2.yaml", "failover/gateway.yaml", "failover/world.yaml"}) {
     CAPTURE(name);
     CHECK_NOTHROW(gs::config::load_file(etc / name));
   }
@@ -171,4 +173,36 @@ TEST_CASE("the shipped configs load") {
   CHECK(dev.roles == std::vector<std::string>{"auth", "gateway", "world"});
   CHECK(dev.gateway.listen == gs::Endpoint{"127.0.0.1", 7000});
   CHECK(dev.admin.listen == gs::Endpoint{"127.0.0.1", 9100});
+}
+
+TEST_CASE("auth addresses: one, or a list in order of preference; printed back the same way") {
+  auto one = load_text("roles: [gateway]\ngateway: {auth: 10.0.0.1:7100}\n", "t.yaml", base);
+  CHECK(one.gateway.auth == std::vector<gs::Endpoint>{{"10.0.0.1", 7100}});
+  CHECK(one.world.auth == std::vector<gs::Endpoint>{{"127.0.0.1", 7100}});
+  CHECK(gs::config::to_yaml(one).find("auth: 10.0.0.1:7100\n") != std::string::npos);
+  auto two = load_text("roles: [world]\nworld:\n  auth: [10.0.0.1:7100, 10.0.0.2:7100]\n", "t.yaml", base);
+  CHECK(two.world.auth == std::vector<gs::Endpoint>{{"10.0.0.1", 7100}, {"10.0.0.2", 7100}});
+  CHECK(load_text(gs::config::to_yaml(two), "t2.yaml", base).world.auth == two.world.auth);
+
+  CHECK(error_of("roles: [gateway]\ngateway:\n  auth: [10.0.0.1:7100, 10.0.0.1:7100]\n") ==
+        "test.yaml:3:25: gateway.auth: '10.0.0.1:7100' is listed twice");
+  CHECK(error_of("roles: [gateway]\ngateway:\n  auth: []\n").find("gateway.auth: expected an address or a list of 1 to 8") !=
+        std::string::npos);
+  CHECK(error_of("roles: [gateway]\ngateway:\n  auth: [7100]\n") ==
+        "test.yaml:3:10: gateway.auth: expected an address such as 127.0.0.1:7100, found '7100'");
+}
+
+TEST_CASE("a reload names the changed keys that need a restart, not the reloadable ones") {
+  auto running = load_text("roles: [auth, gateway, world]\n", "t.yaml", base);
+  auto fresh = running;
+  fresh.world.token_keys = {"/keys/a.pub", "/keys/b.pub"};
+  fresh.auth.token_key = "/keys/b.key";
+  fresh.tls.certificate = "/keys/new.crt";
+  fresh.gateway.auth_secret = "/keys/other.secret";
+  fresh.auth.peers.push_back({"world", "world-2", "/keys/w2.secret"});
+  CHECK(gs::config::changes_needing_restart(running, fresh).empty());
+  fresh.gateway.max_clients = 5;
+  fresh.world.auth = {{"10.0.0.9", 7100}};
+  CHECK(gs::config::changes_needing_restart(running, fresh) ==
+        std::vector<std::string>{"gateway.max_clients", "world.auth"});
 }
