@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   {
     asio::io_context io;
     gs::WorkerPool pool(threads);
-    store::account_store accounts(dir / "accounts.db");
+    store::sqlite_account_store accounts(dir / "accounts.db");
     auto wall = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     accounts.add("alice", hash, wall);
     store::login_throttle throttle{store::throttle_limits{1u << 30, 1u << 30, std::chrono::seconds(1), 1000}};

@@ -6,6 +6,7 @@
 #include "common/tls_setup.hpp"
 #include "crypto/secret.hpp"
 #include "session/codec.hpp"
+#include "store/open_account_store.hpp"
 
 namespace gs::roles {
 
@@ -36,7 +37,7 @@ void AuthRole::start() {
   const auto& auth = config_.auth;
   try {
     for (const auto& peer : auth.peers) secrets_[{peer.role, peer.id}] = crypto::read_secret_file(peer.secret);
-    accounts_ = std::make_unique<store::account_store>(auth.database);
+    accounts_ = store::open_account_store(auth);
     hasher_ = std::make_unique<store::password_hasher>(
         store::pwhash_params{auth.password_ops_limit, static_cast<std::size_t>(auth.password_memory)});
     throttle_ = std::make_unique<store::login_throttle>(store::throttle_limits{
@@ -182,7 +183,7 @@ void AuthRole::collect(admin::MetricsWriter& out) {
   const char* logins = "Password logins answered by auth, by result";
   for (auto [result, count] : {std::pair{"ok", s.ok}, {"bad_credentials", s.bad_credentials}, {"throttled", s.throttled},
                                {"disabled", s.disabled}, {"no_world", s.no_world}, {"busy", s.busy},
-                               {"internal", s.internal}})
+                               {"internal", s.internal}, {"unavailable", s.unavailable}})
     out.counter("gameserver_logins_total", logins, static_cast<double>(count), {{"result", result}});
   out.counter("gameserver_tokens_issued_total", "Login tokens signed", static_cast<double>(s.ok));
   out.counter("gameserver_password_rehashes_total", "Password hashes redone with the current settings at login",

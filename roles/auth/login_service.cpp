@@ -41,6 +41,7 @@ void LoginService::answer(const protocol::Authenticate& request, const char* why
   else if (r == reason::disabled) ++stats_.disabled;
   else if (r == reason::no_world) ++stats_.no_world;
   else if (r == reason::busy) ++stats_.busy;
+  else if (r == reason::unavailable) ++stats_.unavailable;
   else ++stats_.internal;
   reply(std::move(result));
 }
@@ -66,6 +67,9 @@ void LoginService::authenticate(protocol::Authenticate request, Clock now, Reply
   auto lookup = accounts_.find(*name);
   if (lookup.status != store::store_status::ok && lookup.status != store::store_status::not_found) {
     crypto::wipe(password);
+    // A busy or unreachable database passes; the client may try again shortly.
+    if (lookup.status == store::store_status::busy) return answer(request, reason::busy, reply);
+    if (lookup.status == store::store_status::unavailable) return answer(request, reason::unavailable, reply);
     return answer(request, reason::internal, reply);
   }
   // An unknown account is checked against a dummy hash: the same work as a wrong

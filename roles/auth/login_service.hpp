@@ -33,6 +33,7 @@ struct LoginStats {
   std::uint64_t no_world = 0;
   std::uint64_t busy = 0;
   std::uint64_t internal = 0;
+  std::uint64_t unavailable = 0;  // the account database could not be reached
   std::uint64_t rehashed = 0;
 };
 

@@ -14,6 +14,7 @@
 #include "crypto/secret.hpp"
 #include "store/account_rules.hpp"
 #include "store/account_store.hpp"
+#include "store/open_account_store.hpp"
 #include "store/password_hash.hpp"
 
 namespace gs::app {
@@ -58,8 +59,8 @@ template <class Body>
 int with_store(const AccountOptions& o, Body body) {
   config::Config config = load_config(o.config);
   try {
-    store::account_store db(config.auth.database);
-    return body(config, db);
+    auto db = store::open_account_store(config.auth);
+    return body(config, *db);
   } catch (const std::invalid_argument& e) {
     std::cerr << "gameserver: " << e.what() << "\n";
     return exit_usage;
@@ -135,7 +136,7 @@ CLI::App* add_sub(CLI::App* parent, const char* name, const char* help, Action& 
                   bool takes_name) {
   auto* cmd = parent->add_subcommand(name, help);
   if (takes_name) cmd->add_option("name", o->name, "account name")->required();
-  cmd->add_option("-c,--config", o->config, "YAML config file (auth.database and password settings)")
+  cmd->add_option("-c,--config", o->config, "YAML config file (the account store and password settings)")
       ->check(CLI::ExistingFile);
   cmd->callback([&action, o, run] { action = [o, run] { return run(*o); }; });
   return cmd;
@@ -144,7 +145,7 @@ CLI::App* add_sub(CLI::App* parent, const char* name, const char* help, Action& 
 }  // namespace
 
 void add_account_command(CLI::App& root, Action& action) {
-  auto* account = root.add_subcommand("account", "manage the accounts of the auth role's database");
+  auto* account = root.add_subcommand("account", "manage the accounts of the auth role's account store");
   account->require_subcommand(1);
   auto o = std::make_shared<AccountOptions>();
 

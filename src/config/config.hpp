@@ -58,9 +58,24 @@ struct LinkPeer {
   std::filesystem::path secret;     // at least 32 bytes, mode 0600
 };
 
+// Where auth keeps accounts: an SQLite file, or PostgreSQL shared by several auth processes.
+enum class AccountBackend { sqlite, postgres };
+
+// The PostgreSQL account store (auth.account_store: postgres).
+struct PostgresConfig {
+  // libpq connection string, key=value or postgresql:// URI; empty = libpq's defaults
+  // and PG* environment variables. Holds no password: see password_file.
+  std::string conninfo;
+  // A file holding only the password (mode 0600); empty = libpq's own sources
+  // (PGPASSFILE, ~/.pgpass, passfile= in the conninfo).
+  std::filesystem::path password_file;
+};
+
 struct AuthConfig {
   Endpoint listen{"127.0.0.1", 7100};
-  std::filesystem::path database = "data/accounts.db";  // relative to the config file
+  AccountBackend account_store = AccountBackend::sqlite;
+  std::filesystem::path database = "data/accounts.db";  // the SQLite file; relative to the config file
+  PostgresConfig postgres;
   std::string id = "auth-1";                        // the token issuer (iss); 1..64 chars
   std::filesystem::path token_key = "keys/token.key";  // Ed25519 PKCS#8 PEM, mode 0600
   microseconds token_ttl = 30s;                     // login token lifetime, 1s..10m

@@ -161,6 +161,13 @@ void Reader::path(std::string_view key, std::filesystem::path& out) {
   out = p.is_absolute() ? p : (base_ / p).lexically_normal();
 }
 
+void Reader::optional_path(std::string_view key, std::filesystem::path& out) {
+  auto value = scalar(key, "a file path or nothing");
+  if (!value || value->Scalar().empty()) return;
+  std::filesystem::path p = value->Scalar();
+  out = p.is_absolute() ? p : (base_ / p).lexically_normal();
+}
+
 void Reader::string_list(std::string_view key, std::vector<std::string>& out) {
   asked_.emplace(key);
   if (!has(key)) return;

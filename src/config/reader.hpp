@@ -46,6 +46,8 @@ class Reader {
   void boolean(std::string_view key, bool& out);
   // A file path; relative paths are taken relative to the config file's folder.
   void path(std::string_view key, std::filesystem::path& out);
+  // A file path that may be left out or empty (out stays empty: "none").
+  void optional_path(std::string_view key, std::filesystem::path& out);
   // One of a fixed set of names, each standing for a value.
   template <class E, std::size_t N>
   void choice(std::string_view key, E& out, const std::array<std::pair<std::string_view, E>, N>& names) {

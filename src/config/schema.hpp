@@ -59,6 +59,17 @@ void visit_tls(V& v, C& c) {
   v.path("trust", c.trust);
 }
 
+inline constexpr std::array<std::pair<std::string_view, AccountBackend>, 2> account_backend_names{{
+    {"sqlite", AccountBackend::sqlite},
+    {"postgres", AccountBackend::postgres},
+}};
+
+template <class V, class C>
+void visit_postgres(V& v, C& c) {
+  v.string("conninfo", c.conninfo, 0, 4096);
+  v.optional_path("password_file", c.password_file);
+}
+
 template <class V, class C>
 void visit_link_peer(V& v, C& c) {
   v.string("role", c.role, 1, 64);
@@ -69,7 +80,9 @@ void visit_link_peer(V& v, C& c) {
 template <class V, class C>
 void visit_auth(V& v, C& c) {
   v.endpoint("listen", c.listen);
+  v.choice("account_store", c.account_store, account_backend_names);
   v.path("database", c.database);
+  v.section("postgres", [&](V& s) { visit_postgres(s, c.postgres); });
   v.string("id", c.id, 1, 64);
   v.path("token_key", c.token_key);
   v.duration("token_ttl", c.token_ttl, 1s, 10min);

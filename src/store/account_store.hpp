@@ -1,33 +1,28 @@
 #pragma once
-// Accounts in an SQLite file: unique normalised name, Argon2id hash string, creation and
-// last-login times, disabled flag.
+// The account store: unique normalised name, Argon2id hash string, creation and
+// last-login times, disabled flag. Two backends implement it: an SQLite file
+// (sqlite_account_store.hpp, the default) and PostgreSQL (postgres_account_store.hpp,
+// for several auth processes sharing accounts); open_account_store.hpp picks one from
+// the config.
 //
-// The file (and its parent folders) is created on first use, mode 0600 since it holds
-// password hashes; WAL journal; a schema_version table and numbered migrations bring
-// older files up to date when opened, and a file from a newer build is refused.
+// The public methods here normalise names (account_rules.hpp) and check arguments
+// once, for both backends, so "Alice" finds "alice" whichever database holds it; the
+// backends only see normalised names. Every value reaches SQL through bound
+// parameters, in both.
 //
-// Names given to every method are normalised first (account_rules.hpp), so "Alice" finds
-// "alice". Every value reaches SQL through bound parameters.
-//
-// Threads: an account_store is one SQLite connection and is not safe to share between
+// Threads: a store is one database connection and is not safe to share between
 // threads without outside locking; give each thread its own (the auth role uses one on
 // its event loop thread and hashes on workers, passing only strings across). Several
-// stores, in threads or processes, may open the same file: WAL lets readers proceed
-// while one writer writes, and a writer waits at most `busy_timeout` for another before
-// the call returns store_status::busy. Calls take microseconds to a millisecond (one
-// indexed row); bulk adds take longer and belong on the command line, not the loop.
+// stores, in threads or processes, may share one database; a write that waits longer
+// than `busy_timeout` for another returns store_status::busy.
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "store/sqlite.hpp"
 
 namespace gs::store {
 
@@ -47,25 +42,24 @@ enum class store_status : std::uint8_t {
     not_found,       // no account with that name (or the expected hash changed meanwhile)
     already_exists,  // an account with that name exists
     invalid_name,    // the name breaks the naming rule
-    busy,            // another writer held the database longer than busy_timeout
-    database_error,  // anything else SQLite reported; see last_error()
+    busy,            // another writer held the data longer than busy_timeout
+    unavailable,     // the database server cannot be reached now; later calls reconnect
+    database_error,  // anything else the database reported; see last_error()
 };
 
 std::string_view to_string(store_status s);
 
 struct store_options {
-    // How long a write waits for another connection's write to finish.
+    // How long a write waits for another connection's write (or row lock) to finish.
     std::chrono::milliseconds busy_timeout{1000};
 };
 
 class account_store {
 public:
+    // Both backends migrate to this version; each keeps its own list of migrations.
     static constexpr int schema_version_current = 1;
 
-    // Opens or creates the database and migrates it. Throws sqlite_error with the path and
-    // cause (unwritable folder, not a database, schema from a newer build...).
-    explicit account_store(const std::filesystem::path& path, store_options options = {});
-    ~account_store();
+    virtual ~account_store() = default;
     account_store(const account_store&) = delete;
     account_store& operator=(const account_store&) = delete;
 
@@ -80,8 +74,9 @@ public:
     // Replaces the hash (a password change by an administrator).
     store_status set_password_hash(std::string_view name, std::string_view password_hash);
 
-    // Replaces the hash only while it is still `expected_old`: the rehash after a login
-    // with old parameters must not undo a password change made in the meantime.
+    // Replaces the hash only while it is still `expected_old`, in one statement (a
+    // compare-and-swap, also between processes): the rehash after a login with old
+    // parameters must not undo a password change made in the meantime.
     // not_found when the account is gone or its hash changed.
     store_status replace_password_hash(std::string_view name, std::string_view expected_old,
                                        std::string_view new_hash);
@@ -95,28 +90,36 @@ public:
     };
     lookup find(std::string_view name);
 
-    // Every account, ordered by name. nullopt on a database error.
-    std::optional<std::vector<account>> list();
+    // Every account, ordered by name. nullopt on a database error (see last_error()).
+    virtual std::optional<std::vector<account>> list() = 0;
 
-    // The schema version of the open file (schema_version_current once opened).
-    int schema_version();
-    // Text of the last failure (database_error, invalid_name, already_exists), for logs
-    // and the command line. Never contains hashes.
+    // The schema version of the open database (schema_version_current once opened), 0
+    // when it cannot be read.
+    virtual int schema_version() = 0;
+    // Text of the last failure (database_error, invalid_name, already_exists...), for
+    // logs and the command line. Never contains hashes or passwords.
     const std::string& last_error() const { return last_error_; }
 
-private:
-    struct statements;
+protected:
+    account_store() = default;
 
-    void migrate();
+    // The backends' part. Names are normalised already; `what` is what failed, for
+    // messages. Each returns ok or a failure recorded with fail().
+    virtual store_status insert(const std::vector<std::string>& names, std::string_view password_hash,
+                                unix_time now) = 0;
+    virtual store_status update_hash(const std::string& name, std::string_view password_hash) = 0;
+    virtual store_status swap_hash(const std::string& name, std::string_view expected_old,
+                                   std::string_view new_hash) = 0;
+    virtual store_status update_disabled(const std::string& name, bool disabled) = 0;
+    virtual store_status update_last_login(const std::string& name, unix_time now) = 0;
+    virtual lookup select(const std::string& name) = 0;
+
     store_status fail(store_status s, std::string message);
-    store_status from_sqlite(int rc, std::string_view what);
-    std::optional<std::string> normalise(std::string_view name);
-    store_status insert_one(const std::string& normalised, std::string_view password_hash,
-                            unix_time now);
-    store_status update_one(sqlite_stmt& stmt, const std::string& normalised);
+    static std::int64_t seconds(unix_time t) { return t.time_since_epoch().count(); }
 
-    sqlite_db db_;
-    std::unique_ptr<statements> stmts_;
+private:
+    std::optional<std::string> normalise(std::string_view name);
+
     std::string last_error_;
 };
 

@@ -14,7 +14,7 @@
 #include "exposition.hpp"
 #include "registry.hpp"
 #include "runtime/runtime.hpp"
-#include "store/account_store.hpp"
+#include "store/sqlite_account_store.hpp"
 #include "store/password_hash.hpp"
 #include "support/deployment.hpp"
 
@@ -90,7 +90,7 @@ Reply health_until(std::uint16_t port, int status, std::chrono::milliseconds wit
 }
 
 void add_account(const gs::config::Config& config, const std::string& name, const std::string& password) {
-  gs::store::account_store accounts(config.auth.database);
+  gs::store::sqlite_account_store accounts(config.auth.database);
   gs::store::password_hasher hasher(
       {config.auth.password_ops_limit, static_cast<std::size_t>(config.auth.password_memory)});
   REQUIRE(accounts.add(name, *hasher.hash(password),

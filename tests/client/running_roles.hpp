@@ -11,7 +11,7 @@
 
 #include "registry.hpp"
 #include "runtime/runtime.hpp"
-#include "store/account_store.hpp"
+#include "store/sqlite_account_store.hpp"
 #include "store/password_hash.hpp"
 
 namespace gs::test {
@@ -36,7 +36,7 @@ struct RunningRoles {
 };
 
 inline void add_account(const gs::config::Config& config, const std::string& name, const std::string& password) {
-  gs::store::account_store accounts(config.auth.database);
+  gs::store::sqlite_account_store accounts(config.auth.database);
   gs::store::password_hasher hasher(
       {config.auth.password_ops_limit, static_cast<std::size_t>(config.auth.password_memory)});
   REQUIRE(accounts.add(name, *hasher.hash(password),

@@ -12,7 +12,7 @@
 #include "crypto/token_signer.hpp"
 #include "registry.hpp"
 #include "runtime/runtime.hpp"
-#include "store/account_store.hpp"
+#include "store/sqlite_account_store.hpp"
 #include "store/password_hash.hpp"
 #include "support/deployment.hpp"
 
@@ -39,7 +39,7 @@ struct RunningRoles {
 };
 
 void add_account(const gs::config::Config& config, const std::string& name, const std::string& password) {
-  gs::store::account_store accounts(config.auth.database);
+  gs::store::sqlite_account_store accounts(config.auth.database);
   gs::store::password_hasher hasher({config.auth.password_ops_limit, static_cast<std::size_t>(config.auth.password_memory)});
   REQUIRE(accounts.add(name, *hasher.hash(password), std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())) ==
           gs::store::store_status::ok);
@@ -104,7 +104,7 @@ TEST_CASE("a player logs in through the gateway and joins the world, all encrypt
     CHECK(bad.reason == "bad_credentials");
   }
   SUBCASE("disabled account") {
-    gs::store::account_store(d.config.auth.database).set_disabled("alice", true);
+    gs::store::sqlite_account_store(d.config.auth.database).set_disabled("alice", true);
     auto bad = flow(options, "alice", "correct horse");
     CHECK(bad.reason == "disabled");
   }

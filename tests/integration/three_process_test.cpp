@@ -9,7 +9,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "client/client.hpp"
-#include "store/account_store.hpp"
+#include "store/sqlite_account_store.hpp"
 #include "store/password_hash.hpp"
 #include "support/deployment.hpp"
 #include "support/process.hpp"
@@ -65,7 +65,7 @@ gs::client::FlowResult login_when_ready(const gs::client::ClientOptions& options
 TEST_CASE("auth, gateway and world in three processes: login works; a world restart is survived") {
   gs::test::Deployment d("three");
   {
-    gs::store::account_store accounts(d.config.auth.database);
+    gs::store::sqlite_account_store accounts(d.config.auth.database);
     gs::store::password_hasher hasher({1, 8192});
     accounts.add("alice", *hasher.hash("correct horse"), std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
   }

@@ -12,7 +12,7 @@
 #include "client/client.hpp"
 #include "registry.hpp"
 #include "runtime/runtime.hpp"
-#include "store/account_store.hpp"
+#include "store/sqlite_account_store.hpp"
 #include "store/password_hash.hpp"
 #include "support/deployment.hpp"
 
@@ -63,7 +63,7 @@ TEST_CASE("neither the password nor the token crosses the network in clear text"
   gs::test::Deployment d("wire");
   const std::string password = "tr0ub4dor&3-very-secret";
   {
-    gs::store::account_store accounts(d.config.auth.database);
+    gs::store::sqlite_account_store accounts(d.config.auth.database);
     gs::store::password_hasher hasher({1, 8192});
     accounts.add("alice", *hasher.hash(password), std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
   }

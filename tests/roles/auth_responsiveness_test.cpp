@@ -22,7 +22,7 @@ TEST_CASE("the event loop stays responsive while 50 password hashes run") {
   {
     asio::io_context io;
     gs::WorkerPool pool(2);
-    store::account_store accounts(dir / "accounts.db");
+    store::sqlite_account_store accounts(dir / "accounts.db");
     store::password_hasher hasher{store::pwhash_params{}};  // OWASP defaults: 19 MiB, 2 passes
     auto wall = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     REQUIRE(accounts.add("alice", *hasher.hash("correct horse"), wall) == store::store_status::ok);

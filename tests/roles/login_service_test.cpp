@@ -17,7 +17,7 @@ namespace {
 struct Fixture {
   std::filesystem::path dir = std::filesystem::temp_directory_path() /
                               ("gs-login-test-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
-  store::account_store accounts{dir / "accounts.db"};
+  store::sqlite_account_store accounts{dir / "accounts.db"};
   store::password_hasher hasher{store::pwhash_params_minimum()};
   store::login_throttle throttle{store::throttle_limits{3, 10, std::chrono::seconds(60), 1000}};
   crypto::ed25519_private_key key = crypto::ed25519_private_key::generate();

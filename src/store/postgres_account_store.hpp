@@ -1,0 +1,47 @@
+#pragma once
+// The account store in PostgreSQL, for several auth processes sharing one account
+// database (auth.account_store: postgres).
+//
+// Same table, statuses and rules as the SQLite store: a schema_version table and
+// numbered migrations (run under an advisory lock, so auth processes starting together
+// migrate once), unique normalised names, bound parameters only. Times are stored as
+// timestamptz so the table reads well in psql.
+//
+// Failures map onto store_status: a unique violation is already_exists; lock and
+// statement timeouts, deadlocks, serialization failures and a full server are busy; a
+// lost connection is unavailable, and a later call reconnects (postgres.hpp). Each
+// call is one round trip to the server.
+
+#include "store/account_store.hpp"
+#include "store/postgres.hpp"
+
+namespace gs::store {
+
+class postgres_account_store final : public account_store {
+public:
+    // Connects and migrates. Throws postgres_error naming the server and the cause
+    // (unreachable, authentication failed, schema from a newer build...).
+    explicit postgres_account_store(postgres_settings settings);
+
+    std::optional<std::vector<account>> list() override;
+    int schema_version() override;
+
+private:
+    store_status insert(const std::vector<std::string>& names, std::string_view password_hash,
+                        unix_time now) override;
+    store_status update_hash(const std::string& name, std::string_view password_hash) override;
+    store_status swap_hash(const std::string& name, std::string_view expected_old,
+                           std::string_view new_hash) override;
+    store_status update_disabled(const std::string& name, bool disabled) override;
+    store_status update_last_login(const std::string& name, unix_time now) override;
+    lookup select(const std::string& name) override;
+
+    void migrate();
+    store_status failed(std::string_view what);
+    store_status update_one(const char* sql, std::initializer_list<pg_connection::param> params,
+                            const std::string& name);
+
+    pg_connection db_;
+};
+
+}  // namespace gs::store

@@ -1,0 +1,161 @@
+// What only the PostgreSQL store has: a server to reach, a password, a connection that
+// can drop, row locks, processes that start together. The shared behaviour is tested
+// in test_account_store.cpp on both backends.
+
+#include <doctest/doctest.h>
+
+#include <libpq-fe.h>
+#include <sys/stat.h>
+
+#include <iostream>
+#include <thread>
+
+#include "store/open_account_store.hpp"
+#include "store/postgres_account_store.hpp"
+#include "tests/crypto/temp_dir.hpp"
+#include "tests/support/throwaway_postgres.hpp"
+
+using namespace gs::store;
+using gs::test::temp_dir;
+using gs::test::ThrowawayPostgres;
+using namespace std::chrono_literals;
+
+namespace {
+const unix_time t0{std::chrono::seconds(1'800'000'000)};
+const std::string hash_a = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo";
+
+bool postgres_missing() {
+    static const bool missing = [] {
+        bool absent = ThrowawayPostgres::find_binaries().empty();
+        if (absent) std::cerr << ThrowawayPostgres::skip_message() << "\n";
+        return absent && !ThrowawayPostgres::required();
+    }();
+    return missing;
+}
+
+postgres_settings settings_for(ThrowawayPostgres& server, const std::string& database) {
+    postgres_settings s;
+    s.conninfo = server.conninfo(database);
+    s.password = server.password();
+    s.retry_interval = 50ms;
+    s.busy_timeout = 200ms;
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("postgres: an unreachable server is an error naming it") {
+    postgres_settings s;
+    // A closed port on loopback: refused at once.
+    s.conninfo = "host=127.0.0.1 port=1 dbname=gameserver user=gameserver";
+    s.connect_timeout = 2s;
+    CHECK_THROWS_WITH_AS(postgres_account_store{s}, doctest::Contains("127.0.0.1:1/gameserver"), postgres_error);
+}
+
+TEST_CASE("postgres: a malformed connection string is an error" * doctest::skip(false)) {
+    postgres_settings s;
+    s.conninfo = "hots=localhost";
+    CHECK_THROWS_WITH_AS(postgres_account_store{s}, doctest::Contains("hots"), postgres_error);
+}
+
+TEST_CASE("postgres: a password file must be private; one trailing newline is removed") {
+    temp_dir dir;
+    gs::test::write_text(dir / "pw", "s3cret pass\n");
+    ::chmod((dir / "pw").c_str(), 0644);
+    CHECK_THROWS_WITH_AS(read_password_file(dir / "pw"), doctest::Contains("chmod 600"), postgres_error);
+    ::chmod((dir / "pw").c_str(), 0600);
+    CHECK(read_password_file(dir / "pw") == "s3cret pass");
+    gs::test::write_text(dir / "empty", "\n");
+    ::chmod((dir / "empty").c_str(), 0600);
+    CHECK_THROWS_WITH_AS(read_password_file(dir / "empty"), doctest::Contains("empty"), postgres_error);
+    CHECK_THROWS_WITH_AS(read_password_file(dir / "missing"), doctest::Contains("missing"), postgres_error);
+}
+
+TEST_CASE("postgres: the config picks the backend, the password comes from the file" *
+          doctest::skip(postgres_missing())) {
+    auto& server = ThrowawayPostgres::shared();
+    temp_dir dir;
+    gs::test::write_text(dir / "pw", server.password() + "\n");
+    ::chmod((dir / "pw").c_str(), 0600);
+    gs::config::AuthConfig auth;
+    auth.account_store = gs::config::AccountBackend::postgres;
+    auth.postgres.conninfo = server.conninfo(server.create_database());
+    auth.postgres.password_file = dir / "pw";
+    auth.database = dir / "must-not-exist.db";
+    auto store = open_account_store(auth);
+    CHECK(store->add("alice", hash_a, t0) == store_status::ok);
+    CHECK(dynamic_cast<postgres_account_store*>(store.get()) != nullptr);
+    CHECK_FALSE(std::filesystem::exists(auth.database));
+
+    gs::test::write_text(dir / "pw", "wrong password\n");
+    CHECK_THROWS_WITH_AS(open_account_store(auth), doctest::Contains("password authentication failed"),
+                         postgres_error);
+}
+
+TEST_CASE("postgres: a lost connection answers unavailable, then the store reconnects" *
+          doctest::skip(postgres_missing())) {
+    auto& server = ThrowawayPostgres::shared();
+    postgres_account_store store(settings_for(server, server.create_database()));
+    REQUIRE(store.add("alice", hash_a, t0) == store_status::ok);
+
+    server.stop();
+    CHECK(store.find("alice").status == store_status::unavailable);
+    CHECK(store.last_error().find("unavailable") != std::string::npos);
+    CHECK(store.record_login("alice", t0) == store_status::unavailable);
+    CHECK_FALSE(store.list());
+    server.start();
+
+    // Reconnects are spaced by retry_interval (50 ms here) and advance a little per call.
+    store_status status = store_status::unavailable;
+    for (int i = 0; i < 200 && status != store_status::ok; ++i) {
+        status = store.find("alice").status;
+        if (status != store_status::ok) std::this_thread::sleep_for(10ms);
+    }
+    CHECK(status == store_status::ok);
+    CHECK(store.record_login("alice", t0 + 1s) == store_status::ok);
+}
+
+TEST_CASE("postgres: a row locked longer than busy_timeout answers busy" * doctest::skip(postgres_missing())) {
+    auto& server = ThrowawayPostgres::shared();
+    const auto database = server.create_database();
+    postgres_account_store store(settings_for(server, database));
+    REQUIRE(store.add("alice", hash_a, t0) == store_status::ok);
+
+    // Another session holds alice's row in an open transaction.
+    const char* keys[] = {"dbname", "password", nullptr};
+    const std::string info = server.conninfo(database);
+    const char* values[] = {info.c_str(), server.password().c_str(), nullptr};
+    PGconn* other = PQconnectdbParams(keys, values, 1);
+    REQUIRE(PQstatus(other) == CONNECTION_OK);
+    PQclear(PQexec(other, "BEGIN"));
+    PQclear(PQexec(other, "SELECT * FROM accounts WHERE name = 'alice' FOR UPDATE"));
+
+    auto started = std::chrono::steady_clock::now();
+    CHECK(store.set_disabled("alice", true) == store_status::busy);
+    CHECK(std::chrono::steady_clock::now() - started < 5s);
+    CHECK(store.find("alice").status == store_status::ok);  // readers are not blocked
+
+    PQclear(PQexec(other, "ROLLBACK"));
+    PQfinish(other);
+    CHECK(store.set_disabled("alice", true) == store_status::ok);
+}
+
+TEST_CASE("postgres: auth processes starting together migrate once" * doctest::skip(postgres_missing())) {
+    auto& server = ThrowawayPostgres::shared();
+    const auto database = server.create_database();
+    std::vector<std::thread> starters;
+    std::atomic<int> opened{0};
+    for (int i = 0; i < 4; ++i)
+        starters.emplace_back([&] {
+            try {
+                postgres_account_store store(settings_for(server, database));
+                ++opened;
+            } catch (const std::exception& e) {
+                std::cerr << e.what() << "\n";
+            }
+        });
+    for (auto& t : starters) t.join();
+    CHECK(opened == 4);
+    CHECK(server.query(database, "SELECT count(*) FROM schema_version") == "1");
+    CHECK(server.query(database, "SELECT version FROM schema_version") == "1");
+}
