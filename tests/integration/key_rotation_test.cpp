@@ -10,6 +10,7 @@
 #include <csignal>
 #include <fstream>
 #include <future>
+#include <set>
 #include <thread>
 
 #include <asio/ip/tcp.hpp>
@@ -303,4 +304,31 @@ TEST_CASE("SIGHUP reloads without stopping the process and names changes that ne
 
   server.signal(SIGTERM);
   CHECK(server.wait(10s) == 0);
+}
+
+TEST_CASE("keygen --token-only writes a new pair named after its key id, beside the one in use") {
+  gs::test::Deployment d("rotation-keygen");
+  const auto keys = d.dir / "keygen";
+  auto [status, output] = gs::test::run({"keygen", "--out", keys.string()});
+  REQUIRE_MESSAGE(status == 0, output);
+  const auto before = kid_of(keys / "token.key");
+
+  std::set<std::string> kids;
+  for (int i = 0; i < 2; ++i) {
+    auto [s, out] = gs::test::run({"keygen", "--out", keys.string(), "--token-only"});
+    REQUIRE_MESSAGE(s == 0, out);
+    std::set<std::string> written;
+    for (const auto& entry : fs::directory_iterator(keys))
+      if (auto name = entry.path().filename().string(); name.starts_with("token-") && name.ends_with(".key"))
+        written.insert(name.substr(6, name.size() - 10));
+    for (const auto& kid : written)
+      if (!kids.contains(kid)) {
+        CHECK(kid_of(keys / ("token-" + kid + ".key")) == kid);
+        CHECK(out.find("Token key id: " + kid) != std::string::npos);
+        CHECK(fs::exists(keys / ("token-" + kid + ".pub")));
+      }
+    kids = written;
+  }
+  CHECK(kids.size() == 2);
+  CHECK(kid_of(keys / "token.key") == before);
 }
