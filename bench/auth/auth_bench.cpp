@@ -17,6 +17,7 @@
 #include <asio/io_context.hpp>
 
 #include "auth/login_service.hpp"
+#include "store/sqlite_account_store.hpp"
 
 using namespace gs;
 using namespace gs::roles;

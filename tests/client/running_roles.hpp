@@ -1,6 +1,6 @@
 #pragma once
 // Helpers for the client tests: roles of a test deployment running on a thread,
-// and accounts added straight to its database.
+// and accounts added straight to its account store (SQLite or PostgreSQL).
 
 #include <future>
 #include <string>
@@ -11,7 +11,7 @@
 
 #include "registry.hpp"
 #include "runtime/runtime.hpp"
-#include "store/sqlite_account_store.hpp"
+#include "store/open_account_store.hpp"
 #include "store/password_hash.hpp"
 
 namespace gs::test {
@@ -36,10 +36,10 @@ struct RunningRoles {
 };
 
 inline void add_account(const gs::config::Config& config, const std::string& name, const std::string& password) {
-  gs::store::sqlite_account_store accounts(config.auth.database);
+  auto accounts = gs::store::open_account_store(config.auth);
   gs::store::password_hasher hasher(
       {config.auth.password_ops_limit, static_cast<std::size_t>(config.auth.password_memory)});
-  REQUIRE(accounts.add(name, *hasher.hash(password),
+  REQUIRE(accounts->add(name, *hasher.hash(password),
                        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())) ==
           gs::store::store_status::ok);
 }

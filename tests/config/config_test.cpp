@@ -206,3 +206,29 @@ TEST_CASE("a reload names the changed keys that need a restart, not the reloadab
   CHECK(gs::config::changes_needing_restart(running, fresh) ==
         std::vector<std::string>{"gateway.max_clients", "world.auth"});
 }
+
+TEST_CASE("the account store: sqlite by default, postgres with a conninfo and a password file") {
+  auto defaults = load_text("roles: [auth]\n", "t.yaml", base);
+  CHECK(defaults.auth.account_store == gs::config::AccountBackend::sqlite);
+  CHECK(defaults.auth.postgres.conninfo.empty());
+  CHECK(defaults.auth.postgres.password_file.empty());
+
+  auto pg = load_text(
+      "roles: [auth]\nauth:\n  account_store: postgres\n  postgres:\n"
+      "    conninfo: host=db.internal dbname=gameserver sslmode=verify-full\n"
+      "    password_file: keys/pg.password\n",
+      "t.yaml", base);
+  CHECK(pg.auth.account_store == gs::config::AccountBackend::postgres);
+  CHECK(pg.auth.postgres.conninfo == "host=db.internal dbname=gameserver sslmode=verify-full");
+  CHECK(pg.auth.postgres.password_file == base / "keys/pg.password");
+  auto again = load_text(gs::config::to_yaml(pg), "t2.yaml", "/elsewhere");
+  CHECK(again.auth.account_store == gs::config::AccountBackend::postgres);
+  CHECK(again.auth.postgres.conninfo == pg.auth.postgres.conninfo);
+  CHECK(again.auth.postgres.password_file == pg.auth.postgres.password_file);
+  CHECK(load_text(gs::config::to_yaml(defaults), "t2.yaml", base).auth.postgres.password_file.empty());
+
+  CHECK(error_of("roles: [auth]\nauth:\n  account_store: mysql\n") ==
+        "test.yaml:3:18: auth.account_store: expected one of: sqlite postgres, found 'mysql'");
+  CHECK(error_of("roles: [auth]\nauth:\n  postgres: {password: hunter2}\n").find("auth.postgres.password:") !=
+        std::string::npos);
+}

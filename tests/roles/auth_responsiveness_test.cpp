@@ -11,6 +11,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "auth/login_service.hpp"
+#include "store/sqlite_account_store.hpp"
 
 using namespace gs;
 using namespace gs::roles;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "auth/login_service.hpp"
+#include "store/sqlite_account_store.hpp"
 #include "crypto/token_verifier.hpp"
 
 using namespace gs;
