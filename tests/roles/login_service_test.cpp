@@ -194,3 +194,50 @@ TEST_CASE("an account hashed with old parameters is rehashed at its next login")
   CHECK(service.stats().rehashed == 1);
   CHECK(store::verify_password(after, "correct horse"));
 }
+
+namespace {
+
+// An account database that is away: every call answers `status`.
+struct AwayStore final : store::account_store {
+  explicit AwayStore(store::store_status s) : status(s) {}
+  std::optional<std::vector<store::account>> list() override { return std::nullopt; }
+  int schema_version() override { return 0; }
+  store::store_status status;
+
+ private:
+  store::store_status insert(const std::vector<std::string>&, std::string_view, store::unix_time) override {
+    return fail(status, "away");
+  }
+  store::store_status update_hash(const std::string&, std::string_view) override { return fail(status, "away"); }
+  store::store_status swap_hash(const std::string&, std::string_view, std::string_view) override {
+    return fail(status, "away");
+  }
+  store::store_status update_disabled(const std::string&, bool) override { return fail(status, "away"); }
+  store::store_status update_last_login(const std::string&, store::unix_time) override { return fail(status, "away"); }
+  lookup select(const std::string&) override { return {fail(status, "away"), std::nullopt}; }
+};
+
+}  // namespace
+
+TEST_CASE("a busy or unreachable account database answers busy or unavailable, at once, without hashing") {
+  for (auto [status, expected] : {std::pair{store::store_status::busy, "busy"},
+                                  std::pair{store::store_status::unavailable, "unavailable"},
+                                  std::pair{store::store_status::database_error, "internal"}}) {
+    Fixture f;
+    AwayStore away(status);
+    int hashes = 0;
+    LoginService service{away, f.hasher, f.throttle, f.signer, f.worlds, {2, std::chrono::seconds(30)},
+                         [&](auto, auto) { ++hashes; }};
+    std::vector<protocol::AuthResult> results;
+    protocol::Authenticate request;
+    request.user = "alice";
+    request.password = "correct horse";
+    request.client_address = "10.0.0.1";
+    service.authenticate(std::move(request), f.now, [&](protocol::AuthResult r) { results.push_back(std::move(r)); });
+    REQUIRE(results.size() == 1);
+    CHECK_FALSE(results[0].ok);
+    CHECK(results[0].reason == expected);
+    CHECK(hashes == 0);
+    CHECK(service.in_flight() == 0);
+  }
+}
