@@ -1,0 +1,62 @@
+// The shared listening object keeps nothing from one sender to the next: hellos with
+// odd record sequence numbers, extra records or bytes flipped never lock other
+// clients out (found by the flood test, tests/integration/flood_test.cpp).
+
+#include <doctest/doctest.h>
+
+#include "harness.hpp"
+
+using namespace dtls_test;
+
+namespace {
+
+Bytes first_hello(World& w) {
+  Peer& p = w.add_client();
+  p.client->start(w.now);
+  REQUIRE(p.events.out.size() == 1);
+  Bytes hello = p.events.out.front();
+  w.peers.pop_back();
+  return hello;
+}
+
+}  // namespace
+
+TEST_CASE("a hello with a large record sequence number does not lock later clients out") {
+  World w;
+  Bytes hello = first_hello(w);
+  for (std::size_t byte : {7u, 8u, 9u, 10u}) {
+    Bytes odd = hello;
+    odd[byte] ^= 0xff;  // record sequence number (bytes 5..10)
+    w.server->receive(net::Address::v4(0x0b000001u, 1000 + static_cast<std::uint16_t>(byte)), odd, w.now);
+  }
+  // The same hello with a record appended.
+  Bytes twice = hello;
+  twice.insert(twice.end(), hello.begin(), hello.end());
+  twice[hello.size() + 10] = 0x80;
+  w.server->receive(net::Address::v4(0x0b000002u, 1000), twice, w.now);
+  w.sevents.out.clear();
+  CHECK(w.server->peer_count() == 0);
+
+  Peer& p = w.add_client();
+  CHECK(w.connect(p));
+  CHECK(w.server->stats().cookies_accepted == 1);
+}
+
+TEST_CASE("hellos with flipped bytes from many addresses never stop the next client") {
+  World w;
+  Bytes hello = first_hello(w);
+  for (std::size_t i = 0; i < hello.size(); ++i) {
+    Bytes odd = hello;
+    odd[i] ^= 0xff;
+    w.server->receive(net::Address::v4(0x0b100000u + static_cast<std::uint32_t>(i), 2000), odd, w.now);
+    w.sevents.out.clear();
+    const auto before = w.server->stats().hello_verify_sent;
+    w.server->receive(net::Address::v4(0x0b200000u + static_cast<std::uint32_t>(i), 2000), hello, w.now);
+    INFO("flipped byte " << i);
+    CHECK(w.server->stats().hello_verify_sent == before + 1);
+    w.sevents.out.clear();
+  }
+  CHECK(w.server->peer_count() == 0);
+  Peer& p = w.add_client();
+  CHECK(w.connect(p));
+}
