@@ -72,6 +72,11 @@ void PeerMetrics::collect(MetricsWriter& out, peers::PeerHost* host) const {
               static_cast<double>(dtls.refused_half_open_cap), {{"reason", "half_open_cap"}});
   out.counter("gameserver_dtls_cookie_challenges_total", "Stateless cookie challenges sent (HelloVerifyRequest)",
               static_cast<double>(dtls.hello_verify_sent));
+  out.counter("gameserver_dtls_cookies_accepted_total",
+              "ClientHellos with a valid cookie (the only ones that create per-peer state)",
+              static_cast<double>(dtls.cookies_accepted));
+  out.gauge("gameserver_dtls_half_open", "DTLS handshakes under way on the listening socket (capped)",
+            static_cast<double>(host_stats.dtls_half_open));
   out.counter("gameserver_udp_datagrams_total", "UDP datagrams on the listening socket",
               static_cast<double>(host_stats.listen_udp.datagrams_received), {{"direction", "received"}});
   out.counter("gameserver_udp_datagrams_total", "UDP datagrams on the listening socket",

@@ -424,7 +424,10 @@ HostStats Host::stats() const {
   HostStats s = stats_;
   s.connections = connections_.size();
   if (listen_) s.listen_udp = listen_->stats();
-  if (server_) s.dtls = server_->stats();
+  if (server_) {
+    s.dtls = server_->stats();
+    s.dtls_half_open = server_->half_open_count();
+  }
   return s;
 }
 

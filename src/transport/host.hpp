@@ -105,6 +105,7 @@ struct ConnectionStats {
 
 struct HostStats {
   std::size_t connections = 0;      // alive, including handshaking
+  std::size_t dtls_half_open = 0;   // listening socket: DTLS handshakes not finished
   std::uint64_t connected = 0;      // on_connected calls
   std::uint64_t closed = 0;         // on_closed calls
   std::uint64_t connect_failures = 0;

@@ -29,6 +29,7 @@ class Process {
   // Everything printed so far, all lines.
   const std::string& output() const { return output_; }
 
+  pid_t pid() const { return pid_; }
   void signal(int sig);
   // Exit status, or -1 if it has not exited within `timeout` (it is then killed).
   int wait(std::chrono::milliseconds timeout);

@@ -1,0 +1,267 @@
+#include "flood.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dtls/client.hpp"
+
+namespace gs::test::flood {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int open_socket() {
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw std::runtime_error(fmt::format("socket: {}", std::strerror(errno)));
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0) {
+    ::close(fd);
+    throw std::runtime_error(fmt::format("bind: {}", std::strerror(errno)));
+  }
+  return fd;
+}
+
+bool send_to(int fd, const sockaddr_in& to, const std::uint8_t* data, std::size_t size) {
+  for (;;) {
+    ssize_t n = ::sendto(fd, data, size, 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+    if (n >= 0) return true;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == ENOBUFS) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      continue;
+    }
+    return false;  // ECONNREFUSED from an earlier ICMP error, and the like
+  }
+}
+
+// Reads everything queued on `fd`; calls `each(size)` per datagram.
+template <typename F>
+void drain_socket(int fd, std::vector<std::uint8_t>& buffer, F each) {
+  for (;;) {
+    ssize_t n = ::recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+    if (n >= 0) {
+      each(static_cast<std::size_t>(n));
+      continue;
+    }
+    if (errno == EINTR || errno == ECONNREFUSED) continue;
+    return;
+  }
+}
+
+struct Capture final : dtls::ClientHandler {
+  std::vector<std::vector<std::uint8_t>> out;
+  bool connected = false;
+  bool closed = false;
+  void on_transmit(std::span<const std::uint8_t> d) override { out.emplace_back(d.begin(), d.end()); }
+  void on_connected() override { connected = true; }
+  void on_data(std::span<const std::uint8_t>) override {}
+  void on_closed(dtls::CloseReason, std::string_view) override { closed = true; }
+};
+
+std::shared_ptr<const dtls::ClientContext> insecure_context() {
+  dtls::ClientConfig config;
+  config.insecure = true;
+  return std::make_shared<const dtls::ClientContext>(config);
+}
+
+}  // namespace
+
+sockaddr_in parse_target(const std::string& host_port) {
+  auto colon = host_port.rfind(':');
+  if (colon == std::string::npos) throw std::invalid_argument("expected HOST:PORT, got " + host_port);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  if (::inet_pton(AF_INET, host_port.substr(0, colon).c_str(), &a.sin_addr) != 1)
+    throw std::invalid_argument("expected an IPv4 address in " + host_port);
+  int port = std::stoi(host_port.substr(colon + 1));
+  if (port <= 0 || port > 65535) throw std::invalid_argument("bad port in " + host_port);
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  return a;
+}
+
+std::vector<std::uint8_t> client_hello() {
+  Capture capture;
+  dtls::Client client(insecure_context(), capture);
+  client.start(Clock::now());
+  if (capture.out.empty()) throw std::runtime_error("the DTLS client sent no ClientHello");
+  return capture.out.front();
+}
+
+void raise_file_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+std::string SprayResult::json() const {
+  return fmt::format(
+      R"({{"datagrams_sent":{},"bytes_sent":{},"datagrams_received":{},"bytes_received":{},"hello_bytes":{},)"
+      R"("smallest_sent":{},"largest_reply":{},"sources":{},"sources_answered":{},"sources_amplified":{},)"
+      R"("worst_ratio":{:.4f},"seconds":{:.2f}}})",
+      datagrams_sent, bytes_sent, datagrams_received, bytes_received, hello_bytes, smallest_sent, largest_reply,
+      sources, sources_answered, sources_amplified, worst_ratio, seconds);
+}
+
+SprayResult spray(const SprayOptions& options) {
+  if (options.targets.empty() || options.sockets == 0) throw std::invalid_argument("spray: no targets or sockets");
+  raise_file_limit();
+  const auto hello = client_hello();
+  struct Source {
+    int fd = -1;
+    std::uint64_t sent = 0;
+    std::uint64_t received = 0;
+    std::size_t smallest = SIZE_MAX;
+  };
+  std::vector<Source> sources(options.sockets);
+  for (auto& s : sources) s.fd = open_socket();
+
+  SprayResult r;
+  r.hello_bytes = hello.size();
+  r.sources = sources.size();
+  std::mt19937_64 rng(options.seed);
+  std::vector<std::uint8_t> datagram;
+  std::vector<std::uint8_t> buffer(65536);
+  auto drain_all = [&] {
+    for (auto& s : sources)
+      drain_socket(s.fd, buffer, [&](std::size_t n) {
+        s.received += n;
+        ++r.datagrams_received;
+        r.bytes_received += n;
+        r.largest_reply = std::max(r.largest_reply, n);
+      });
+  };
+
+  const std::size_t total = options.hellos + options.mutants + options.randoms;
+  std::size_t hellos = options.hellos, mutants = options.mutants, randoms = options.randoms;
+  const auto start = Clock::now();
+  for (std::size_t i = 0; i < total; ++i) {
+    // Interleave the three kinds in proportion to what is left of each.
+    std::uniform_int_distribution<std::size_t> pick(0, hellos + mutants + randoms - 1);
+    std::size_t k = pick(rng);
+    if (k < hellos) {
+      --hellos;
+      datagram = hello;
+    } else if (k < hellos + mutants) {
+      --mutants;
+      datagram = hello;
+      if (rng() % 2 == 0) {
+        datagram.resize(1 + rng() % (hello.size() - 1));
+      } else {
+        for (int flips = 0; flips < 4; ++flips) datagram[rng() % datagram.size()] ^= static_cast<std::uint8_t>(1 + rng() % 255);
+      }
+    } else {
+      --randoms;
+      datagram.resize(1 + rng() % 1400);
+      for (auto& b : datagram) b = static_cast<std::uint8_t>(rng());
+    }
+    Source& s = sources[i % sources.size()];
+    const sockaddr_in& to = options.targets[(i / sources.size()) % options.targets.size()];
+    if (send_to(s.fd, to, datagram.data(), datagram.size())) {
+      s.sent += datagram.size();
+      s.smallest = std::min(s.smallest, datagram.size());
+      ++r.datagrams_sent;
+      r.bytes_sent += datagram.size();
+    }
+    if ((i + 1) % 1000 == 0) drain_all();
+    if (options.rate > 0) {
+      auto due = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>((i + 1) / options.rate));
+      if (due > Clock::now()) std::this_thread::sleep_until(due);
+    }
+  }
+  auto linger_end = Clock::now() + options.linger;
+  while (Clock::now() < linger_end) {
+    drain_all();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  drain_all();
+  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  r.smallest_sent = SIZE_MAX;
+  for (auto& s : sources) {
+    if (s.received > 0) {
+      ++r.sources_answered;
+      r.smallest_sent = std::min(r.smallest_sent, s.smallest);
+    }
+    if (s.received > s.sent) ++r.sources_amplified;
+    if (s.sent > 0) r.worst_ratio = std::max(r.worst_ratio, static_cast<double>(s.received) / static_cast<double>(s.sent));
+    ::close(s.fd);
+  }
+  if (r.smallest_sent == SIZE_MAX) r.smallest_sent = 0;
+  return r;
+}
+
+HeldHandshakes::HeldHandshakes(const sockaddr_in& target, std::size_t count, bool complete,
+                               std::chrono::milliseconds step_timeout) {
+  raise_file_limit();
+  auto context = insecure_context();
+  std::vector<std::uint8_t> buffer(65536);
+  const auto start = Clock::now();
+  fds_.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    int fd = open_socket();
+    fds_.push_back(fd);
+    ++result_.attempted;
+    Capture capture;
+    dtls::Client client(context, capture);
+    client.start(Clock::now());
+    auto flush = [&] {
+      for (const auto& d : capture.out) send_to(fd, target, d.data(), d.size());
+      capture.out.clear();
+    };
+    flush();
+    const auto deadline = Clock::now() + step_timeout;
+    bool cookie_seen = false;
+    while (Clock::now() < deadline && !capture.closed) {
+      auto wake = std::min<Clock::time_point>(deadline, client.next_wakeup().value_or(deadline));
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(wake - Clock::now()).count();
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(std::max<long long>(wait, 0) + 1)) > 0) {
+        drain_socket(fd, buffer, [&](std::size_t n) {
+          if (!cookie_seen) {
+            cookie_seen = true;
+            ++result_.cookies;
+          }
+          client.receive(std::span<const std::uint8_t>(buffer.data(), n), Clock::now());
+        });
+      } else {
+        client.update(Clock::now());
+      }
+      flush();
+      if (!complete && cookie_seen) break;  // the cookie'd hello is out: leave it half open
+      if (capture.connected) {
+        ++result_.established;
+        break;
+      }
+    }
+    // The client object is dropped without a close_notify: from now on, silence.
+  }
+  result_.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+HeldHandshakes::~HeldHandshakes() {
+  for (int fd : fds_) ::close(fd);
+}
+
+std::uint64_t HeldHandshakes::drain() {
+  std::vector<std::uint8_t> buffer(65536);
+  std::uint64_t bytes = 0;
+  for (int fd : fds_) drain_socket(fd, buffer, [&](std::size_t n) { bytes += n; });
+  return bytes;
+}
+
+}  // namespace gs::test::flood
