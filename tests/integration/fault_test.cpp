@@ -1,0 +1,263 @@
+// Faults with one role per process: auth killed with SIGKILL while players log in
+// (logins answer `unavailable`, the gateway links again within 2 s of auth's return,
+// logins resume, the account database passes `PRAGMA integrity_check`), and the world
+// killed under a joined player (who is told, with a reason, and gets in again once
+// the world is back).
+//
+// The channel timeout is 2 s here: a peer killed without a word is noticed after that
+// much silence (10 s by default).
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <csignal>
+#include <mutex>
+#include <thread>
+
+#include <asio/steady_timer.hpp>
+#include <sqlite3.h>
+
+#include "client/client.hpp"
+#include "flood_support.hpp"
+#include "support/deployment.hpp"
+#include "support/process.hpp"
+
+using namespace std::chrono_literals;
+using gs::client::Outcome;
+using gs::test::Process;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::unique_ptr<Process> start_role(gs::test::Deployment& d, const std::string& role) {
+  auto config = d.config;
+  config.roles = {role};
+  config.development = false;
+  config.log.level = spdlog::level::info;
+  config.admin.listen = {"127.0.0.1", gs::test::free_tcp_port()};
+  auto saved = d.config;
+  d.config = config;
+  auto path = d.write_config(role + ".yaml");
+  d.config = saved;
+  auto process = std::make_unique<Process>(gs::test::gameserver_binary(), std::vector<std::string>{"--config", path.string()});
+  REQUIRE(process->wait_for(role + " listening on", 10s));
+  return process;
+}
+
+gs::test::Deployment& with_accounts(gs::test::Deployment& d) {
+  d.config.channel.timeout = std::chrono::seconds(2);
+  auto [added, add_output] = gs::test::run(
+      {"account", "add", "alice", "--password-stdin", "--config", d.write_config().string()}, "correct horse");
+  REQUIRE_MESSAGE(added == 0, add_output);
+  return d;
+}
+
+gs::client::ClientOptions client_options(const gs::config::Config& config) {
+  gs::client::ClientOptions options;
+  options.gateway = config.gateway.listen;
+  options.trust = config.tls.trust;
+  options.channel = config.channel;
+  options.timeout = 5s;
+  return options;
+}
+
+gs::client::FlowResult login_once(const gs::client::ClientOptions& options) {
+  asio::io_context io;
+  gs::client::Client client(io, options);
+  gs::client::FlowResult result;
+  client.login_and_join("alice", "correct horse", [&](const gs::client::FlowResult& r) {
+    result = r;
+    client.close();
+    io.stop();
+  });
+  io.run();
+  return result;
+}
+
+gs::client::FlowResult login_when_ready(const gs::client::ClientOptions& options) {
+  auto deadline = Clock::now() + 15s;
+  for (;;) {
+    auto result = login_once(options);
+    bool starting = result.outcome == Outcome::login_failed && (result.reason == "unavailable" || result.reason == "no_world");
+    if (!starting || Clock::now() > deadline) return result;
+    std::this_thread::sleep_for(100ms);
+  }
+}
+
+std::string integrity_check(const std::filesystem::path& database) {
+  sqlite3* db = nullptr;
+  std::string answer;
+  if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &stmt, nullptr) == SQLITE_OK) {
+      while (sqlite3_step(stmt) == SQLITE_ROW) {
+        if (!answer.empty()) answer += '\n';
+        answer += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+      }
+      sqlite3_finalize(stmt);
+    }
+  } else {
+    answer = sqlite3_errmsg(db);
+  }
+  sqlite3_close(db);
+  return answer;
+}
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Logs in over and over on a thread of its own, remembering when each attempt ended
+// and how.
+class LoginLoop {
+ public:
+  struct Attempt {
+    Clock::time_point started, ended;
+    gs::client::FlowResult result;
+  };
+  explicit LoginLoop(gs::client::ClientOptions options)
+      : options_(std::move(options)), thread_([this] {
+          while (!stop_) {
+            Attempt a;
+            a.started = Clock::now();
+            a.result = login_once(options_);
+            a.ended = Clock::now();
+            {
+              std::lock_guard lock(mutex_);
+              attempts_.push_back(a);
+            }
+            std::this_thread::sleep_for(20ms);
+          }
+        }) {}
+  ~LoginLoop() { stop(); }
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  std::vector<Attempt> attempts() {
+    std::lock_guard lock(mutex_);
+    return attempts_;
+  }
+  // Waits until an attempt that started at or after `since` satisfies `pred`.
+  template <typename Pred>
+  std::optional<Attempt> wait_for(Clock::time_point since, Pred pred, std::chrono::milliseconds timeout) {
+    auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      for (const auto& a : attempts())
+        if (a.started >= since && pred(a.result)) return a;
+      std::this_thread::sleep_for(20ms);
+    }
+    return std::nullopt;
+  }
+
+ private:
+  gs::client::ClientOptions options_;
+  std::atomic<bool> stop_{false};
+  std::mutex mutex_;
+  std::vector<Attempt> attempts_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+TEST_CASE("auth killed with SIGKILL during logins: unavailable at once, links back within 2 s, database intact") {
+  gs::test::Deployment d("fault-auth");
+  with_accounts(d);
+  auto auth = start_role(d, "auth");
+  auto gateway = start_role(d, "gateway");
+  auto world = start_role(d, "world");
+  REQUIRE(gateway->wait_for("linked to auth", 10s));
+  auto options = client_options(d.config);
+  REQUIRE(login_when_ready(options).outcome == Outcome::joined);
+
+  LoginLoop logins(options);
+  auto ok = [](const gs::client::FlowResult& r) { return r.outcome == Outcome::joined; };
+  REQUIRE(logins.wait_for(Clock::now(), ok, 10s));
+
+  // SIGKILL: no close_notify, no channel CLOSE; the gateway hears nothing more.
+  auth->signal(SIGKILL);
+  CHECK(auth->wait(5s) == 128 + SIGKILL);
+  const auto killed = Clock::now();
+  auto unavailable = logins.wait_for(
+      killed, [](const auto& r) { return r.outcome == Outcome::login_failed && r.reason == "unavailable"; }, 10s);
+  REQUIRE(unavailable);
+  const double to_unavailable = std::chrono::duration<double>(unavailable->ended - killed).count();
+  MESSAGE("first `unavailable` answer " << to_unavailable << " s after the kill");
+  CHECK(to_unavailable < 4.0);  // the 2 s channel timeout, plus the login in flight
+
+  // Auth comes back on the same address: the gateway and the world link again.
+  std::this_thread::sleep_for(1s);
+  auto restarted = Clock::now();
+  auth = start_role(d, "auth");
+  const auto listening = Clock::now();
+  REQUIRE(gateway->wait_for("linked to auth", 5s));
+  const double gateway_relink = seconds_since(listening);
+  REQUIRE(world->wait_for("linked to auth", 5s));
+  MESSAGE("auth start " << std::chrono::duration<double>(listening - restarted).count() << " s; gateway linked "
+                        << gateway_relink << " s after auth listened, world " << seconds_since(listening) << " s");
+  CHECK(gateway_relink < 2.0);
+
+  // Logins resume.
+  auto resumed = logins.wait_for(listening, ok, 10s);
+  REQUIRE(resumed);
+  MESSAGE("first login after the restart done " << std::chrono::duration<double>(resumed->ended - listening).count()
+                                                << " s after auth listened");
+  logins.stop();
+
+  // No attempt hung: each ended within the client's per-stage timeouts.
+  std::size_t joined = 0;
+  for (const auto& a : logins.attempts()) {
+    CHECK(a.ended - a.started < 12s);
+    if (a.result.outcome == Outcome::joined) ++joined;
+  }
+  MESSAGE(logins.attempts().size() << " login attempts, " << joined << " joined");
+
+  for (auto* p : {world.get(), gateway.get(), auth.get()}) {
+    p->signal(SIGTERM);
+    CHECK(p->wait(5s) == 0);
+  }
+  CHECK(integrity_check(d.config.auth.database) == "ok");
+}
+
+TEST_CASE("world killed with SIGKILL: its player is told with a reason, and gets in again after a restart") {
+  gs::test::Deployment d("fault-world");
+  with_accounts(d);
+  auto auth = start_role(d, "auth");
+  auto gateway = start_role(d, "gateway");
+  auto world = start_role(d, "world");
+  REQUIRE(gateway->wait_for("linked to auth", 10s));
+  auto options = client_options(d.config);
+  REQUIRE(login_when_ready(options).outcome == Outcome::joined);
+
+  asio::io_context io;
+  gs::client::Client player(io, options);
+  std::string reason;
+  Clock::time_point killed{}, told{};
+  player.set_events({{}, {}, {}, {}, [&](std::string_view why) {
+                       reason = std::string(why);
+                       told = Clock::now();
+                       io.stop();
+                     }});
+  player.login_and_join("alice", "correct horse", [&](const gs::client::FlowResult& r) {
+    REQUIRE(r.outcome == Outcome::joined);
+    world->signal(SIGKILL);
+    killed = Clock::now();
+  });
+  asio::steady_timer limit(io);
+  limit.expires_after(20s);
+  limit.async_wait([&](const asio::error_code&) { io.stop(); });
+  io.run();
+  REQUIRE_FALSE(reason.empty());
+  const double to_told = std::chrono::duration<double>(told - killed).count();
+  MESSAGE("player told `" << reason << "` " << to_told << " s after the world was killed");
+  CHECK(to_told < 4.0);
+  CHECK(world->wait(5s) == 128 + SIGKILL);
+
+  world = start_role(d, "world");
+  auto again = login_when_ready(options);
+  CHECK_MESSAGE(again.outcome == Outcome::joined, again.reason);
+
+  for (auto* p : {world.get(), gateway.get(), auth.get()}) {
+    p->signal(SIGTERM);
+    CHECK(p->wait(5s) == 0);
+  }
+  CHECK(integrity_check(d.config.auth.database) == "ok");
+}
