@@ -60,3 +60,30 @@ TEST_CASE("hellos with flipped bytes from many addresses never stop the next cli
   Peer& p = w.add_client();
   CHECK(w.connect(p));
 }
+
+TEST_CASE("no unauthenticated datagram is answered with more bytes than it carried") {
+  World w;
+  Bytes hello = first_hello(w);
+  std::size_t answered = 0;
+  auto check = [&](const Bytes& d, std::uint32_t n) {
+    w.sevents.out.clear();
+    w.server->receive(net::Address::v4(0x0c000000u + n, 3000), d, w.now);
+    std::size_t bytes = 0;
+    for (const auto& [to, out] : w.sevents.out) bytes += out.size();
+    INFO("datagram of " << d.size() << " bytes answered with " << bytes);
+    CHECK(bytes <= d.size());
+    if (bytes > 0) ++answered;
+  };
+  std::uint32_t n = 0;
+  // Every truncation of a real hello, and the hello with each length field shrunk.
+  for (std::size_t size = 1; size <= hello.size(); ++size) check(Bytes(hello.begin(), hello.begin() + size), ++n);
+  for (std::size_t i = 0; i < hello.size(); ++i) {
+    Bytes odd = hello;
+    odd[i] = 0;
+    check(odd, ++n);
+    odd[i] = 0xff;
+    check(odd, ++n);
+  }
+  CHECK(answered > 0);
+  CHECK(w.server->peer_count() == 0);
+}
