@@ -1,5 +1,7 @@
 #include "dtls/aead_offload.hpp"
 
+#include "dtls/fast_random.hpp"
+
 #include "dtls/types.hpp"
 #include "dtls/wolf.hpp"
 
@@ -26,6 +28,7 @@ constexpr unsigned kTagBytes = crypto_aead_aes256gcm_ABYTES;
 static_assert(kKeyBytes == 32 && kNonceBytes == 12 && kTagBytes == 16);
 
 std::atomic<unsigned long long> operations{0};
+std::atomic<unsigned long long> random_draws{0};
 
 // The key wolfCrypt keeps for devices (raw bytes, set by wc_AesGcmSetKey).
 const unsigned char* raw_key(const Aes* aes) {
@@ -58,6 +61,12 @@ int decrypt(decltype(wc_CryptoInfo{}.cipher.aesgcm_dec)& a) {
 // CRYPTOCB_UNAVAILABLE sends it back to the software implementation.
 int device(int device_id, wc_CryptoInfo* info, void*) {
   if (device_id != kDeviceId || info == nullptr) return CRYPTOCB_UNAVAILABLE;
+  if (info->algo_type == WC_ALGO_TYPE_RNG) {
+    // Every AES-GCM record draws random bytes; see fast_random.hpp.
+    fast_random(info->rng.out, info->rng.sz);
+    random_draws.fetch_add(1, std::memory_order_relaxed);
+    return 0;
+  }
   if (info->algo_type != WC_ALGO_TYPE_CIPHER || info->cipher.type != WC_CIPHER_AES_GCM)
     return CRYPTOCB_UNAVAILABLE;
   return info->cipher.enc ? encrypt(info->cipher.aesgcm_enc) : decrypt(info->cipher.aesgcm_dec);
@@ -84,6 +93,8 @@ int aes_gcm_offload_device() { return aes_gcm_offload_available() ? kDeviceId : 
 unsigned long long aes_gcm_offload_operations() {
   return operations.load(std::memory_order_relaxed);
 }
+
+unsigned long long offload_random_draws() { return random_draws.load(std::memory_order_relaxed); }
 
 const char* default_cipher_list() {
   return aes_gcm_offload_available() ? kCipherListAesNi : kCipherList;

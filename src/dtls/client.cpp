@@ -160,9 +160,9 @@ void Client::receive(std::span<const std::uint8_t> datagram, TimePoint now) {
 }
 
 void Client::read_records() {
-  if (read_buffer_.empty()) read_buffer_.resize(16 * 1024 + 256);
+  if (read_buffer_.empty()) read_buffer_.resize(kReadSize);
   while (state_ == State::connected) {
-    int n = wolfSSL_read(ssl_.get(), read_buffer_.data(), static_cast<int>(read_buffer_.size()));
+    int n = wolfSSL_read(ssl_.get(), read_buffer_.data(), static_cast<int>(kReadSize));
     if (n > 0) {
       handler_.on_data(
           std::span<const std::uint8_t>(read_buffer_.data(), static_cast<std::size_t>(n)));

@@ -318,7 +318,7 @@ void Server::continue_handshake(Session& s, TimePoint now) {
 void Server::read_records(Session& s) {
   WOLFSSL* ssl = s.ssl.get();
   while (!s.closed) {
-    int n = wolfSSL_read(ssl, read_buffer_.data(), static_cast<int>(read_buffer_.size()));
+    int n = wolfSSL_read(ssl, read_buffer_.data(), static_cast<int>(kReadSize));
     if (n > 0) {
       ++stats_.records_in;
       handler_.on_data(s.id, std::span<const std::uint8_t>(read_buffer_.data(),

@@ -17,6 +17,12 @@ using Duration = Clock::duration;
 // 1359 with ChaCha20-Poly1305. Callers size their datagrams to this.
 inline constexpr std::size_t kMaxRecordPayload = 1351;
 
+// The size handed to wolfSSL_read. wolfSSL grows its input buffer to max(size + 100,
+// MAX_MTU) for every record it reads and wipes and frees it afterwards, so asking for
+// 16 KB cost a 17 KB allocation and wipe per datagram. Our records never carry more
+// than kMaxRecordPayload; a larger one from a foreign peer arrives in two reads.
+inline constexpr std::size_t kReadSize = 1500;
+
 // AEAD-only, forward-secret suites; ChaCha20-Poly1305 first (no AES-NI in Debian's
 // wolfSSL build, where AES-GCM runs at a fraction of its speed), then AES-GCM. Used as
 // is when the CPU lacks AES instructions; otherwise kCipherListAesNi below.

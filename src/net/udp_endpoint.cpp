@@ -39,6 +39,19 @@ UdpEndpoint::UdpEndpoint(asio::io_context& io, const Address& local, UdpOptions 
   local_ = Address::from_endpoint(socket_.local_endpoint());
   recv_buffer_.resize(options_.receive_batch * (options_.max_datagram + 1));
   recv_names_.resize(options_.receive_batch);
+  // The headers for recvmmsg point at fixed slots, so they are built once; only the
+  // fields the kernel overwrites are reset before each call.
+  const std::size_t slot = options_.max_datagram + 1;
+  recv_iovs_.resize(options_.receive_batch);
+  recv_msgs_.resize(options_.receive_batch);
+  for (std::size_t i = 0; i < options_.receive_batch; ++i) {
+    recv_iovs_[i].iov_base = recv_buffer_.data() + i * slot;
+    recv_iovs_[i].iov_len = slot;
+    recv_msgs_[i] = mmsghdr{};
+    recv_msgs_[i].msg_hdr.msg_name = &recv_names_[i];
+    recv_msgs_[i].msg_hdr.msg_iov = &recv_iovs_[i];
+    recv_msgs_[i].msg_hdr.msg_iovlen = 1;
+  }
 }
 
 UdpEndpoint::~UdpEndpoint() {
@@ -91,18 +104,12 @@ void UdpEndpoint::drain_receive() {
 void UdpEndpoint::receive_batches() {
   const std::size_t batch = options_.receive_batch;
   const std::size_t slot = options_.max_datagram + 1;
-  std::vector<mmsghdr> msgs(batch);
-  std::vector<iovec> iovs(batch);
+  auto& msgs = recv_msgs_;
   const int fd = socket_.native_handle();
   for (std::size_t round = 0; round < options_.receive_rounds; ++round) {
-    for (std::size_t i = 0; i < batch; ++i) {
-      iovs[i].iov_base = recv_buffer_.data() + i * slot;
-      iovs[i].iov_len = slot;
-      msgs[i] = mmsghdr{};
-      msgs[i].msg_hdr.msg_name = &recv_names_[i];
-      msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
-      msgs[i].msg_hdr.msg_iov = &iovs[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
+    for (auto& m : msgs) {
+      m.msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+      m.msg_hdr.msg_flags = 0;
     }
     int n = ::recvmmsg(fd, msgs.data(), static_cast<unsigned>(batch), MSG_DONTWAIT, nullptr);
     if (n <= 0) {

@@ -6,6 +6,8 @@
 
 #include <asio/io_context.hpp>
 #include <asio/ip/udp.hpp>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -102,6 +104,8 @@ class UdpEndpoint {
 
   std::vector<std::uint8_t> recv_buffer_;
   std::vector<sockaddr_storage> recv_names_;
+  std::vector<iovec> recv_iovs_;
+  std::vector<mmsghdr> recv_msgs_;
 
   std::vector<std::uint8_t> send_data_;
   std::vector<SendEntry> send_entries_;
