@@ -95,10 +95,13 @@ void UdpEndpoint::arm_receive() {
 
 void UdpEndpoint::drain_receive() {
   ++stats_.receive_wakeups;
-  in_receive_batch_ = true;
+  begin_batch();
   receive_batches();
-  in_receive_batch_ = false;
-  if (socket_.is_open() && queued() > 0) flush();
+  end_batch();
+}
+
+void UdpEndpoint::end_batch() {
+  if (--batch_depth_ == 0 && socket_.is_open() && queued() > 0) flush();
 }
 
 void UdpEndpoint::receive_batches() {
@@ -167,7 +170,7 @@ bool UdpEndpoint::send(const Address& to, std::span<const std::uint8_t> data) {
   send_entries_.push_back(e);
   if (queued() >= kSendBatch && !waiting_writable_) {
     flush();
-  } else if (!in_receive_batch_) {
+  } else if (batch_depth_ == 0) {
     schedule_flush();
   }
   return true;

@@ -70,6 +70,13 @@ class UdpEndpoint {
   // Sends what is queued now, as far as the kernel takes it.
   void flush();
 
+  // Between begin_batch() and the matching end_batch(), send() only queues: what was
+  // queued leaves in one sendmmsg when the outermost batch ends, with no posted flush
+  // (which asio would run only after another trip through the reactor). Received
+  // datagrams are handed out inside such a batch.
+  void begin_batch() { ++batch_depth_; }
+  void end_batch();
+
   // Stops receiving and closes the socket; queued datagrams are discarded.
   void close();
 
@@ -111,10 +118,8 @@ class UdpEndpoint {
   std::vector<SendEntry> send_entries_;
   std::size_t send_head_ = 0;
   bool flush_scheduled_ = false;
-  // True while received datagrams are being handed out: replies queued then leave in one
-  // sendmmsg at the end of the batch instead of waiting for a posted flush (which asio
-  // runs only after another trip through the reactor, a few microseconds later).
-  bool in_receive_batch_ = false;
+  // Open begin_batch() scopes (see there).
+  int batch_depth_ = 0;
   bool waiting_writable_ = false;
   bool receiving_ = false;
 };

@@ -24,6 +24,22 @@ std::string_view to_string(CloseReason r) {
 
 namespace {
 
+// Holds a socket's send batch open for a scope (see net::UdpEndpoint::begin_batch).
+class SocketBatch {
+ public:
+  explicit SocketBatch(net::UdpEndpoint* socket) : socket_(socket) {
+    if (socket_) socket_->begin_batch();
+  }
+  ~SocketBatch() {
+    if (socket_) socket_->end_batch();
+  }
+  SocketBatch(const SocketBatch&) = delete;
+  SocketBatch& operator=(const SocketBatch&) = delete;
+
+ private:
+  net::UdpEndpoint* socket_;
+};
+
 CloseReason from_channel(gs::channel::CloseReason r) {
   switch (r) {
     case gs::channel::CloseReason::remote: return CloseReason::remote;
@@ -295,15 +311,20 @@ void Host::mark_dirty(Connection& c) {
 }
 
 void Host::flush_dirty() {
+  // What servicing queues on a socket leaves in one sendmmsg per socket when its batch
+  // ends, instead of after a posted flush. Connections are only reaped later (from the
+  // graveyard), so their sockets outlive this loop.
+  SocketBatch listen_batch(listen_.get());
   while (!dirty_.empty()) {
-    std::vector<ConnectionId> batch;
-    batch.swap(dirty_);
-    for (ConnectionId id : batch) {
+    flushing_.swap(dirty_);
+    for (ConnectionId id : flushing_) {
       if (Connection* c = find(id)) {
         c->dirty = false;
+        SocketBatch socket_batch(c->socket.get());
         service(*c, now_);
       }
     }
+    flushing_.clear();
   }
 }
 

@@ -184,6 +184,7 @@ class Host : private dtls::ServerHandler {
   std::unordered_map<dtls::PeerId, ConnectionId> by_peer_;
   std::vector<std::unique_ptr<Connection>> graveyard_;
   std::vector<ConnectionId> dirty_;
+  std::vector<ConnectionId> flushing_;  // the dirty list being serviced (kept for its capacity)
   bool flush_posted_ = false;
   // A socket of this host is handing out a receive batch; its end flushes every dirty
   // connection, so marking one dirty needs no posted flush (saves a reactor round).
