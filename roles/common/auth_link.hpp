@@ -27,7 +27,9 @@ class AuthLink final : private session::SessionEvents, private peers::PeerObserv
     std::string id;
     Endpoint auth;
     std::chrono::milliseconds backoff_min{200};
-    std::chrono::milliseconds backoff_max{1000};  // so a returning auth is found within about a second
+    // A dial sends one hello and gives up after 1 s (tls_setup.cpp), so with this
+    // ceiling a returning auth is found within 1.5 s.
+    std::chrono::milliseconds backoff_max{500};
   };
   struct Callbacks {
     std::function<void()> up;

@@ -22,6 +22,10 @@ dtls::ServerConfig server_tls(std::string_view role, const config::Config& confi
 std::shared_ptr<const dtls::ClientContext> client_tls(std::string_view role, const config::Config& config) {
   dtls::ClientConfig tls;
   tls.ca_file = config.tls.trust.string();
+  // Role links give up a handshake after 1 s without an answer and dial again (with
+  // AuthLink's backoff) rather than retransmit with wolfSSL's back-off, which reaches
+  // 8 s: a dial begun while auth is down would otherwise miss its return by seconds.
+  tls.retransmit_max_s = 1;
   try {
     (void)peers::read_text_file(config.tls.trust);
     return std::make_shared<const dtls::ClientContext>(tls);

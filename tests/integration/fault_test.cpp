@@ -183,8 +183,11 @@ TEST_CASE("auth killed with SIGKILL during logins: unavailable at once, links ba
   MESSAGE("first `unavailable` answer " << to_unavailable << " s after the kill");
   CHECK(to_unavailable < 4.0);  // the 2 s channel timeout, plus the login in flight
 
-  // Auth comes back on the same address: the gateway and the world link again.
-  std::this_thread::sleep_for(1s);
+  // Auth stays away long enough for the links' backoff to reach its ceiling, then
+  // comes back on the same address: the gateway and the world link again. (3.6 s: a
+  // link whose handshake retransmitted with wolfSSL's back-off, 1, 2, 4 s, missed an
+  // auth returning then by about 3.5 s.)
+  std::this_thread::sleep_for(3600ms);
   auto restarted = Clock::now();
   auth = start_role(d, "auth");
   const auto listening = Clock::now();
