@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "client/client.hpp"
+#include "dtls/types.hpp"
 #include "flood_support.hpp"
 #include "support/deployment.hpp"
 #include "support/process.hpp"
@@ -126,6 +127,7 @@ class LoginLoop {
             }
             std::this_thread::sleep_for(20ms);
           }
+          dtls::release_thread_caches();
         }) {}
   ~LoginLoop() { stop(); }
   void stop() {
