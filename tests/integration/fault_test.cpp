@@ -1,6 +1,7 @@
-// Faults with one role per process: auth killed with SIGKILL while players log in
-// (logins answer `unavailable`, the gateway links again within 2 s of auth's return,
-// logins resume, the account database passes `PRAGMA integrity_check`), and the world
+// Faults with one role per process: auth killed with SIGKILL while players log in and
+// a `gameserver bot` run starts (logins answer `unavailable`, the gateway links again
+// within 2 s of auth's return, logins and bots resume, the account database passes
+// `PRAGMA integrity_check`), and the world
 // killed under a joined player (who is told, with a reason, and gets in again once
 // the world is back).
 //
@@ -10,6 +11,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <future>
 #include <csignal>
 #include <mutex>
 #include <thread>
@@ -17,6 +19,7 @@
 #include <asio/steady_timer.hpp>
 #include <sqlite3.h>
 
+#include "../client/bot_support.hpp"
 #include "client/client.hpp"
 #include "dtls/types.hpp"
 #include "flood_support.hpp"
@@ -47,9 +50,13 @@ std::unique_ptr<Process> start_role(gs::test::Deployment& d, const std::string& 
 
 gs::test::Deployment& with_accounts(gs::test::Deployment& d) {
   d.config.channel.timeout = std::chrono::seconds(2);
-  auto [added, add_output] = gs::test::run(
-      {"account", "add", "alice", "--password-stdin", "--config", d.write_config().string()}, "correct horse");
+  auto config = d.write_config().string();
+  auto [added, add_output] =
+      gs::test::run({"account", "add", "alice", "--password-stdin", "--config", config}, "correct horse");
   REQUIRE_MESSAGE(added == 0, add_output);
+  auto [bots_added, bots_output] = gs::test::run(
+      {"account", "add", "bot", "--count", "20", "--password-stdin", "--config", config}, "bot password");
+  REQUIRE_MESSAGE(bots_added == 0, bots_output);
   return d;
 }
 
@@ -158,6 +165,18 @@ class LoginLoop {
   std::thread thread_;
 };
 
+// `gameserver bot` with 20 bots for `seconds`: {exit status, JSON summary}.
+std::pair<int, nlohmann::json> bot_run(const gs::test::Deployment& d, int seconds) {
+  auto [status, output] =
+      gs::test::run({"bot", "--config", (d.dir / "gameserver.yaml").string(), "--user-prefix", "bot", "--count", "20",
+                     "--password-stdin", "--duration", std::to_string(seconds), "--json"},
+                    "bot password", std::chrono::seconds(seconds + 30));
+  auto j = gs::test::last_json_line(output);
+  INFO(output);
+  REQUIRE(j.is_object());
+  return {status, j};
+}
+
 }  // namespace
 
 TEST_CASE("auth killed with SIGKILL during logins: unavailable at once, links back within 2 s, database intact") {
@@ -178,6 +197,8 @@ TEST_CASE("auth killed with SIGKILL during logins: unavailable at once, links ba
   auth->signal(SIGKILL);
   CHECK(auth->wait(5s) == 128 + SIGKILL);
   const auto killed = Clock::now();
+  // A bot run meanwhile: every bot is told `unavailable`, none hangs.
+  auto bots_down = std::async(std::launch::async, [&] { return bot_run(d, 3); });
   auto unavailable = logins.wait_for(
       killed, [](const auto& r) { return r.outcome == Outcome::login_failed && r.reason == "unavailable"; }, 10s);
   REQUIRE(unavailable);
@@ -185,11 +206,17 @@ TEST_CASE("auth killed with SIGKILL during logins: unavailable at once, links ba
   MESSAGE("first `unavailable` answer " << to_unavailable << " s after the kill");
   CHECK(to_unavailable < 4.0);  // the 2 s channel timeout, plus the login in flight
 
+  auto [down_status, down] = bots_down.get();
+  MESSAGE("bots while auth is down: " << down.dump());
+  CHECK(down["logins_ok"] == 0);
+  CHECK(down["failures"] == nlohmann::json{{"unavailable", 20}});
+  CHECK(down_status == 13);
+
   // Auth stays away long enough for the links' backoff to reach its ceiling, then
-  // comes back on the same address: the gateway and the world link again. (3.6 s: a
-  // link whose handshake retransmitted with wolfSSL's back-off, 1, 2, 4 s, missed an
-  // auth returning then by about 3.5 s.)
-  std::this_thread::sleep_for(3600ms);
+  // comes back on the same address: the gateway and the world link again. (3.6 s
+  // after the links dropped: a link whose handshake retransmitted with wolfSSL's
+  // back-off, 1, 2, 4 s, missed an auth returning then by about 3.5 s.)
+  std::this_thread::sleep_until(unavailable->ended + 3600ms);
   auto restarted = Clock::now();
   auth = start_role(d, "auth");
   const auto listening = Clock::now();
@@ -206,6 +233,9 @@ TEST_CASE("auth killed with SIGKILL during logins: unavailable at once, links ba
   MESSAGE("first login after the restart done " << std::chrono::duration<double>(resumed->ended - listening).count()
                                                 << " s after auth listened");
   logins.stop();
+  auto [up_status, up] = bot_run(d, 2);
+  CHECK(up["joined"] == 20);
+  CHECK(up_status == 0);
 
   // No attempt hung: each ended within the client's per-stage timeouts.
   std::size_t joined = 0;
