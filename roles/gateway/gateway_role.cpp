@@ -42,7 +42,7 @@ void GatewayRole::start() {
   }
   transport::HostOptions link_options;
   link_options.client = client_tls("gateway", config_);
-  link_options.channel = peers::channel_config(config_.channel);
+  link_options.channel = peers::link_channel_config(config_.channel);
   auth_ = std::make_unique<AuthLinks>(
       context_.io, context_.log, "gateway", gw.id, gw.auth, secret, link_options,
       AuthLinks::Callbacks{{},

@@ -69,7 +69,7 @@ void WorldRole::start() {
 
   transport::HostOptions link_options;
   link_options.client = client_tls("world", config_);
-  link_options.channel = peers::channel_config(config_.channel);
+  link_options.channel = peers::link_channel_config(config_.channel);
   // Every listed auth server hears the reports, so each can send players here; a
   // link that comes up gets one at once.
   auth_ = std::make_unique<AuthLinks>(

@@ -40,6 +40,10 @@ struct ChannelSettings {
   std::uint64_t max_message = 1 << 20;   // bytes, 1KiB..64MiB
   microseconds keepalive = 1s;           // idle time before a ping, 100ms..60s
   microseconds timeout = 10s;            // silence before closing, 1s..10m
+  // Silence after which a link between roles (a gateway's or world's link to auth) is
+  // closed, 1s..10m. Shorter than `timeout`: links run on the operator's own network,
+  // and a crashed auth says nothing, so this is how long failover takes.
+  microseconds link_timeout = 3s;
 };
 
 // DTLS certificates of this process. Paths are relative to the config file.

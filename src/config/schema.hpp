@@ -50,6 +50,7 @@ void visit_channel(V& v, C& c) {
   v.size("max_message", c.max_message, 1024, 64ULL << 20);
   v.duration("keepalive", c.keepalive, 100ms, 60s);
   v.duration("timeout", c.timeout, 1s, 10min);
+  v.duration("link_timeout", c.link_timeout, 1s, 10min);
 }
 
 template <class V, class C>

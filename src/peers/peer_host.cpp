@@ -1,5 +1,7 @@
 #include "peers/peer_host.hpp"
 
+#include <algorithm>
+
 #include <fstream>
 #include <sstream>
 
@@ -42,6 +44,14 @@ channel::ChannelConfig channel_config(const config::ChannelSettings& settings) {
   };
   if (c.reassembly_cap < c.max_message) c.reassembly_cap = c.max_message;
   if (c.send_queue_cap < c.max_message) c.send_queue_cap = c.max_message;
+  return c;
+}
+
+channel::ChannelConfig link_channel_config(const config::ChannelSettings& settings) {
+  channel::ChannelConfig c = channel_config(settings);
+  c.timeout = std::chrono::duration_cast<decltype(c.timeout)>(settings.link_timeout);
+  c.keepalive_interval = std::min(c.keepalive_interval,
+                                  std::chrono::duration_cast<decltype(c.keepalive_interval)>(c.timeout / 4));
   return c;
 }
 

@@ -24,6 +24,10 @@ namespace gs::peers {
 // The lanes every gameserver connection has (see protocol::Lane).
 channel::ChannelConfig channel_config(const config::ChannelSettings& settings);
 
+// The same for a link between roles: silent after `link_timeout` instead of `timeout`,
+// with keepalives often enough (a quarter of it at most) that an idle link never looks dead.
+channel::ChannelConfig link_channel_config(const config::ChannelSettings& settings);
+
 // Resolves "host:port" for connect() and listen; nullopt if it does not resolve.
 std::optional<net::Address> resolve(asio::io_context& io, const Endpoint& where);
 

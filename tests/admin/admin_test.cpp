@@ -208,6 +208,7 @@ TEST_CASE("metrics move with a real login and parse as Prometheus text") {
 TEST_CASE("health is 503 while the auth link is down and 200 once it is up") {
   gs::test::Deployment d("admin-health");
   d.config.channel.timeout = 2s;
+  d.config.channel.link_timeout = 2s;
   RunningRoles gateway(d.config, {"gateway"});
   auto port = gateway.admin.port();
 

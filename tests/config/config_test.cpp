@@ -34,6 +34,7 @@ TEST_CASE("a minimal file gets every default") {
   CHECK(config.admin.listen == gs::Endpoint{"127.0.0.1", 9100});
   CHECK(config.channel.max_datagram == 1200);
   CHECK(config.channel.timeout == 10s);
+  CHECK(config.channel.link_timeout == 3s);
   CHECK(config.gateway.listen == gs::Endpoint{"127.0.0.1", 7000});
   CHECK(config.world.tick_rate == 30u);
   CHECK(config.auth.database == base / "data/accounts.db");
@@ -48,6 +49,7 @@ channel:
   max_message: 4MiB
   keepalive: 500ms
   timeout: 2m
+  link_timeout: 1500ms
 auth:
   database: /var/lib/gs/accounts.db
 gateway:
@@ -62,6 +64,7 @@ world:
   CHECK(config.channel.max_message == 4u << 20);
   CHECK(config.channel.keepalive == 500ms);
   CHECK(config.channel.timeout == 120s);
+  CHECK(config.channel.link_timeout == 1500ms);
   CHECK(config.auth.database == "/var/lib/gs/accounts.db");
   CHECK(config.gateway.listen == gs::Endpoint{"::1", 7001});
   CHECK(config.world.id == "world-7");
@@ -119,6 +122,8 @@ TEST_CASE("an out-of-range value is refused") {
   CHECK(error_of("roles: [auth]\nchannel:\n  max_datagram: 2KiB\n") ==
         "test.yaml:3:17: channel.max_datagram: expected a size from 576B to 1351B such as 1200, 64KiB or 1MiB, "
         "found '2KiB'");
+  CHECK(error_of("roles: [auth]\nchannel:\n  link_timeout: 200ms\n") ==
+        "test.yaml:3:17: channel.link_timeout: expected a duration from 1s to 10m such as 500ms, 30s or 2m, found '200ms'");
   CHECK(error_of("roles: [auth]\nchannel:\n  timeout: 1h\n").find("channel.timeout: expected a duration from 1s to 10m") !=
         std::string::npos);
   CHECK(error_of("roles: [auth]\nworld:\n  id: \"\"\n") ==

@@ -5,8 +5,8 @@
 // killed under a joined player (who is told, with a reason, and gets in again once
 // the world is back).
 //
-// The channel timeout is 2 s here: a peer killed without a word is noticed after that
-// much silence (10 s by default).
+// The channel and link timeouts are 2 s here: a peer killed without a word is noticed
+// after that much silence (10 s and 3 s by default).
 
 #include <doctest/doctest.h>
 
@@ -50,6 +50,7 @@ std::unique_ptr<Process> start_role(gs::test::Deployment& d, const std::string& 
 
 gs::test::Deployment& with_accounts(gs::test::Deployment& d) {
   d.config.channel.timeout = std::chrono::seconds(2);
+  d.config.channel.link_timeout = std::chrono::seconds(2);
   auto config = d.write_config().string();
   auto [added, add_output] =
       gs::test::run({"account", "add", "alice", "--password-stdin", "--config", config}, "correct horse");

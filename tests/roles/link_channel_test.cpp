@@ -1,0 +1,26 @@
+// The channel settings of links between roles (gateway or world to auth).
+#include <doctest/doctest.h>
+
+#include "channel/config.hpp"
+#include "config/config.hpp"
+#include "peers/peer_host.hpp"
+
+using namespace std::chrono_literals;
+
+TEST_CASE("a link between roles goes silent after link_timeout, players after timeout") {
+  gs::config::ChannelSettings settings;  // defaults: timeout 10 s, link_timeout 3 s, keepalive 1 s
+  const auto player = gs::peers::channel_config(settings);
+  const auto link = gs::peers::link_channel_config(settings);
+  CHECK(player.timeout == 10s);
+  CHECK(link.timeout == 3s);
+  CHECK(link.keepalive_interval <= 750ms);  // an idle link is pinged often enough to look alive
+  CHECK(gs::channel::validate(link).empty());
+  CHECK(link.lanes.size() == player.lanes.size());  // same wire protocol otherwise
+
+  settings.link_timeout = 1s;
+  settings.keepalive = 5s;
+  const auto tight = gs::peers::link_channel_config(settings);
+  CHECK(tight.timeout == 1s);
+  CHECK(tight.keepalive_interval == 250ms);
+  CHECK(gs::channel::validate(tight).empty());
+}
