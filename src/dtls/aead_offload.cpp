@@ -40,19 +40,27 @@ bool fits(const Aes* aes, word32 iv_size, word32 tag_size) {
          tag_size == kTagBytes;
 }
 
+// libsodium declares its buffers non-null even when their length is zero (an empty
+// record, or no additional data); wolfCrypt passes null then.
+unsigned char empty[1];
+template <class T>
+T* or_empty(T* p) {
+  return p != nullptr ? p : reinterpret_cast<T*>(empty);
+}
+
 int encrypt(decltype(wc_CryptoInfo{}.cipher.aesgcm_enc)& a) {
   if (!fits(a.aes, a.ivSz, a.authTagSz)) return CRYPTOCB_UNAVAILABLE;
   operations.fetch_add(1, std::memory_order_relaxed);
-  crypto_aead_aes256gcm_encrypt_detached(a.out, a.authTag, nullptr, a.in, a.sz, a.authIn,
-                                         a.authInSz, nullptr, a.iv, raw_key(a.aes));
+  crypto_aead_aes256gcm_encrypt_detached(or_empty(a.out), a.authTag, nullptr, or_empty(a.in), a.sz,
+                                         or_empty(a.authIn), a.authInSz, nullptr, a.iv, raw_key(a.aes));
   return 0;
 }
 
 int decrypt(decltype(wc_CryptoInfo{}.cipher.aesgcm_dec)& a) {
   if (!fits(a.aes, a.ivSz, a.authTagSz)) return CRYPTOCB_UNAVAILABLE;
   operations.fetch_add(1, std::memory_order_relaxed);
-  if (crypto_aead_aes256gcm_decrypt_detached(a.out, nullptr, a.in, a.sz, a.authTag, a.authIn,
-                                             a.authInSz, a.iv, raw_key(a.aes)) != 0)
+  if (crypto_aead_aes256gcm_decrypt_detached(or_empty(a.out), nullptr, or_empty(a.in), a.sz, a.authTag,
+                                             or_empty(a.authIn), a.authInSz, a.iv, raw_key(a.aes)) != 0)
     return AES_GCM_AUTH_E;
   return 0;
 }
