@@ -3,52 +3,22 @@
 
 #include <doctest/doctest.h>
 
-#include <future>
 #include <thread>
 
-#include "admin/admin_server.hpp"
 #include "admin/http_get.hpp"
 #include "admin/metrics.hpp"
 #include "client/client.hpp"
-#include "common/log.hpp"
 #include "exposition.hpp"
-#include "registry.hpp"
-#include "runtime/runtime.hpp"
-#include "store/sqlite_account_store.hpp"
-#include "store/password_hash.hpp"
 #include "support/deployment.hpp"
+#include "support/login.hpp"
+#include "support/running_roles.hpp"
 
 using namespace std::chrono_literals;
+using gs::test::add_account;
 using gs::test::key;
+using gs::test::RunningRolesWithAdmin;
 
 namespace {
-
-// Roles of `config` on their own loop thread, with an admin endpoint on a free port.
-struct RunningRoles {
-  gs::Runtime runtime;
-  gs::admin::AdminServer admin;
-  std::thread thread;
-
-  RunningRoles(const gs::config::Config& config, std::vector<std::string> roles)
-      : runtime(config, std::move(roles),
-                [this](std::string_view name, const gs::config::Config& c, gs::RoleContext& context) {
-                  auto role = gs::roles::make_role(name, c, context);
-                  if (role) admin.add(*role);
-                  return role;
-                }),
-        admin(runtime.io(), gs::make_logger("admin", spdlog::level::warn, gs::LogFormat::text)) {
-    admin.start({"127.0.0.1", 0});
-    std::promise<void> started;
-    runtime.on_started([&] { started.set_value(); });
-    thread = std::thread([this] { runtime.run(false); });
-    started.get_future().wait();
-  }
-  ~RunningRoles() {
-    runtime.request_stop();
-    thread.join();
-    admin.stop();
-  }
-};
 
 struct Reply {
   int status = 0;
@@ -89,31 +59,8 @@ Reply health_until(std::uint16_t port, int status, std::chrono::milliseconds wit
   return reply;
 }
 
-void add_account(const gs::config::Config& config, const std::string& name, const std::string& password) {
-  gs::store::sqlite_account_store accounts(config.auth.database);
-  gs::store::password_hasher hasher(
-      {config.auth.password_ops_limit, static_cast<std::size_t>(config.auth.password_memory)});
-  REQUIRE(accounts.add(name, *hasher.hash(password),
-                       std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())) ==
-          gs::store::store_status::ok);
-}
-
 gs::client::FlowResult login(const gs::config::Config& config, const std::string& user, const std::string& password) {
-  gs::client::ClientOptions options;
-  options.gateway = config.gateway.listen;
-  options.trust = config.tls.trust;
-  options.game = config.game;
-  options.timeout = 5s;
-  asio::io_context io;
-  gs::client::Client client(io, options);
-  gs::client::FlowResult result;
-  client.login_and_join(user, password, [&](const gs::client::FlowResult& r) {
-    result = r;
-    client.close();
-    io.stop();
-  });
-  io.run();
-  return result;
+  return gs::test::login_once(gs::test::client_options(config), user, password);
 }
 
 }  // namespace
@@ -157,7 +104,7 @@ TEST_CASE("the strict exposition reader refuses what Prometheus would") {
 TEST_CASE("metrics move with a real login and parse as Prometheus text") {
   gs::test::Deployment d("admin-metrics");
   add_account(d.config, "alice", "correct horse");
-  RunningRoles roles(d.config, {"auth", "gateway", "world"});
+  RunningRolesWithAdmin roles(d.config, {"auth", "gateway", "world"});
   auto port = roles.admin.port();
   REQUIRE(port != 0);
 
@@ -209,7 +156,7 @@ TEST_CASE("health is 503 while the auth link is down and 200 once it is up") {
   gs::test::Deployment d("admin-health");
   d.config.channel.timeout = 2s;
   d.config.channel.link_timeout = 2s;
-  RunningRoles gateway(d.config, {"gateway"});
+  RunningRolesWithAdmin gateway(d.config, {"gateway"});
   auto port = gateway.admin.port();
 
   auto down = get(port, "/healthz");
@@ -220,7 +167,7 @@ TEST_CASE("health is 503 while the auth link is down and 200 once it is up") {
   CHECK(value(metrics, key("gameserver_ready", {{"role", "gateway"}})) == 0);
 
   {
-    RunningRoles auth(d.config, {"auth"});
+    RunningRolesWithAdmin auth(d.config, {"auth"});
     CHECK(health_until(port, 200, 5s).status == 200);
     CHECK(value(scrape(port), key("gameserver_auth_link_up", {{"role", "gateway"}})) == 1);
     CHECK(health_until(auth.admin.port(), 200, 1s).status == 200);

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "admin/http_get.hpp"
+
 namespace gs::test {
 namespace {
 
@@ -171,6 +173,12 @@ ParseResult parse_exposition(const std::string& text) {
     return {std::nullopt, "line " + std::to_string(line_no) + ": " + ex.what()};
   }
   return {std::move(e), {}};
+}
+
+std::optional<Exposition> scrape(std::uint16_t admin_port, std::chrono::milliseconds timeout) {
+  auto reply = admin::http_get("127.0.0.1", admin_port, "/metrics", timeout);
+  if (!reply || reply->status != 200) return std::nullopt;
+  return parse_exposition(reply->body).exposition;
 }
 
 }  // namespace gs::test

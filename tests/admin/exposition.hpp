@@ -3,6 +3,8 @@
 // every line must be a HELP, TYPE or sample line of the expected shape, families
 // must be contiguous with HELP and TYPE before their samples, no series may repeat.
 
+#include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,5 +26,9 @@ struct ParseResult {
   std::string error;
 };
 ParseResult parse_exposition(const std::string& text);
+
+// The admin endpoint's /metrics on 127.0.0.1:`admin_port`, parsed; nullopt if it does
+// not answer within `timeout` (or does not parse).
+std::optional<Exposition> scrape(std::uint16_t admin_port, std::chrono::milliseconds timeout);
 
 }  // namespace gs::test

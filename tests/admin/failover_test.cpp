@@ -7,91 +7,27 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
-#include <fstream>
 #include <map>
-#include <regex>
-#include <sstream>
 #include <thread>
-
-#include <asio/ip/tcp.hpp>
 
 #include "admin/http_get.hpp"
 #include "client/client.hpp"
 #include "exposition.hpp"
-#include "support/deployment.hpp"
+#include "support/example_copy.hpp"
+#include "support/login.hpp"
 #include "support/process.hpp"
 
 using namespace std::chrono_literals;
-namespace fs = std::filesystem;
 using gs::test::key;
+using gs::test::ExampleCopy;
 using gs::test::Process;
+using gs::test::stop;
 
 namespace {
 
 const std::string password = "correct horse battery";
 
-std::uint16_t free_tcp_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return acceptor.local_endpoint().port();
-}
-
-// etc/failover copied to DIR/etc/failover (its ../../data paths land in DIR/data),
-// every port replaced by a free one.
-struct Example {
-  fs::path dir;
-  std::map<std::string, std::uint16_t> ports;  // example port -> port used here
-
-  Example() {
-    dir = fs::temp_directory_path() / ("gameserver-failover-" + std::to_string(getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir / "etc/failover");
-    std::regex port(R"(127\.0\.0\.1:(\d+))");
-    for (const auto& entry : fs::directory_iterator(fs::path(gs::test::source_root()) / "etc/failover")) {
-      std::ifstream in(entry.path());
-      std::stringstream text;
-      text << in.rdbuf();
-      std::string s = text.str(), out;
-      auto last = s.cbegin();
-      for (std::sregex_iterator it(s.begin(), s.end(), port), end; it != end; ++it) {
-        auto original = (*it)[1].str();
-        auto& mapped = ports[original];
-        if (mapped == 0) mapped = original.starts_with("91") ? free_tcp_port() : gs::test::free_udp_port();
-        out.append(last, (*it)[0].first);
-        out += "127.0.0.1:" + std::to_string(mapped);
-        last = (*it)[0].second;
-      }
-      out.append(last, s.cend());
-      std::ofstream(dir / "etc/failover" / entry.path().filename()) << out;
-    }
-  }
-  ~Example() {
-    std::error_code ignored;
-    fs::remove_all(dir, ignored);
-  }
-  std::string config(const std::string& name) const { return (dir / "etc/failover" / (name + ".yaml")).string(); }
-  std::uint16_t port(int example) const { return ports.at(std::to_string(example)); }
-  std::string address(int example) const { return "127.0.0.1:" + std::to_string(port(example)); }
-};
-
-std::unique_ptr<Process> start(const Example& example, const std::string& name, const std::string& role) {
-  auto process = std::make_unique<Process>(gs::test::gameserver_binary(),
-                                            std::vector<std::string>{"--config", example.config(name)});
-  REQUIRE_MESSAGE(process->wait_for(role + " listening on", 15s), process->output());
-  return process;
-}
-
-void stop(std::unique_ptr<Process>& process) {
-  process->signal(SIGTERM);
-  CHECK(process->wait(10s) == 0);
-  process.reset();
-}
-
-std::optional<gs::test::Exposition> scrape(std::uint16_t port) {
-  auto res = gs::admin::http_get("127.0.0.1", port, "/metrics", 2s);
-  if (!res || res->status != 200) return std::nullopt;
-  return gs::test::parse_exposition(res->body).exposition;
-}
+std::optional<gs::test::Exposition> scrape(std::uint16_t port) { return gs::test::scrape(port, 2s); }
 
 double sample(const gs::test::Exposition& e, const std::string& series) {
   auto it = e.samples.find(series);
@@ -109,21 +45,12 @@ bool wait_metric(std::uint16_t admin_port, const std::string& series, double exp
   return false;
 }
 
-gs::client::FlowResult login(const Example& example, const std::string& user) {
+gs::client::FlowResult login(const ExampleCopy& example, const std::string& user) {
   gs::client::ClientOptions options;
   options.gateway = {"127.0.0.1", example.port(7011)};
   options.trust = example.dir / "data/failover/keys/dtls.crt";
   options.timeout = 8s;
-  asio::io_context io;
-  gs::client::Client client(io, options);
-  gs::client::FlowResult result;
-  client.login_and_join(user, password, [&](const gs::client::FlowResult& r) {
-    result = r;
-    client.close();
-    io.stop();
-  });
-  io.run();
-  return result;
+  return gs::test::login_once(options, user, password);
 }
 
 std::string server_key(const char* name, const std::string& auth) {
@@ -133,20 +60,20 @@ std::string server_key(const char* name, const std::string& auth) {
 }  // namespace
 
 TEST_CASE("failover example: logins go on through auth-2 when auth-1 dies, and back to auth-1 when it returns") {
-  Example example;
+  ExampleCopy example("failover");
   const auto auth1 = example.address(7111), auth2 = example.address(7112);
   const auto gateway_admin = example.port(9113);
   const auto ok_logins = key("gameserver_logins_total", {{"result", "ok"}, {"role", "auth"}});
   const auto worlds_live = key("gameserver_auth_worlds_live", {{"role", "auth"}});
 
-  auto first = start(example, "auth-1", "auth");
+  auto first = example.start("auth-1", "auth");
   auto [status, output] = gs::test::run(
       {"account", "add", "player", "--count", "4", "--password-stdin", "--config", example.config("auth-1")},
       password + "\n");
   REQUIRE_MESSAGE(status == 0, output);
-  auto second = start(example, "auth-2", "auth");
-  auto gateway = start(example, "gateway", "gateway");
-  auto world = start(example, "world", "world");
+  auto second = example.start("auth-2", "auth");
+  auto gateway = example.start("gateway", "gateway");
+  auto world = example.start("world", "world");
 
   // Both auth servers know the world; the gateway is linked to both and prefers auth-1.
   REQUIRE(wait_metric(example.port(9111), worlds_live, 1));
@@ -190,7 +117,7 @@ TEST_CASE("failover example: logins go on through auth-2 when auth-1 dies, and b
 
   // auth-1 returns: the gateway relinks within about a second and prefers it again;
   // the world reports to it at once, so it can place the player.
-  first = start(example, "auth-1", "auth");
+  first = example.start("auth-1", "auth");
   REQUIRE(wait_metric(gateway_admin, server_key("gameserver_auth_server_preferred", auth1), 1, 10s));
   REQUIRE(wait_metric(example.port(9111), worlds_live, 1, 5s));
   r = login(example, "player3");

@@ -4,8 +4,8 @@
 #include <doctest/doctest.h>
 
 #include "bot_support.hpp"
-#include "running_roles.hpp"
 #include "support/deployment.hpp"
+#include "support/running_roles.hpp"
 
 TEST_CASE("ten bots log in, join, move and chat, and the JSON summary counts them") {
   gs::test::Deployment d("bot");

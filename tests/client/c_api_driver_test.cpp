@@ -3,8 +3,9 @@
 #include <doctest/doctest.h>
 
 #include "c_api_test.h"
-#include "running_roles.hpp"
 #include "support/deployment.hpp"
+#include "support/login.hpp"
+#include "support/running_roles.hpp"
 
 TEST_CASE("the C API refuses bad options and NULL handles") {
   char report[256] = "";

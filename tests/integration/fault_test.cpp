@@ -24,6 +24,7 @@
 #include "dtls/types.hpp"
 #include "flood_support.hpp"
 #include "support/deployment.hpp"
+#include "support/login.hpp"
 #include "support/process.hpp"
 
 using namespace std::chrono_literals;
@@ -33,19 +34,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::unique_ptr<Process> start_role(gs::test::Deployment& d, const std::string& role) {
-  auto config = d.config;
-  config.roles = {role};
-  config.development = false;
-  config.log.level = spdlog::level::info;
-  config.admin.listen = {"127.0.0.1", gs::test::free_tcp_port()};
-  auto saved = d.config;
-  d.config = config;
-  auto path = d.write_config(role + ".yaml");
-  d.config = saved;
-  auto process = std::make_unique<Process>(gs::test::gameserver_binary(), std::vector<std::string>{"--config", path.string()});
-  REQUIRE(process->wait_for(role + " listening on", 10s));
-  return process;
+// A role as a process, with an admin endpoint.
+std::unique_ptr<Process> start_process(gs::test::Deployment& d, const std::string& role) {
+  return gs::test::start_role(d, role, /*admin_endpoint=*/true);
 }
 
 gs::test::Deployment& with_accounts(gs::test::Deployment& d) {
@@ -62,35 +53,29 @@ gs::test::Deployment& with_accounts(gs::test::Deployment& d) {
 }
 
 gs::client::ClientOptions client_options(const gs::config::Config& config) {
-  gs::client::ClientOptions options;
-  options.gateway = config.gateway.listen;
-  options.trust = config.tls.trust;
+  auto options = gs::test::client_options(config);
   options.channel = config.channel;
-  options.timeout = 5s;
   return options;
 }
 
 gs::client::FlowResult login_once(const gs::client::ClientOptions& options) {
-  asio::io_context io;
-  gs::client::Client client(io, options);
-  gs::client::FlowResult result;
-  client.login_and_join("alice", "correct horse", [&](const gs::client::FlowResult& r) {
-    result = r;
-    client.close();
-    io.stop();
-  });
-  io.run();
-  return result;
+  return gs::test::login_once(options, "alice", "correct horse");
 }
 
 gs::client::FlowResult login_when_ready(const gs::client::ClientOptions& options) {
-  auto deadline = Clock::now() + 15s;
-  for (;;) {
-    auto result = login_once(options);
-    bool starting = result.outcome == Outcome::login_failed && (result.reason == "unavailable" || result.reason == "no_world");
-    if (!starting || Clock::now() > deadline) return result;
-    std::this_thread::sleep_for(100ms);
-  }
+  return gs::test::login_when_ready(options, "alice", "correct horse", 15s);
+}
+
+// auth, gateway and world of `d` as processes, the gateway linked to auth, and a first
+// login through them.
+struct Processes {
+  std::unique_ptr<Process> auth, gateway, world;
+};
+Processes start_linked(gs::test::Deployment& d) {
+  Processes p{start_process(d, "auth"), start_process(d, "gateway"), start_process(d, "world")};
+  REQUIRE(p.gateway->wait_for("linked to auth", 10s));
+  REQUIRE(login_when_ready(client_options(d.config)).outcome == Outcome::joined);
+  return p;
 }
 
 std::string integrity_check(const std::filesystem::path& database) {
@@ -183,12 +168,8 @@ std::pair<int, nlohmann::json> bot_run(const gs::test::Deployment& d, int second
 TEST_CASE("auth killed with SIGKILL during logins: unavailable at once, links back within 2 s, database intact") {
   gs::test::Deployment d("fault-auth");
   with_accounts(d);
-  auto auth = start_role(d, "auth");
-  auto gateway = start_role(d, "gateway");
-  auto world = start_role(d, "world");
-  REQUIRE(gateway->wait_for("linked to auth", 10s));
+  auto [auth, gateway, world] = start_linked(d);
   auto options = client_options(d.config);
-  REQUIRE(login_when_ready(options).outcome == Outcome::joined);
 
   LoginLoop logins(options);
   auto ok = [](const gs::client::FlowResult& r) { return r.outcome == Outcome::joined; };
@@ -219,7 +200,7 @@ TEST_CASE("auth killed with SIGKILL during logins: unavailable at once, links ba
   // back-off, 1, 2, 4 s, missed an auth returning then by about 3.5 s.)
   std::this_thread::sleep_until(unavailable->ended + 3600ms);
   auto restarted = Clock::now();
-  auth = start_role(d, "auth");
+  auth = start_process(d, "auth");
   const auto listening = Clock::now();
   REQUIRE(gateway->wait_for("linked to auth", 5s));
   const double gateway_relink = seconds_since(listening);
@@ -256,12 +237,8 @@ TEST_CASE("auth killed with SIGKILL during logins: unavailable at once, links ba
 TEST_CASE("world killed with SIGKILL: its player is told with a reason, and gets in again after a restart") {
   gs::test::Deployment d("fault-world");
   with_accounts(d);
-  auto auth = start_role(d, "auth");
-  auto gateway = start_role(d, "gateway");
-  auto world = start_role(d, "world");
-  REQUIRE(gateway->wait_for("linked to auth", 10s));
+  auto [auth, gateway, world] = start_linked(d);
   auto options = client_options(d.config);
-  REQUIRE(login_when_ready(options).outcome == Outcome::joined);
 
   asio::io_context io;
   gs::client::Client player(io, options);
@@ -287,7 +264,7 @@ TEST_CASE("world killed with SIGKILL: its player is told with a reason, and gets
   CHECK(to_told < 4.0);
   CHECK(world->wait(5s) == 128 + SIGKILL);
 
-  world = start_role(d, "world");
+  world = start_process(d, "world");
   auto again = login_when_ready(options);
   CHECK_MESSAGE(again.outcome == Outcome::joined, again.reason);
 

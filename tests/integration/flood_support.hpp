@@ -1,6 +1,6 @@
 #pragma once
-// Helpers shared by the flood and fault tests: a free TCP port for the admin endpoint,
-// the metrics of a running server, a process's resident memory.
+// Helpers shared by the flood and fault tests: the metrics of a running server, a
+// process's resident memory. (A free TCP port for the admin endpoint: support/deployment.hpp.)
 
 #include <chrono>
 #include <cstdint>
@@ -10,28 +10,17 @@
 #include <string>
 #include <thread>
 
-#include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
 #include <doctest/doctest.h>
 #include <sys/types.h>
 
 #include "../admin/exposition.hpp"
-#include "admin/http_get.hpp"
+#include "support/deployment.hpp"
 
 namespace gs::test {
 
-inline std::uint16_t free_tcp_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return acceptor.local_endpoint().port();
-}
-
 // The admin endpoint's /metrics, parsed; nullopt if it does not answer.
 inline std::optional<Exposition> scrape(std::uint16_t admin_port) {
-  auto reply = admin::http_get("127.0.0.1", admin_port, "/metrics", std::chrono::seconds(10));
-  if (!reply || reply->status != 200) return std::nullopt;
-  auto parsed = parse_exposition(reply->body);
-  return parsed.exposition;
+  return scrape(admin_port, std::chrono::seconds(10));
 }
 
 // One sample of a role's metric; -1 when missing.

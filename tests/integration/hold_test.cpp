@@ -6,74 +6,25 @@
 
 #include <doctest/doctest.h>
 
-#include <future>
 #include <thread>
 
-#include "admin/admin_server.hpp"
 #include "client/client.hpp"
-#include "common/log.hpp"
 #include "flood.hpp"
 #include "flood_support.hpp"
-#include "registry.hpp"
-#include "runtime/runtime.hpp"
 #include "support/deployment.hpp"
+#include "support/login.hpp"
 #include "support/process.hpp"
+#include "support/running_roles.hpp"
 
 using namespace std::chrono_literals;
 using gs::test::sample;
 
 namespace {
 
-// Roles of `config` on their own loop thread, with an admin endpoint on a free port.
-struct RunningRoles {
-  gs::Runtime runtime;
-  gs::admin::AdminServer admin;
-  std::thread thread;
-
-  explicit RunningRoles(const gs::config::Config& config)
-      : runtime(config, {"auth", "gateway", "world"},
-                [this](std::string_view name, const gs::config::Config& c, gs::RoleContext& context) {
-                  auto role = gs::roles::make_role(name, c, context);
-                  if (role) admin.add(*role);
-                  return role;
-                }),
-        admin(runtime.io(), gs::make_logger("admin", spdlog::level::warn, gs::LogFormat::text)) {
-    admin.start({"127.0.0.1", 0});
-    std::promise<void> started;
-    runtime.on_started([&] { started.set_value(); });
-    thread = std::thread([this] { runtime.run(false); });
-    started.get_future().wait();
-  }
-  ~RunningRoles() {
-    runtime.request_stop();
-    thread.join();
-    admin.stop();
-  }
-  RunningRoles(const RunningRoles&) = delete;
-  RunningRoles& operator=(const RunningRoles&) = delete;
-};
-
 gs::client::FlowResult login(const gs::config::Config& config) {
-  gs::client::ClientOptions options;
-  options.gateway = config.gateway.listen;
-  options.trust = config.tls.trust;
+  auto options = gs::test::client_options(config);
   options.timeout = 10s;
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  for (;;) {
-    asio::io_context io;
-    gs::client::Client client(io, options);
-    gs::client::FlowResult result;
-    client.login_and_join("alice", "correct horse", [&](const gs::client::FlowResult& r) {
-      result = r;
-      client.close();
-      io.stop();
-    });
-    io.run();
-    bool starting = result.outcome == gs::client::Outcome::login_failed &&
-                    (result.reason == "unavailable" || result.reason == "no_world");
-    if (!starting || std::chrono::steady_clock::now() > deadline) return result;
-    std::this_thread::sleep_for(100ms);
-  }
+  return gs::test::login_when_ready(options, "alice", "correct horse", 10s);
 }
 
 double refused_half_open(const gs::test::Exposition& e) {
@@ -92,7 +43,7 @@ TEST_CASE("half-open handshakes and unauthenticated connections: capped, counted
   auto [added, add_output] = gs::test::run(
       {"account", "add", "alice", "--password-stdin", "--config", d.write_config().string()}, "correct horse");
   REQUIRE_MESSAGE(added == 0, add_output);
-  RunningRoles roles(d.config);
+  gs::test::RunningRolesWithAdmin roles(d.config, {"auth", "gateway", "world"});
   const auto port = roles.admin.port();
   REQUIRE(login(d.config).outcome == gs::client::Outcome::joined);
 

@@ -17,19 +17,17 @@
 #include <asio/post.hpp>
 
 #include "../admin/exposition.hpp"
-#include "admin/admin_server.hpp"
 #include "admin/http_get.hpp"
 #include "client/client.hpp"
-#include "common/log.hpp"
 #include "config/load.hpp"
 #include "crypto/ed25519.hpp"
 #include "crypto/token_signer.hpp"
 #include "dtls/certgen.hpp"
 #include "crypto/key_files.hpp"
-#include "registry.hpp"
 #include "runtime/runtime.hpp"
 #include "support/deployment.hpp"
 #include "support/process.hpp"
+#include "support/running_roles.hpp"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -41,35 +39,14 @@ namespace {
 const std::string password = "correct horse battery";
 
 // Roles of `config` on their own loop thread, with an admin endpoint on a free port.
-struct Running {
-  gs::Runtime runtime;
-  gs::admin::AdminServer admin;
-  std::thread thread;
-
-  explicit Running(const gs::config::Config& config)
-      : runtime(config, {"auth", "gateway", "world"},
-                [this](std::string_view name, const gs::config::Config& c, gs::RoleContext& context) {
-                  auto role = gs::roles::make_role(name, c, context);
-                  if (role) admin.add(*role);
-                  return role;
-                }),
-        admin(runtime.io(), gs::make_logger("admin", spdlog::level::warn, gs::LogFormat::text)) {
-    admin.start({"127.0.0.1", 0});
-    std::promise<void> started;
-    runtime.on_started([&] { started.set_value(); });
-    thread = std::thread([this] { runtime.run(false); });
-    started.get_future().wait();
+struct Running : gs::test::RunningRolesWithAdmin {
+  explicit Running(const gs::config::Config& config) : RunningRolesWithAdmin(config, {"auth", "gateway", "world"}) {
     // Ready: the gateway and the world are linked to auth.
     for (int i = 0; i < 200; ++i) {
       auto health = gs::admin::http_get("127.0.0.1", admin.port(), "/healthz");
       if (health && health->status == 200) break;
       std::this_thread::sleep_for(50ms);
     }
-  }
-  ~Running() {
-    runtime.request_stop();
-    thread.join();
-    admin.stop();
   }
 
   // What SIGHUP does, and returns once it is done (the loop runs posts in order).

@@ -3,83 +3,26 @@
 
 #include <doctest/doctest.h>
 
-#include <future>
 #include <thread>
 
 #include <asio/steady_timer.hpp>
 
 #include "client/client.hpp"
 #include "crypto/token_signer.hpp"
-#include "registry.hpp"
-#include "runtime/runtime.hpp"
 #include "store/sqlite_account_store.hpp"
-#include "store/password_hash.hpp"
 #include "support/deployment.hpp"
+#include "support/login.hpp"
+#include "support/running_roles.hpp"
 
 using namespace std::chrono_literals;
 using gs::client::Outcome;
+using gs::test::add_account;
+using gs::test::client_options;
+using gs::test::login_once;
+using gs::test::login_when_ready;
+using gs::test::RunningRoles;
 
 namespace {
-
-// Runs the roles of `config` on a thread until destroyed.
-struct RunningRoles {
-  gs::Runtime runtime;
-  std::thread thread;
-  RunningRoles(const gs::config::Config& config, std::vector<std::string> roles)
-      : runtime(config, std::move(roles), gs::roles::make_role) {
-    std::promise<void> started;
-    runtime.on_started([&] { started.set_value(); });
-    thread = std::thread([this] { runtime.run(false); });
-    started.get_future().wait();
-  }
-  ~RunningRoles() {
-    runtime.request_stop();
-    thread.join();
-  }
-};
-
-void add_account(const gs::config::Config& config, const std::string& name, const std::string& password) {
-  gs::store::sqlite_account_store accounts(config.auth.database);
-  gs::store::password_hasher hasher({config.auth.password_ops_limit, static_cast<std::size_t>(config.auth.password_memory)});
-  REQUIRE(accounts.add(name, *hasher.hash(password), std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())) ==
-          gs::store::store_status::ok);
-}
-
-gs::client::ClientOptions client_options(const gs::config::Config& config) {
-  gs::client::ClientOptions options;
-  options.gateway = config.gateway.listen;
-  options.trust = config.tls.trust;
-  options.game = config.game;
-  options.timeout = 5s;
-  return options;
-}
-
-// One login attempt, run to its end.
-gs::client::FlowResult flow(const gs::client::ClientOptions& options, const std::string& user,
-                            const std::string& password) {
-  asio::io_context io;
-  gs::client::Client client(io, options);
-  gs::client::FlowResult result;
-  client.login_and_join(user, password, [&](const gs::client::FlowResult& r) {
-    result = r;
-    client.close();
-    io.stop();
-  });
-  io.run();
-  return result;
-}
-
-// Retries while the roles' links are still coming up.
-gs::client::FlowResult flow_when_ready(const gs::client::ClientOptions& options, const std::string& user,
-                                       const std::string& password) {
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  for (;;) {
-    auto result = flow(options, user, password);
-    bool starting = result.outcome == Outcome::login_failed && (result.reason == "unavailable" || result.reason == "no_world");
-    if (!starting || std::chrono::steady_clock::now() > deadline) return result;
-    std::this_thread::sleep_for(100ms);
-  }
-}
 
 }  // namespace
 
@@ -89,36 +32,36 @@ TEST_CASE("a player logs in through the gateway and joins the world, all encrypt
   RunningRoles roles(d.config, {"auth", "gateway", "world"});
   auto options = client_options(d.config);
 
-  auto result = flow_when_ready(options, "alice", "correct horse");
+  auto result = login_when_ready(options, "alice", "correct horse");
   CHECK(result.outcome == Outcome::joined);
   CHECK(result.world_id == "world-1");
   CHECK(result.player_id != 0);
 
   SUBCASE("wrong password") {
-    auto bad = flow(options, "alice", "wrong horse");
+    auto bad = login_once(options, "alice", "wrong horse");
     CHECK(bad.outcome == Outcome::login_failed);
     CHECK(bad.reason == "bad_credentials");
   }
   SUBCASE("unknown account") {
-    auto bad = flow(options, "mallory", "correct horse");
+    auto bad = login_once(options, "mallory", "correct horse");
     CHECK(bad.reason == "bad_credentials");
   }
   SUBCASE("disabled account") {
     gs::store::sqlite_account_store(d.config.auth.database).set_disabled("alice", true);
-    auto bad = flow(options, "alice", "correct horse");
+    auto bad = login_once(options, "alice", "correct horse");
     CHECK(bad.reason == "disabled");
   }
   SUBCASE("a client that trusts another certificate refuses the server") {
     gs::test::Deployment other("flow-othercert");
     auto wrong = options;
     wrong.trust = other.config.tls.trust;
-    auto bad = flow(wrong, "alice", "correct horse");
+    auto bad = login_once(wrong, "alice", "correct horse");
     CHECK(bad.outcome == Outcome::certificate);
   }
   SUBCASE("a client of another game is refused with the reason") {
     auto other = options;
     other.game = "another-game";
-    auto bad = flow(other, "alice", "correct horse");
+    auto bad = login_once(other, "alice", "correct horse");
     CHECK(bad.outcome == Outcome::refused);
     CHECK(bad.reason == "wrong_game");
   }
@@ -130,7 +73,7 @@ TEST_CASE("chat reaches every player in the world") {
   add_account(d.config, "bob", "battery staple");
   RunningRoles roles(d.config, {"auth", "gateway", "world"});
   auto options = client_options(d.config);
-  REQUIRE(flow_when_ready(options, "alice", "correct horse").outcome == Outcome::joined);
+  REQUIRE(login_when_ready(options, "alice", "correct horse").outcome == Outcome::joined);
 
   asio::io_context io;
   gs::client::Client alice(io, options), bob(io, options);
@@ -162,7 +105,7 @@ TEST_CASE("with no world running, a correct login answers no_world") {
   auto deadline = std::chrono::steady_clock::now() + 10s;
   gs::client::FlowResult result;
   do {
-    result = flow(options, "alice", "correct horse");
+    result = login_once(options, "alice", "correct horse");
     if (result.reason == "no_world") break;
     std::this_thread::sleep_for(100ms);
   } while (std::chrono::steady_clock::now() < deadline);
@@ -174,7 +117,7 @@ TEST_CASE("with auth down, clients get unavailable at once") {
   gs::test::Deployment d("flow-noauth");
   RunningRoles roles(d.config, {"gateway"});
   auto start = std::chrono::steady_clock::now();
-  auto result = flow(client_options(d.config), "alice", "correct horse");
+  auto result = login_once(client_options(d.config), "alice", "correct horse");
   CHECK(result.outcome == Outcome::login_failed);
   CHECK(result.reason == "unavailable");
   CHECK(std::chrono::steady_clock::now() - start < 3s);
@@ -187,15 +130,15 @@ TEST_CASE("gateway and world links come back by themselves after auth restarts")
   RunningRoles front(d.config, {"gateway", "world"});
   {
     RunningRoles auth(d.config, {"auth"});
-    REQUIRE(flow_when_ready(options, "alice", "correct horse").outcome == Outcome::joined);
+    REQUIRE(login_when_ready(options, "alice", "correct horse").outcome == Outcome::joined);
   }
   // Auth is gone: logins fail at once with a clear reason instead of hanging.
-  auto down = flow(options, "alice", "correct horse");
+  auto down = login_once(options, "alice", "correct horse");
   CHECK(down.reason == "unavailable");
 
   RunningRoles auth_again(d.config, {"auth"});
   auto back = std::chrono::steady_clock::now();
-  auto result = flow_when_ready(options, "alice", "correct horse");
+  auto result = login_when_ready(options, "alice", "correct horse");
   CHECK(result.outcome == Outcome::joined);
   CHECK(std::chrono::steady_clock::now() - back < 5s);
 }

@@ -7,12 +7,11 @@
 
 #include <sys/stat.h>
 
-#include <asio/io_context.hpp>
-
 #include "client/client.hpp"
 #include "support/deployment.hpp"
+#include "support/login.hpp"
 #include "support/process.hpp"
-#include "tests/client/running_roles.hpp"
+#include "support/running_roles.hpp"
 #include "tests/crypto/temp_dir.hpp"
 #include "tests/support/throwaway_postgres.hpp"
 
@@ -32,27 +31,8 @@ bool postgres_missing() {
 }
 
 gs::client::FlowResult login(const gs::config::Config& config, const std::string& user, const std::string& password) {
-  gs::client::ClientOptions options;
-  options.gateway = config.gateway.listen;
-  options.trust = config.tls.trust;
-  options.game = config.game;
-  options.timeout = 5s;
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  for (;;) {
-    asio::io_context io;
-    gs::client::Client client(io, options);
-    gs::client::FlowResult result;
-    client.login_and_join(user, password, [&](const gs::client::FlowResult& r) {
-      result = r;
-      client.close();
-      io.stop();
-    });
-    io.run();
-    // Retries while the roles' links are still coming up.
-    bool starting = result.outcome == Outcome::login_failed && (result.reason == "unavailable" || result.reason == "no_world");
-    if (!starting || std::chrono::steady_clock::now() > deadline) return result;
-    std::this_thread::sleep_for(100ms);
-  }
+  // Retries while the roles' links are still coming up.
+  return gs::test::login_when_ready(gs::test::client_options(config), user, password, 10s);
 }
 
 }  // namespace

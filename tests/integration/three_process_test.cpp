@@ -12,55 +12,14 @@
 #include "store/sqlite_account_store.hpp"
 #include "store/password_hash.hpp"
 #include "support/deployment.hpp"
+#include "support/login.hpp"
 #include "support/process.hpp"
 
 using namespace std::chrono_literals;
 using gs::client::Outcome;
+using gs::test::client_options;
 using gs::test::Process;
-
-namespace {
-
-std::unique_ptr<Process> start_role(gs::test::Deployment& d, const std::string& role) {
-  auto config = d.config;
-  config.roles = {role};
-  config.development = false;
-  config.log.level = spdlog::level::info;
-  auto saved = d.config;
-  d.config = config;
-  auto path = d.write_config(role + ".yaml");
-  d.config = saved;
-  auto process = std::make_unique<Process>(gs::test::gameserver_binary(), std::vector<std::string>{"--config", path.string()});
-  REQUIRE(process->wait_for(role + " listening on", 10s));
-  return process;
-}
-
-gs::client::ClientOptions client_options(const gs::config::Config& config) {
-  gs::client::ClientOptions options;
-  options.gateway = config.gateway.listen;
-  options.trust = config.tls.trust;
-  options.timeout = 5s;
-  return options;
-}
-
-gs::client::FlowResult login_when_ready(const gs::client::ClientOptions& options) {
-  auto deadline = std::chrono::steady_clock::now() + 15s;
-  for (;;) {
-    asio::io_context io;
-    gs::client::Client client(io, options);
-    gs::client::FlowResult result;
-    client.login_and_join("alice", "correct horse", [&](const gs::client::FlowResult& r) {
-      result = r;
-      client.close();
-      io.stop();
-    });
-    io.run();
-    bool starting = result.outcome == Outcome::login_failed && (result.reason == "unavailable" || result.reason == "no_world");
-    if (!starting || std::chrono::steady_clock::now() > deadline) return result;
-    std::this_thread::sleep_for(200ms);
-  }
-}
-
-}  // namespace
+using gs::test::start_role;
 
 TEST_CASE("auth, gateway and world in three processes: login works; a world restart is survived") {
   gs::test::Deployment d("three");
@@ -74,7 +33,7 @@ TEST_CASE("auth, gateway and world in three processes: login works; a world rest
   auto world = start_role(d, "world");
   CHECK(gateway->wait_for("linked to auth", 10s));
   auto options = client_options(d.config);
-  auto first = login_when_ready(options);
+  auto first = gs::test::login_when_ready(options, "alice", "correct horse", 15s, 200ms);
   REQUIRE(first.outcome == Outcome::joined);
 
   // A player in the world sees the world go away, with a reason.
@@ -98,7 +57,7 @@ TEST_CASE("auth, gateway and world in three processes: login works; a world rest
 
   // Without a world, logins say so; once it is back, players get in again.
   world = start_role(d, "world");
-  auto again = login_when_ready(options);
+  auto again = gs::test::login_when_ready(options, "alice", "correct horse", 15s, 200ms);
   CHECK(again.outcome == Outcome::joined);
 
   for (auto* p : {world.get(), gateway.get(), auth.get()}) {

@@ -15,6 +15,7 @@
 #include "store/sqlite_account_store.hpp"
 #include "store/password_hash.hpp"
 #include "support/deployment.hpp"
+#include "support/login.hpp"
 
 using namespace std::chrono_literals;
 using asio::ip::udp;
@@ -87,14 +88,7 @@ TEST_CASE("neither the password nor the token crosses the network in clear text"
   gs::client::FlowResult result;
   std::string token_seen;
   for (int attempt = 0; attempt < 50; ++attempt) {
-    asio::io_context io;
-    gs::client::Client client(io, options);
-    client.login_and_join("alice", password, [&](const gs::client::FlowResult& r) {
-      result = r;
-      client.close();
-      io.stop();
-    });
-    io.run();
+    result = gs::test::login_once(options, "alice", password);
     if (result.outcome == gs::client::Outcome::joined) break;
     std::this_thread::sleep_for(100ms);  // links still coming up
   }

@@ -12,17 +12,15 @@
 
 #include "store/postgres_account_store.hpp"
 #include "store/sqlite_account_store.hpp"
+#include "account_store_test_data.hpp"
 #include "tests/crypto/temp_dir.hpp"
 #include "tests/support/throwaway_postgres.hpp"
 
 using namespace gs::store;
-using gs::test::temp_dir;
-using gs::test::ThrowawayPostgres;
+using namespace gs::test;
 using namespace std::chrono_literals;
 
 namespace {
-const unix_time t0{std::chrono::seconds(1'800'000'000)};
-const std::string hash_a = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo";
 const std::string hash_b = "$argon2id$v=19$m=8,t=1,p=1$b3RoZXJzYWx0$b3RoZXJoYXNo";
 
 // One database per test, reached through the store and through raw SQL.
@@ -55,15 +53,6 @@ struct SqliteBackend final : Backend {
     }
 };
 
-postgres_settings settings_for(ThrowawayPostgres& server, const std::string& database) {
-    postgres_settings s;
-    s.conninfo = server.conninfo(database);
-    s.password = server.password();
-    s.retry_interval = 50ms;
-    s.busy_timeout = 200ms;
-    return s;
-}
-
 struct PostgresBackend final : Backend {
     ThrowawayPostgres& server = ThrowawayPostgres::shared();
     std::string database = server.create_database();
@@ -72,15 +61,6 @@ struct PostgresBackend final : Backend {
     }
     std::string query(const std::string& sql) override { return server.query(database, sql); }
 };
-
-bool postgres_missing() {
-    static const bool missing = [] {
-        bool absent = ThrowawayPostgres::find_binaries().empty();
-        if (absent) std::cerr << ThrowawayPostgres::skip_message() << "\n";
-        return absent && !ThrowawayPostgres::required();
-    }();
-    return missing;
-}
 
 }  // namespace
 

@@ -12,35 +12,15 @@
 
 #include "store/open_account_store.hpp"
 #include "store/postgres_account_store.hpp"
+#include "account_store_test_data.hpp"
 #include "tests/crypto/temp_dir.hpp"
 #include "tests/support/throwaway_postgres.hpp"
 
 using namespace gs::store;
-using gs::test::temp_dir;
-using gs::test::ThrowawayPostgres;
+using namespace gs::test;
 using namespace std::chrono_literals;
 
 namespace {
-const unix_time t0{std::chrono::seconds(1'800'000'000)};
-const std::string hash_a = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo";
-
-bool postgres_missing() {
-    static const bool missing = [] {
-        bool absent = ThrowawayPostgres::find_binaries().empty();
-        if (absent) std::cerr << ThrowawayPostgres::skip_message() << "\n";
-        return absent && !ThrowawayPostgres::required();
-    }();
-    return missing;
-}
-
-postgres_settings settings_for(ThrowawayPostgres& server, const std::string& database) {
-    postgres_settings s;
-    s.conninfo = server.conninfo(database);
-    s.password = server.password();
-    s.retry_interval = 50ms;
-    s.busy_timeout = 200ms;
-    return s;
-}
 
 }  // namespace
 

@@ -3,7 +3,10 @@
 #include <fstream>
 #include <unistd.h>
 
+#include <doctest/doctest.h>
+
 #include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
 #include <asio/ip/udp.hpp>
 
 #include "common/dev_keys.hpp"
@@ -15,6 +18,12 @@ std::uint16_t free_udp_port() {
   asio::io_context io;
   asio::ip::udp::socket socket(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   return socket.local_endpoint().port();
+}
+
+std::uint16_t free_tcp_port() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return acceptor.local_endpoint().port();
 }
 
 Deployment::Deployment(const std::string& tag) {
@@ -61,6 +70,21 @@ std::filesystem::path Deployment::write_config(const std::string& name, const st
   auto path = dir / name;
   std::ofstream(path) << extra << config::to_yaml(config);
   return path;
+}
+
+std::unique_ptr<Process> start_role(Deployment& d, const std::string& role, bool admin_endpoint) {
+  auto config = d.config;
+  config.roles = {role};
+  config.development = false;
+  config.log.level = spdlog::level::info;
+  if (admin_endpoint) config.admin.listen = {"127.0.0.1", free_tcp_port()};
+  auto saved = d.config;
+  d.config = config;
+  auto path = d.write_config(role + ".yaml");
+  d.config = saved;
+  auto process = std::make_unique<Process>(gameserver_binary(), std::vector<std::string>{"--config", path.string()});
+  REQUIRE(process->wait_for(role + " listening on", std::chrono::seconds(10)));
+  return process;
 }
 
 }  // namespace gs::test
