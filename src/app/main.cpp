@@ -17,13 +17,18 @@ constexpr const char* exit_codes =
     "Exit status: 0 success; 1 runtime failure; 2 bad command line or config;\n"
     "3 a role could not start (address in use, name does not resolve).\n";
 
+constexpr const char* signals =
+    "Signals while roles run: SIGINT or SIGTERM stops them gracefully (a second one exits\n"
+    "at once); SIGHUP re-reads certificates, token keys and link secrets without dropping\n"
+    "connections (docs/DEPLOYMENT.md: key rotation).\n";
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace gs::app;
   CLI::App root{description, "gameserver"};
   root.set_version_flag("--version", GS_VERSION);
-  root.footer(exit_codes);
+  root.footer(std::string(exit_codes) + signals);
   root.require_subcommand(0, 1);
 
   Action action;

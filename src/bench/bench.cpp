@@ -295,7 +295,7 @@ void add_run_options(CLI::App* app, Options& o) {
 void add_bench_command(CLI::App& root, std::function<int()>& action) {
   auto opts = std::make_shared<Options>();
   auto* bench = root.add_subcommand(
-      "bench", "Measure the encrypted transport (and ENet for comparison) on real sockets");
+      "bench", "measure the encrypted transport (and ENet for comparison) on real sockets");
   bench->require_subcommand(1);
 
   auto* serve_cmd = bench->add_subcommand("serve", "Serve bench clients until interrupted");

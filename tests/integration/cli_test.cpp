@@ -84,6 +84,7 @@ TEST_CASE("--help documents the exit codes and --version prints the version") {
   auto [status, output] = gs::test::run({"--help"});
   CHECK(status == 0);
   CHECK(output.find("Exit status: 0 success; 1 runtime failure; 2 bad command line or config") != std::string::npos);
+  CHECK(output.find("SIGHUP re-reads certificates, token keys and link secrets") != std::string::npos);
   CHECK(output.find("check-config") != std::string::npos);
   auto version = gs::test::run({"--version"});
   CHECK(version.first == 0);
