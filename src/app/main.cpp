@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   using namespace gs::app;
   CLI::App root{description, "gameserver"};
   root.set_version_flag("--version", GS_VERSION);
-  root.footer(std::string(exit_codes) + signals);
+  root.footer(exit_codes);  // subcommands inherit this one
   root.require_subcommand(0, 1);
 
   Action action;
@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
   add_client_command(root, action);
   add_bot_command(root, action);
   gs::bench::add_bench_command(root, action);
+  // Only running roles handle signals, so only the top-level help names them.
+  root.footer(std::string(exit_codes) + signals);
 
   try {
     root.parse(argc, argv);
