@@ -10,6 +10,14 @@ std::uint32_t be24(const std::uint8_t* p) {
 
 }  // namespace
 
+bool is_lone_first_record(std::span<const std::uint8_t> d) {
+  if (d.size() < kRecordHeaderSize) return false;
+  for (std::size_t i = 5; i < 11; ++i)  // the 48-bit sequence number
+    if (d[i] != 0) return false;
+  std::size_t rec_len = (std::size_t{d[11]} << 8) | d[12];
+  return kRecordHeaderSize + rec_len == d.size();
+}
+
 HelloInfo inspect_client_hello(std::span<const std::uint8_t> d) {
   HelloInfo info;
   constexpr std::size_t kHs = 12;

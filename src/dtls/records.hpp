@@ -15,6 +15,10 @@ struct HelloInfo {
 // Looks at the first record of a datagram. Never reads out of bounds.
 HelloInfo inspect_client_hello(std::span<const std::uint8_t> datagram);
 
+// True when the datagram is exactly one record with sequence number 0, as a client's
+// first ClientHello. Anything else may move a listening object's replay window.
+bool is_lone_first_record(std::span<const std::uint8_t> datagram);
+
 inline constexpr std::size_t kRecordHeaderSize = 13;
 inline constexpr std::uint8_t kContentHandshake = 22;
 inline constexpr std::uint8_t kContentApplicationData = 23;

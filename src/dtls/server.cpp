@@ -47,18 +47,6 @@ bool wants_io(int err) {
   return err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE;
 }
 
-// True when `d` is one record with sequence number 0, as a client's first ClientHello.
-// wolfSSL moves the listening object's epoch-0 replay window forward with every record
-// it reads, so one hello with a large sequence number would make the first hello of
-// every later client (sequence 0) look like a replay: no client could connect again.
-bool leaves_listener_fresh(std::span<const std::uint8_t> d) {
-  if (d.size() < kRecordHeaderSize) return false;
-  for (std::size_t i = 5; i < 11; ++i)
-    if (d[i] != 0) return false;
-  std::size_t length = (std::size_t{d[11]} << 8) | d[12];
-  return kRecordHeaderSize + length == d.size();
-}
-
 }  // namespace
 
 detail::CtxPtr Server::make_context(const ServerConfig& config, const std::string& cert,
@@ -242,9 +230,11 @@ bool Server::try_listener(Listener& l, const net::Address& from,
     make_listener(l);
   } else {
     if (count_hello_verify && l.io.datagrams_out > sent_before) ++stats_.hello_verify_sent;
-    // Anything but a lone sequence-0 record may have moved the replay window: the next
-    // sender gets a fresh object (admission stays stateless).
-    if (!leaves_listener_fresh(datagram)) make_listener(l);
+    // wolfSSL moves the listening object's epoch-0 replay window forward with every
+    // record it reads, so one hello with a large sequence number would make the first
+    // hello of every later client (sequence 0) look like a replay. Anything but a lone
+    // sequence-0 record gives the next sender a fresh object (admission stays stateless).
+    if (!is_lone_first_record(datagram)) make_listener(l);
   }
   return false;
 }

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include "dtls/records.hpp"
 #include "harness.hpp"
 
 using namespace dtls_test;
@@ -20,6 +21,19 @@ Bytes first_hello(World& w) {
 }
 
 }  // namespace
+
+TEST_CASE("only one record with sequence number 0 counts as a lone first record") {
+  World w;
+  Bytes hello = first_hello(w);
+  CHECK(dtls::is_lone_first_record(hello));
+  Bytes later = hello;
+  later[10] = 1;  // record sequence number 1
+  CHECK_FALSE(dtls::is_lone_first_record(later));
+  Bytes longer = hello;
+  longer.push_back(0);  // a byte after the record
+  CHECK_FALSE(dtls::is_lone_first_record(longer));
+  CHECK_FALSE(dtls::is_lone_first_record(Bytes(hello.begin(), hello.begin() + 12)));  // no whole header
+}
 
 TEST_CASE("a hello with a large record sequence number does not lock later clients out") {
   World w;
