@@ -12,14 +12,8 @@ namespace gs::roles {
 
 namespace {
 
-// Each key's id is derived from the key itself (crypto::default_kid), as auth does
-// when it signs, so nobody has to name keys and two keys never share an id.
 crypto::token_key_set read_token_keys(const std::vector<std::filesystem::path>& files) {
-  crypto::token_key_set keys;
-  for (const auto& file : files) {
-    auto key = crypto::read_public_key_file(file);
-    keys.emplace(crypto::default_kid(key), key);
-  }
+  auto keys = crypto::read_token_key_set(files);
   if (keys.empty()) throw std::runtime_error("no token key listed");
   return keys;
 }

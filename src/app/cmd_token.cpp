@@ -53,16 +53,12 @@ int token_verify(const TokenOptions& o) {
   config::Config config = load_config(o.config);
   // Keys: --key files, else world.token_keys, else (on an auth machine without them) the
   // public half of auth.token_key.
-  crypto::token_key_set keys;
   std::vector<std::filesystem::path> files = o.keys;
   if (files.empty()) {
     for (const auto& f : config.world.token_keys)
       if (std::filesystem::exists(f)) files.push_back(f);
   }
-  for (const auto& file : files) {
-    auto pub = crypto::read_public_key_file(file);
-    keys.emplace(crypto::default_kid(pub), pub);
-  }
+  crypto::token_key_set keys = crypto::read_token_key_set(files);
   if (keys.empty()) {
     auto key = crypto::read_private_key_file(config.auth.token_key);
     keys.emplace(crypto::default_kid(key.public_key()), key.public_key());

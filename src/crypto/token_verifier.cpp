@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "crypto/jws.hpp"
+#include "crypto/token_signer.hpp"
 
 namespace gs::crypto {
 namespace {
@@ -91,6 +92,15 @@ token_verifier::token_verifier(token_verifier_config config, token_key_set keys)
     if (config_.audience.empty())
         throw std::invalid_argument("a token verifier needs its own id as audience");
     if (keys_.empty()) throw std::invalid_argument("a token verifier needs at least one key");
+}
+
+token_key_set read_token_key_set(const std::vector<std::filesystem::path>& files) {
+    token_key_set keys;
+    for (const auto& file : files) {
+        auto key = read_public_key_file(file);
+        keys.emplace(default_kid(key), key);
+    }
+    return keys;
 }
 
 void token_verifier::set_keys(token_key_set keys) {

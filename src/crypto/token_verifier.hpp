@@ -5,9 +5,11 @@
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crypto/ed25519.hpp"
 #include "crypto/jti_cache.hpp"
@@ -34,6 +36,11 @@ struct token_verifier_config {
 
 // Key ids to public keys. Several at once during a rotation.
 using token_key_set = std::map<std::string, ed25519_public_key, std::less<>>;
+
+// The public keys in `files` (PEM, SPKI), each under the key id auth derives when it
+// signs with its private half (default_kid), so nobody names keys and two keys never
+// share an id. Throws std::runtime_error naming a file that does not load.
+token_key_set read_token_key_set(const std::vector<std::filesystem::path>& files);
 
 class token_verifier {
 public:
