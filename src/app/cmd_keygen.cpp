@@ -35,6 +35,13 @@ std::span<const std::uint8_t> bytes_of(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
+// Creates `out` (and its parents) readable by its owner only, unless it exists.
+void make_private_folder(const std::filesystem::path& out) {
+  if (std::filesystem::exists(out)) return;
+  std::filesystem::create_directories(out);
+  std::filesystem::permissions(out, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
+}
+
 // A new token key pair for a rotation, beside the one in use: named after its key id
 // (token-KID.key, token-KID.pub), so it never replaces a file and the name says which
 // kid a file holds.
@@ -44,10 +51,7 @@ int keygen_token(const KeygenOptions& o) {
   auto kid = crypto::default_kid(signing.public_key());
   const fs::path key = o.out / fmt::format("token-{}.key", kid);
   const fs::path pub = o.out / fmt::format("token-{}.pub", kid);
-  if (!fs::exists(o.out)) {
-    fs::create_directories(o.out);
-    fs::permissions(o.out, fs::perms::owner_all, fs::perm_options::replace);
-  }
+  make_private_folder(o.out);
   crypto::write_private_key_file(key, signing, false);
   crypto::write_public_key_file(pub, signing.public_key(), false);
   const fs::path abs = fs::absolute(o.out);
@@ -83,10 +87,7 @@ int keygen(const KeygenOptions& o) {
       return exit_failure;
     }
   }
-  if (!fs::exists(o.out)) {
-    fs::create_directories(o.out);
-    fs::permissions(o.out, fs::perms::owner_all, fs::perm_options::replace);
-  }
+  make_private_folder(o.out);
 
   auto signing = crypto::ed25519_private_key::generate();
   crypto::write_private_key_file(token_key, signing, o.force);
