@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/linked_role_keys.hpp"
 #include "common/reload_metrics.hpp"
 #include "common/tls_setup.hpp"
 #include "session/codec.hpp"
@@ -66,14 +67,8 @@ void GatewayRole::start() {
 bool GatewayRole::reload(const config::Config& fresh) {
   if (!clients_ || !auth_) return true;
   try {
-    // Everything is read before anything changes; the certificate swap, the only one
-    // that can refuse, comes first.
-    auto secret = crypto::read_secret_file(fresh.gateway.auth_secret);
-    auto trust = client_tls("gateway", fresh);
-    auto tls = server_tls("gateway", fresh);
-    clients_->transport().replace_certificate(tls.certificate_pem, std::move(tls.private_key_pem));
-    auth_->set_secret(secret);
-    auth_->set_trust(std::move(trust));
+    auto keys = LinkedRoleKeys::read("gateway", fresh, fresh.gateway.auth_secret);
+    keys.apply(clients_->transport(), *auth_);
   } catch (const std::exception& e) {
     ++reloads_failed_;
     context_.log->error("reload failed, keeping the keys in use: {} (gateway.auth_secret, tls)", e.what());

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/linked_role_keys.hpp"
 #include "common/reload_metrics.hpp"
 #include "common/tls_setup.hpp"
 #include "crypto/ed25519.hpp"
@@ -88,16 +89,12 @@ void WorldRole::start() {
 bool WorldRole::reload(const config::Config& fresh) {
   if (!verifier_ || !clients_ || !auth_) return true;
   try {
-    // Everything is read before anything changes.
-    auto keys = read_token_keys(fresh.world.token_keys);
-    auto secret = crypto::read_secret_file(fresh.world.auth_secret);
-    auto trust = client_tls("world", fresh);
-    auto tls = server_tls("world", fresh);
-    // The only swap that can refuse: it comes first, and changes nothing if it does.
-    clients_->transport().replace_certificate(tls.certificate_pem, std::move(tls.private_key_pem));
-    verifier_->set_keys(std::move(keys));
-    auth_->set_secret(secret);
-    auth_->set_trust(std::move(trust));
+    // Everything is read before anything changes; the certificate, the only swap that
+    // can refuse, goes first (in apply), and the token keys, checked non-empty, last.
+    auto token_keys = read_token_keys(fresh.world.token_keys);
+    auto keys = LinkedRoleKeys::read("world", fresh, fresh.world.auth_secret);
+    keys.apply(clients_->transport(), *auth_);
+    verifier_->set_keys(std::move(token_keys));
   } catch (const std::exception& e) {
     ++reloads_failed_;
     context_.log->error("reload failed, keeping the keys in use: {} (world.token_keys, world.auth_secret, tls)",
