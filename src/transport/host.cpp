@@ -313,7 +313,8 @@ void Host::mark_dirty(Connection& c) {
 void Host::flush_dirty() {
   // What servicing queues on a socket leaves in one sendmmsg per socket when its batch
   // ends, instead of after a posted flush. Connections are only reaped later (from the
-  // graveyard), so their sockets outlive this loop.
+  // graveyard), so their sockets outlive this loop. Not re-entered: it runs only from
+  // the loop's own callbacks (batch end, posted flush, timer), never from a handler.
   SocketBatch listen_batch(listen_.get());
   while (!dirty_.empty()) {
     flushing_.swap(dirty_);
