@@ -137,7 +137,7 @@ Host::Host(asio::io_context& io, HostOptions options, Handler& handler)
     listen_ = std::make_unique<net::UdpEndpoint>(io_, options_.listen, options_.listen_udp);
     listen_->start(
         [this](const net::Address& from, std::span<const std::uint8_t> d) {
-          in_receive_batch_ = true;
+          begin_receive_batch();
           server_->receive(from, d, now_);
         },
         [this] {
@@ -146,7 +146,6 @@ Host::Host(asio::io_context& io, HostOptions options, Handler& handler)
           in_receive_batch_ = false;
           arm_timer(server_->next_wakeup());
         });
-    // The receive handler uses now_ from the batch start; refresh it per wake-up.
     arm_timer(server_->next_wakeup());
   }
 }
@@ -188,7 +187,7 @@ ConnectionId Host::connect(const net::Address& server) {
           ++stats_.dropped_datagrams;
           return;
         }
-        in_receive_batch_ = true;
+        begin_receive_batch();
         raw->client->receive(d, now_);
       },
       [this] {
@@ -291,6 +290,14 @@ void Host::service(Connection& c, Time now) {
     if (auto t = c.client->next_wakeup()) next = std::min(next, *t);
   }
   schedule(c, next);
+}
+
+void Host::begin_receive_batch() {
+  // One clock read per drained batch: the time every datagram in it is handled at. A
+  // stale time here would make acks look instant and round-trip times collapse to zero.
+  if (in_receive_batch_) return;
+  in_receive_batch_ = true;
+  now_ = Clock::now();
 }
 
 void Host::mark_dirty(Connection& c) {

@@ -167,6 +167,7 @@ class Host : private dtls::ServerHandler {
   void finalize(Connection& c);
   void send_record(Connection& c, std::span<const std::byte> datagram);
   void service(Connection& c, Time now);
+  void begin_receive_batch();
   void mark_dirty(Connection& c);
   void flush_dirty();
   void schedule(Connection& c, Time at);

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -202,4 +203,51 @@ TEST_CASE("shutdown closes everything with one on_closed each") {
   CHECK(srv_ev.closed.size() == 3);
   REQUIRE(run_until(io, [&] { return cli_ev.closed.size() == 3; }));
   for (auto& [id, r] : cli_ev.closed) CHECK(r == transport::CloseReason::remote);
+}
+
+TEST_CASE("a round trip is timed from when the reply arrives, not from the last time the loop woke") {
+  // Client and server on separate loops, so the client's loop can stay asleep while the
+  // reply waits in its socket: the measured round trip must include that wait.
+  asio::io_context server_io, client_io;
+  Recorder srv_ev, cli_ev;
+  transport::Host server(server_io, server_options(net::Address::loopback_v4(0)), srv_ev);
+  transport::Host client(client_io, client_options(), cli_ev);
+  srv_ev.on_msg = [&](transport::ConnectionId id, std::size_t lane, const std::string& s) {
+    server.send(id, lane, as_bytes(s));
+  };
+  auto run_both = [&](const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      for (auto* io : {&server_io, &client_io}) {
+        io->run_for(1ms);
+        if (io->stopped()) io->restart();
+      }
+    }
+    return done();
+  };
+  auto id = client.connect(server.local_address());
+  REQUIRE(run_both([&] { return !cli_ev.connected.empty() && !srv_ev.connected.empty(); }));
+
+  constexpr auto kAsleep = 3ms;  // below the probe timeout, so no timer wakes the client first
+  for (int round = 0; round < 5; ++round) {
+    const std::size_t replies = cli_ev.messages[id].size();
+    REQUIRE(client.send(id, 0, as_bytes("ping")) == transport::SendResult::ok);
+    client_io.poll();  // the ping leaves
+    if (client_io.stopped()) client_io.restart();
+    const auto deadline = std::chrono::steady_clock::now() + 2s;
+    while (srv_ev.messages[srv_ev.connected[0]].size() <= static_cast<std::size_t>(round) &&
+           std::chrono::steady_clock::now() < deadline) {
+      server_io.run_for(1ms);
+      if (server_io.stopped()) server_io.restart();
+    }
+    server_io.poll();  // the echo leaves
+    if (server_io.stopped()) server_io.restart();
+    std::this_thread::sleep_for(kAsleep);
+    REQUIRE(run_both([&] { return cli_ev.messages[id].size() > replies; }));
+    auto st = client.stats(id);
+    REQUIRE(st);
+    INFO("round " << round);
+    CHECK(st->channel.latest_rtt >= kAsleep);
+    CHECK(st->channel.srtt > 0ns);
+  }
 }
