@@ -1,6 +1,7 @@
 #include "channel/channel.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -191,12 +192,19 @@ void Channel::write_ack(wire::Writer& w, Time now) {
     floor = std::max(floor, first_recv_);
     floor = std::max(floor, std::min(lowest_unreported_, largest >= wire::kAckRedundancy ? largest - wire::kAckRedundancy : 0));
     const std::uint64_t* bits = recv_bits_.data();
-    // Consecutive packet numbers from `pos` downwards (not below floor) whose bit is `set`.
+    // Consecutive packet numbers from `pos` downwards (not below floor) whose bit is `set`,
+    // a 64-bit word at a time (bit by bit this was a tenth of a small packet's cost).
     auto run = [&](std::uint64_t pos, bool set) {
         std::uint64_t n = 0;
-        while (pos - n >= floor && test_bit(bits, (pos - n) % kRecvWindow) == set) {
-            ++n;
-            if (pos - n + 1 == 0) break;
+        while (pos - n >= floor) {
+            const std::uint64_t at = pos - n;
+            const std::uint64_t i = at % kRecvWindow;
+            const unsigned below = static_cast<unsigned>(i & 63) + 1;  // bits i&63 .. 0 of its word
+            const std::uint64_t word = set ? bits[i >> 6] : ~bits[i >> 6];
+            const std::uint64_t same = std::min<std::uint64_t>(
+                {static_cast<std::uint64_t>(std::countl_one(word << (64 - below))), below, at - floor + 1});
+            n += same;
+            if (same < below || same == at - floor + 1) break;  // the run ended, or reached floor
         }
         return n;
     };

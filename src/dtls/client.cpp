@@ -1,5 +1,7 @@
 #include "dtls/client.hpp"
 
+#include "dtls/records.hpp"
+
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/wolfcrypt/asn_public.h>
 
@@ -154,18 +156,22 @@ void Client::receive(std::span<const std::uint8_t> datagram, TimePoint now) {
   if (state_ == State::handshaking) {
     step(now);
   } else {
-    read_records();
+    read_records(is_single_record(datagram));
   }
   io_.clear_input();
 }
 
-void Client::read_records() {
+void Client::read_records(bool single_record) {
   if (read_buffer_.empty()) read_buffer_.resize(kReadSize);
   while (state_ == State::connected) {
     int n = wolfSSL_read(ssl_.get(), read_buffer_.data(), static_cast<int>(kReadSize));
     if (n > 0) {
       handler_.on_data(
           std::span<const std::uint8_t>(read_buffer_.data(), static_cast<std::size_t>(n)));
+      // See Server::read_records: a second read would only hear WANT_READ.
+      if (state_ == State::connected && single_record && io_.in == nullptr &&
+          wolfSSL_pending(ssl_.get()) == 0)
+        break;
       continue;
     }
     int err = wolfSSL_get_error(ssl_.get(), n);

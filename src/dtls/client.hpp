@@ -102,7 +102,9 @@ class Client : private detail::Transmitter {
  private:
   void transmit(const net::Address& to, std::span<const std::uint8_t> datagram) override;
   void step(TimePoint now);
-  void read_records();
+  // Delivers the application data wolfSSL has. `single_record`: the datagram just fed
+  // is one record, so once its data is out nothing else can be waiting.
+  void read_records(bool single_record = false);
   void fail(CloseReason reason, std::string detail);
 
   std::shared_ptr<const ClientContext> context_;

@@ -10,12 +10,17 @@ std::uint32_t be24(const std::uint8_t* p) {
 
 }  // namespace
 
-bool is_lone_first_record(std::span<const std::uint8_t> d) {
+bool is_single_record(std::span<const std::uint8_t> d) {
   if (d.size() < kRecordHeaderSize) return false;
-  for (std::size_t i = 5; i < 11; ++i)  // the 48-bit sequence number
-    if (d[i] != 0) return false;
   std::size_t rec_len = (std::size_t{d[11]} << 8) | d[12];
   return kRecordHeaderSize + rec_len == d.size();
+}
+
+bool is_lone_first_record(std::span<const std::uint8_t> d) {
+  if (!is_single_record(d)) return false;
+  for (std::size_t i = 5; i < 11; ++i)  // the 48-bit sequence number
+    if (d[i] != 0) return false;
+  return true;
 }
 
 HelloInfo inspect_client_hello(std::span<const std::uint8_t> d) {

@@ -15,6 +15,9 @@ struct HelloInfo {
 // Looks at the first record of a datagram. Never reads out of bounds.
 HelloInfo inspect_client_hello(std::span<const std::uint8_t> datagram);
 
+// True when the datagram is exactly one record (of any type, with any sequence number).
+bool is_single_record(std::span<const std::uint8_t> datagram);
+
 // True when the datagram is exactly one record with sequence number 0, as a client's
 // first ClientHello. Anything else may move a listening object's replay window.
 bool is_lone_first_record(std::span<const std::uint8_t> datagram);

@@ -279,7 +279,7 @@ void Server::feed_session(Session& s, std::span<const std::uint8_t> datagram, Ti
   if (!s.established) {
     continue_handshake(s, now);
   } else {
-    read_records(s);
+    read_records(s, is_single_record(datagram));
   }
   s.io.clear_input();
 }
@@ -305,7 +305,7 @@ void Server::continue_handshake(Session& s, TimePoint now) {
   finish(s, CloseReason::handshake_failed, detail::error_string(err), true);
 }
 
-void Server::read_records(Session& s) {
+void Server::read_records(Session& s, bool single_record) {
   WOLFSSL* ssl = s.ssl.get();
   while (!s.closed) {
     int n = wolfSSL_read(ssl, read_buffer_.data(), static_cast<int>(kReadSize));
@@ -313,6 +313,9 @@ void Server::read_records(Session& s) {
       ++stats_.records_in;
       handler_.on_data(s.id, std::span<const std::uint8_t>(read_buffer_.data(),
                                                            static_cast<std::size_t>(n)));
+      // Asking again would only hear WANT_READ, which wolfSSL also formats into its
+      // error queue: about a tenth of the cost of a small record.
+      if (!s.closed && single_record && s.io.in == nullptr && wolfSSL_pending(ssl) == 0) break;
       continue;
     }
     int err = wolfSSL_get_error(ssl, n);

@@ -156,7 +156,9 @@ class Server : private detail::Transmitter {
   void promote(Listener& l, const net::Address& from, TimePoint now, int accept_ret);
   void feed_session(Session& s, std::span<const std::uint8_t> datagram, TimePoint now);
   void continue_handshake(Session& s, TimePoint now);
-  void read_records(Session& s);
+  // Delivers the application data wolfSSL has for `s`. `single_record`: the datagram
+  // just fed is one record, so once its data is out nothing else can be waiting.
+  void read_records(Session& s, bool single_record = false);
   void arm_retransmit(Session& s, TimePoint now);
   void finish(Session& s, CloseReason reason, std::string_view detail, bool notify);
   void reap();

@@ -1,6 +1,9 @@
 // Wire primitives, configuration limits, and the documented layout of every frame.
 #include <doctest/doctest.h>
 
+#include <random>
+#include <set>
+
 #include "channel/config.hpp"
 #include "channel/wire.hpp"
 #include "helpers.hpp"
@@ -222,6 +225,52 @@ TEST_CASE("wire: an ACK frame lists the received ranges, newest first") {
     CHECK(a.length[0] == 3);     // 12..15
     CHECK(a.gap[1] == 1);        // 10..11 missing
     CHECK(a.length[1] == 9);     // 0..9
+}
+
+TEST_CASE("wire: ACK ranges match the packets received, across words and the window's wrap") {
+    // Runs of received and missing packets of every length, around 64-bit word edges
+    // and where packet numbers wrap around the receive window's bitmap.
+    auto ping = bytes_of({0x02});
+    for (std::uint32_t seed = 1; seed <= 20; ++seed) {
+        Recorder r;
+        ChannelConfig c;
+        Channel ch(c, kEpoch, r);
+        std::mt19937 rng(seed);
+        std::set<std::uint32_t> got;
+        const std::uint32_t start = 3900 + seed * 13;
+        for (std::uint32_t pn = 0; pn < start; ++pn) got.insert(pn);
+        for (std::uint32_t pn = start; pn < start + 400;) {
+            const std::uint32_t len = 1 + rng() % 90;
+            const bool keep = rng() % 2 == 0;
+            for (std::uint32_t k = 0; k < len; ++k, ++pn)
+                if (keep) got.insert(pn);
+        }
+        for (auto pn : got) ch.receive(packet(pn, ping), kEpoch);
+        auto d = ch.next_datagram(kEpoch);
+        REQUIRE(!d.empty());
+        wire::Reader rd(d.subspan(5));
+        std::uint8_t type;
+        REQUIRE(rd.u8(type));
+        REQUIRE(type == 0x01);
+        wire::AckFrame a;
+        REQUIRE(wire::read_ack(rd, a));
+        // Expand the ranges, newest first, into the packet numbers they claim.
+        std::set<std::uint64_t> claimed;
+        std::uint64_t hi = a.largest, lo = hi - a.first_range;
+        for (std::uint64_t pn = lo; pn <= hi; ++pn) claimed.insert(pn);
+        for (std::uint8_t i = 0; i < a.range_count; ++i) {
+            hi = lo - a.gap[i] - 2;
+            lo = hi - a.length[i];
+            for (std::uint64_t pn = lo; pn <= hi; ++pn) claimed.insert(pn);
+        }
+        INFO("seed " << seed);
+        CHECK(a.largest == *got.rbegin());
+        std::set<std::uint64_t> expected;
+        for (auto pn : got)
+            if (pn >= lo) expected.insert(pn);
+        CHECK(claimed == expected);
+        CHECK(a.range_count >= 1);
+    }
 }
 
 TEST_CASE("wire: CLOSE carries the reason code, CLOSE_ACK is a bare frame") {

@@ -448,3 +448,24 @@ TEST_CASE("no memory growth over many connect/disconnect cycles") {
   CHECK(w.server->stats().handshakes_completed == 470);
   CHECK(after <= before + 16 * 1024);
 }
+
+TEST_CASE("records are delivered whether a datagram holds one or several") {
+  World w;
+  Peer& p = w.add_client();
+  REQUIRE(w.connect(p));
+  const dtls::PeerId id = w.sevents.accepted[0];
+  for (const char* m : {"one", "two", "three"}) REQUIRE(p.client->send(bytes(m)) == dtls::SendResult::ok);
+  REQUIRE(p.events.out.size() == 3);
+  Bytes single = p.events.out[0];
+  Bytes both = p.events.out[1];
+  both.insert(both.end(), p.events.out[2].begin(), p.events.out[2].end());
+  p.events.out.clear();
+  CHECK(dtls::is_single_record(single));
+  CHECK_FALSE(dtls::is_single_record(both));
+  CHECK_FALSE(dtls::is_single_record(Bytes(single.begin(), single.end() - 1)));
+
+  w.server->receive(p.addr, single, w.now);
+  CHECK(w.sevents.data[id] == std::vector<std::string>{"one"});
+  w.server->receive(p.addr, both, w.now);
+  CHECK(w.sevents.data[id] == std::vector<std::string>{"one", "two", "three"});
+}
