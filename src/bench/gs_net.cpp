@@ -21,11 +21,12 @@ class GsNet final : public Net, private transport::Handler {
   }
   void close(ConnId id) override { host_.close(id, transport::CloseMode::immediate); }
   void step(std::chrono::microseconds wait) override {
+    // Waiting, one handler at a time, as the roles' io_context::run() does: a poll()
+    // after it would ask epoll once more for every message (a system call per wake-up).
     if (wait.count() <= 0) {
       io_.poll();
     } else {
       io_.run_one_for(wait);
-      io_.poll();
     }
     if (io_.stopped()) io_.restart();
   }
