@@ -153,6 +153,26 @@ std::vector<std::byte> packet(std::uint32_t pn, std::vector<std::byte> body) {
     return out;
 }
 
+// Feeds `pns` to a fresh channel as PING packets; the ACK frame of its next datagram,
+// which must hold nothing after it.
+template <typename PacketNumbers>
+wire::AckFrame ack_after(const PacketNumbers& pns) {
+    Recorder r;
+    ChannelConfig c;
+    Channel ch(c, kEpoch, r);
+    for (auto pn : pns) ch.receive(packet(static_cast<std::uint32_t>(pn), bytes_of({0x02})), kEpoch);
+    auto d = ch.next_datagram(kEpoch);
+    REQUIRE(!d.empty());
+    wire::Reader rd(d.subspan(5));
+    std::uint8_t type;
+    REQUIRE(rd.u8(type));
+    REQUIRE(type == 0x01);
+    wire::AckFrame a;
+    REQUIRE(wire::read_ack(rd, a));
+    CHECK(rd.empty());
+    return a;
+}
+
 }  // namespace
 
 TEST_CASE("wire: a MESSAGES frame is laid out as documented") {
@@ -200,24 +220,11 @@ TEST_CASE("wire: FRAGMENT frames split a message into documented chunks") {
 }
 
 TEST_CASE("wire: an ACK frame lists the received ranges, newest first") {
-    Recorder r;
-    ChannelConfig c;
-    Channel ch(c, kEpoch, r);
-    auto ping = bytes_of({0x02});
     std::vector<std::uint32_t> got;
     for (std::uint32_t pn = 0; pn <= 9; ++pn) got.push_back(pn);
     for (std::uint32_t pn = 12; pn <= 15; ++pn) got.push_back(pn);
     got.push_back(20);
-    for (auto pn : got) ch.receive(packet(pn, ping), kEpoch);
-    auto d = ch.next_datagram(kEpoch);
-    REQUIRE(!d.empty());
-    wire::Reader rd(d.subspan(5));
-    std::uint8_t type;
-    REQUIRE(rd.u8(type));
-    CHECK(type == 0x01);
-    wire::AckFrame a;
-    REQUIRE(wire::read_ack(rd, a));
-    CHECK(rd.empty());
+    const wire::AckFrame a = ack_after(got);
     CHECK(a.largest == 20);
     CHECK(a.first_range == 0);   // 20 alone
     REQUIRE(a.range_count == 2);
@@ -230,11 +237,7 @@ TEST_CASE("wire: an ACK frame lists the received ranges, newest first") {
 TEST_CASE("wire: ACK ranges match the packets received, across words and the window's wrap") {
     // Runs of received and missing packets of every length, around 64-bit word edges
     // and where packet numbers wrap around the receive window's bitmap.
-    auto ping = bytes_of({0x02});
     for (std::uint32_t seed = 1; seed <= 20; ++seed) {
-        Recorder r;
-        ChannelConfig c;
-        Channel ch(c, kEpoch, r);
         std::mt19937 rng(seed);
         std::set<std::uint32_t> got;
         const std::uint32_t start = 3900 + seed * 13;
@@ -245,15 +248,7 @@ TEST_CASE("wire: ACK ranges match the packets received, across words and the win
             for (std::uint32_t k = 0; k < len; ++k, ++pn)
                 if (keep) got.insert(pn);
         }
-        for (auto pn : got) ch.receive(packet(pn, ping), kEpoch);
-        auto d = ch.next_datagram(kEpoch);
-        REQUIRE(!d.empty());
-        wire::Reader rd(d.subspan(5));
-        std::uint8_t type;
-        REQUIRE(rd.u8(type));
-        REQUIRE(type == 0x01);
-        wire::AckFrame a;
-        REQUIRE(wire::read_ack(rd, a));
+        const wire::AckFrame a = ack_after(got);
         // Expand the ranges, newest first, into the packet numbers they claim.
         std::set<std::uint64_t> claimed;
         std::uint64_t hi = a.largest, lo = hi - a.first_range;
