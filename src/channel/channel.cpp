@@ -200,11 +200,12 @@ void Channel::write_ack(wire::Writer& w, Time now) {
             const std::uint64_t at = pos - n;
             const std::uint64_t i = at % kRecvWindow;
             const unsigned below = static_cast<unsigned>(i & 63) + 1;  // bits i&63 .. 0 of its word
+            const std::uint64_t left = at - floor + 1;  // positions from `at` down to floor
             const std::uint64_t word = set ? bits[i >> 6] : ~bits[i >> 6];
             const std::uint64_t same = std::min<std::uint64_t>(
-                {static_cast<std::uint64_t>(std::countl_one(word << (64 - below))), below, at - floor + 1});
+                {static_cast<std::uint64_t>(std::countl_one(word << (64 - below))), below, left});
             n += same;
-            if (same < below || same == at - floor + 1) break;  // the run ended, or reached floor
+            if (same < below || same == left) break;  // the run ended, or reached floor
         }
         return n;
     };

@@ -168,9 +168,7 @@ void Client::read_records(bool single_record) {
     if (n > 0) {
       handler_.on_data(
           std::span<const std::uint8_t>(read_buffer_.data(), static_cast<std::size_t>(n)));
-      // See Server::read_records: a second read would only hear WANT_READ.
-      if (state_ == State::connected && single_record && io_.in == nullptr &&
-          wolfSSL_pending(ssl_.get()) == 0)
+      if (state_ == State::connected && single_record && detail::single_record_consumed(ssl_.get(), io_))
         break;
       continue;
     }

@@ -313,9 +313,7 @@ void Server::read_records(Session& s, bool single_record) {
       ++stats_.records_in;
       handler_.on_data(s.id, std::span<const std::uint8_t>(read_buffer_.data(),
                                                            static_cast<std::size_t>(n)));
-      // Asking again would only hear WANT_READ, which wolfSSL also formats into its
-      // error queue: about a tenth of the cost of a small record.
-      if (!s.closed && single_record && s.io.in == nullptr && wolfSSL_pending(ssl) == 0) break;
+      if (!s.closed && single_record && detail::single_record_consumed(ssl, s.io)) break;
       continue;
     }
     int err = wolfSSL_get_error(ssl, n);

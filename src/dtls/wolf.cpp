@@ -49,6 +49,10 @@ int io_recv(WOLFSSL*, char* buf, int sz, void* ctx) {
   return static_cast<int>(n);
 }
 
+bool single_record_consumed(WOLFSSL* ssl, const Io& io) {
+  return io.in == nullptr && wolfSSL_pending(ssl) == 0;
+}
+
 int io_send(WOLFSSL*, char* buf, int sz, void* ctx) {
   auto* io = static_cast<Io*>(ctx);
   if (io == nullptr || sz < 0) return WOLFSSL_CBIO_ERR_GENERAL;

@@ -32,6 +32,14 @@ void configure_common(WOLFSSL_CTX* ctx);
 int io_recv(WOLFSSL* ssl, char* buf, int sz, void* ctx);
 int io_send(WOLFSSL* ssl, char* buf, int sz, void* ctx);
 
+struct Io;
+
+// After a read that returned data from a datagram that was exactly one record: true when
+// wolfSSL has taken that datagram and holds no further data, so another wolfSSL_read
+// could only answer WANT_READ (which wolfSSL's error reporting formats with snprintf:
+// about a tenth of the cost of a small record).
+bool single_record_consumed(WOLFSSL* ssl, const Io& io);
+
 // Securely clears memory that held secrets.
 void wipe(void* p, std::size_t n);
 

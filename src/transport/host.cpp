@@ -141,9 +141,7 @@ Host::Host(asio::io_context& io, HostOptions options, Handler& handler)
           server_->receive(from, d, now_);
         },
         [this] {
-          now_ = Clock::now();
-          flush_dirty();
-          in_receive_batch_ = false;
+          end_receive_batch();
           arm_timer(server_->next_wakeup());
         });
     arm_timer(server_->next_wakeup());
@@ -190,11 +188,7 @@ ConnectionId Host::connect(const net::Address& server) {
         begin_receive_batch();
         raw->client->receive(d, now_);
       },
-      [this] {
-        now_ = Clock::now();
-        flush_dirty();
-        in_receive_batch_ = false;
-      });
+      [this] { end_receive_batch(); });
   connections_.emplace(id, std::move(c));
   raw->client->start(now_);
   if (!raw->finalized) {
@@ -298,6 +292,12 @@ void Host::begin_receive_batch() {
   if (in_receive_batch_) return;
   in_receive_batch_ = true;
   now_ = Clock::now();
+}
+
+void Host::end_receive_batch() {
+  now_ = Clock::now();
+  flush_dirty();
+  in_receive_batch_ = false;
 }
 
 void Host::mark_dirty(Connection& c) {

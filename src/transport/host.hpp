@@ -168,6 +168,7 @@ class Host : private dtls::ServerHandler {
   void send_record(Connection& c, std::span<const std::byte> datagram);
   void service(Connection& c, Time now);
   void begin_receive_batch();
+  void end_receive_batch();  // sends what the batch queued
   void mark_dirty(Connection& c);
   void flush_dirty();
   void schedule(Connection& c, Time at);
