@@ -3,6 +3,7 @@
 #include "bench/net.hpp"
 #include "bench/proxy.hpp"
 #include "bench/workloads.hpp"
+#include "common/units.hpp"
 #include "dtls/certgen.hpp"
 
 #include <CLI/CLI.hpp>
@@ -40,6 +41,9 @@ struct Options {
   bool json = false;
   bool announce = false;
   RunOptions run;
+  // serve: the event loop's busy polling (event_loop.busy_poll), ENet's peer table
+  std::string busy_poll = "50us";
+  std::size_t enet_peers = 4095;
   // proxy
   double loss = 0;
   double delay_ms = 0;
@@ -89,6 +93,13 @@ std::size_t enet_peers(const RunOptions& r) {
   return std::max<std::uint32_t>(n, 64) + 2;
 }
 
+std::chrono::microseconds busy_poll(const Options& o) {
+  auto d = parse_duration(o.busy_poll);
+  if (!d || *d > std::chrono::milliseconds(1))
+    throw CLI::ValidationError("--busy-poll", "expected a duration from 0us to 1ms, got " + o.busy_poll);
+  return *d;
+}
+
 int serve(const Options& o) {
   g_stop = false;
   std::signal(SIGINT, on_signal);
@@ -97,10 +108,11 @@ int serve(const Options& o) {
   const auto listen = parse_address(o.listen, "--listen");
   std::unique_ptr<Net> net;
   if (o.peer == "enet") {
-    net = make_enet_server(listen, 4095);
+    net = make_enet_server(listen, o.enet_peers);
   } else {
     GsServerOptions s;
     s.listen = listen;
+    s.busy_poll = busy_poll(o);
     if (!o.cert_file.empty()) {
       s.certificate_pem = read_file(o.cert_file);
       s.private_key_pem = read_file(o.key_file);
@@ -214,7 +226,8 @@ int local(const Options& o) {
   try {
     {
       Child server = Child::spawn({"gameserver", "bench", "serve", "--listen", "127.0.0.1:0",
-                                   "--cert", cert_path, "--key", key_path});
+                                   "--cert", cert_path, "--key", key_path, "--busy-poll",
+                                   o.busy_poll});
       Child impaired = with_proxy(o, server.address);
       dtls::ClientConfig cc;
       cc.pinned_certificate_pem = cert.certificate_pem;
@@ -223,8 +236,8 @@ int local(const Options& o) {
       results.push_back(run_client(*net, ro));
     }
     if (o.peer == "enet") {
-      Child server =
-          Child::spawn({"gameserver", "bench", "serve", "--peer", "enet", "--listen", "127.0.0.1:0"});
+      Child server = Child::spawn({"gameserver", "bench", "serve", "--peer", "enet", "--listen",
+                                   "127.0.0.1:0", "--enet-peers", std::to_string(o.enet_peers)});
       RunOptions eo = ro;
       if (eo.workload == Workload::hold) eo.clients = std::min<std::uint32_t>(eo.clients, 4000);
       Child impaired = with_proxy(o, server.address);
@@ -272,6 +285,17 @@ int proxy(const Options& o) {
   return run_proxy(p, g_stop);
 }
 
+void add_server_options(CLI::App* app, Options& o) {
+  app->add_option("--busy-poll", o.busy_poll,
+                  "gameserver: how long the server's loop polls before sleeping, 0us..1ms "
+                  "(event_loop.busy_poll; 0us = never)")
+      ->capture_default_str();
+  app->add_option("--enet-peers", o.enet_peers,
+                  "enet: the server's peer table (ENet walks all of it on every service call)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4095));
+}
+
 void add_run_options(CLI::App* app, Options& o) {
   app->add_option("--workload", o.workload, "stream|pingpong|paced|connect|hold")
       ->capture_default_str();
@@ -304,6 +328,7 @@ void add_bench_command(CLI::App& root, std::function<int()>& action) {
       ->check(CLI::IsMember({"gameserver", "enet"}));
   serve_cmd->add_option("--cert", opts->cert_file, "PEM certificate (default: a fresh one)");
   serve_cmd->add_option("--key", opts->key_file, "PEM private key for --cert");
+  add_server_options(serve_cmd, *opts);
   serve_cmd->callback([opts, &action] { action = [opts] { return serve(*opts); }; });
 
   auto* run_cmd = bench->add_subcommand("run", "Run a workload against `bench serve`");
@@ -324,6 +349,7 @@ void add_bench_command(CLI::App& root, std::function<int()>& action) {
   local_cmd->add_option("--loss", opts->loss, "insert a proxy losing this fraction of datagrams");
   local_cmd->add_option("--delay-ms", opts->delay_ms, "... and delaying each by this much");
   local_cmd->add_option("--seed", opts->seed, "proxy random seed")->capture_default_str();
+  add_server_options(local_cmd, *opts);
   local_cmd->callback([opts, &action] { action = [opts] { return local(*opts); }; });
 
   auto* proxy_cmd = bench->add_subcommand(

@@ -1,5 +1,6 @@
 #include "bench/net.hpp"
 
+#include "common/event_loop.hpp"
 #include "transport/host.hpp"
 
 #include <asio/io_context.hpp>
@@ -11,8 +12,9 @@ namespace {
 
 class GsNet final : public Net, private transport::Handler {
  public:
-  GsNet(transport::HostOptions options, const net::Address& server)
-      : server_(server), host_(io_, std::move(options), *this) {}
+  GsNet(transport::HostOptions options, const net::Address& server,
+        std::chrono::microseconds busy_poll)
+      : server_(server), host_(io_, std::move(options), *this), loop_(io_, busy_poll) {}
 
   ConnId connect() override { return host_.connect(server_); }
   bool send(ConnId id, std::span<const std::uint8_t> m) override {
@@ -21,12 +23,12 @@ class GsNet final : public Net, private transport::Handler {
   }
   void close(ConnId id) override { host_.close(id, transport::CloseMode::immediate); }
   void step(std::chrono::microseconds wait) override {
-    // Waiting, one handler at a time, as the roles' io_context::run() does: a poll()
+    // Waiting, one handler at a time, as the roles' EventLoop::run() does: a poll()
     // after it would ask epoll once more for every message (a system call per wake-up).
     if (wait.count() <= 0) {
       io_.poll();
     } else {
-      io_.run_one_for(wait);
+      loop_.run_one(wait);
     }
     if (io_.stopped()) io_.restart();
   }
@@ -67,6 +69,7 @@ class GsNet final : public Net, private transport::Handler {
   asio::io_context io_{1};
   net::Address server_;
   transport::Host host_;
+  EventLoop loop_;
 };
 
 }  // namespace
@@ -80,7 +83,7 @@ std::unique_ptr<Net> make_gs_server(const GsServerOptions& o) {
   s.max_peers = o.max_peers;
   s.max_half_open = 2000;
   h.server = s;
-  return std::make_unique<GsNet>(std::move(h), net::Address{});
+  return std::make_unique<GsNet>(std::move(h), net::Address{}, o.busy_poll);
 }
 
 std::unique_ptr<Net> make_gs_client(const net::Address& server,
@@ -89,7 +92,8 @@ std::unique_ptr<Net> make_gs_client(const net::Address& server,
   h.client = std::move(trust);
   h.client_udp.receive_batch = 8;
   h.client_udp.max_datagram = 1500;
-  return std::make_unique<GsNet>(std::move(h), server);
+  // The client side of every workload polls without waiting (Net::step(0)).
+  return std::make_unique<GsNet>(std::move(h), server, std::chrono::microseconds::zero());
 }
 
 }  // namespace gs::bench

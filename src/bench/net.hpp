@@ -47,6 +47,8 @@ struct GsServerOptions {
   std::string certificate_pem;
   std::string private_key_pem;
   std::size_t max_peers = 20000;
+  // How long the server's loop polls once idle before sleeping (event_loop.busy_poll).
+  std::chrono::microseconds busy_poll{50};
 };
 
 std::unique_ptr<Net> make_gs_server(const GsServerOptions& options);

@@ -34,6 +34,14 @@ struct WorkerConfig {
   unsigned threads = 0;  // 0 = one per hardware thread
 };
 
+// The event loop every role of the process runs on.
+struct EventLoopConfig {
+  // Longest time the loop keeps polling for the next datagram before it sleeps,
+  // 0..1ms; 0 = never poll. It adapts down to zero when traffic is sparse
+  // (common/busy_poll_window.hpp).
+  microseconds busy_poll = 50us;
+};
+
 // Settings of the reliable-UDP channel shared by every connection.
 struct ChannelSettings {
   std::uint64_t max_datagram = 1200;     // bytes, 576..1351 (one DTLS record)
@@ -131,6 +139,7 @@ struct Config {
   LogConfig log;
   AdminConfig admin;
   WorkerConfig workers;
+  EventLoopConfig event_loop;
   TlsConfig tls;
   ChannelSettings channel;
   AuthConfig auth;

@@ -45,6 +45,11 @@ void visit_workers(V& v, C& c) {
 }
 
 template <class V, class C>
+void visit_event_loop(V& v, C& c) {
+  v.duration("busy_poll", c.busy_poll, 0us, 1ms);
+}
+
+template <class V, class C>
 void visit_channel(V& v, C& c) {
   v.size("max_datagram", c.max_datagram, 576, 1351);
   v.size("max_message", c.max_message, 1024, 64ULL << 20);
@@ -131,6 +136,7 @@ void visit_config(V& v, C& c) {
   v.section("log", [&](V& s) { visit_log(s, c.log); });
   v.section("admin", [&](V& s) { visit_admin(s, c.admin); });
   v.section("workers", [&](V& s) { visit_workers(s, c.workers); });
+  v.section("event_loop", [&](V& s) { visit_event_loop(s, c.event_loop); });
   v.section("tls", [&](V& s) { visit_tls(s, c.tls); });
   v.section("channel", [&](V& s) { visit_channel(s, c.channel); });
   v.section("auth", [&](V& s) { visit_auth(s, c.auth); });

@@ -7,6 +7,7 @@
 #include <asio/post.hpp>
 #include <fmt/format.h>
 
+#include "common/event_loop.hpp"
 #include "common/log.hpp"
 #include "config/reload.hpp"
 #include "dtls/types.hpp"
@@ -55,7 +56,7 @@ void Runtime::run(bool handle_signals) {
   }
   log_->info("started {} role(s): {}", roles_.size(), fmt::join(role_names_, ", "));
   if (started_callback_) asio::post(io_, started_callback_);
-  io_.run();
+  EventLoop(io_, config_.event_loop.busy_poll).run();
   // wolfSSL keeps per-thread ECC caches; free them here, since the loop may run on a
   // thread that is about to end (tests, embedders), which would leak them otherwise.
   dtls::release_thread_caches();
