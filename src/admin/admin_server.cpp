@@ -14,6 +14,7 @@ namespace gs::admin {
 // What the posted collection needs; it outlives the server if a request times out.
 struct AdminServer::Shared {
   std::vector<std::pair<std::string, MetricsSource*>> sources;  // loop thread only
+  std::vector<std::function<void(MetricsWriter&)>> process;     // loop thread only
   std::atomic<bool> open{true};
 };
 
@@ -24,7 +25,8 @@ struct AdminServer::Http {
 namespace {
 
 // Health always; metrics only when asked (a collect resets per-scrape maxima).
-Snapshot collect(const std::vector<std::pair<std::string, MetricsSource*>>& sources, bool metrics) {
+Snapshot collect(const std::vector<std::pair<std::string, MetricsSource*>>& sources,
+                 const std::vector<std::function<void(MetricsWriter&)>>& process, bool metrics) {
   auto begin = std::chrono::steady_clock::now();
   Snapshot snapshot;
   MetricsWriter out;
@@ -40,6 +42,7 @@ Snapshot collect(const std::vector<std::pair<std::string, MetricsSource*>>& sour
   if (sources.empty()) missing.emplace_back("no roles running");
   if (metrics) {
     out.set_common_labels({});
+    for (const auto& write : process) write(out);
     out.gauge("gameserver_admin_collect_seconds", "Time the event loop spent collecting this scrape",
               seconds(std::chrono::steady_clock::now() - begin));
     snapshot.metrics = out.text();
@@ -62,13 +65,17 @@ void AdminServer::add(Role& role) {
 
 void AdminServer::add(std::string name, MetricsSource& source) { shared_->sources.emplace_back(std::move(name), &source); }
 
+void AdminServer::add_process_metrics(std::function<void(MetricsWriter&)> collect) {
+  shared_->process.push_back(std::move(collect));
+}
+
 std::optional<Snapshot> AdminServer::snapshot(bool metrics, std::chrono::milliseconds timeout) {
   auto promise = std::make_shared<std::promise<Snapshot>>();
   auto future = promise->get_future();
   asio::post(io_, [shared = shared_, promise, metrics] {
     if (!shared->open) return;
     try {
-      promise->set_value(collect(shared->sources, metrics));
+      promise->set_value(collect(shared->sources, shared->process, metrics));
     } catch (...) {
       promise->set_exception(std::current_exception());
     }

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +40,9 @@ class AdminServer {
   // carry the label role="NAME". Call on the event loop thread, or before it runs.
   void add(Role& role);
   void add(std::string name, MetricsSource& source);
+  // Registers metrics of the whole process (the event loop), written without a role
+  // label after the roles'. Called on the event loop thread, like the roles' collect().
+  void add_process_metrics(std::function<void(MetricsWriter&)> collect);
 
   // Binds `listen` (port 0: any free port) and serves on a thread of its own; logs nothing.
   // Throws std::runtime_error when the address cannot be bound.

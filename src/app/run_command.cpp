@@ -4,6 +4,7 @@
 
 #include "admin/admin_server.hpp"
 #include "admin/notify.hpp"
+#include "admin/runtime_metrics.hpp"
 #include "app/commands.hpp"
 #include "common/log.hpp"
 #include "config/load.hpp"
@@ -58,6 +59,7 @@ int run(const RunOptions& options) {
   });
   admin::AdminServer admin(runtime.io(), log);
   admin_server = &admin;
+  admin::add_runtime_metrics(admin, runtime);
   std::string admin_failure;
   try {
     admin.start(config.admin.listen);

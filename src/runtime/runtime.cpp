@@ -7,7 +7,6 @@
 #include <asio/post.hpp>
 #include <fmt/format.h>
 
-#include "common/event_loop.hpp"
 #include "common/log.hpp"
 #include "config/reload.hpp"
 #include "dtls/types.hpp"
@@ -18,6 +17,7 @@ Runtime::Runtime(const config::Config& config, std::vector<std::string> roles, R
     : config_(config),
       role_names_(std::move(roles)),
       factory_(std::move(factory)),
+      loop_(io_, config.event_loop.busy_poll),
       workers_(config.workers.threads),
       log_(make_logger("gameserver", config.log.level, config.log.format)),
       grace_timer_(io_) {}
@@ -56,7 +56,7 @@ void Runtime::run(bool handle_signals) {
   }
   log_->info("started {} role(s): {}", roles_.size(), fmt::join(role_names_, ", "));
   if (started_callback_) asio::post(io_, started_callback_);
-  EventLoop(io_, config_.event_loop.busy_poll).run();
+  loop_.run();
   // wolfSSL keeps per-thread ECC caches; free them here, since the loop may run on a
   // thread that is about to end (tests, embedders), which would leak them otherwise.
   dtls::release_thread_caches();

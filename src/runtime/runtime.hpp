@@ -15,6 +15,7 @@
 #include <asio/steady_timer.hpp>
 #include <spdlog/logger.h>
 
+#include "common/event_loop.hpp"
 #include "common/worker_pool.hpp"
 #include "config/config.hpp"
 #include "runtime/role.hpp"
@@ -51,6 +52,8 @@ class Runtime {
   void on_started(std::function<void()> callback) { started_callback_ = std::move(callback); }
 
   asio::io_context& io() { return io_; }
+  // The loop's busy-polling statistics; read them on the loop thread.
+  const EventLoop& loop() const { return loop_; }
 
   // After this long a graceful stop gives up waiting for roles and ends the loop.
   static constexpr std::chrono::seconds stop_grace{3};
@@ -65,6 +68,7 @@ class Runtime {
   std::vector<std::string> role_names_;
   RoleFactory factory_;
   asio::io_context io_;
+  EventLoop loop_;
   WorkerPool workers_;
   std::shared_ptr<spdlog::logger> log_;
   std::vector<std::unique_ptr<Role>> roles_;

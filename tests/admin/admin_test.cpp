@@ -148,6 +148,12 @@ TEST_CASE("metrics move with a real login and parse as Prometheus text") {
   CHECK(value(after, key("gameserver_world_tick_seconds", {{"role", "world"}, {"stat", "max"}})) > 0);
   CHECK(value(after, key("gameserver_worker_queue_depth", {{"role", "auth"}})) >= 0);
   CHECK(value(after, key("gameserver_channel_rtt_seconds", {{"role", "auth"}, {"stat", "mean"}})) > 0);
+  // One loop for the process: its busy polling is reported once, without a role.
+  CHECK(after.types.at("gameserver_event_loop_idle_total") == "counter");
+  CHECK(value(after, "gameserver_event_loop_idle_total") > value(before, "gameserver_event_loop_idle_total"));
+  CHECK(value(after, "gameserver_event_loop_busy_poll_seconds_total") > 0);
+  CHECK(value(after, "gameserver_event_loop_busy_poll_hits_total") >= 0);
+  CHECK(value(after, "gameserver_event_loop_busy_poll_window_seconds") <= 50e-6);
 
   CHECK(get(port, "/nothing").status == 404);
 }

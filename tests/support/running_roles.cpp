@@ -2,6 +2,7 @@
 
 #include <future>
 
+#include "admin/runtime_metrics.hpp"
 #include "common/log.hpp"
 #include "registry.hpp"
 
@@ -38,6 +39,7 @@ RunningRolesWithAdmin::RunningRolesWithAdmin(const config::Config& config, std::
                      return role;
                    }),
       admin(runtime.io(), make_logger("admin", spdlog::level::warn, LogFormat::text)) {
+  admin::add_runtime_metrics(admin, runtime);
   admin.start({"127.0.0.1", 0});
   start();
 }
