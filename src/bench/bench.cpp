@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -93,12 +94,14 @@ std::size_t enet_peers(const RunOptions& r) {
   return std::max<std::uint32_t>(n, 64) + 2;
 }
 
-std::chrono::microseconds busy_poll(const Options& o) {
-  auto d = parse_duration(o.busy_poll);
-  if (!d || *d > std::chrono::milliseconds(1))
-    throw CLI::ValidationError("--busy-poll", "expected a duration from 0us to 1ms, got " + o.busy_poll);
-  return *d;
+std::optional<std::chrono::microseconds> parse_busy_poll(const std::string& text) {
+  auto d = parse_duration(text);
+  if (!d || *d > std::chrono::milliseconds(1)) return std::nullopt;
+  return d;
 }
+
+// Checked when the command line is parsed (add_server_options).
+std::chrono::microseconds busy_poll(const Options& o) { return *parse_busy_poll(o.busy_poll); }
 
 int serve(const Options& o) {
   g_stop = false;
@@ -289,7 +292,11 @@ void add_server_options(CLI::App* app, Options& o) {
   app->add_option("--busy-poll", o.busy_poll,
                   "gameserver: how long the server's loop polls before sleeping, 0us..1ms "
                   "(event_loop.busy_poll; 0us = never)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check([](const std::string& text) -> std::string {
+        if (parse_busy_poll(text)) return {};
+        return "expected a duration from 0us to 1ms, got " + text;
+      });
   app->add_option("--enet-peers", o.enet_peers,
                   "enet: the server's peer table (ENet walks all of it on every service call)")
       ->capture_default_str()

@@ -68,6 +68,19 @@ TEST_CASE("check-config prints the effective config, defaults included") {
   CHECK(output.find("id: w9") != std::string::npos);
   CHECK(output.find("tick_rate: 30") != std::string::npos);
   CHECK(output.find("timeout: 10s") != std::string::npos);
+  CHECK(output.find("busy_poll: 50us") != std::string::npos);
+}
+
+TEST_CASE("event_loop.busy_poll is a duration of at most 1ms") {
+  auto config = write_temp("poll.yaml", "roles: [world]\nevent_loop:\n  busy_poll: 2ms\n");
+  auto [status, output] = gs::test::run({"check-config", "--config", config.string()});
+  CHECK(status == 2);
+  CHECK(output.find(config.string() + ":3:14: event_loop.busy_poll: expected a duration from 0s to 1ms") !=
+        std::string::npos);
+  auto off = write_temp("poll-off.yaml", "roles: [world]\nevent_loop: {busy_poll: 0us}\n");
+  auto [off_status, off_output] = gs::test::run({"check-config", "--config", off.string()});
+  CHECK(off_status == 0);
+  CHECK(off_output.find("busy_poll: 0s") != std::string::npos);
 }
 
 TEST_CASE("bad command lines exit 2") {
@@ -75,6 +88,8 @@ TEST_CASE("bad command lines exit 2") {
   CHECK(gs::test::run({"--config", "/nonexistent/gameserver.yaml"}).first == 2);
   CHECK(gs::test::run({"--bogus-flag"}).first == 2);
   CHECK(gs::test::run({"check-config"}).first == 2);
+  CHECK(gs::test::run({"bench", "serve", "--busy-poll", "2ms"}).first == 2);
+  CHECK(gs::test::run({"bench", "local", "--enet-peers", "0"}).first == 2);
   auto [status, output] = gs::test::run({});
   CHECK(status == 2);
   CHECK(output.find("nothing to run") != std::string::npos);
