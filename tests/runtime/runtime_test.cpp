@@ -75,6 +75,35 @@ TEST_CASE("request_stop works from another thread") {
   stopper.join();
 }
 
+TEST_CASE("the roles' loop polls up to event_loop.busy_poll, and never with 0us") {
+  using namespace std::chrono_literals;
+  for (auto limit : {50us, 0us}) {
+    CAPTURE(limit.count());
+    gs::test::Deployment deployment("runtime-poll");
+    auto& config = deployment.config;
+    config.event_loop.busy_poll = limit;
+    gs::Runtime runtime(config, {"auth", "gateway", "world"}, gs::roles::make_role);
+    std::thread stopper;
+    runtime.on_started([&] {
+      // The gateway's and world's links to auth are handshakes on this same loop.
+      stopper = std::thread([&] {
+        std::this_thread::sleep_for(300ms);
+        runtime.request_stop();
+      });
+    });
+    runtime.run(false);
+    stopper.join();
+    CHECK(runtime.loop().window().limit() == limit);
+    if (limit == 0us) {
+      CHECK(runtime.loop().stats().polled == 0ns);
+      CHECK(runtime.loop().stats().idle_periods == 0);  // io_context::run() itself
+    } else {
+      CHECK(runtime.loop().stats().idle_periods > 0);
+      CHECK(runtime.loop().stats().polled > 0ns);
+    }
+  }
+}
+
 TEST_CASE("a port in use fails start-up with the role and address named") {
   asio::io_context io;
   auto taken = gs::bind_udp(io, "test", {"127.0.0.1", 0});
