@@ -62,8 +62,9 @@ int main(int argc, char** argv) {
     WorldDirectory worlds{std::chrono::hours(1)};
     worlds.report("world-1", "127.0.0.1:7200", 1u << 30, 0, Steady::now());
     auto alive = std::make_shared<bool>(true);
-    LoginService service{accounts, hasher, throttle, signer, worlds,
-                         {threads * 2, std::chrono::seconds(30)}, LoginService::pool_runner(pool, io, alive)};
+    gs::WorkerPool database(1);  // as in the auth role: the store's connection on a thread of its own
+    LoginService service{accounts, hasher, throttle, signer, worlds, {threads * 2, std::chrono::seconds(30)},
+                         LoginService::pool_runner(database, io, alive), LoginService::pool_runner(pool, io, alive)};
     int sent = 0, answered = 0;
     // Completions arrive from the pool: keep the loop running until the last one.
     auto guard = asio::make_work_guard(io);

@@ -25,7 +25,11 @@ Clock clock_now() {
 AuthRole::AuthRole(const config::Config& config, RoleContext& context)
     : config_(config), context_(context), worlds_(config.auth.world_timeout) {}
 
-AuthRole::~AuthRole() { *alive_ = false; }
+AuthRole::~AuthRole() {
+  *alive_ = false;
+  // Finish the database call under way (if any) while the store is still open.
+  if (database_) database_->stop();
+}
 
 const crypto::secret_buffer* AuthRole::secret_for(std::string_view role, std::string_view id) const {
   auto it = secrets_.find({std::string(role), std::string(id)});
@@ -38,6 +42,7 @@ void AuthRole::start() {
   try {
     for (const auto& peer : auth.peers) secrets_[{peer.role, peer.id}] = crypto::read_secret_file(peer.secret);
     accounts_ = store::open_account_store(auth);
+    database_ = std::make_unique<WorkerPool>(1);
     hasher_ = std::make_unique<store::password_hasher>(
         store::pwhash_params{auth.password_ops_limit, static_cast<std::size_t>(auth.password_memory)});
     throttle_ = std::make_unique<store::login_throttle>(store::throttle_limits{
@@ -55,6 +60,7 @@ void AuthRole::start() {
       *accounts_, *hasher_, *throttle_, *signer_, worlds_,
       LoginService::Settings{auth.max_hashes_in_flight,
                              std::chrono::duration_cast<std::chrono::seconds>(auth.token_ttl)},
+      LoginService::pool_runner(*database_, context_.io, alive_),
       LoginService::pool_runner(context_.workers, context_.io, alive_));
   try {
     host_ = std::make_unique<peers::PeerHost>(context_.io, listening_host("auth", config_, auth.listen, context_.io),
@@ -188,11 +194,13 @@ void AuthRole::collect(admin::MetricsWriter& out) {
   out.counter("gameserver_tokens_issued_total", "Login tokens signed", static_cast<double>(s.ok));
   out.counter("gameserver_password_rehashes_total", "Password hashes redone with the current settings at login",
               static_cast<double>(s.rehashed));
-  out.gauge("gameserver_logins_in_flight", "Password checks running or queued now",
+  out.gauge("gameserver_logins_in_flight", "Logins being looked up or password-checked now",
             logins_ ? static_cast<double>(logins_->in_flight()) : 0.0);
   out.gauge("gameserver_worker_queue_depth", "Jobs waiting for a worker-pool thread",
             static_cast<double>(context_.workers.queue_depth()));
   out.gauge("gameserver_worker_threads", "Worker-pool threads", static_cast<double>(context_.workers.thread_count()));
+  out.gauge("gameserver_account_store_queue_depth", "Account database calls waiting for the database thread",
+            database_ ? static_cast<double>(database_->queue_depth()) : 0.0);
   std::size_t gateways = 0, worlds = 0;
   for (const auto& [session, link] : links_) {
     if (session->state() != session::State::connected) continue;

@@ -10,6 +10,7 @@
 #include "admin/metrics.hpp"
 #include "admin/peer_metrics.hpp"
 #include "auth/login_service.hpp"
+#include "common/worker_pool.hpp"
 #include "config/config.hpp"
 #include "peers/peer_host.hpp"
 #include "runtime/role.hpp"
@@ -58,6 +59,10 @@ class AuthRole final : public Role,
   RoleContext context_;
   std::map<std::pair<std::string, std::string>, crypto::secret_buffer> secrets_;
   std::unique_ptr<store::account_store> accounts_;
+  // The store's one connection is used on this thread only, so that a slow or stalled
+  // database never holds up the event loop. Declared after the store: it is joined
+  // before the store closes.
+  std::unique_ptr<WorkerPool> database_;
   std::unique_ptr<store::password_hasher> hasher_;
   std::unique_ptr<store::login_throttle> throttle_;
   std::unique_ptr<crypto::token_signer> signer_;

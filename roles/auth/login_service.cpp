@@ -7,25 +7,37 @@ namespace gs::roles {
 
 namespace reason = protocol::reason;
 
+// One login on its way through the database and the hash; shared by the jobs.
+struct LoginService::Attempt {
+  protocol::Authenticate request;  // its password already moved out
+  std::string name;                // normalised
+  std::string password;            // wiped as soon as it is no longer needed
+  store::account_store::lookup lookup;
+  bool password_ok = false;
+  Reply reply;
+
+  ~Attempt() { crypto::wipe(password); }
+};
+
 LoginService::LoginService(store::account_store& accounts, const store::password_hasher& hasher,
                            store::login_throttle& throttle, const crypto::token_signer& signer, WorldDirectory& worlds,
-                           Settings settings, HashRunner runner)
+                           Settings settings, Runner database, Runner hashing)
     : accounts_(accounts),
       hasher_(hasher),
       throttle_(throttle),
       signer_(signer),
       worlds_(worlds),
       settings_(settings),
-      runner_(std::move(runner)) {}
+      database_(std::move(database)),
+      hashing_(std::move(hashing)) {}
 
-LoginService::HashRunner LoginService::pool_runner(gs::WorkerPool& pool, asio::io_context& io,
-                                                  std::shared_ptr<bool> alive) {
-  return [&pool, &io, alive = std::move(alive)](std::function<std::string()> work,
-                                                std::function<void(std::string, Clock)> done) {
-    pool.submit(std::move(work), io.get_executor(), [alive, done = std::move(done)](std::string result) {
+LoginService::Runner LoginService::pool_runner(gs::WorkerPool& pool, asio::io_context& io,
+                                              std::shared_ptr<bool> alive) {
+  return [&pool, &io, alive = std::move(alive)](std::function<void()> work, std::function<void(Clock)> done) {
+    pool.submit(std::move(work), io.get_executor(), [alive, done = std::move(done)] {
       if (!*alive) return;
-      done(std::move(result), {std::chrono::steady_clock::now(),
-                               std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())});
+      done({std::chrono::steady_clock::now(),
+            std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())});
     });
   };
 }
@@ -64,69 +76,70 @@ void LoginService::authenticate(protocol::Authenticate request, Clock now, Reply
     crypto::wipe(password);
     return answer(request, reason::busy, reply);
   }
-  auto lookup = accounts_.find(*name);
-  if (lookup.status != store::store_status::ok && lookup.status != store::store_status::not_found) {
-    crypto::wipe(password);
+  ++in_flight_;
+  auto attempt = std::make_shared<Attempt>();
+  attempt->name = *name;
+  attempt->password = std::move(password);
+  attempt->request = std::move(request);
+  attempt->reply = std::move(reply);
+  auto& accounts = accounts_;
+  database_([&accounts, attempt] { attempt->lookup = accounts.find(attempt->name); },
+            [this, attempt](Clock) { check_password(attempt); });
+}
+
+void LoginService::check_password(std::shared_ptr<Attempt> attempt) {
+  const auto status = attempt->lookup.status;
+  if (status != store::store_status::ok && status != store::store_status::not_found) {
+    --in_flight_;
+    crypto::wipe(attempt->password);
     // A busy or unreachable database passes; the client may try again shortly.
-    if (lookup.status == store::store_status::busy) return answer(request, reason::busy, reply);
-    if (lookup.status == store::store_status::unavailable) return answer(request, reason::unavailable, reply);
-    return answer(request, reason::internal, reply);
+    if (status == store::store_status::busy) return answer(attempt->request, reason::busy, attempt->reply);
+    if (status == store::store_status::unavailable) return answer(attempt->request, reason::unavailable, attempt->reply);
+    return answer(attempt->request, reason::internal, attempt->reply);
   }
   // An unknown account is checked against a dummy hash: the same work as a wrong
-  // password, so names cannot be probed by timing.
-  auto account = lookup.found.value_or(store::account{});
-  bool known = lookup.found.has_value();
-  ++in_flight_;
-  auto shared_password = std::make_shared<std::string>(std::move(password));
-  runner_(
-      [this, known, hash = account.password_hash, shared_password]() -> std::string {
-        return hasher_.verify(known ? &hash : nullptr, *shared_password) ? "ok" : "";
+  // password, so names cannot be probed by timing. The job holds its own copy of the
+  // hasher, so a role torn down mid-hash leaves it nothing dangling.
+  hashing_(
+      [hasher = hasher_, attempt] {
+        const auto& found = attempt->lookup.found;
+        attempt->password_ok = hasher.verify(found ? &found->password_hash : nullptr, attempt->password);
       },
-      [this, request = std::move(request), name = *name, account, shared_password, reply = std::move(reply)](
-          std::string verdict, Clock done_at) mutable {
+      [this, attempt](Clock now) {
         --in_flight_;
-        finish(request, name, verdict == "ok", account, std::move(*shared_password), done_at, reply);
-        crypto::wipe(*shared_password);
+        finish(*attempt, now);
       });
 }
 
-void LoginService::finish(const protocol::Authenticate& request, const std::string& name, bool password_ok,
-                          const store::account& account, std::string password, Clock now, const Reply& reply) {
-  if (!password_ok) {
-    crypto::wipe(password);
-    throttle_.record_failure(name, request.client_address, now.steady);
+void LoginService::finish(Attempt& attempt, Clock now) {
+  const auto& request = attempt.request;
+  const auto& reply = attempt.reply;
+  if (!attempt.password_ok) {
+    crypto::wipe(attempt.password);
+    throttle_.record_failure(attempt.name, request.client_address, now.steady);
     return answer(request, reason::bad_credentials, reply);
   }
+  const store::account& account = *attempt.lookup.found;
   // Only the owner of the password learns that the account is disabled.
   if (account.disabled) {
-    crypto::wipe(password);
+    crypto::wipe(attempt.password);
     return answer(request, reason::disabled, reply);
   }
-  throttle_.record_success(name);
+  throttle_.record_success(attempt.name);
   auto world = worlds_.pick(request.world, now.steady);
   if (!world) {
-    crypto::wipe(password);
+    crypto::wipe(attempt.password);
     return answer(request, reason::no_world, reply);
   }
-  auto token = signer_.issue(name, world->id, settings_.token_ttl, now.wall);
-  accounts_.record_login(name, now.wall);
+  auto token = signer_.issue(attempt.name, world->id, settings_.token_ttl, now.wall);
+  auto& accounts = accounts_;
+  database_([&accounts, name = attempt.name, at = now.wall] { accounts.record_login(name, at); }, [](Clock) {});
 
   if (hasher_.needs_rehash(account.password_hash)) {
     // New hash parameters: re-hash now that we hold the right password.
-    auto shared_password = std::make_shared<std::string>(std::move(password));
-    runner_(
-        [this, shared_password]() -> std::string {
-          auto hash = hasher_.hash(*shared_password);
-          crypto::wipe(*shared_password);
-          return hash.value_or("");
-        },
-        [this, name, old = account.password_hash](std::string fresh, Clock) {
-          if (!fresh.empty() && accounts_.replace_password_hash(name, old, fresh) == store::store_status::ok)
-            ++stats_.rehashed;
-        });
-  } else {
-    crypto::wipe(password);
+    rehash(attempt.name, account.password_hash, std::make_shared<std::string>(std::move(attempt.password)));
   }
+  crypto::wipe(attempt.password);
 
   protocol::AuthResult result;
   result.request_id = request.request_id;
@@ -137,6 +150,27 @@ void LoginService::finish(const protocol::Authenticate& request, const std::stri
   result.world_address = world->address;
   ++stats_.ok;
   reply(std::move(result));
+}
+
+void LoginService::rehash(const std::string& name, const std::string& old_hash,
+                          std::shared_ptr<std::string> password) {
+  auto fresh = std::make_shared<std::string>();
+  hashing_(
+      [hasher = hasher_, password, fresh] {
+        *fresh = hasher.hash(*password).value_or("");
+        crypto::wipe(*password);
+      },
+      [this, name, old_hash, fresh](Clock) {
+        if (fresh->empty()) return;
+        auto swapped = std::make_shared<store::store_status>(store::store_status::database_error);
+        auto& accounts = accounts_;
+        database_([&accounts, name, old_hash, fresh, swapped] {
+                    *swapped = accounts.replace_password_hash(name, old_hash, *fresh);
+                  },
+                  [this, swapped](Clock) {
+                    if (*swapped == store::store_status::ok) ++stats_.rehashed;
+                  });
+      });
 }
 
 }  // namespace gs::roles

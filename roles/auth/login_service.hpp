@@ -1,7 +1,9 @@
 #pragma once
-// The auth role's answer to Authenticate: throttle, check the password off the event
-// loop, pick a world, sign a token. No sockets here; hashing runs through a
-// HashRunner (the worker pool in the role, inline in tests) and time is passed in.
+// The auth role's answer to Authenticate: throttle, look the account up and check the
+// password off the event loop, pick a world, sign a token. No sockets here; the
+// account database runs through one Runner (a thread of its own in the role: a store
+// is one connection) and hashing through another (the worker pool), inline in tests;
+// time is passed in. The loop never waits for the database or for a hash.
 
 #include <chrono>
 #include <cstdint>
@@ -39,32 +41,35 @@ struct LoginStats {
 
 class LoginService {
  public:
-  // Runs `work` off the event loop, then `done(result, clock at completion)` on it.
-  using HashRunner = std::function<void(std::function<std::string()> work,
-                                        std::function<void(std::string result, Clock now)> done)>;
+  // Runs `work` off the event loop, then `done(clock at completion)` on it.
+  using Runner = std::function<void(std::function<void()> work, std::function<void(Clock now)> done)>;
   using Reply = std::function<void(protocol::AuthResult)>;
 
   struct Settings {
-    std::uint32_t max_in_flight = 4;
+    std::uint32_t max_in_flight = 4;  // logins being looked up or hashed
     std::chrono::seconds token_ttl{30};
   };
 
   LoginService(store::account_store& accounts, const store::password_hasher& hasher, store::login_throttle& throttle,
-               const crypto::token_signer& signer, WorldDirectory& worlds, Settings settings, HashRunner runner);
+               const crypto::token_signer& signer, WorldDirectory& worlds, Settings settings, Runner database,
+               Runner hashing);
 
-  // Answers exactly once through `reply`, at once or after the hash. The password
-  // in `request` is wiped.
+  // Answers exactly once through `reply`, at once or after the lookup and the hash.
+  // The password in `request` is wiped.
   void authenticate(protocol::Authenticate request, Clock now, Reply reply);
 
-  // The runner the auth role uses: work on `pool`, completion posted back to `io`.
-  static HashRunner pool_runner(gs::WorkerPool& pool, asio::io_context& io, std::shared_ptr<bool> alive);
+  // The runner the auth role uses: work on `pool`, completion posted back to `io`
+  // unless `alive` has turned false.
+  static Runner pool_runner(gs::WorkerPool& pool, asio::io_context& io, std::shared_ptr<bool> alive);
 
   std::uint32_t in_flight() const { return in_flight_; }
   const LoginStats& stats() const { return stats_; }
 
  private:
-  void finish(const protocol::Authenticate& request, const std::string& name, bool password_ok,
-              const store::account& account, std::string password, Clock now, const Reply& reply);
+  struct Attempt;
+  void check_password(std::shared_ptr<Attempt> attempt);
+  void finish(Attempt& attempt, Clock now);
+  void rehash(const std::string& name, const std::string& old_hash, std::shared_ptr<std::string> password);
   void answer(const protocol::Authenticate& request, const char* reason, const Reply& reply);
 
   store::account_store& accounts_;
@@ -73,7 +78,8 @@ class LoginService {
   const crypto::token_signer& signer_;
   WorldDirectory& worlds_;
   Settings settings_;
-  HashRunner runner_;
+  Runner database_;
+  Runner hashing_;
   std::uint32_t in_flight_ = 0;
   LoginStats stats_;
 };

@@ -12,7 +12,7 @@
 //
 // Threads: a store is one database connection and is not safe to share between
 // threads without outside locking; give each thread its own (the auth role uses one on
-// its event loop thread and hashes on workers, passing only strings across). Several
+// a database thread of its own, so the event loop never waits for it). Several
 // stores, in threads or processes, may share one database; a write that waits longer
 // than `busy_timeout` for another returns store_status::busy.
 

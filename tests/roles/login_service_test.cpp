@@ -24,11 +24,18 @@ struct Fixture {
   crypto::ed25519_private_key key = crypto::ed25519_private_key::generate();
   crypto::token_signer signer{"auth-1", "k1", crypto::ed25519_private_key::from_seed(key.seed())};
   WorldDirectory worlds{10s};
-  // Hash jobs wait here until run_jobs(): lets tests see work in flight.
-  std::deque<std::pair<std::function<std::string()>, std::function<void(std::string, Clock)>>> jobs;
+  // Hash jobs wait here until run_jobs(): lets tests see work in flight. Database
+  // calls run at once (database_test below holds them back).
+  std::deque<std::pair<std::function<void()>, std::function<void(Clock)>>> jobs;
   int jobs_started = 0;
+  int database_calls = 0;
   Clock now{std::chrono::steady_clock::time_point{} + 1h, std::chrono::sys_seconds{std::chrono::seconds{1'800'000'000}}};
   LoginService service{accounts, hasher, throttle, signer, worlds, {2, std::chrono::seconds(30)},
+                       [this](auto work, auto done) {
+                         ++database_calls;
+                         work();
+                         done(now);
+                       },
                        [this](auto work, auto done) {
                          ++jobs_started;
                          jobs.emplace_back(std::move(work), std::move(done));
@@ -58,7 +65,8 @@ struct Fixture {
     while (!jobs.empty()) {
       auto [work, done] = std::move(jobs.front());
       jobs.pop_front();
-      done(work(), now);
+      work();
+      done(now);
     }
   }
   const protocol::AuthResult& last() { return results.back(); }
@@ -84,6 +92,37 @@ TEST_CASE("the right password gets a token for a world, verifiable with the publ
   CHECK(claims->aud == "world-1");
   CHECK(claims->exp == f.now.wall + 30s);
   CHECK(f.accounts.find("alice").found->last_login_at == f.now.wall);
+  CHECK(f.database_calls == 2);  // the lookup and the login time, both off the loop
+}
+
+TEST_CASE("the account lookup runs through the database runner before any hash") {
+  Fixture f;
+  std::deque<std::pair<std::function<void()>, std::function<void(Clock)>>> calls;
+  LoginService service{f.accounts, f.hasher, f.throttle, f.signer, f.worlds, {2, std::chrono::seconds(30)},
+                       [&](auto work, auto done) { calls.emplace_back(std::move(work), std::move(done)); },
+                       [&](auto work, auto done) {
+                         work();
+                         done(f.now);
+                       }};
+  std::vector<protocol::AuthResult> results;
+  protocol::Authenticate request;
+  request.user = "alice";
+  request.password = "correct horse";
+  request.client_address = "10.0.0.1";
+  service.authenticate(std::move(request), f.now, [&](protocol::AuthResult r) { results.push_back(std::move(r)); });
+  REQUIRE(calls.size() == 1);  // the lookup, waiting for the database thread
+  CHECK(results.empty());
+  CHECK(service.in_flight() == 1);
+  calls.front().first();
+  calls.front().second(f.now);
+  calls.pop_front();
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].ok);
+  CHECK(service.in_flight() == 0);
+  REQUIRE(calls.size() == 1);  // the login time, written after the answer
+  CHECK_FALSE(f.accounts.find("alice").found->last_login_at.has_value());
+  calls.front().first();
+  CHECK(f.accounts.find("alice").found->last_login_at == f.now.wall);
 }
 
 TEST_CASE("a wrong password and an unknown account both cost one hash and answer bad_credentials") {
@@ -97,6 +136,7 @@ TEST_CASE("a wrong password and an unknown account both cost one hash and answer
   CHECK(f.results[0].reason == "bad_credentials");
   CHECK(f.results[1].reason == "bad_credentials");
   CHECK(f.results[0].token.empty());
+  CHECK(f.database_calls == 2);  // one lookup each; no login time written
 }
 
 TEST_CASE("a disabled account is reported only to the holder of its password") {
@@ -178,8 +218,12 @@ TEST_CASE("an account hashed with old parameters is rehashed at its next login")
   store::pwhash_params stronger = store::pwhash_params_minimum();
   stronger.ops_limit += 1;
   store::password_hasher new_hasher{stronger};
+  auto at_once = [&](auto work, auto done) {
+    work();
+    done(f.now);
+  };
   LoginService service{f.accounts, new_hasher, f.throttle, f.signer, f.worlds, {2, std::chrono::seconds(30)},
-                       [&](auto work, auto done) { done(work(), f.now); }};
+                       at_once, at_once};
   auto before = f.accounts.find("alice").found->password_hash;
   CHECK(new_hasher.needs_rehash(before));
   protocol::AuthResult result;
@@ -227,6 +271,10 @@ TEST_CASE("a busy or unreachable account database answers busy or unavailable, a
     AwayStore away(status);
     int hashes = 0;
     LoginService service{away, f.hasher, f.throttle, f.signer, f.worlds, {2, std::chrono::seconds(30)},
+                         [&](auto work, auto done) {
+                           work();
+                           done(f.now);
+                         },
                          [&](auto, auto) { ++hashes; }};
     std::vector<protocol::AuthResult> results;
     protocol::Authenticate request;
