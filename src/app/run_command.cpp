@@ -1,3 +1,4 @@
+#include <csignal>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -22,6 +23,10 @@ struct RunOptions {
 };
 
 int run(const RunOptions& options) {
+  // SIGHUP asks a running server to reload; its default action would end a server that
+  // is still reading its config and starting its roles. Ignored until the runtime
+  // installs its handler.
+  std::signal(SIGHUP, SIG_IGN);
   config::Config config = load_config(options.config);
   if (!options.log_level.empty()) config.log.level = *parse_log_level(options.log_level);
   std::vector<std::string> roles = options.roles.empty() ? config.roles : options.roles;

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <asio/io_context.hpp>
 
@@ -40,6 +41,42 @@ TEST_CASE("the development config starts all three roles and SIGTERM stops them 
   CHECK(server.wait(5s) == 0);
   CHECK(std::chrono::steady_clock::now() - before < 5s);
   CHECK(server.output().find("stopped") != std::string::npos);
+}
+
+// True once `pid` ignores SIGHUP (bit 0 of SigIgn in /proc/PID/status).
+bool ignores_sighup(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("SigIgn:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) & 1) != 0;
+  return false;
+}
+
+TEST_CASE("SIGHUP while the roles start is set aside, and reloads once they run") {
+  gs::test::Deployment deployment("cli-early-hup");
+  deployment.config.log.level = spdlog::level::info;
+  auto config = deployment.write_config();
+  Process server(gs::test::gameserver_binary(), {"--config", config.string()});
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!ignores_sighup(server.pid()) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(100us);
+  REQUIRE(ignores_sighup(server.pid()));
+  // Keys, the account database and the password hasher's dummy hash take a while:
+  // hang-ups land in the middle of it, one every few milliseconds.
+  int sent = 0;
+  bool started = false;
+  while (!started && sent < 1000 && std::chrono::steady_clock::now() < deadline) {
+    server.signal(SIGHUP);
+    ++sent;
+    started = server.wait_for("started 3 role(s)", 3ms);
+  }
+  INFO(server.output());
+  REQUIRE(started);
+  CHECK(sent > 1);
+  server.signal(SIGHUP);
+  CHECK(server.wait_for("reloading keys", 5s));
+  server.signal(SIGTERM);
+  CHECK(server.wait(5s) == 0);
 }
 
 TEST_CASE("--role overrides the config's role list") {
