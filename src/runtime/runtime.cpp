@@ -20,7 +20,8 @@ Runtime::Runtime(const config::Config& config, std::vector<std::string> roles, R
       loop_(io_, config.event_loop.busy_poll),
       workers_(config.workers.threads),
       log_(make_logger("gameserver", config.log.level, config.log.format)),
-      grace_timer_(io_) {}
+      grace_timer_(io_),
+      reload_timer_(io_) {}
 
 Runtime::~Runtime() {
   roles_.clear();
@@ -68,13 +69,7 @@ void Runtime::wait_for_signal() {
     if (ec) return;
     if (signal == SIGHUP) {
       // Key rotation, never a stop.
-      if (stopping_) return wait_for_signal();
-      log_->info("signal {}: reloading keys, certificates and secrets", signal);
-      if (!reload_reader_) {
-        log_->warn("nothing to reload from: no config file");
-      } else if (auto fresh = reload_reader_()) {
-        reload(*fresh);
-      }
+      if (!stopping_) schedule_signal_reload();
       return wait_for_signal();
     }
     if (stopping_) {
@@ -85,6 +80,26 @@ void Runtime::wait_for_signal() {
     log_->info("signal {}: stopping gracefully (send it again to exit at once)", signal);
     begin_stop();
     wait_for_signal();
+  });
+}
+
+void Runtime::schedule_signal_reload() {
+  // Hang-ups that arrive while one reload is due are merged into it, and reloads are
+  // at least reload_spacing apart: a burst of signals costs one reload, and a stop
+  // requested after it is not queued behind thousands of them.
+  if (reload_due_) return;
+  reload_due_ = true;
+  reload_timer_.expires_at(std::max(std::chrono::steady_clock::now(), last_signal_reload_ + reload_spacing));
+  reload_timer_.async_wait([this](const asio::error_code& ec) {
+    reload_due_ = false;
+    if (ec || stopping_) return;
+    last_signal_reload_ = std::chrono::steady_clock::now();
+    log_->info("signal {}: reloading keys, certificates and secrets", SIGHUP);
+    if (!reload_reader_) {
+      log_->warn("nothing to reload from: no config file");
+    } else if (auto fresh = reload_reader_()) {
+      reload(*fresh);
+    }
   });
 }
 
@@ -126,6 +141,7 @@ void Runtime::begin_stop() {
 void Runtime::stop_next() {
   if (started_ == 0) {
     grace_timer_.cancel();
+    reload_timer_.cancel();
     if (signals_) signals_->cancel();
     // Handlers that roles left behind (closed sockets) drain; then the loop ends.
     asio::post(io_, [this] { io_.stop(); });

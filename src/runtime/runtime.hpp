@@ -57,11 +57,14 @@ class Runtime {
 
   // After this long a graceful stop gives up waiting for roles and ends the loop.
   static constexpr std::chrono::seconds stop_grace{3};
+  // SIGHUP reloads are at least this far apart; hang-ups in between make one more.
+  static constexpr std::chrono::seconds reload_spacing{1};
 
  private:
   void begin_stop();
   void stop_next();
   void wait_for_signal();
+  void schedule_signal_reload();
   void reload(const config::Config& fresh);
 
   const config::Config& config_;
@@ -76,6 +79,9 @@ class Runtime {
   bool stopping_ = false;
   std::unique_ptr<asio::signal_set> signals_;
   asio::steady_timer grace_timer_;
+  asio::steady_timer reload_timer_;
+  bool reload_due_ = false;
+  std::chrono::steady_clock::time_point last_signal_reload_{};
   std::function<void()> started_callback_;
   ConfigReader reload_reader_;
 };

@@ -79,6 +79,28 @@ TEST_CASE("SIGHUP while the roles start is set aside, and reloads once they run"
   CHECK(server.wait(5s) == 0);
 }
 
+TEST_CASE("a burst of SIGHUPs makes one or two reloads, and SIGTERM still stops at once") {
+  gs::test::Deployment deployment("cli-hup-burst");
+  deployment.config.log.level = spdlog::level::info;
+  auto config = deployment.write_config();
+  Process server(gs::test::gameserver_binary(), {"--config", config.string()});
+  REQUIRE(server.wait_for("started 3 role(s)", 10s));
+  for (int i = 0; i < 2000; ++i) server.signal(SIGHUP);
+  // The first reload runs at once, the rest of the burst waits for one more a second later.
+  std::this_thread::sleep_for(1500ms);
+  server.signal(SIGTERM);
+  auto before = std::chrono::steady_clock::now();
+  CHECK(server.wait(5s) == 0);
+  CHECK(std::chrono::steady_clock::now() - before < 3s);
+  std::size_t reloads = 0;
+  for (auto at = server.output().find("reloading keys"); at != std::string::npos;
+       at = server.output().find("reloading keys", at + 1))
+    ++reloads;
+  INFO(server.output());
+  CHECK(reloads >= 1);
+  CHECK(reloads <= 2);
+}
+
 TEST_CASE("--role overrides the config's role list") {
   gs::test::Deployment deployment("cli-role");
   deployment.config.log.level = spdlog::level::info;
