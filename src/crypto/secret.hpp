@@ -67,7 +67,9 @@ inline constexpr std::size_t secret_file_max_bytes = 4096;
 secret_buffer read_secret_file(const std::filesystem::path& path);
 
 // Writes `secret` to `path` with mode 0600. Refuses to replace an existing file unless
-// `overwrite`; the replacement is atomic (written beside, then renamed).
+// `overwrite`; the replacement is atomic (written beside, then renamed). Write text
+// (keygen writes base64url and a newline): read_secret_file trims trailing whitespace,
+// so raw bytes ending in one would not read back whole.
 // Throws std::runtime_error.
 void write_secret_file(const std::filesystem::path& path, std::span<const std::uint8_t> secret,
                        bool overwrite);
