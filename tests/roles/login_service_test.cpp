@@ -72,6 +72,23 @@ struct Fixture {
   const protocol::AuthResult& last() { return results.back(); }
 };
 
+// A runner whose thread is free: the work and its completion run at once.
+LoginService::Runner at_once(const Clock& now) {
+  return [&now](std::function<void()> work, std::function<void(Clock)> done) {
+    work();
+    done(now);
+  };
+}
+
+// Alice's login with her right password; the answer lands in `results`.
+void ask_for_alice(LoginService& service, Clock now, std::vector<protocol::AuthResult>& results) {
+  protocol::Authenticate request;
+  request.user = "alice";
+  request.password = "correct horse";
+  request.client_address = "10.0.0.1";
+  service.authenticate(std::move(request), now, [&](protocol::AuthResult r) { results.push_back(std::move(r)); });
+}
+
 }  // namespace
 
 TEST_CASE("the right password gets a token for a world, verifiable with the public key only") {
@@ -100,16 +117,9 @@ TEST_CASE("the account lookup runs through the database runner before any hash")
   std::deque<std::pair<std::function<void()>, std::function<void(Clock)>>> calls;
   LoginService service{f.accounts, f.hasher, f.throttle, f.signer, f.worlds, {2, std::chrono::seconds(30)},
                        [&](auto work, auto done) { calls.emplace_back(std::move(work), std::move(done)); },
-                       [&](auto work, auto done) {
-                         work();
-                         done(f.now);
-                       }};
+                       at_once(f.now)};
   std::vector<protocol::AuthResult> results;
-  protocol::Authenticate request;
-  request.user = "alice";
-  request.password = "correct horse";
-  request.client_address = "10.0.0.1";
-  service.authenticate(std::move(request), f.now, [&](protocol::AuthResult r) { results.push_back(std::move(r)); });
+  ask_for_alice(service, f.now, results);
   REQUIRE(calls.size() == 1);  // the lookup, waiting for the database thread
   CHECK(results.empty());
   CHECK(service.in_flight() == 1);
@@ -218,20 +228,14 @@ TEST_CASE("an account hashed with old parameters is rehashed at its next login")
   store::pwhash_params stronger = store::pwhash_params_minimum();
   stronger.ops_limit += 1;
   store::password_hasher new_hasher{stronger};
-  auto at_once = [&](auto work, auto done) {
-    work();
-    done(f.now);
-  };
   LoginService service{f.accounts, new_hasher, f.throttle, f.signer, f.worlds, {2, std::chrono::seconds(30)},
-                       at_once, at_once};
+                       at_once(f.now), at_once(f.now)};
   auto before = f.accounts.find("alice").found->password_hash;
   CHECK(new_hasher.needs_rehash(before));
-  protocol::AuthResult result;
-  protocol::Authenticate request;
-  request.user = "alice";
-  request.password = "correct horse";
-  service.authenticate(std::move(request), f.now, [&](protocol::AuthResult r) { result = std::move(r); });
-  CHECK(result.ok);
+  std::vector<protocol::AuthResult> results;
+  ask_for_alice(service, f.now, results);
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].ok);
   auto after = f.accounts.find("alice").found->password_hash;
   CHECK(after != before);
   CHECK_FALSE(new_hasher.needs_rehash(after));
@@ -271,17 +275,9 @@ TEST_CASE("a busy or unreachable account database answers busy or unavailable, a
     AwayStore away(status);
     int hashes = 0;
     LoginService service{away, f.hasher, f.throttle, f.signer, f.worlds, {2, std::chrono::seconds(30)},
-                         [&](auto work, auto done) {
-                           work();
-                           done(f.now);
-                         },
-                         [&](auto, auto) { ++hashes; }};
+                         at_once(f.now), [&](auto, auto) { ++hashes; }};
     std::vector<protocol::AuthResult> results;
-    protocol::Authenticate request;
-    request.user = "alice";
-    request.password = "correct horse";
-    request.client_address = "10.0.0.1";
-    service.authenticate(std::move(request), f.now, [&](protocol::AuthResult r) { results.push_back(std::move(r)); });
+    ask_for_alice(service, f.now, results);
     REQUIRE(results.size() == 1);
     CHECK_FALSE(results[0].ok);
     CHECK(results[0].reason == expected);
