@@ -1,11 +1,14 @@
 #include "config/load.hpp"
 
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include <libpq-fe.h>
 
 #include "config/printer.hpp"
 #include "config/reader.hpp"
@@ -29,6 +32,32 @@ void check_roles(const Config& config, const YAML::Node& root, const std::string
     if (!seen.insert(role).second)
       throw ConfigError(name, mark.line + 1, mark.column + 1, "roles", "role '" + role + "' is listed twice");
   }
+}
+
+// A conninfo libpq cannot parse is refused here, not when auth first connects. libpq's
+// own reason is shown unless the string may hold a password (a password= key, or a URI
+// with credentials): its messages quote the text around the mistake.
+void check_conninfo(const Config& config, const YAML::Node& root, const std::string& name) {
+  const std::string& conninfo = config.auth.postgres.conninfo;
+  if (conninfo.empty()) return;
+  char* reason = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &reason);
+  if (options) {
+    PQconninfoFree(options);
+    return;
+  }
+  std::string detail = reason ? reason : "out of memory";
+  if (reason) PQfreemem(reason);
+  while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
+  std::string lowered = conninfo;
+  for (auto& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool may_hold_password = lowered.find("password") != std::string::npos || lowered.find('@') != std::string::npos;
+  const YAML::Node& const_root = root;
+  YAML::Mark mark = const_root["auth"]["postgres"]["conninfo"].Mark();
+  throw ConfigError(name, mark.line + 1, mark.column + 1, "auth.postgres.conninfo",
+                    "expected a libpq connection string (key=value pairs or a postgresql:// URI), " +
+                        (may_hold_password ? std::string("found one libpq cannot parse (details withheld: it may hold a password)")
+                                           : "found one libpq cannot parse: " + detail));
 }
 
 }  // namespace
@@ -55,6 +84,7 @@ Config load_text(std::string_view text, const std::string& name, const std::file
   visit_config(reader, config);
   reader.finish();
   check_roles(config, root, name);
+  check_conninfo(config, root, name);
   return config;
 }
 

@@ -237,3 +237,18 @@ TEST_CASE("the account store: sqlite by default, postgres with a conninfo and a 
   CHECK(error_of("roles: [auth]\nauth:\n  postgres: {password: hunter2}\n").find("auth.postgres.password:") !=
         std::string::npos);
 }
+
+TEST_CASE("a conninfo libpq cannot parse is refused at load, without echoing a password") {
+  CHECK(error_of("roles: [auth]\nauth:\n  postgres:\n    conninfo: postgresql://db.internal/gameserver\n").empty());
+  CHECK(error_of("roles: [auth]\nauth:\n  postgres:\n    conninfo: host=db port=5432 dbname=g\n").empty());
+  auto bad = error_of("roles: [auth]\nauth:\n  postgres:\n    conninfo: host=db dbnam=g\n");
+  CHECK(bad.find("test.yaml:4:15: auth.postgres.conninfo: expected a libpq connection string") == 0);
+  CHECK(bad.find("dbnam") != std::string::npos);  // libpq's reason names the unknown key
+  auto secret = error_of("roles: [auth]\nauth:\n  postgres:\n    conninfo: host=db password=hunter2 oops\n");
+  CHECK(secret.find("test.yaml:4:15: auth.postgres.conninfo:") == 0);
+  CHECK(secret.find("hunter2") == std::string::npos);
+  CHECK(secret.find("withheld") != std::string::npos);
+  auto uri = error_of("roles: [auth]\nauth:\n  postgres:\n    conninfo: 'postgresql://u:hunter2@db/g?nosuchparam=1'\n");
+  CHECK(uri.find("auth.postgres.conninfo:") != std::string::npos);
+  CHECK(uri.find("hunter2") == std::string::npos);
+}
