@@ -4,6 +4,7 @@
 #include "bench/proxy.hpp"
 #include "bench/workloads.hpp"
 #include "common/units.hpp"
+#include "config/config.hpp"
 #include "dtls/certgen.hpp"
 
 #include <CLI/CLI.hpp>
@@ -43,7 +44,7 @@ struct Options {
   bool announce = false;
   RunOptions run;
   // serve: the event loop's busy polling (event_loop.busy_poll), ENet's peer table
-  std::string busy_poll = "50us";
+  std::string busy_poll = format_duration(config::EventLoopConfig{}.busy_poll);
   std::size_t enet_peers = 4095;
   // proxy
   double loss = 0;
@@ -96,7 +97,7 @@ std::size_t enet_peers(const RunOptions& r) {
 
 std::optional<std::chrono::microseconds> parse_busy_poll(const std::string& text) {
   auto d = parse_duration(text);
-  if (!d || *d > std::chrono::milliseconds(1)) return std::nullopt;
+  if (!d || *d > config::EventLoopConfig::busy_poll_max) return std::nullopt;
   return d;
 }
 
@@ -295,7 +296,8 @@ void add_server_options(CLI::App* app, Options& o) {
       ->capture_default_str()
       ->check([](const std::string& text) -> std::string {
         if (parse_busy_poll(text)) return {};
-        return "expected a duration from 0us to 1ms, got " + text;
+        return "expected a duration from 0us to " + format_duration(config::EventLoopConfig::busy_poll_max) +
+               ", got " + text;
       });
   app->add_option("--enet-peers", o.enet_peers,
                   "enet: the server's peer table (ENet walks all of it on every service call)")

@@ -2,6 +2,7 @@
 // DTLS over UDP, transport::Host) and ENet (plain, for comparison).
 #pragma once
 
+#include "config/config.hpp"
 #include "dtls/client.hpp"
 #include "net/address.hpp"
 
@@ -48,7 +49,7 @@ struct GsServerOptions {
   std::string private_key_pem;
   std::size_t max_peers = 20000;
   // How long the server's loop polls once idle before sleeping (event_loop.busy_poll).
-  std::chrono::microseconds busy_poll{50};
+  std::chrono::microseconds busy_poll = config::EventLoopConfig{}.busy_poll;
 };
 
 std::unique_ptr<Net> make_gs_server(const GsServerOptions& options);

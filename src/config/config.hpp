@@ -36,6 +36,7 @@ struct WorkerConfig {
 
 // The event loop every role of the process runs on.
 struct EventLoopConfig {
+  static constexpr microseconds busy_poll_max = 1ms;
   // Longest time the loop keeps polling for the next datagram before it sleeps,
   // 0..1ms; 0 = never poll. It adapts down to zero when traffic is sparse
   // (common/busy_poll_window.hpp).

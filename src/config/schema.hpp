@@ -46,7 +46,7 @@ void visit_workers(V& v, C& c) {
 
 template <class V, class C>
 void visit_event_loop(V& v, C& c) {
-  v.duration("busy_poll", c.busy_poll, 0us, 1ms);
+  v.duration("busy_poll", c.busy_poll, 0us, EventLoopConfig::busy_poll_max);
 }
 
 template <class V, class C>
