@@ -46,18 +46,18 @@ void check_conninfo(const Config& config, const YAML::Node& root, const std::str
     PQconninfoFree(options);
     return;
   }
-  std::string detail = reason ? reason : "out of memory";
+  std::string detail = std::string(": ") + (reason ? reason : "out of memory");
   if (reason) PQfreemem(reason);
-  while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
+  while (detail.back() == '\n' || detail.back() == ' ') detail.pop_back();
   std::string lowered = conninfo;
   for (auto& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const bool may_hold_password = lowered.find("password") != std::string::npos || lowered.find('@') != std::string::npos;
+  if (lowered.find("password") != std::string::npos || lowered.find('@') != std::string::npos)
+    detail = " (details withheld: it may hold a password)";
   const YAML::Node& const_root = root;
   YAML::Mark mark = const_root["auth"]["postgres"]["conninfo"].Mark();
   throw ConfigError(name, mark.line + 1, mark.column + 1, "auth.postgres.conninfo",
-                    "expected a libpq connection string (key=value pairs or a postgresql:// URI), " +
-                        (may_hold_password ? std::string("found one libpq cannot parse (details withheld: it may hold a password)")
-                                           : "found one libpq cannot parse: " + detail));
+                    "expected a libpq connection string (key=value pairs or a postgresql:// URI), "
+                    "found one libpq cannot parse" + detail);
 }
 
 }  // namespace
