@@ -11,7 +11,7 @@ namespace reason = protocol::reason;
 struct LoginService::Attempt {
   protocol::Authenticate request;  // its password already moved out
   std::string name;                // normalised
-  std::string password;            // wiped as soon as it is no longer needed
+  std::string password;            // wiped when the last job holding the attempt is done
   store::account_store::lookup lookup;
   bool password_ok = false;
   Reply reply;
@@ -91,7 +91,6 @@ void LoginService::check_password(std::shared_ptr<Attempt> attempt) {
   const auto status = attempt->lookup.status;
   if (status != store::store_status::ok && status != store::store_status::not_found) {
     --in_flight_;
-    crypto::wipe(attempt->password);
     // A busy or unreachable database passes; the client may try again shortly.
     if (status == store::store_status::busy) return answer(attempt->request, reason::busy, attempt->reply);
     if (status == store::store_status::unavailable) return answer(attempt->request, reason::unavailable, attempt->reply);
@@ -115,22 +114,15 @@ void LoginService::finish(Attempt& attempt, Clock now) {
   const auto& request = attempt.request;
   const auto& reply = attempt.reply;
   if (!attempt.password_ok) {
-    crypto::wipe(attempt.password);
     throttle_.record_failure(attempt.name, request.client_address, now.steady);
     return answer(request, reason::bad_credentials, reply);
   }
   const store::account& account = *attempt.lookup.found;
   // Only the owner of the password learns that the account is disabled.
-  if (account.disabled) {
-    crypto::wipe(attempt.password);
-    return answer(request, reason::disabled, reply);
-  }
+  if (account.disabled) return answer(request, reason::disabled, reply);
   throttle_.record_success(attempt.name);
   auto world = worlds_.pick(request.world, now.steady);
-  if (!world) {
-    crypto::wipe(attempt.password);
-    return answer(request, reason::no_world, reply);
-  }
+  if (!world) return answer(request, reason::no_world, reply);
   auto token = signer_.issue(attempt.name, world->id, settings_.token_ttl, now.wall);
   auto& accounts = accounts_;
   database_([&accounts, name = attempt.name, at = now.wall] { accounts.record_login(name, at); }, [](Clock) {});
@@ -139,7 +131,6 @@ void LoginService::finish(Attempt& attempt, Clock now) {
     // New hash parameters: re-hash now that we hold the right password.
     rehash(attempt.name, account.password_hash, std::make_shared<std::string>(std::move(attempt.password)));
   }
-  crypto::wipe(attempt.password);
 
   protocol::AuthResult result;
   result.request_id = request.request_id;
