@@ -103,11 +103,16 @@ void GatewayRole::on_auth_message(std::uint8_t type, std::span<const std::byte> 
 
 void GatewayRole::on_peer_added(peers::Peer& peer) {
   auto host = host_of(peer.address());
-  // Per-address limit: a refused client is closed before it can say anything.
-  if (++per_address_[host] > config_.gateway.max_clients_per_address) {
-    peer.close(/*flush=*/false);
-  }
+  // Counted and measured like any peer, so that on_peer_removed undoes both.
+  ++per_address_[host];
   peer_metrics_.added(peer);
+  // Per-address limit: a refused client is closed before it can say anything, and never
+  // becomes a client of the service (its session never starts).
+  if (per_address_[host] > config_.gateway.max_clients_per_address) {
+    ++clients_refused_per_address_;
+    peer.close(/*flush=*/false);
+    return;
+  }
   service_.add_client(peer.session(), next_client_id_++, peer.address().to_string(), session::Time::clock::now());
 }
 
@@ -131,8 +136,11 @@ void GatewayRole::collect(admin::MetricsWriter& out) {
               static_cast<double>(s.unavailable));
   out.counter("gameserver_gateway_login_timeouts_total", "Clients dropped for not finishing their login in time",
               static_cast<double>(s.login_timeouts));
-  out.counter("gameserver_gateway_clients_refused_total", "Clients refused for a wrong protocol version or game",
-              static_cast<double>(s.clients_refused));
+  const char* refused = "Clients refused, by reason";
+  out.counter("gameserver_gateway_clients_refused_total", refused, static_cast<double>(s.clients_refused),
+              {{"reason", "hello"}});
+  out.counter("gameserver_gateway_clients_refused_total", refused, static_cast<double>(clients_refused_per_address_),
+              {{"reason", "per_address"}});
   out.counter("gameserver_malformed_messages_total", "Messages that failed to decode, dropped",
               static_cast<double>(s.malformed));
   if (auth_) auth_->collect(out);

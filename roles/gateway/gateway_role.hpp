@@ -45,6 +45,7 @@ class GatewayRole final : public Role, public admin::MetricsSource, private peer
   std::unique_ptr<peers::PeerHost> clients_;
   std::unique_ptr<AuthLinks> auth_;
   std::map<std::string, unsigned> per_address_;
+  std::uint64_t clients_refused_per_address_ = 0;  // over gateway.max_clients_per_address
   admin::PeerMetrics peer_metrics_;
   std::uint64_t next_client_id_ = 1;
   std::uint64_t reloads_ok_ = 0;

@@ -155,12 +155,18 @@ void GatewayService::on_auth_link_down(Time now, std::size_t link) {
 }
 
 void GatewayService::update(Time now) {
+  // Chosen first, closed after: a transport may report the close from inside close()
+  // (ours does not, see peers::PeerObserver), and that would erase from clients_.
+  expired_.clear();
   for (auto& [session, client] : clients_) {
     if (client.phase == Phase::answered || now < client.deadline) continue;
     ++stats_.login_timeouts;
     client.phase = Phase::answered;
     if (client.request_id) by_request_.erase(client.request_id);
-    session->close(/*flush=*/false, now);
+    expired_.push_back(session);
+  }
+  for (session::Session* session : expired_) {
+    if (clients_.contains(session)) session->close(/*flush=*/false, now);
   }
 }
 

@@ -92,6 +92,7 @@ class GatewayService final : public session::SessionEvents {
   std::uint32_t next_request_id_ = 1;
   GatewayStats stats_;
   std::vector<std::byte> scratch_;
+  std::vector<session::Session*> expired_;  // update()'s list (kept for its capacity)
 };
 
 }  // namespace gs::roles

@@ -80,6 +80,7 @@ bool Peer::send(std::uint8_t lane, std::span<const std::byte> message) {
 }
 
 void Peer::close(bool flush) {
+  closing_ = true;
   host_.host_->close(id_, flush ? transport::CloseMode::after_flush : transport::CloseMode::immediate);
 }
 
@@ -117,6 +118,7 @@ void PeerHost::on_connected(transport::ConnectionId id, const net::Address& addr
   by_session_[&p.session()] = &p;
   peers_[id] = std::move(peer);
   observer_.on_peer_added(p);
+  if (p.closing()) return;  // refused by the observer: it never starts authenticating
   std::array<std::uint8_t, binding_bytes> binding{};
   if (!host_->export_keying_material(id, binding_label, {}, binding)) {
     // Without channel binding no link proof could be trusted: refuse the connection.
@@ -152,7 +154,8 @@ void PeerHost::on_closed(transport::ConnectionId id, transport::CloseReason reas
 
 void PeerHost::tick() {
   auto now = session::Time::clock::now();
-  // update() may close sessions; closing never removes peers synchronously.
+  // update() may close sessions; closing never removes peers synchronously (the Host
+  // reports on_closed from the loop later), so walking the table here is safe.
   for (auto& [id, peer] : peers_) peer->session().update(now);
   timer_.expires_after(tick_interval);
   timer_.async_wait([this, alive = alive_](const asio::error_code& ec) {

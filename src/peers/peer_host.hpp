@@ -47,20 +47,30 @@ class Peer final : public session::SessionTransport {
   const net::Address& address() const { return address_; }
 
   bool send(std::uint8_t lane, std::span<const std::byte> message) override;
+  // Asks the transport to close; the peer stays until on_peer_removed (see PeerHost).
   void close(bool flush) override;
+  bool closing() const { return closing_; }
 
  private:
   PeerHost& host_;
   transport::ConnectionId id_;
   net::Address address_;
   session::Session session_;
+  bool closing_ = false;
 };
 
 // Told when peers come and go, so a role can keep its own per-peer state.
+//
+// Re-entrancy rule (the transport's, see transport/host.hpp): closing never removes a
+// peer synchronously. Peer::close() and Session::close() return with the peer still
+// in place; on_peer_removed follows from the event loop afterwards. So a role may close
+// peers while it walks its own table of them, and must keep a closed peer's entry
+// until on_peer_removed.
 class PeerObserver {
  public:
   virtual ~PeerObserver() = default;
-  // Before the session starts authenticating.
+  // Before the session starts authenticating. An observer that refuses the peer calls
+  // peer.close(): the session then never starts, and on_peer_removed follows as usual.
   virtual void on_peer_added(Peer& peer) = 0;
   // After the session closed; the peer is destroyed right after this call.
   virtual void on_peer_removed(Peer& peer, transport::CloseReason reason, std::string_view detail) = 0;

@@ -163,8 +163,17 @@ bool Session::send(std::uint8_t lane, std::span<const std::byte> message) {
 void Session::close(bool flush, Time now) { end(EndReason::local, flush, now); }
 
 void Session::end(EndReason reason, bool flush, Time now) {
-  if (state_ == State::closing || state_ == State::closed) return;
+  if (state_ == State::closed) return;
+  if (state_ == State::closing) {
+    // An immediate close always wins over a flushing one that is still under way.
+    if (flushing_ && !flush) {
+      flushing_ = false;
+      transport_.close(/*flush=*/false);
+    }
+    return;
+  }
   end_reason_ = reason;
+  flushing_ = flush;
   set_state(State::closing, now);
   transport_.close(flush);
 }

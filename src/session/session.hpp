@@ -101,7 +101,9 @@ class Session {
   void refuse_auth(std::string_view reason, Time now);
   // Sends an encoded role message (type byte first); only when connected.
   bool send(std::uint8_t lane, std::span<const std::byte> message);
-  // Closes; with `flush` queued reliable data is delivered first.
+  // Closes; with `flush` queued reliable data is delivered first. An immediate close
+  // while a flushing one is under way cuts it short. The transport reports the end
+  // later (transport_closed), never from inside this call.
   void close(bool flush, Time now);
 
   State state() const { return state_; }
@@ -128,6 +130,7 @@ class Session {
   std::vector<std::uint8_t> channel_binding_;
   bool local_complete_ = false;
   bool remote_complete_ = false;
+  bool flushing_ = false;  // closing after a flush; an immediate close may still cut it short
   std::uint64_t dropped_ = 0;
   std::vector<std::byte> scratch_;
 };

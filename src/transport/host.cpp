@@ -89,6 +89,9 @@ struct Host::Connection final : gs::channel::ChannelEvents, dtls::ClientHandler 
   bool finalized = false;
   bool dtls_gone = false;
   bool dirty = false;
+  // A close() not applied yet: it takes effect when the connection is next serviced
+  // from the event loop, never inside the caller's stack (see host.hpp).
+  std::optional<CloseMode> close_request;
   Time scheduled = Time::max();
   std::uint64_t records_sent = 0;
   std::uint64_t records_received = 0;
@@ -222,7 +225,31 @@ void Host::end(Connection& c, CloseReason reason, std::string_view detail) {
   if (c.ended) return;
   c.ended = true;
   ++stats_.closed;
-  handler_.on_closed(c.id, reason, detail);
+  // Reported from the loop's next flush, never from the stack that ended it: the caller
+  // may be a handler walking its own table of connections.
+  ended_.push_back({c.id, reason, std::string(detail)});
+  request_flush();
+}
+
+void Host::deliver_ended() {
+  while (!ended_.empty()) {
+    delivering_.swap(ended_);
+    for (const Ended& e : delivering_) handler_.on_closed(e.id, e.reason, e.detail);
+    delivering_.clear();
+  }
+}
+
+void Host::apply_close_request(Connection& c, Time now) {
+  const CloseMode mode = *c.close_request;
+  c.close_request.reset();
+  if (!c.channel) {
+    end(c, CloseReason::local, "");
+    finalize(c);
+  } else if (mode == CloseMode::immediate) {
+    c.channel->close(now);
+  } else {
+    c.channel->close_after_flush(now);
+  }
 }
 
 void Host::finalize(Connection& c) {
@@ -271,6 +298,8 @@ void Host::send_record(Connection& c, std::span<const std::byte> datagram) {
 
 void Host::service(Connection& c, Time now) {
   if (c.finalized) return;
+  if (c.close_request) apply_close_request(c, now);
+  if (c.finalized) return;
   if (c.channel) {
     c.channel->poll(now, [&](std::span<const std::byte> d) { send_record(c, d); });
     if (c.channel->state() == gs::channel::State::closed) {
@@ -305,6 +334,10 @@ void Host::mark_dirty(Connection& c) {
     c.dirty = true;
     dirty_.push_back(c.id);
   }
+  request_flush();
+}
+
+void Host::request_flush() {
   if (!flush_posted_ && !in_receive_batch_) {
     flush_posted_ = true;
     std::weak_ptr<bool> alive = alive_;
@@ -322,8 +355,10 @@ void Host::flush_dirty() {
   // ends, instead of after a posted flush. Connections are only reaped later (from the
   // graveyard), so their sockets outlive this loop. Not re-entered: it runs only from
   // the loop's own callbacks (batch end, posted flush, timer), never from a handler.
+  // Ended connections are reported here too; a handler's on_closed may send or close
+  // others, which makes more work for this same loop.
   SocketBatch listen_batch(listen_.get());
-  while (!dirty_.empty()) {
+  while (!dirty_.empty() || !ended_.empty()) {
     flushing_.swap(dirty_);
     for (ConnectionId id : flushing_) {
       if (Connection* c = find(id)) {
@@ -333,6 +368,7 @@ void Host::flush_dirty() {
       }
     }
     flushing_.clear();
+    deliver_ended();
   }
 }
 
@@ -380,26 +416,17 @@ void Host::on_timer() {
 
 SendResult Host::send(ConnectionId id, std::size_t lane, std::span<const std::byte> message) {
   Connection* c = find(id);
-  if (c == nullptr || !c->channel || c->ended) return SendResult::closed;
+  if (c == nullptr || !c->channel || c->ended || c->close_request) return SendResult::closed;
   SendResult r = c->channel->send(lane, message, Clock::now());
   if (r == SendResult::ok) mark_dirty(*c);
   return r;
 }
 
 void Host::close(ConnectionId id, CloseMode mode) {
-  Entry e(*this);
   Connection* c = find(id);
-  if (c == nullptr) return;
-  if (!c->channel) {
-    end(*c, CloseReason::local, "");
-    finalize(*c);
-    return;
-  }
-  if (mode == CloseMode::immediate) {
-    c->channel->close(now_);
-  } else {
-    c->channel->close_after_flush(now_);
-  }
+  if (c == nullptr || c->finalized) return;
+  // An immediate close always wins over a pending flushing one.
+  if (!c->close_request || mode == CloseMode::immediate) c->close_request = mode;
   mark_dirty(*c);
 }
 
@@ -418,6 +445,7 @@ void Host::shutdown() {
     finalize(*c);
   }
   if (listen_) listen_->flush();
+  deliver_ended();  // the one call that reports before it returns (see host.hpp)
 }
 
 bool Host::export_keying_material(ConnectionId id, std::string_view label,

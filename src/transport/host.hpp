@@ -9,6 +9,14 @@
 // Closing: the channel's close (immediate or after flush) runs first, then DTLS
 // close_notify; the connection's state is freed once both are done. Handler callbacks
 // run on the loop thread and may call send() and close().
+//
+// Re-entrancy rule: no call into a Host calls its Handler back before it returns.
+// close() only records the request (an immediate close wins over a pending flushing
+// one); it takes effect, and on_closed is reported, from the event loop afterwards. So
+// a handler may close connections while it walks its own table of them, and its entry
+// for a connection stays valid until that connection's on_closed. The one exception is
+// shutdown(), which reports on_closed(shutdown) for every connection before it returns
+// and must not be called from inside a handler callback.
 #pragma once
 
 #include "channel/channel.hpp"
@@ -129,9 +137,11 @@ class Host : private dtls::ServerHandler {
   ConnectionId connect(const net::Address& server);
 
   SendResult send(ConnectionId id, std::size_t lane, std::span<const std::byte> message);
+  // Asks to close; applied from the event loop, on_closed(local) follows there. Sends
+  // are refused from now on. An immediate close overrides an earlier after_flush one.
   void close(ConnectionId id, CloseMode mode = CloseMode::after_flush);
-  // Closes every connection immediately and stops listening; on_closed(shutdown) follows
-  // for each.
+  // Closes every connection immediately and stops listening; on_closed(shutdown) is
+  // reported for each before it returns.
   void shutdown();
 
   // RFC 5705 exporter of the connection's DTLS session (channel binding).
@@ -164,6 +174,9 @@ class Host : private dtls::ServerHandler {
   void on_record(Connection& c, std::span<const std::uint8_t> payload, Time now);
   void on_channel_closed(Connection& c, gs::channel::CloseReason reason);
   void end(Connection& c, CloseReason reason, std::string_view detail);
+  void deliver_ended();
+  void apply_close_request(Connection& c, Time now);
+  void request_flush();
   void finalize(Connection& c);
   void send_record(Connection& c, std::span<const std::byte> datagram);
   void service(Connection& c, Time now);
@@ -187,6 +200,14 @@ class Host : private dtls::ServerHandler {
   std::vector<std::unique_ptr<Connection>> graveyard_;
   std::vector<ConnectionId> dirty_;
   std::vector<ConnectionId> flushing_;  // the dirty list being serviced (kept for its capacity)
+  // Connections ended but not yet reported to the handler (see the re-entrancy rule).
+  struct Ended {
+    ConnectionId id;
+    CloseReason reason;
+    std::string detail;
+  };
+  std::vector<Ended> ended_;
+  std::vector<Ended> delivering_;
   bool flush_posted_ = false;
   // A socket of this host is handing out a receive batch; its end flushes every dirty
   // connection, so marking one dirty needs no posted flush (saves a reactor round).

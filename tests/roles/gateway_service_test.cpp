@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <memory>
+
 #include "gateway/gateway_service.hpp"
 #include "session/codec.hpp"
 #include "session/session_pair.hpp"
@@ -142,4 +144,50 @@ TEST_CASE("a client that sends nothing is dropped at the login timeout") {
   h.pump();
   CHECK(h.client.state() == session::State::closed);
   CHECK(h.gateway.stats().login_timeouts == 1);
+}
+
+namespace {
+
+// A transport that reports the end from inside close(), all the way down to the role's
+// remove_client, as the transport did before closing was deferred to the event loop.
+struct ReentrantTransport : session::SessionTransport {
+  GatewayService* gateway = nullptr;
+  Session* session = nullptr;
+  Time now{};
+  int closes = 0;
+  bool send(std::uint8_t, std::span<const std::byte>) override { return true; }
+  void close(bool) override {
+    ++closes;
+    session->transport_closed(session::EndReason::local, now);
+    gateway->remove_client(*session);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the login timeout closes every late client even when closing removes it re-entrantly") {
+  GatewayService gateway{{"gateway-1", "mygame", std::chrono::seconds(2)},
+                         [](const protocol::Authenticate&) { return std::optional<GatewayService::Sent>{}; }};
+  session::SessionConfig config{};
+  Time now{};
+  std::vector<std::unique_ptr<ReentrantTransport>> transports;
+  std::vector<std::unique_ptr<Session>> sessions;
+  for (int i = 0; i < 50; ++i) {
+    auto t = std::make_unique<ReentrantTransport>();
+    auto s = std::make_unique<Session>(config, *t, gateway, now);
+    t->gateway = &gateway;
+    t->session = s.get();
+    gateway.add_client(*s, static_cast<std::uint64_t>(i + 1), "10.0.0.1", now);
+    s->transport_open(std::vector<std::uint8_t>(32, 1), now);
+    transports.push_back(std::move(t));
+    sessions.push_back(std::move(s));
+  }
+  REQUIRE(gateway.clients() == 50);
+  now += std::chrono::seconds(3);
+  for (auto& t : transports) t->now = now;
+  gateway.update(now);
+  CHECK(gateway.clients() == 0);
+  CHECK(gateway.stats().login_timeouts == 50);
+  for (auto& t : transports) CHECK(t->closes == 1);
+  for (auto& s : sessions) CHECK(s->state() == session::State::closed);
 }

@@ -142,3 +142,25 @@ TEST_CASE("random bytes into the session and the decoders never crash") {
   }
   CHECK(p.a.dropped_messages() > 0);
 }
+
+TEST_CASE("an immediate close cuts short a flushing close already under way") {
+  // A refused peer is closed after a flush so that it hears why; one that never lets
+  // the flush finish must still be droppable at once (the auth timeout, the login timeout).
+  Pair p;
+  p.open();
+  // a refuses b: it closes with flush.
+  p.a.refuse_auth("bad", p.now);
+  REQUIRE(p.a.state() == State::closing);
+  REQUIRE(p.a_pipe.closed);
+  CHECK(p.a_pipe.flushed);
+  p.a_pipe.closed = false;  // the transport is still flushing
+  p.a.close(/*flush=*/false, p.now);
+  CHECK(p.a_pipe.closed);
+  CHECK_FALSE(p.a_pipe.flushed);
+  CHECK(p.a.end_reason() == EndReason::auth_refused);  // the first reason stands
+  // Once immediate, later closes change nothing.
+  p.a_pipe.closed = false;
+  p.a.close(/*flush=*/false, p.now);
+  p.a.close(/*flush=*/true, p.now);
+  CHECK_FALSE(p.a_pipe.closed);
+}

@@ -7,6 +7,7 @@
 
 #include <asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -250,4 +251,57 @@ TEST_CASE("a round trip is timed from when the reply arrives, not from the last 
     CHECK(st->channel.latest_rtt >= kAsleep);
     CHECK(st->channel.srtt > 0ns);
   }
+}
+
+TEST_CASE("close() never calls the handler back before it returns; on_closed follows from the loop") {
+  asio::io_context io;
+  Recorder srv_ev, cli_ev;
+  transport::Host server(io, server_options(net::Address::loopback_v4(0)), srv_ev);
+  transport::Host client(io, client_options(), cli_ev);
+  std::vector<transport::ConnectionId> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(client.connect(server.local_address()));
+  REQUIRE(run_until(io, [&] { return cli_ev.connected.size() == 3 && srv_ev.connected.size() == 3; }));
+
+  // A handler walking its own table and closing every entry, as the gateway's login
+  // timeout does: the table must not change under it.
+  std::map<transport::ConnectionId, int> table;
+  for (auto id : srv_ev.connected) table[id] = 0;
+  srv_ev.changed = [&] {
+    for (const auto& [id, reason] : srv_ev.closed) table.erase(id);
+  };
+  for (auto& [id, entry] : table) {
+    server.close(id, transport::CloseMode::immediate);
+    CHECK(srv_ev.closed.empty());
+    CHECK(server.send(id, 0, as_bytes("after close")) == transport::SendResult::closed);
+  }
+  CHECK(table.size() == 3);
+  // A connection still handshaking closes the same way (no channel yet).
+  auto pending = client.connect(server.local_address());
+  client.close(pending);
+  CHECK(cli_ev.closed.empty());
+
+  REQUIRE(run_until(io, [&] { return srv_ev.closed.size() == 3 && cli_ev.closed.size() == 4; }));
+  CHECK(table.empty());
+  for (const auto& [id, reason] : srv_ev.closed) CHECK(reason == transport::CloseReason::local);
+  CHECK(std::count(cli_ev.closed.begin(), cli_ev.closed.end(),
+                   std::pair{pending, transport::CloseReason::local}) == 1);
+}
+
+TEST_CASE("an immediate close overrides a flushing close requested before it") {
+  asio::io_context io;
+  Recorder srv_ev, cli_ev;
+  transport::Host server(io, server_options(net::Address::loopback_v4(0)), srv_ev);
+  transport::Host client(io, client_options(), cli_ev);
+  auto id = client.connect(server.local_address());
+  REQUIRE(run_until(io, [&] { return !cli_ev.connected.empty() && !srv_ev.connected.empty(); }));
+  auto server_id = srv_ev.connected[0];
+  // Reliable data that could take a while: the immediate close must not wait for it.
+  std::string big(200000, 'x');
+  REQUIRE(server.send(server_id, 0, as_bytes(big)) == transport::SendResult::ok);
+  server.close(server_id, transport::CloseMode::after_flush);
+  server.close(server_id, transport::CloseMode::immediate);
+  REQUIRE(run_until(io, [&] { return !srv_ev.closed.empty(); }, 2000ms));
+  CHECK(srv_ev.closed[0].second == transport::CloseReason::local);
+  // The client never got the whole message: it was discarded, not flushed.
+  CHECK(cli_ev.messages[id].empty());
 }
