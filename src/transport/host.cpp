@@ -227,7 +227,7 @@ void Host::end(Connection& c, CloseReason reason, std::string_view detail) {
   ++stats_.closed;
   // Reported from the loop's next flush, never from the stack that ended it: the caller
   // may be a handler walking its own table of connections.
-  ended_.push_back({c.id, reason, std::string(detail)});
+  ended_.push_back({c.id, reason, std::string(detail), *stats(c.id)});
   request_flush();
 }
 
@@ -464,7 +464,13 @@ void Host::replace_certificate(const std::string& certificate_pem, std::string p
 
 std::optional<ConnectionStats> Host::stats(ConnectionId id) const {
   const Connection* c = find(id);
-  if (c == nullptr) return std::nullopt;
+  if (c == nullptr) {
+    // Freed but not yet reported: the numbers as they were when it ended.
+    for (const auto* list : {&ended_, &delivering_})
+      for (const Ended& e : *list)
+        if (e.id == id) return e.last_stats;
+    return std::nullopt;
+  }
   ConnectionStats s;
   s.peer = c->peer;
   s.outgoing = c->outgoing;

@@ -154,6 +154,8 @@ class Host : private dtls::ServerHandler {
   void replace_certificate(const std::string& certificate_pem, std::string private_key_pem);
   void set_client_trust(std::shared_ptr<const dtls::ClientContext> client) { options_.client = std::move(client); }
 
+  // A connection's numbers; answered until its on_closed has been reported (inside
+  // on_closed, the numbers as they were when it ended).
   std::optional<ConnectionStats> stats(ConnectionId id) const;
   HostStats stats() const;
   net::Address local_address() const;
@@ -205,6 +207,7 @@ class Host : private dtls::ServerHandler {
     ConnectionId id;
     CloseReason reason;
     std::string detail;
+    ConnectionStats last_stats;  // what stats(id) answers until on_closed is reported
   };
   std::vector<Ended> ended_;
   std::vector<Ended> delivering_;
