@@ -30,6 +30,9 @@ constexpr std::uint32_t kMaxBackoff = 10;
 constexpr std::uint32_t kMaxReorderEighths = 8;
 // CLOSE is repeated every probe timeout for this many timeouts or until CLOSE_ACK.
 constexpr int kCloseAttempts = 8;
+// Bounds of the flush deadline (close_after_flush), around 3 PTOs.
+constexpr Duration kMinFlushTimeout = 1s;
+constexpr Duration kMaxFlushTimeout = 5s;
 
 std::uint64_t footprint(std::uint64_t size) { return size + kMessageOverhead; }
 double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
@@ -554,14 +557,16 @@ void Channel::ack_ref(const FrameRef& r) {
     if (r.kind == RefKind::messages) {
         for (std::uint32_t k = 0; k < r.index; ++k) {
             const std::uint64_t id = r.id + k;
-            if (id < tx.base_id) continue;
+            if (id < tx.base_id || tx.msgs[id - tx.base_id].acked) continue;
             tx.msgs[id - tx.base_id].acked = true;
+            ++frames_acked_;
         }
     } else {
         if (r.id < tx.base_id) return;
         OutMsg& m = tx.msgs[r.id - tx.base_id];
         if (m.acked || test_bit(m.frag_acked.get(), r.index)) return;
         set_bit(m.frag_acked.get(), r.index);
+        ++frames_acked_;
         if (++m.frags_acked == m.frag_count) m.acked = true;
     }
     pop_acked(tx);
@@ -696,6 +701,7 @@ void Channel::on_ack_frame(const wire::AckFrame& ack, Time now) {
     bool newest_found = false;
     SentPacket newest;
     const std::uint64_t prior_in_flight = bytes_in_flight_;
+    const std::uint64_t prior_acked = frames_acked_;
     if (ack.first_range <= largest) {
         std::uint64_t hi = largest, lo = largest - ack.first_range;
         on_acked_range(lo, hi, now, newest_found, newest);
@@ -749,6 +755,8 @@ void Channel::on_ack_frame(const wire::AckFrame& ack, Time now) {
         first_sent_time_ = newest.sent;
         cc_.on_ack(s, now);
     }
+    // A flush that makes progress gets its time again; only a stalled one times out.
+    if (state_ == State::flushing && frames_acked_ != prior_acked) flush_deadline_ = now + flush_timeout();
     detect_losses(now);
     pop_resolved_packets();
 }
@@ -1249,6 +1257,7 @@ Time Channel::next_wakeup() const {
         t = std::min(t, ack_deadline_);
     }
     t = std::min({t, loss_time_, pto_deadline()});
+    if (state_ == State::flushing) t = std::min(t, flush_deadline_);
     if (any_sendable() && bytes_in_flight_ + config_.max_datagram <= cc_.window())
         t = std::min(t, pacing_ready());
     if (unreliable_partials_ > 0) {
@@ -1277,7 +1286,13 @@ void Channel::on_timers(Time now) {
     if (now >= pto_deadline()) on_pto(now);
     if (now - last_send_ >= config_.keepalive_interval) ping_pending_ = true;
     if (unreliable_partials_ > 0) expire_fragments(now);
-    if (state_ == State::flushing && all_acked()) begin_close(CloseReason::local, now);
+    if (state_ != State::flushing) return;
+    if (all_acked()) {
+        begin_close(CloseReason::local, now);
+    } else if (now >= flush_deadline_) {
+        // The peer keeps the channel alive (PINGs) but never acknowledges: give up.
+        begin_close(CloseReason::timeout, now);
+    }
 }
 
 bool Channel::all_acked() const {
@@ -1339,8 +1354,13 @@ void Channel::close(Time now) {
 void Channel::close_after_flush(Time now) {
     now_ = now;
     if (state_ != State::open) return;
+    flush_deadline_ = now + flush_timeout();
     set_state(State::flushing, now);
     if (all_acked()) begin_close(CloseReason::local, now);
+}
+
+Duration Channel::flush_timeout() const {
+    return std::min(std::clamp<Duration>(3 * pto(), kMinFlushTimeout, kMaxFlushTimeout), config_.timeout);
 }
 
 ChannelStats Channel::stats() const {

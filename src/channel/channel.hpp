@@ -46,7 +46,8 @@ enum class CloseReason : std::uint8_t {
     none = 0,
     local = 1,           // close() or close_after_flush() on this end
     remote = 2,          // the peer sent CLOSE
-    timeout = 3,         // nothing heard from the peer for `timeout`
+    timeout = 3,         // nothing heard from the peer for `timeout`; or a flushing close
+                         // that made no progress by its deadline (this one sends CLOSE)
     protocol_error = 4,  // the peer broke the protocol (see PROTOCOL.md)
     overflow = 5,        // the peer exceeded this end's reassembly cap
 };
@@ -137,8 +138,14 @@ public:
 
     // Immediate close: queued data is discarded, the peer is told with CLOSE.
     void close(Time now);
-    // Delivers everything queued (reliable data acknowledged), then closes.
+    // Delivers everything queued (reliable data acknowledged), then closes. If the peer
+    // acknowledges nothing new for flush_timeout() meanwhile (one that keeps the channel
+    // alive with PINGs but never acknowledges), closes as close() does, with reason
+    // timeout. A later close() takes effect at once.
     void close_after_flush(Time now);
+    // How long a flush may go without progress: 3 PTOs (the data and two probes), at
+    // least 1 s, at most 5 s and never more than `timeout`.
+    Duration flush_timeout() const;
 
     State state() const { return state_; }
     CloseReason close_reason() const { return close_reason_; }
@@ -314,6 +321,8 @@ private:
     Duration min_rtt_{};
     Duration latest_rtt_{};
     Time close_deadline_ = Time::max();
+    Time flush_deadline_ = Time::max();  // flushing: closes then unless data was acknowledged
+    std::uint64_t frames_acked_ = 0;     // messages and fragments acknowledged, ever
     Time close_resend_at_ = Time::max();
     bool close_ack_pending_ = false;
 

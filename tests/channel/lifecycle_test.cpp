@@ -1,52 +1,12 @@
 // States, keepalive, timeout, close exchanges, caps and protocol errors.
 #include <doctest/doctest.h>
 
+#include "frames.hpp"
 #include "helpers.hpp"
 
 using namespace gs::channel;
 using namespace gs::channel::test;
 using namespace std::chrono_literals;
-
-namespace {
-
-// Builds one datagram by hand: header with packet number, then the given frame bytes.
-std::vector<std::byte> packet(std::uint32_t pn, std::initializer_list<std::vector<std::byte>> frames) {
-    std::size_t size = wire::kHeaderSize;
-    for (auto& f : frames) size += f.size();
-    std::vector<std::byte> out(size);
-    wire::Writer w(out.data(), out.size());
-    w.u8(wire::kHeaderByte);
-    w.u32(pn);
-    for (auto& f : frames) w.bytes(f);
-    return out;
-}
-
-std::vector<std::byte> fragment_frame(std::uint8_t lane, std::uint32_t id, std::uint32_t total, std::uint16_t chunk,
-                                      std::uint32_t index) {
-    const std::size_t len = std::min<std::size_t>(chunk, total - std::size_t{index} * chunk);
-    std::vector<std::byte> f(wire::kFragmentHeaderSize + len, std::byte{0x5a});
-    wire::Writer w(f.data(), f.size());
-    w.u8(static_cast<std::uint8_t>(wire::FrameType::fragment));
-    w.u8(lane);
-    w.u32(id);
-    w.u32(total);
-    w.u16(chunk);
-    w.u32(index);
-    return f;
-}
-
-std::vector<std::byte> ack_frame(std::uint32_t largest) {
-    std::vector<std::byte> f(wire::kMinAckFrameSize);
-    wire::Writer w(f.data(), f.size());
-    w.u8(static_cast<std::uint8_t>(wire::FrameType::ack));
-    w.u32(largest);
-    w.u16(0);
-    w.u8(0);
-    w.varint(0);
-    return f;
-}
-
-}  // namespace
 
 TEST_CASE("an idle pair stays open through keepalive pings") {
     Recorder ra, rb;
@@ -166,6 +126,51 @@ TEST_CASE("close_after_flush with nothing queued closes at once") {
     ch.close_after_flush(kEpoch);
     CHECK(ch.state() == State::closing);
     CHECK(!ch.next_datagram(kEpoch).empty());  // the CLOSE
+}
+
+TEST_CASE("a flushing close ends by its deadline while the peer keeps pinging and never acknowledges") {
+    Recorder ra;
+    ChannelConfig c;
+    Channel ch(c, kEpoch, ra);
+    REQUIRE(ch.send(0, bytes_of({1, 2, 3}), kEpoch) == SendResult::ok);
+    ch.close_after_flush(kEpoch);
+    REQUIRE(ch.state() == State::flushing);
+    int close_code = -1;
+    Time now = kEpoch;
+    for (std::uint32_t pn = 0; now < kEpoch + 60s && ch.state() == State::flushing; ++pn) {
+        now += 500ms;
+        ch.receive(packet(pn, {ping_frame()}), now);  // alive, but acknowledges nothing
+        ch.poll(now, [&](std::span<const std::byte> d) {
+            if (d.size() == wire::kHeaderSize + 2 && d[5] == std::byte(wire::FrameType::close))
+                close_code = std::to_integer<int>(d[6]);
+        });
+    }
+    MESSAGE("flushing ended after ", std::chrono::duration_cast<std::chrono::milliseconds>(now - kEpoch).count(),
+            " ms of PINGs without an acknowledgement (flush_timeout ",
+            std::chrono::duration_cast<std::chrono::milliseconds>(ch.flush_timeout()).count(), " ms)");
+    CHECK(ch.state() == State::closing);
+    CHECK(now - kEpoch <= 5s + 500ms);  // the deadline's cap, plus one step of this loop
+    CHECK(ch.close_reason() == CloseReason::timeout);
+    REQUIRE(ra.closes.size() == 1);
+    CHECK(ra.closes[0] == CloseReason::timeout);
+    CHECK(close_code == int(CloseReason::timeout));
+}
+
+TEST_CASE("an immediate close during a flushing close takes effect at once") {
+    Recorder ra;
+    ChannelConfig c;
+    Channel ch(c, kEpoch, ra);
+    REQUIRE(ch.send(0, bytes_of({1, 2, 3}), kEpoch) == SendResult::ok);
+    ch.close_after_flush(kEpoch);
+    REQUIRE(ch.state() == State::flushing);
+    ch.close(kEpoch + 1ms);
+    CHECK(ch.state() == State::closing);
+    CHECK(ch.close_reason() == CloseReason::local);
+    REQUIRE(ra.closes.size() == 1);
+    auto d = ch.next_datagram(kEpoch + 1ms);
+    REQUIRE(d.size() == wire::kHeaderSize + 2);
+    CHECK(d[5] == std::byte(wire::FrameType::close));
+    CHECK(d[6] == std::byte(CloseReason::local));
 }
 
 TEST_CASE("a closed channel answers a repeated CLOSE with CLOSE_ACK") {
