@@ -443,7 +443,7 @@ std::span<const std::byte> Channel::finish_control(wire::Writer& w) {
     p.sent = now_;
     p.bytes = static_cast<std::uint32_t>(w.size());
     p.refs_begin = refs_base_ + refs_.size();
-    sent_.push_back(p);
+    track_sent(p);
     ++next_pn_;
     ++stats_.packets_sent;
     stats_.bytes_sent += w.size();
@@ -520,7 +520,7 @@ std::span<const std::byte> Channel::next_datagram(Time now) {
         last_ack_eliciting_sent_ = now;
         pacing_tokens_ -= p.bytes;
     }
-    sent_.push_back(p);
+    track_sent(p);
     ++next_pn_;
     if (include_ack) {
         unacked_eliciting_ = 0;
@@ -630,6 +630,25 @@ void Channel::pop_resolved_packets() {
         sent_.pop_front();
         ++sent_base_;
     }
+}
+
+// Records a sent packet. A peer that never acknowledges would otherwise grow the ring
+// for good (entries behind a lost one wait for an ACK naming it), so at kMaxSentPackets
+// the oldest entry is given up: declared lost first if still outstanding, so its frames
+// go back to their retransmission queues and no data depends on the entry any more.
+void Channel::track_sent(const SentPacket& p) {
+    if (sent_.size() >= kMaxSentPackets) {
+        if (sent_.front().status == PacketStatus::outstanding) on_packet_lost(sent_base_);
+        ++stats_.sent_packets_retired;
+        const std::uint64_t end = sent_.front().refs_begin + sent_.front().refs_count;
+        while (refs_base_ < end) {
+            refs_.pop_front();
+            ++refs_base_;
+        }
+        sent_.pop_front();
+        ++sent_base_;
+    }
+    sent_.push_back(p);
 }
 
 void Channel::detect_losses(Time now) {

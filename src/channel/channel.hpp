@@ -95,6 +95,7 @@ struct ChannelStats {
     std::uint64_t queued_bytes = 0;
     std::uint64_t unsent_messages = 0;
     std::uint64_t rx_buffered_bytes = 0;  // reassembly and out-of-order, charged to caps
+    std::uint64_t sent_packets_retired = 0;  // tracked packets given up when the ring was full
     // Received datagrams that were dropped, by cause.
     std::uint64_t dropped_short = 0;      // shorter than the header
     std::uint64_t dropped_header = 0;     // wrong version or flags
@@ -153,6 +154,12 @@ public:
     std::uint8_t peer_close_code() const { return peer_close_code_; }
     ChannelStats stats() const;
     const ChannelConfig& config() const { return config_; }
+    // Sent packets tracked for acknowledgement; never above kMaxSentPackets.
+    std::size_t sent_ring_size() const { return sent_.size(); }
+    // Bound of the sent-packet ring: 8192 packets keep the default 8 MiB flow-control
+    // window (about 7,400 full packets) in flight. When it is full the oldest entry is
+    // given up (declared lost first if still outstanding).
+    static constexpr std::size_t kMaxSentPackets = 8192;
 
 private:
     struct OutMsg {
@@ -260,6 +267,7 @@ private:
     void detect_losses(Time now);
     void on_pto(Time now);
     void pop_resolved_packets();
+    void track_sent(const SentPacket& p);
     Duration pto() const;
     Time pto_deadline() const;
     Duration loss_delay() const;

@@ -173,6 +173,26 @@ TEST_CASE("an immediate close during a flushing close takes effect at once") {
     CHECK(d[6] == std::byte(CloseReason::local));
 }
 
+TEST_CASE("the sent-packet ring stays bounded over 10^6 packets to a peer that pings and never acknowledges") {
+    Recorder ra;
+    ChannelConfig c;
+    Channel ch(c, kEpoch, ra);
+    REQUIRE(ch.send(0, bytes_of({1, 2, 3}), kEpoch) == SendResult::ok);  // never acknowledged
+    std::size_t largest = 0;
+    Time now = kEpoch;
+    // Every other packet number is skipped, so each PING is answered by an ACK at once.
+    for (std::uint32_t pn = 0; ch.stats().packets_sent < 1'000'000; pn += 2) {
+        now += 1ms;
+        ch.receive(packet(pn, {ping_frame()}), now);
+        ch.poll(now, [](auto) {});
+        largest = std::max(largest, ch.sent_ring_size());
+        REQUIRE(ch.state() == State::open);
+    }
+    MESSAGE("largest sent ring over ", ch.stats().packets_sent, " packets: ", largest, " entries");
+    CHECK(largest <= Channel::kMaxSentPackets);
+    CHECK(ch.stats().sent_packets_retired > 0);
+}
+
 TEST_CASE("a closed channel answers a repeated CLOSE with CLOSE_ACK") {
     Recorder ra;
     ChannelConfig c;
