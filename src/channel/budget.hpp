@@ -19,10 +19,13 @@ public:
     bool try_acquire(std::uint64_t n) {
         auto used = used_.load(std::memory_order_relaxed);
         do {
-            if (n > capacity_ - used) return false;
+            if (used > capacity_ || n > capacity_ - used) return false;
         } while (!used_.compare_exchange_weak(used, used + n, std::memory_order_relaxed));
         return true;
     }
+    // Records n bytes already allocated, even beyond the capacity (a hash table's bucket
+    // array, which grows inside an insertion that was admitted).
+    void acquire(std::uint64_t n) { used_.fetch_add(n, std::memory_order_relaxed); }
     void release(std::uint64_t n) { used_.fetch_sub(n, std::memory_order_relaxed); }
 
     std::uint64_t capacity() const { return capacity_; }

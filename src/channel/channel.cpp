@@ -30,8 +30,19 @@ constexpr std::uint32_t kMaxBackoff = 10;
 constexpr std::uint32_t kMaxReorderEighths = 8;
 // CLOSE is repeated every probe timeout for this many timeouts or until CLOSE_ACK.
 constexpr int kCloseAttempts = 8;
+// Bounds of the flush deadline (close_after_flush), around 3 PTOs.
+constexpr Duration kMinFlushTimeout = 1s;
+constexpr Duration kMaxFlushTimeout = 5s;
+// Received parts of a message are stored in segments of about this many bytes (a whole
+// number of parts), so a lone part holds one segment, not the whole message.
+constexpr std::uint32_t kSegmentBytes = 16 * 1024;
 
 std::uint64_t footprint(std::uint64_t size) { return size + kMessageOverhead; }
+// Heap bytes an allocation of n bytes really takes with glibc malloc: an 8-byte header,
+// 16-byte granules, 32 bytes at least.
+constexpr std::uint64_t heap_cost(std::uint64_t n) {
+    return n == 0 ? 0 : std::max<std::uint64_t>(32, (n + 8 + 15) & ~std::uint64_t{15});
+}
 double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 Duration from_seconds(double s) {
     return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
@@ -120,7 +131,7 @@ Channel::Channel(const ChannelConfig& config, Time now, ChannelEvents& events, R
 }
 
 Channel::~Channel() {
-    if (budget_ && budget_held_) budget_->release(budget_held_);
+    if (budget_ && rx_held_) budget_->release(rx_held_);
 }
 
 // ---------------------------------------------------------------------------------
@@ -440,7 +451,7 @@ std::span<const std::byte> Channel::finish_control(wire::Writer& w) {
     p.sent = now_;
     p.bytes = static_cast<std::uint32_t>(w.size());
     p.refs_begin = refs_base_ + refs_.size();
-    sent_.push_back(p);
+    track_sent(p);
     ++next_pn_;
     ++stats_.packets_sent;
     stats_.bytes_sent += w.size();
@@ -517,7 +528,7 @@ std::span<const std::byte> Channel::next_datagram(Time now) {
         last_ack_eliciting_sent_ = now;
         pacing_tokens_ -= p.bytes;
     }
-    sent_.push_back(p);
+    track_sent(p);
     ++next_pn_;
     if (include_ack) {
         unacked_eliciting_ = 0;
@@ -554,14 +565,16 @@ void Channel::ack_ref(const FrameRef& r) {
     if (r.kind == RefKind::messages) {
         for (std::uint32_t k = 0; k < r.index; ++k) {
             const std::uint64_t id = r.id + k;
-            if (id < tx.base_id) continue;
+            if (id < tx.base_id || tx.msgs[id - tx.base_id].acked) continue;
             tx.msgs[id - tx.base_id].acked = true;
+            ++frames_acked_;
         }
     } else {
         if (r.id < tx.base_id) return;
         OutMsg& m = tx.msgs[r.id - tx.base_id];
         if (m.acked || test_bit(m.frag_acked.get(), r.index)) return;
         set_bit(m.frag_acked.get(), r.index);
+        ++frames_acked_;
         if (++m.frags_acked == m.frag_count) m.acked = true;
     }
     pop_acked(tx);
@@ -625,6 +638,25 @@ void Channel::pop_resolved_packets() {
         sent_.pop_front();
         ++sent_base_;
     }
+}
+
+// Records a sent packet. A peer that never acknowledges would otherwise grow the ring
+// for good (entries behind a lost one wait for an ACK naming it), so at kMaxSentPackets
+// the oldest entry is given up: declared lost first if still outstanding, so its frames
+// go back to their retransmission queues and no data depends on the entry any more.
+void Channel::track_sent(const SentPacket& p) {
+    if (sent_.size() >= kMaxSentPackets) {
+        if (sent_.front().status == PacketStatus::outstanding) on_packet_lost(sent_base_);
+        ++stats_.sent_packets_retired;
+        const std::uint64_t end = sent_.front().refs_begin + sent_.front().refs_count;
+        while (refs_base_ < end) {
+            refs_.pop_front();
+            ++refs_base_;
+        }
+        sent_.pop_front();
+        ++sent_base_;
+    }
+    sent_.push_back(p);
 }
 
 void Channel::detect_losses(Time now) {
@@ -696,6 +728,7 @@ void Channel::on_ack_frame(const wire::AckFrame& ack, Time now) {
     bool newest_found = false;
     SentPacket newest;
     const std::uint64_t prior_in_flight = bytes_in_flight_;
+    const std::uint64_t prior_acked = frames_acked_;
     if (ack.first_range <= largest) {
         std::uint64_t hi = largest, lo = largest - ack.first_range;
         on_acked_range(lo, hi, now, newest_found, newest);
@@ -749,6 +782,8 @@ void Channel::on_ack_frame(const wire::AckFrame& ack, Time now) {
         first_sent_time_ = newest.sent;
         cc_.on_ack(s, now);
     }
+    // A flush that makes progress gets its time again; only a stalled one times out.
+    if (state_ == State::flushing && frames_acked_ != prior_acked) flush_deadline_ = now + flush_timeout();
     detect_losses(now);
     pop_resolved_packets();
 }
@@ -976,30 +1011,71 @@ void Channel::deliver(std::size_t lane, std::span<const std::byte> msg, Time now
     events_.on_message(lane, msg, now);
 }
 
-Channel::Charge Channel::charge(std::uint64_t n) {
-    if (rx_buffered_ + n > config_.reassembly_cap) return Charge::overflow;
-    if (budget_) {
-        if (!budget_->try_acquire(n)) return Charge::budget;
-        budget_held_ += n;
-    }
-    rx_buffered_ += n;
+Channel::Charge Channel::charge(std::uint64_t footprint_bytes, std::uint64_t held) {
+    if (rx_buffered_ + footprint_bytes > config_.reassembly_cap) return Charge::overflow;
+    if (!hold(held)) return Charge::budget;
+    rx_buffered_ += footprint_bytes;
     return Charge::ok;
 }
 
-void Channel::uncharge(std::uint64_t n) {
-    rx_buffered_ -= n;
-    if (budget_) {
-        budget_->release(n);
-        budget_held_ -= n;
+// More heap for a held message; false if the shared budget cannot give it.
+bool Channel::hold(std::uint64_t held) {
+    if (budget_ && !budget_->try_acquire(held)) return false;
+    rx_held_ += held;
+    return true;
+}
+
+void Channel::release_held(std::uint64_t held) {
+    rx_held_ -= held;
+    if (budget_) budget_->release(held);
+}
+
+void Channel::uncharge(const Pending& p) {
+    rx_buffered_ -= p.charged;
+    release_held(p.held);
+}
+
+// The bucket array of a lane's hash map is heap the peer made this end take: charged
+// as it grows (it grows inside an admitted insertion, so it may pass the budget by one
+// array) and released when the map gives it back.
+void Channel::account_buckets(LaneRx& rx) {
+    const std::size_t buckets = rx.pending.bucket_count();
+    const std::uint64_t bytes = buckets > 1 ? heap_cost(buckets * sizeof(void*)) : 0;
+    if (bytes > rx.bucket_held) {
+        if (budget_) budget_->acquire(bytes - rx.bucket_held);
+        rx_held_ += bytes - rx.bucket_held;
+    } else {
+        release_held(rx.bucket_held - bytes);
     }
+    rx.bucket_held = bytes;
+}
+
+// An emptied hash map keeps its bucket array: give it back, so a lane holding nothing
+// holds no heap (and the budget returns to zero).
+void Channel::give_back_buckets(LaneRx& rx) {
+    if (!rx.pending.empty() || rx.bucket_held == 0) return;
+    decltype(rx.pending)().swap(rx.pending);
+    account_buckets(rx);
 }
 
 void Channel::erase_pending(LaneRx& rx, std::uint64_t id) {
     auto it = rx.pending.find(id);
     if (it == rx.pending.end()) return;
-    uncharge(it->second.charged);
+    uncharge(it->second);
     if (!is_reliable(rx.kind)) --unreliable_partials_;
     rx.pending.erase(it);
+    give_back_buckets(rx);
+}
+
+// Frees every receive buffer: the channel takes no more data.
+void Channel::release_receive_buffers() {
+    for (auto& rx : rx_) {
+        for (auto& [id, p] : rx.pending) uncharge(p);
+        decltype(rx.pending)().swap(rx.pending);
+        account_buckets(rx);
+    }
+    unreliable_partials_ = 0;
+    reliable_sweep_at_ = Time::max();
 }
 
 bool Channel::unordered_delivered(const LaneRx& rx, std::uint64_t id) const {
@@ -1021,7 +1097,8 @@ void Channel::drain_ordered(std::size_t lane, Time now) {
         if (it == rx.pending.end() || !it->second.complete) return;
         Pending p = std::move(it->second);
         rx.pending.erase(it);
-        uncharge(p.charged);
+        uncharge(p);
+        give_back_buckets(rx);
         ++rx.next;
         deliver(lane, p.bytes(), now);
     }
@@ -1047,19 +1124,25 @@ Channel::Apply Channel::on_message_frame(std::size_t lane, std::uint64_t wire_id
             return Apply::ok;
         }
         if (rx.pending.contains(id)) return Apply::ok;
-        switch (charge(footprint(msg.size()))) {
+        const std::uint64_t held = heap_cost(kEntryNodeBytes) + heap_cost(msg.size());
+        switch (charge(footprint(msg.size()), held)) {
         case Charge::overflow: begin_close(CloseReason::overflow, now); return Apply::stop;
         case Charge::budget: return Apply::unacked;
         case Charge::ok: break;
         }
         Pending p;
-        p.data = std::make_unique_for_overwrite<std::byte[]>(msg.size());
+        if (!msg.empty()) {  // an empty message needs no buffer
+            p.data = std::make_unique_for_overwrite<std::byte[]>(msg.size());
+            std::memcpy(p.data.get(), msg.data(), msg.size());
+        }
         p.size = static_cast<std::uint32_t>(msg.size());
-        if (!msg.empty()) std::memcpy(p.data.get(), msg.data(), msg.size());
         p.complete = true;
         p.charged = footprint(msg.size());
+        p.held = held;
         p.first_seen = now;
         rx.pending.emplace(id, std::move(p));
+        account_buckets(rx);
+        note_reliable_held(now);
         return Apply::ok;
     }
     case LaneKind::reliable_unordered: {
@@ -1081,13 +1164,14 @@ Channel::Apply Channel::on_message_frame(std::size_t lane, std::uint64_t wire_id
         rx.next = id + 1;
         for (auto it = rx.pending.begin(); it != rx.pending.end();) {
             if (it->first < rx.next) {
-                uncharge(it->second.charged);
+                uncharge(it->second);
                 --unreliable_partials_;
                 it = rx.pending.erase(it);
             } else {
                 ++it;
             }
         }
+        give_back_buckets(rx);
         deliver(lane, msg, now);
         return Apply::ok;
     }
@@ -1108,10 +1192,11 @@ bool Channel::make_room_unreliable(LaneRx& rx, std::uint64_t need) {
         for (auto it = rx.pending.begin(); it != rx.pending.end(); ++it)
             if (it->second.first_seen < oldest->second.first_seen) oldest = it;
         ++stats_.dropped_unreliable_fragments;
-        uncharge(oldest->second.charged);
+        uncharge(oldest->second);
         --unreliable_partials_;
         rx.pending.erase(oldest);
     }
+    give_back_buckets(rx);
     return rx_buffered_ + need <= config_.reassembly_cap;
 }
 
@@ -1121,14 +1206,126 @@ void Channel::expire_fragments(Time now) {
         for (auto it = rx.pending.begin(); it != rx.pending.end();) {
             if (it->second.first_seen + config_.fragment_timeout <= now) {
                 ++stats_.dropped_unreliable_fragments;
-                uncharge(it->second.charged);
+                uncharge(it->second);
                 --unreliable_partials_;
                 it = rx.pending.erase(it);
             } else {
                 ++it;
             }
         }
+        give_back_buckets(rx);
     }
+}
+
+// A reliable message waits until it is complete and its turn comes. A correct sender
+// resends every missing part within a few PTOs, so one still held after `timeout` means
+// the sender stopped. Its parts were acknowledged and will never come again: dropping
+// them would lose data silently, so the channel closes instead (reason timeout), which
+// frees the memory. Looked for at most 8 times per `timeout`.
+void Channel::note_reliable_held(Time now) {
+    if (reliable_sweep_at_ == Time::max()) reliable_sweep_at_ = now + config_.timeout;
+}
+
+void Channel::sweep_reliable(Time now) {
+    Time oldest = Time::max();
+    for (const auto& rx : rx_) {
+        if (!is_reliable(rx.kind)) continue;
+        for (const auto& [id, p] : rx.pending) oldest = std::min(oldest, p.first_seen);
+    }
+    if (oldest == Time::max()) {
+        reliable_sweep_at_ = Time::max();
+        return;
+    }
+    if (oldest + config_.timeout <= now) {
+        begin_close(CloseReason::timeout, now);
+        return;
+    }
+    reliable_sweep_at_ = std::max(oldest + config_.timeout, now + config_.timeout / 8);
+}
+
+// Admits a message's first part. Its footprint counts against reassembly_cap at once, as
+// the sender's flow control counted it; its heap is only the bookkeeping for now, and
+// each segment is charged when its first part arrives (store_part).
+Channel::Apply Channel::start_partial(LaneRx& rx, std::uint64_t id, std::uint32_t total, std::uint32_t chunk,
+                                      Time now, Pending*& out) {
+    const bool reliable = is_reliable(rx.kind);
+    const std::uint64_t need = footprint(total);
+    Pending p;
+    p.size = total;
+    p.chunk = chunk;
+    p.frag_count = static_cast<std::uint32_t>((std::uint64_t{total} + chunk - 1) / chunk);
+    p.seg_frags = std::max<std::uint32_t>(1, kSegmentBytes / chunk);
+    const std::uint32_t segments = (p.frag_count + p.seg_frags - 1) / p.seg_frags;
+    const std::uint32_t words = (p.frag_count + 63) / 64;
+    const std::uint64_t held = heap_cost(kEntryNodeBytes) + heap_cost(std::uint64_t{words} * sizeof(std::uint64_t)) +
+                               heap_cost(std::uint64_t{segments} * sizeof(std::unique_ptr<std::byte[]>));
+    if (!reliable && !make_room_unreliable(rx, need)) {
+        ++stats_.dropped_unreliable_fragments;
+        return Apply::ok;
+    }
+    switch (charge(need, held)) {
+    case Charge::overflow:
+        if (!reliable) {
+            ++stats_.dropped_unreliable_fragments;
+            return Apply::ok;
+        }
+        begin_close(CloseReason::overflow, now);
+        return Apply::stop;
+    case Charge::budget:
+        if (!reliable) {
+            ++stats_.dropped_unreliable_fragments;
+            return Apply::ok;
+        }
+        return Apply::unacked;
+    case Charge::ok: break;
+    }
+    p.have.assign(words, 0);
+    p.segments.resize(segments);
+    p.charged = need;
+    p.held = held;
+    p.first_seen = now;
+    out = &rx.pending.emplace(id, std::move(p)).first->second;
+    account_buckets(rx);
+    if (reliable) {
+        note_reliable_held(now);
+    } else {
+        ++unreliable_partials_;
+    }
+    return Apply::ok;
+}
+
+// Copies part `index` into its segment, allocating (and charging) the segment first if
+// this is its first part; false if the budget cannot give it.
+bool Channel::store_part(Pending& p, std::uint32_t index, std::span<const std::byte> data) {
+    const std::uint32_t s = index / p.seg_frags;
+    const std::size_t begin = std::size_t{s} * p.seg_frags * p.chunk;
+    auto& segment = p.segments[s];
+    if (!segment) {
+        const std::size_t len = std::min<std::size_t>(std::size_t{p.seg_frags} * p.chunk, p.size - begin);
+        if (!hold(heap_cost(len))) return false;
+        p.held += heap_cost(len);
+        segment = std::make_unique_for_overwrite<std::byte[]>(len);  // every byte gets written
+    }
+    std::memcpy(segment.get() + (std::size_t{index} * p.chunk - begin), data.data(), data.size());
+    return true;
+}
+
+// Makes a complete message one piece (a message of one segment already is) and gives
+// back the bookkeeping of its parts.
+void Channel::assemble(Pending& p) {
+    const std::uint64_t before = p.held;
+    decltype(p.have)().swap(p.have);
+    p.held = heap_cost(kEntryNodeBytes) + heap_cost(p.size);
+    if (p.segments.size() == 1) {
+        p.held += heap_cost(sizeof(std::unique_ptr<std::byte[]>));
+    } else {
+        p.data = std::make_unique_for_overwrite<std::byte[]>(p.size);
+        const std::size_t segment_bytes = std::size_t{p.seg_frags} * p.chunk;
+        for (std::size_t s = 0, at = 0; s < p.segments.size(); ++s, at += segment_bytes)
+            std::memcpy(p.data.get() + at, p.segments[s].get(), std::min<std::size_t>(segment_bytes, p.size - at));
+        decltype(p.segments)().swap(p.segments);
+    }
+    release_held(before - p.held);
 }
 
 Channel::Apply Channel::on_fragment(std::size_t lane, std::uint32_t wire_id, std::uint32_t total, std::uint32_t chunk,
@@ -1148,76 +1345,54 @@ Channel::Apply Channel::on_fragment(std::size_t lane, std::uint32_t wire_id, std
         }
         if (rx.kind == LaneKind::reliable_unordered && unordered_delivered(rx, id)) return Apply::ok;
     }
+    Pending* p = nullptr;
     auto it = rx.pending.find(id);
     if (it == rx.pending.end()) {
-        const std::uint64_t need = footprint(total);
-        if (!reliable && !make_room_unreliable(rx, need)) {
-            ++stats_.dropped_unreliable_fragments;
-            return Apply::ok;
-        }
-        switch (charge(need)) {
-        case Charge::overflow:
-            if (!reliable) {
-                ++stats_.dropped_unreliable_fragments;
-                return Apply::ok;
-            }
-            begin_close(CloseReason::overflow, now);
-            return Apply::stop;
-        case Charge::budget:
-            if (!reliable) {
-                ++stats_.dropped_unreliable_fragments;
-                return Apply::ok;
-            }
-            return Apply::unacked;
-        case Charge::ok: break;
-        }
-        Pending p;
-        p.data = std::make_unique_for_overwrite<std::byte[]>(total);  // every byte gets written
-        p.size = total;
-        p.chunk = chunk;
-        p.frag_count = static_cast<std::uint32_t>((std::uint64_t{total} + chunk - 1) / chunk);
-        p.have.assign((p.frag_count + 63) / 64, 0);
-        p.charged = need;
-        p.first_seen = now;
-        it = rx.pending.emplace(id, std::move(p)).first;
-        if (!reliable) ++unreliable_partials_;
+        const Apply started = start_partial(rx, id, total, chunk, now, p);
+        if (p == nullptr) return started;
     } else if (it->second.complete) {
         return Apply::ok;
     } else if (it->second.size != total || it->second.chunk != chunk) {
         begin_close(CloseReason::protocol_error, now);
         return Apply::stop;
+    } else {
+        p = &it->second;
     }
-    Pending& p = it->second;
-    if (test_bit(p.have.data(), index)) return Apply::ok;
-    set_bit(p.have.data(), index);
-    std::memcpy(p.data.get() + std::size_t{index} * chunk, data.data(), data.size());
-    if (++p.frags < p.frag_count) return Apply::ok;
+    if (test_bit(p->have.data(), index)) return Apply::ok;
+    if (!store_part(*p, index, data)) {
+        if (reliable) return Apply::unacked;
+        ++stats_.dropped_unreliable_fragments;
+        return Apply::ok;
+    }
+    set_bit(p->have.data(), index);
+    if (++p->frags < p->frag_count) return Apply::ok;
 
-    p.complete = true;
-    p.have = {};
+    p->complete = true;
+    assemble(*p);
     switch (rx.kind) {
     case LaneKind::reliable_ordered:
         drain_ordered(lane, now);
         break;
     case LaneKind::reliable_unordered: {
         mark_unordered_delivered(rx, id);
-        Pending done = std::move(p);
-        rx.pending.erase(it);
-        uncharge(done.charged);
+        Pending done = std::move(*p);
+        rx.pending.erase(id);
+        uncharge(done);
+        give_back_buckets(rx);
         deliver(lane, done.bytes(), now);
         break;
     }
     case LaneKind::unreliable_sequenced:
     case LaneKind::unreliable: {
-        Pending done = std::move(p);
-        rx.pending.erase(it);
-        uncharge(done.charged);
+        Pending done = std::move(*p);
+        rx.pending.erase(id);
+        uncharge(done);
         --unreliable_partials_;
         if (rx.kind == LaneKind::unreliable_sequenced) {
             rx.next = id + 1;
             for (auto o = rx.pending.begin(); o != rx.pending.end();) {
                 if (o->first < rx.next) {
-                    uncharge(o->second.charged);
+                    uncharge(o->second);
                     --unreliable_partials_;
                     o = rx.pending.erase(o);
                 } else {
@@ -1225,6 +1400,7 @@ Channel::Apply Channel::on_fragment(std::size_t lane, std::uint32_t wire_id, std
                 }
             }
         }
+        give_back_buckets(rx);
         deliver(lane, done.bytes(), now);
         break;
     }
@@ -1248,7 +1424,8 @@ Time Channel::next_wakeup() const {
         if (ack_now_ || unacked_eliciting_ >= kAckEvery) return now_;
         t = std::min(t, ack_deadline_);
     }
-    t = std::min({t, loss_time_, pto_deadline()});
+    t = std::min({t, loss_time_, pto_deadline(), reliable_sweep_at_});
+    if (state_ == State::flushing) t = std::min(t, flush_deadline_);
     if (any_sendable() && bytes_in_flight_ + config_.max_datagram <= cc_.window())
         t = std::min(t, pacing_ready());
     if (unreliable_partials_ > 0) {
@@ -1277,7 +1454,14 @@ void Channel::on_timers(Time now) {
     if (now >= pto_deadline()) on_pto(now);
     if (now - last_send_ >= config_.keepalive_interval) ping_pending_ = true;
     if (unreliable_partials_ > 0) expire_fragments(now);
-    if (state_ == State::flushing && all_acked()) begin_close(CloseReason::local, now);
+    if (now >= reliable_sweep_at_) sweep_reliable(now);
+    if (state_ != State::flushing) return;
+    if (all_acked()) {
+        begin_close(CloseReason::local, now);
+    } else if (now >= flush_deadline_) {
+        // The peer keeps the channel alive (PINGs) but never acknowledges: give up.
+        begin_close(CloseReason::timeout, now);
+    }
 }
 
 bool Channel::all_acked() const {
@@ -1305,6 +1489,7 @@ void Channel::begin_close(CloseReason reason, Time now) {
         tx.rtx.clear();
     }
     outstanding_ = 0;
+    release_receive_buffers();
     close_resend_at_ = now;
     close_deadline_ = now + std::min<Duration>(kCloseAttempts * pto(), config_.timeout);
     set_state(State::closing, now);
@@ -1322,11 +1507,7 @@ void Channel::finish(CloseReason reason, Time now) {
         }
         tx.rtx.clear();
     }
-    for (auto& rx : rx_) {
-        for (auto& [id, p] : rx.pending) uncharge(p.charged);
-        rx.pending.clear();
-    }
-    unreliable_partials_ = 0;
+    release_receive_buffers();
     set_state(State::closed, now);
     if (notify) events_.on_closed(close_reason_, now);
 }
@@ -1339,8 +1520,13 @@ void Channel::close(Time now) {
 void Channel::close_after_flush(Time now) {
     now_ = now;
     if (state_ != State::open) return;
+    flush_deadline_ = now + flush_timeout();
     set_state(State::flushing, now);
     if (all_acked()) begin_close(CloseReason::local, now);
+}
+
+Duration Channel::flush_timeout() const {
+    return std::min(std::clamp<Duration>(3 * pto(), kMinFlushTimeout, kMaxFlushTimeout), config_.timeout);
 }
 
 ChannelStats Channel::stats() const {
@@ -1358,6 +1544,7 @@ ChannelStats Channel::stats() const {
     s.queued_bytes = queued_bytes_;
     for (const auto& tx : tx_) s.unsent_messages += tx.next_id() - tx.send_pos;
     s.rx_buffered_bytes = rx_buffered_;
+    s.rx_held_bytes = rx_held_;
     return s;
 }
 

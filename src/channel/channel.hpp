@@ -46,7 +46,9 @@ enum class CloseReason : std::uint8_t {
     none = 0,
     local = 1,           // close() or close_after_flush() on this end
     remote = 2,          // the peer sent CLOSE
-    timeout = 3,         // nothing heard from the peer for `timeout`
+    timeout = 3,         // nothing heard from the peer for `timeout`; or a flushing close
+                         // not done by its deadline, or a reliable message left incomplete
+                         // for `timeout` (these two send CLOSE with this code)
     protocol_error = 4,  // the peer broke the protocol (see PROTOCOL.md)
     overflow = 5,        // the peer exceeded this end's reassembly cap
 };
@@ -93,7 +95,9 @@ struct ChannelStats {
     std::uint64_t queued_messages = 0;  // not yet acknowledged (reliable) or sent
     std::uint64_t queued_bytes = 0;
     std::uint64_t unsent_messages = 0;
-    std::uint64_t rx_buffered_bytes = 0;  // reassembly and out-of-order, charged to caps
+    std::uint64_t rx_buffered_bytes = 0;  // reassembly and out-of-order, charged to reassembly_cap
+    std::uint64_t rx_held_bytes = 0;      // heap those buffers really take, charged to the budget
+    std::uint64_t sent_packets_retired = 0;  // tracked packets given up when the ring was full
     // Received datagrams that were dropped, by cause.
     std::uint64_t dropped_short = 0;      // shorter than the header
     std::uint64_t dropped_header = 0;     // wrong version or flags
@@ -137,8 +141,14 @@ public:
 
     // Immediate close: queued data is discarded, the peer is told with CLOSE.
     void close(Time now);
-    // Delivers everything queued (reliable data acknowledged), then closes.
+    // Delivers everything queued (reliable data acknowledged), then closes. If the peer
+    // acknowledges nothing new for flush_timeout() meanwhile (one that keeps the channel
+    // alive with PINGs but never acknowledges), closes as close() does, with reason
+    // timeout. A later close() takes effect at once.
     void close_after_flush(Time now);
+    // How long a flush may go without progress: 3 PTOs (the data and two probes), at
+    // least 1 s, at most 5 s and never more than `timeout`.
+    Duration flush_timeout() const;
 
     State state() const { return state_; }
     CloseReason close_reason() const { return close_reason_; }
@@ -146,6 +156,12 @@ public:
     std::uint8_t peer_close_code() const { return peer_close_code_; }
     ChannelStats stats() const;
     const ChannelConfig& config() const { return config_; }
+    // Sent packets tracked for acknowledgement; never above kMaxSentPackets.
+    std::size_t sent_ring_size() const { return sent_.size(); }
+    // Bound of the sent-packet ring: 8192 packets keep the default 8 MiB flow-control
+    // window (about 7,400 full packets) in flight. When it is full the oldest entry is
+    // given up (declared lost first if still outstanding).
+    static constexpr std::size_t kMaxSentPackets = 8192;
 
 private:
     struct OutMsg {
@@ -178,17 +194,25 @@ private:
         Ring<FrameRef> rtx;        // lost frames to send again, oldest first
         std::uint64_t next_id() const { return base_id + msgs.size(); }
     };
+    // A message held by the receiver: whole (early on an ordered lane) or in parts.
+    // Parts are stored in segments allocated as they arrive, so memory follows what
+    // was received, not the size the first part announces.
     struct Pending {
-        std::unique_ptr<std::byte[]> data;
-        std::uint32_t size = 0;
+        std::unique_ptr<std::byte[]> data;  // the whole message, when it is in one piece
+        std::vector<std::unique_ptr<std::byte[]>> segments;  // parts, seg_frags per segment
         std::vector<std::uint64_t> have;
+        std::uint32_t size = 0;
         std::uint32_t frag_count = 0;
         std::uint32_t frags = 0;
         std::uint32_t chunk = 0;
-        std::uint64_t charged = 0;
+        std::uint32_t seg_frags = 0;
+        std::uint64_t charged = 0;  // counted against reassembly_cap (the message's footprint)
+        std::uint64_t held = 0;     // heap bytes really held, charged to the budget
         Time first_seen{};
         bool complete = false;
-        std::span<const std::byte> bytes() const { return {data.get(), size}; }
+        std::span<const std::byte> bytes() const {
+            return {data ? data.get() : segments.empty() ? nullptr : segments[0].get(), size};
+        }
     };
     struct LaneRx {
         LaneKind kind = LaneKind::reliable_ordered;
@@ -196,7 +220,10 @@ private:
         std::uint64_t highest = 0;  // unreliable: reference for id expansion
         std::vector<std::uint64_t> delivered;  // unordered: window bitmap
         std::unordered_map<std::uint64_t, Pending> pending;
+        std::uint64_t bucket_held = 0;  // heap of pending's bucket array, charged as held
     };
+    // A held message's hash-map node (the Pending and its key, behind a next pointer).
+    static constexpr std::size_t kEntryNodeBytes = sizeof(void*) + sizeof(std::pair<const std::uint64_t, Pending>);
     enum class PacketStatus : std::uint8_t { outstanding, acked, lost, untracked };
     struct SentPacket {
         Time sent{};
@@ -226,11 +253,22 @@ private:
     void mark_unordered_delivered(LaneRx& rx, std::uint64_t id);
     bool unordered_delivered(const LaneRx& rx, std::uint64_t id) const;
     enum class Charge : std::uint8_t { ok, overflow, budget };
-    Charge charge(std::uint64_t n);
-    void uncharge(std::uint64_t n);
+    Charge charge(std::uint64_t footprint, std::uint64_t held);
+    bool hold(std::uint64_t held);
+    void release_held(std::uint64_t held);
+    void uncharge(const Pending& p);
     void erase_pending(LaneRx& rx, std::uint64_t id);
+    void account_buckets(LaneRx& rx);
+    void give_back_buckets(LaneRx& rx);
+    void release_receive_buffers();
     bool make_room_unreliable(LaneRx& rx, std::uint64_t need);
     void expire_fragments(Time now);
+    void sweep_reliable(Time now);
+    void note_reliable_held(Time now);
+    Apply start_partial(LaneRx& rx, std::uint64_t id, std::uint32_t total, std::uint32_t chunk, Time now,
+                        Pending*& out);
+    bool store_part(Pending& p, std::uint32_t index, std::span<const std::byte> data);
+    void assemble(Pending& p);
     void record_received(std::uint64_t pn, Time now);
     bool already_received(std::uint64_t pn) const;
 
@@ -253,6 +291,7 @@ private:
     void detect_losses(Time now);
     void on_pto(Time now);
     void pop_resolved_packets();
+    void track_sent(const SentPacket& p);
     Duration pto() const;
     Time pto_deadline() const;
     Duration loss_delay() const;
@@ -314,13 +353,16 @@ private:
     Duration min_rtt_{};
     Duration latest_rtt_{};
     Time close_deadline_ = Time::max();
+    Time flush_deadline_ = Time::max();  // flushing: closes then unless data was acknowledged
+    std::uint64_t frames_acked_ = 0;     // messages and fragments acknowledged, ever
     Time close_resend_at_ = Time::max();
     bool close_ack_pending_ = false;
 
     // Receive side state.
     std::vector<LaneRx> rx_;
     std::uint64_t rx_buffered_ = 0;
-    std::uint64_t budget_held_ = 0;
+    std::uint64_t rx_held_ = 0;  // heap bytes of the receive buffers (taken from budget_)
+    Time reliable_sweep_at_ = Time::max();  // next look for reliable messages left incomplete
     bool recv_any_ = false;
     std::uint64_t largest_recv_ = 0;
     Time largest_recv_time_{};

@@ -42,6 +42,7 @@ std::string validate(const ChannelConfig& c) {
     if (!(e = check_ms(knobs::initial_rtt, c.initial_rtt)).empty()) return e;
     if (!(e = check_ms(knobs::max_ack_delay, c.max_ack_delay)).empty()) return e;
     if (!(e = check(knobs::reassembly_cap, c.reassembly_cap)).empty()) return e;
+    if (!(e = check(knobs::reassembly_total, c.reassembly_total)).empty()) return e;
     if (!(e = check(knobs::send_queue_cap, c.send_queue_cap)).empty()) return e;
     if (!(e = check(knobs::max_send_rate, c.max_send_rate)).empty()) return e;
     if (!(e = check_ms(knobs::fragment_timeout, c.fragment_timeout)).empty()) return e;

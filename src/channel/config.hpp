@@ -54,6 +54,12 @@ inline constexpr Knob<milliseconds> max_ack_delay{"max_ack_delay", milliseconds(
 // flow-control window this end assumes for the peer. Must be >= max_message.
 inline constexpr Knob<std::uint64_t> reassembly_cap{"reassembly_cap", 8u << 20, 1024, 1ull << 30,
                                                     "bytes"};
+// Heap bytes of reassembly and out-of-order buffering all channels sharing one
+// ReassemblyBudget may hold together (transport::Host makes one per Host). Not read by
+// the channel itself. 64 MiB: 8 peers at a full reassembly_cap at once, and 6% of the
+// 1 GiB that 10,000 held connections are meant to fit in (docs/BENCHMARKS.md).
+inline constexpr Knob<std::uint64_t> reassembly_total{"reassembly_total", 64u << 20, 1024, 1ull << 40,
+                                                      "bytes"};
 // Bytes the channel holds for sending (queued plus sent-but-unacknowledged).
 // Must be >= max_message.
 inline constexpr Knob<std::uint64_t> send_queue_cap{"send_queue_cap", 16u << 20, 1024, 1ull << 32,
@@ -80,6 +86,7 @@ void for_each(F&& f) {
     f(initial_rtt);
     f(max_ack_delay);
     f(reassembly_cap);
+    f(reassembly_total);
     f(send_queue_cap);
     f(max_send_rate);
     f(fragment_timeout);
@@ -125,6 +132,7 @@ struct ChannelConfig {
     Duration initial_rtt = knobs::initial_rtt.def;
     Duration max_ack_delay = knobs::max_ack_delay.def;
     std::uint64_t reassembly_cap = knobs::reassembly_cap.def;
+    std::uint64_t reassembly_total = knobs::reassembly_total.def;
     std::uint64_t send_queue_cap = knobs::send_queue_cap.def;
     std::uint64_t max_send_rate = knobs::max_send_rate.def;
     Duration fragment_timeout = knobs::fragment_timeout.def;

@@ -53,6 +53,11 @@ struct ChannelSettings {
   // closed, 1s..10m. Shorter than `timeout`: links run on the operator's own network,
   // and a crashed auth says nothing, so this is how long failover takes.
   microseconds link_timeout = 3s;
+  // Heap all connections of one listener (or one role's links) may hold for messages
+  // still being reassembled or waiting for an earlier one, 1MiB..64GiB; raised to the
+  // per-peer cap (max(8MiB, max_message)) if below it. 64MiB is 8 peers at that cap,
+  // and 6% of the 1GiB that 10,000 held connections are meant to fit in.
+  std::uint64_t reassembly_total = 64ULL << 20;
 };
 
 // DTLS certificates of this process. Paths are relative to the config file.

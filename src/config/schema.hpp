@@ -56,6 +56,7 @@ void visit_channel(V& v, C& c) {
   v.duration("keepalive", c.keepalive, 100ms, 60s);
   v.duration("timeout", c.timeout, 1s, 10min);
   v.duration("link_timeout", c.link_timeout, 1s, 10min);
+  v.size("reassembly_total", c.reassembly_total, 1ULL << 20, 64ULL << 30);
 }
 
 template <class V, class C>

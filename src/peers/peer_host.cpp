@@ -44,6 +44,7 @@ channel::ChannelConfig channel_config(const config::ChannelSettings& settings) {
   };
   if (c.reassembly_cap < c.max_message) c.reassembly_cap = c.max_message;
   if (c.send_queue_cap < c.max_message) c.send_queue_cap = c.max_message;
+  c.reassembly_total = std::max(settings.reassembly_total, c.reassembly_cap);
   return c;
 }
 

@@ -127,7 +127,11 @@ struct Host::Entry {
 };
 
 Host::Host(asio::io_context& io, HostOptions options, Handler& handler)
-    : io_(io), options_(std::move(options)), handler_(handler), timer_(io) {
+    : io_(io),
+      options_(std::move(options)),
+      handler_(handler),
+      reassembly_(options_.channel.reassembly_total),
+      timer_(io) {
   if (auto err = gs::channel::validate(options_.channel); !err.empty())
     throw std::invalid_argument("channel configuration: " + err);
   if (options_.channel.max_datagram > dtls::kMaxRecordPayload)
@@ -202,7 +206,7 @@ ConnectionId Host::connect(const net::Address& server) {
 
 void Host::open_channel(Connection& c, Time now) {
   if (c.finalized) return;
-  c.channel = std::make_unique<gs::channel::Channel>(options_.channel, now, c);
+  c.channel = std::make_unique<gs::channel::Channel>(options_.channel, now, c, &reassembly_);
   c.announced = true;
   ++stats_.connected;
   handler_.on_connected(c.id, c.peer);
@@ -486,6 +490,7 @@ std::optional<ConnectionStats> Host::stats(ConnectionId id) const {
 HostStats Host::stats() const {
   HostStats s = stats_;
   s.connections = connections_.size();
+  s.reassembly_used = reassembly_.used();
   if (listen_) s.listen_udp = listen_->stats();
   if (server_) {
     s.dtls = server_->stats();

@@ -87,7 +87,8 @@ struct HostOptions {
   // Trust settings for connect(); required to connect.
   std::shared_ptr<const dtls::ClientContext> client;
   // Channel settings for every connection; max_datagram must not exceed
-  // dtls::kMaxRecordPayload.
+  // dtls::kMaxRecordPayload. All channels of a Host share one reassembly budget of
+  // channel.reassembly_total bytes.
   gs::channel::ChannelConfig channel;
   net::UdpOptions listen_udp;
   net::UdpOptions client_udp = small_socket();
@@ -119,6 +120,7 @@ struct HostStats {
   std::uint64_t connect_failures = 0;
   std::uint64_t dropped_datagrams = 0;  // outgoing sockets: from a foreign address
   std::uint64_t timer_wakeups = 0;
+  std::uint64_t reassembly_used = 0;  // bytes of the shared budget (channel.reassembly_total) in use
   net::UdpStats listen_udp;
   dtls::ServerStats dtls;
 };
@@ -195,6 +197,8 @@ class Host : private dtls::ServerHandler {
   asio::io_context& io_;
   HostOptions options_;
   Handler& handler_;
+  // Shared by every channel of this Host, so it outlives them all (declared first).
+  gs::channel::ReassemblyBudget reassembly_;
   std::unique_ptr<net::UdpEndpoint> listen_;
   std::unique_ptr<dtls::Server> server_;
   std::unordered_map<ConnectionId, std::unique_ptr<Connection>> connections_;

@@ -133,7 +133,7 @@ TEST_CASE("default configuration is valid and every knob range is enforced") {
         CHECK(!(k.max < k.min));
         ++count;
     });
-    CHECK(count == 11);
+    CHECK(count == 12);
     CHECK(knobs::max_message.def == 1u << 20);
 }
 

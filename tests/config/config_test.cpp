@@ -116,6 +116,15 @@ TEST_CASE("a wrong type is refused") {
         "test.yaml:3:10: log.level: expected one of: trace debug info warn error critical off, found 'loud'");
 }
 
+TEST_CASE("channel.reassembly_total: 64MiB by default, a size from 1MiB to 64GiB") {
+  CHECK(load_text("roles: [auth]\n", "test.yaml", base).channel.reassembly_total == 64u << 20);
+  auto config = load_text("roles: [auth]\nchannel:\n  reassembly_total: 256MiB\n", "test.yaml", base);
+  CHECK(config.channel.reassembly_total == 256u << 20);
+  CHECK(error_of("roles: [auth]\nchannel:\n  reassembly_total: 512KiB\n") ==
+        "test.yaml:3:21: channel.reassembly_total: expected a size from 1MiB to 64GiB such as 1200, 64KiB or 1MiB, "
+        "found '512KiB'");
+}
+
 TEST_CASE("an out-of-range value is refused") {
   CHECK(error_of("roles: [auth]\nworld:\n  tick_rate: 1000\n") ==
         "test.yaml:3:14: world.tick_rate: expected a whole number from 1 to 240, found 1000");

@@ -24,3 +24,15 @@ TEST_CASE("a link between roles goes silent after link_timeout, players after ti
   CHECK(tight.keepalive_interval == 250ms);
   CHECK(gs::channel::validate(tight).empty());
 }
+
+TEST_CASE("channel.reassembly_total reaches every Host's channel settings, never below one connection's cap") {
+  gs::config::ChannelSettings settings;
+  settings.reassembly_total = 256u << 20;
+  CHECK(gs::peers::channel_config(settings).reassembly_total == 256u << 20);
+  CHECK(gs::peers::link_channel_config(settings).reassembly_total == 256u << 20);
+  settings.max_message = 32u << 20;  // the per-connection cap follows max_message up
+  settings.reassembly_total = 16u << 20;
+  const auto c = gs::peers::channel_config(settings);
+  CHECK(c.reassembly_total == c.reassembly_cap);
+  CHECK(gs::channel::validate(c).empty());
+}

@@ -2,6 +2,7 @@
 #include "dtls/aead_offload.hpp"
 
 #include "dtls/certgen.hpp"
+#include "dtls/client.hpp"
 
 #include <doctest/doctest.h>
 
@@ -83,6 +84,55 @@ bool run_until(asio::io_context& io, const std::function<bool()>& done,
   }
   return done();
 }
+
+// A client that completes the DTLS handshake and then writes channel datagrams by
+// hand, as an attacker's client would.
+struct RawChannelClient final : dtls::ClientHandler {
+  RawChannelClient(asio::io_context& io, const net::Address& server) : server_(server) {
+    dtls::ClientConfig c;
+    c.pinned_certificate_pem = cert().certificate_pem;
+    socket_ = std::make_unique<net::UdpEndpoint>(io, net::Address::loopback_v4(0),
+                                                 transport::HostOptions::small_socket());
+    client_ = std::make_unique<dtls::Client>(std::make_shared<dtls::ClientContext>(c), *this);
+    socket_->start([this](const net::Address&, std::span<const std::uint8_t> d) {
+      client_->receive(d, std::chrono::steady_clock::now());
+    });
+    client_->start(std::chrono::steady_clock::now());
+  }
+  void on_transmit(std::span<const std::uint8_t> d) override { socket_->send(server_, d); }
+  void on_connected() override { connected = true; }
+  void on_data(std::span<const std::uint8_t>) override {}
+  void on_closed(dtls::CloseReason, std::string_view) override {}
+
+  // One channel datagram: header, then a FRAGMENT of `total` bytes in parts of `chunk`.
+  void send_fragment(std::uint8_t lane, std::uint32_t id, std::uint32_t total, std::uint16_t chunk,
+                     std::uint32_t index) {
+    const std::size_t len = std::min<std::size_t>(chunk, total - std::size_t{index} * chunk);
+    std::vector<std::byte> d(gs::channel::wire::kHeaderSize + gs::channel::wire::kFragmentHeaderSize + len,
+                             std::byte{0x5a});
+    gs::channel::wire::Writer w(d.data(), d.size());
+    w.u8(gs::channel::wire::kHeaderByte);
+    w.u32(next_pn_++);
+    w.u8(static_cast<std::uint8_t>(gs::channel::wire::FrameType::fragment));
+    w.u8(lane);
+    w.u32(id);
+    w.u32(total);
+    w.u16(chunk);
+    w.u32(index);
+    client_->send({reinterpret_cast<const std::uint8_t*>(d.data()), d.size()});
+    socket_->flush();
+  }
+
+  net::Address local_address() const { return socket_->local_address(); }
+
+  bool connected = false;
+
+ private:
+  net::Address server_;
+  std::unique_ptr<net::UdpEndpoint> socket_;
+  std::unique_ptr<dtls::Client> client_;
+  std::uint32_t next_pn_ = 0;
+};
 
 }  // namespace
 
@@ -304,4 +354,45 @@ TEST_CASE("an immediate close overrides a flushing close requested before it") {
   CHECK(srv_ev.closed[0].second == transport::CloseReason::local);
   // The client never got the whole message: it was discarded, not flushed.
   CHECK(cli_ev.messages[id].empty());
+TEST_CASE("every connection of a Host draws on one reassembly budget of channel.reassembly_total") {
+  asio::io_context io;
+  Recorder srv_ev;
+  auto options = server_options(net::Address::loopback_v4(0));
+  options.channel.max_message = 64 * 1024;
+  options.channel.reassembly_cap = 128 * 1024;     // per connection
+  options.channel.reassembly_total = 160 * 1024;   // all of them together
+  transport::Host server(io, options, srv_ev);
+  RawChannelClient first(io, server.local_address());
+  RawChannelClient second(io, server.local_address());
+  REQUIRE(run_until(io, [&] { return first.connected && second.connected && srv_ev.connected.size() == 2; }));
+
+  // Each sends two 60 KiB reliable messages without their last part: about 120 KiB
+  // held per connection, under its own cap, but not twice under the shared one.
+  auto hold_two_messages = [&](RawChannelClient& c) {
+    for (std::uint32_t id = 0; id < 2; ++id)
+      for (std::uint32_t part = 0; part + 1 < 62; ++part) {
+        c.send_fragment(1, id, 60 * 1024, 1000, part);
+        if (part % 8 == 7) run_until(io, [] { return false; }, 2ms);  // paced: loopback drops none
+      }
+  };
+  hold_two_messages(first);
+  REQUIRE(run_until(io, [&] { return server.stats().reassembly_used >= 110 * 1024; }));
+  hold_two_messages(second);
+  auto server_side = [&](const RawChannelClient& c) {
+    for (auto id : srv_ev.connected)
+      if (server.stats(id)->peer == c.local_address()) return id;
+    return transport::ConnectionId{0};
+  };
+  const transport::ConnectionId first_id = server_side(first), second_id = server_side(second);
+  REQUIRE(first_id != 0);
+  REQUIRE(second_id != 0);
+  REQUIRE(run_until(io, [&] { return server.stats(second_id)->channel.dropped_budget > 0; }));
+  io.run_for(100ms);
+  MESSAGE("shared budget in use: ", server.stats().reassembly_used, " of ", 160 * 1024, " bytes; first holds ",
+          server.stats(first_id)->channel.rx_held_bytes, ", second ", server.stats(second_id)->channel.rx_held_bytes,
+          " with ", server.stats(second_id)->channel.dropped_budget, " packets refused");
+  CHECK(server.stats().reassembly_used <= 160 * 1024);
+  CHECK(server.stats(first_id)->channel.dropped_budget == 0);
+  CHECK(server.stats(second_id)->channel.rx_held_bytes < 60 * 1024);
+  CHECK(srv_ev.closed.empty());  // refused memory is not a reason to close anyone
 }
