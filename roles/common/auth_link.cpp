@@ -43,7 +43,8 @@ void AuthLink::dial() {
     last_failure_ = "the name does not resolve";
     return retry_later();
   }
-  connection_ = host_->connect(*address);
+  // A CA-issued auth certificate must name the host dialed (or tls.server_name).
+  connection_ = host_->connect(*address, settings_.auth.host);
   if (connection_ == 0) {
     last_failure_ = "cannot open a socket";
     retry_later();

@@ -39,7 +39,9 @@ std::vector<fs::path> ensure_development_keys(const config::Config& config) {
   if (!fs::exists(tls.certificate) && !fs::exists(tls.private_key)) {
     dtls::CertificateRequest request;
     request.common_name = "gameserver-development";
+    // The names roles and clients on a development machine dial each other by.
     request.dns_names = {"localhost"};
+    request.ip_addresses = {"127.0.0.1", "::1"};
     auto cert = dtls::generate_self_signed(request);
     make_parent(tls.private_key);
     make_parent(tls.certificate);

@@ -22,6 +22,7 @@ dtls::ServerConfig server_tls(std::string_view role, const config::Config& confi
 std::shared_ptr<const dtls::ClientContext> client_tls(std::string_view role, const config::Config& config) {
   dtls::ClientConfig tls;
   tls.ca_file = config.tls.trust.string();
+  tls.server_name = config.tls.server_name;  // empty: each link checks the host it dials
   // Role links give up a handshake after 1 s without an answer and dial again (with
   // AuthLink's backoff) rather than retransmit with wolfSSL's back-off, which reaches
   // 8 s: a dial begun while auth is down would otherwise miss its return by seconds.

@@ -70,6 +70,8 @@ void PeerMetrics::collect(MetricsWriter& out, peers::PeerHost* host) const {
               {{"reason", "peer_cap"}});
   out.counter("gameserver_dtls_handshake_failures_total", failures_help,
               static_cast<double>(dtls.refused_half_open_cap), {{"reason", "half_open_cap"}});
+  out.counter("gameserver_dtls_handshake_failures_total", failures_help, static_cast<double>(dtls.refused_no_ems),
+              {{"reason", "no_extended_master_secret"}});
   out.counter("gameserver_dtls_cookie_challenges_total", "Stateless cookie challenges sent (HelloVerifyRequest)",
               static_cast<double>(dtls.hello_verify_sent));
   out.counter("gameserver_dtls_cookies_accepted_total",

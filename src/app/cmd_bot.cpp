@@ -38,6 +38,7 @@ struct BotCommandOptions {
   bool password_stdin = false;
   double duration = 0;          // seconds, from the first login to the end of the run
   std::string ca;
+  std::string server_name;
   bool insecure = false;
   bool json = false;
   std::uint32_t concurrency = 8;  // logins in flight at most
@@ -464,6 +465,7 @@ int run_bot(const BotCommandOptions& o) {
     options.gateway = *endpoint;
   }
   if (!o.ca.empty()) options.trust = o.ca;
+  options.server_name = o.server_name;
   options.insecure = o.insecure;
   if (options.insecure) std::cerr << "warning: --insecure: the server's certificate is not checked\n";
   if (!o.password_stdin) {
@@ -500,6 +502,8 @@ void add_bot_command(CLI::App& root, Action& action) {
       ->required()
       ->check(CLI::Range(0.1, 86400.0));
   auto* ca = cmd->add_option("--ca", o->ca, "trusted certificate or CA file (default: the config's tls.trust)");
+  cmd->add_option("--server-name", o->server_name,
+                  "name a CA-issued gateway certificate must carry (default: the host of --gateway)");
   cmd->add_flag("--insecure", o->insecure, "do not check the server certificate (testing only)")->excludes(ca);
   cmd->add_option("--concurrency", o->concurrency,
                   "logins in flight at most (default 8: below gateway.max_clients_per_address, 16 by default)")

@@ -20,6 +20,7 @@ struct ClientCommandOptions {
   std::string user;
   bool password_stdin = false;
   std::string ca;
+  std::string server_name;
   bool insecure = false;
   double stay = 0;
   bool json = false;
@@ -64,6 +65,7 @@ int run_client(const ClientCommandOptions& o) {
     options.gateway = *endpoint;
   }
   if (!o.ca.empty()) options.trust = o.ca;
+  options.server_name = o.server_name;
   options.insecure = o.insecure;
   if (options.insecure) std::cerr << "warning: --insecure: the server's certificate is not checked\n";
   if (!o.password_stdin) {
@@ -128,6 +130,8 @@ void add_client_command(CLI::App& root, Action& action) {
   cmd->add_option("--user", o->user, "account name")->required();
   cmd->add_flag("--password-stdin", o->password_stdin, "read the password from standard input")->required();
   auto* ca = cmd->add_option("--ca", o->ca, "trusted certificate or CA file (default: the config's tls.trust)");
+  cmd->add_option("--server-name", o->server_name,
+                  "name a CA-issued gateway certificate must carry (default: the host of --gateway)");
   cmd->add_flag("--insecure", o->insecure, "do not check the server certificate (testing only)")->excludes(ca);
   cmd->add_option("--stay", o->stay, "seconds to stay in the world after joining")->check(CLI::Range(0.0, 86400.0));
   cmd->add_option("--world", o->world, "preferred world id");

@@ -25,8 +25,21 @@ struct KeygenOptions {
   std::filesystem::path out;
   bool force = false;
   bool token_only = false;
-  std::string dtls_name = "gameserver";
+  // subjectAltNames of the DTLS certificate: DNS names and IP addresses. The default
+  // serves a development machine, where roles dial each other on loopback.
+  std::vector<std::string> dtls_names = {"localhost", "127.0.0.1", "::1"};
 };
+
+// The DTLS certificate request: the first DNS name as the common name when it fits
+// (63 characters), "gameserver" otherwise; every name a subjectAltName of its kind.
+dtls::CertificateRequest dtls_request(const std::vector<std::string>& names) {
+  dtls::CertificateRequest request;
+  for (const auto& name : names)
+    (dtls::is_ip_address(name) ? request.ip_addresses : request.dns_names).push_back(name);
+  if (!request.dns_names.empty() && request.dns_names.front().size() <= 63)
+    request.common_name = request.dns_names.front();
+  return request;
+}
 
 // The role links that authenticate with a shared secret: one file each.
 constexpr const char* link_secret_files[] = {"gateway-auth.secret", "world-auth.secret"};
@@ -100,10 +113,7 @@ int keygen(const KeygenOptions& o) {
     crypto::wipe(text);
   }
 
-  dtls::CertificateRequest request;
-  request.common_name = o.dtls_name;
-  request.dns_names = {o.dtls_name};
-  auto cert = dtls::generate_self_signed(request);
+  auto cert = dtls::generate_self_signed(dtls_request(o.dtls_names));
   crypto::write_key_file(dtls_key, bytes_of(cert.private_key_pem), 0600, o.force);
   crypto::write_key_file(dtls_crt, bytes_of(cert.certificate_pem), 0644, o.force);
   crypto::wipe(cert.private_key_pem);
@@ -111,7 +121,7 @@ int keygen(const KeygenOptions& o) {
   const fs::path abs = fs::absolute(o.out);
   std::cout << fmt::format(
       "# Written to {dir}: token.key, token.pub, gateway-auth.secret, world-auth.secret,\n"
-      "# dtls.crt, dtls.key (private files mode 0600). Token key id: {kid}.\n"
+      "# dtls.crt, dtls.key (private files mode 0600; certificate names: {names}). Token key id: {kid}.\n"
       "# Config lines that use them (copy each machine's part):\n"
       "tls:\n"
       "  certificate: {dir}/dtls.crt\n"
@@ -127,7 +137,8 @@ int keygen(const KeygenOptions& o) {
       "world:\n"
       "  auth_secret: {dir}/world-auth.secret\n"
       "  token_keys: [{dir}/token.pub]\n",
-      fmt::arg("dir", abs.string()), fmt::arg("kid", crypto::default_kid(signing.public_key())));
+      fmt::arg("dir", abs.string()), fmt::arg("kid", crypto::default_kid(signing.public_key())),
+      fmt::arg("names", fmt::join(o.dtls_names, ", ")));
   return exit_ok;
 }
 
@@ -143,7 +154,14 @@ void add_keygen_command(CLI::App& root, Action& action) {
   cmd->add_flag("--token-only", o->token_only,
                 "only a new token key pair for a rotation, named after its key id (token-KID.key, token-KID.pub); "
                 "never replaces a file");
-  cmd->add_option("--dtls-name", o->dtls_name, "common and DNS name of the DTLS certificate");
+  cmd->add_option("--dtls-name", o->dtls_names,
+                  "a DNS name or IP address the DTLS certificate carries (repeat it, or separate with commas; "
+                  "default: localhost, 127.0.0.1, ::1); the first DNS name is also its common name")
+      ->delimiter(',')
+      ->check([](const std::string& name) -> std::string {
+        if (name.empty() || name.size() > 253) return "a name is 1 to 253 characters";
+        return {};
+      });
   cmd->callback([&action, o] { action = [o] { return keygen(*o); }; });
 }
 

@@ -80,6 +80,8 @@ std::shared_ptr<const dtls::ClientContext> client_trust(const Options& o) {
     c.pinned_certificate_pem = read_file(o.pin_file);
   } else if (!o.ca_file.empty()) {
     c.ca_file = o.ca_file;
+    // A CA-issued certificate must name the host of --connect.
+    if (auto endpoint = parse_endpoint(o.connect)) c.server_name = endpoint->host;
   } else {
     c.insecure = true;
     std::cerr << "warning: server certificate not verified (no --pin or --ca); the traffic is "
@@ -347,7 +349,8 @@ void add_bench_command(CLI::App& root, std::function<int()>& action) {
   run_cmd->add_option("--peer", opts->peer, "gameserver (default) or enet")
       ->check(CLI::IsMember({"gameserver", "enet"}));
   run_cmd->add_option("--pin", opts->pin_file, "trust exactly this server certificate (PEM)");
-  run_cmd->add_option("--ca", opts->ca_file, "trust server certificates issued by these CAs");
+  run_cmd->add_option("--ca", opts->ca_file,
+                      "trust server certificates issued by these CAs for the host of --connect");
   run_cmd->callback([opts, &action] { action = [opts] { return run(*opts); }; });
 
   auto* local_cmd = bench->add_subcommand(

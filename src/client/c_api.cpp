@@ -126,6 +126,18 @@ void gs_client_set_callbacks(gs_client* client, const gs_client_callbacks* callb
   client->callbacks = callbacks ? *callbacks : gs_client_callbacks{};
 }
 
+int gs_client_set_server_name(gs_client* client, const char* name) {
+  if (!client || !name || client->state != GS_STATE_IDLE) return -1;
+  std::size_t length = std::strlen(name);
+  if (length == 0 || length > 253) return -1;
+  try {
+    client->client->set_server_name(std::string(name, length));
+    return 0;
+  } catch (...) {
+    return -1;
+  }
+}
+
 int gs_client_login_and_join(gs_client* client, const char* user, const char* password, const char* world) {
   if (!client || !user || !password || client->state != GS_STATE_IDLE) return -1;
   try {

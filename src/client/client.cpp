@@ -93,6 +93,7 @@ class Client::Impl {
     dtls::ClientConfig tls;
     tls.insecure = options_.insecure;
     if (!options_.insecure) tls.ca_file = options_.trust.string();
+    if (!side.world) tls.server_name = options_.server_name;
     options.client = std::make_shared<const dtls::ClientContext>(tls);
     options.channel = peers::channel_config(options_.channel);
     return std::make_unique<peers::PeerHost>(io_, std::move(options), session::SessionConfig{}, side, side);
@@ -111,7 +112,7 @@ class Client::Impl {
       return finish(Outcome::certificate, e.what());
     }
     auto address = peers::resolve(io_, options_.gateway);
-    if (!address || gateway_.host->connect(*address) == 0)
+    if (!address || gateway_.host->connect(*address, options_.gateway.host) == 0)
       return finish(Outcome::unreachable, "cannot resolve or reach " + options_.gateway.to_string());
     arm_timeout();
   }
@@ -163,7 +164,7 @@ class Client::Impl {
     } catch (const std::exception& e) {
       return finish(Outcome::certificate, e.what());
     }
-    if (world_.host->connect(*address) == 0) return finish(Outcome::unreachable, "cannot reach the world");
+    if (world_.host->connect(*address, endpoint->host) == 0) return finish(Outcome::unreachable, "cannot reach the world");
     arm_timeout();
   }
 
@@ -281,6 +282,7 @@ void Client::join_world(std::string token, std::string world_address, std::funct
 }
 
 void Client::set_events(ClientEvents events) { impl_->events_ = std::move(events); }
+void Client::set_server_name(std::string name) { impl_->options_.server_name = std::move(name); }
 bool Client::in_world() const { return impl_->stage_ == Impl::Stage::in_world; }
 
 bool Client::send_input(std::int32_t move_x, std::int32_t move_y) {

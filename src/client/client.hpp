@@ -21,6 +21,10 @@ namespace gs::client {
 struct ClientOptions {
   Endpoint gateway{"127.0.0.1", 7000};
   std::filesystem::path trust;  // the server certificate (pinned) or CA bundle; required unless insecure
+  // The name (DNS name or IP address) a CA-issued gateway certificate must carry; empty:
+  // the host of `gateway`. A world's certificate must carry the host of the world
+  // address the gateway hands out. Certificates in `trust` itself are pinned: no name.
+  std::string server_name;
   bool insecure = false;        // no certificate check: only for testing
   std::string game = "gameserver";
   config::ChannelSettings channel;
@@ -84,6 +88,8 @@ class Client {
   void join_world(std::string token, std::string world_address, std::function<void(const FlowResult&)> done);
 
   void set_events(ClientEvents events);
+  // ClientOptions::server_name, for a login not yet started.
+  void set_server_name(std::string name);
   bool in_world() const;
   bool send_input(std::int32_t move_x, std::int32_t move_y);
   bool send_chat(std::string_view text);

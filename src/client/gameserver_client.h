@@ -123,6 +123,15 @@ typedef struct gs_client_callbacks {
  * `error` is NULL. The caller owns the handle and frees it with gs_client_destroy(). */
 gs_client* gs_client_create(const gs_client_options* options, char* error, size_t error_size);
 
+/* The name (a DNS name or an IP address, 1..253 bytes) the gateway's certificate must
+ * carry when a CA in `trust_file` issued it, instead of the host part of `gateway`
+ * (e.g. a gateway dialed by IP address whose certificate names it by DNS). A world's
+ * certificate must always carry the host of the world address the gateway hands out.
+ * A certificate that is itself in `trust_file` is pinned: its names are not checked.
+ * Call before gs_client_login_and_join(). Returns 0, or -1 if an argument is NULL,
+ * the name is empty or too long, or a login was already started. */
+int gs_client_set_server_name(gs_client* client, const char* name);
+
 /* Replaces the callbacks (copied). Call before gs_client_login_and_join() so that no
  * event is missed. NULL clears them. */
 void gs_client_set_callbacks(gs_client* client, const gs_client_callbacks* callbacks);

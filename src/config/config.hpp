@@ -67,6 +67,10 @@ struct TlsConfig {
   // Certificates trusted when this process connects to another role: the peer's
   // certificate itself (pinned) or a CA bundle.
   std::filesystem::path trust = "keys/dtls.crt";
+  // The name (DNS name or IP address) a CA-issued certificate of auth must carry on
+  // the links to it, 0..253 chars; empty = the host of each `gateway.auth` /
+  // `world.auth` entry. Certificates in the trust file itself are pinned: no name.
+  std::string server_name{};
 };
 
 // A role allowed to link to auth, with the secret it must prove it knows.

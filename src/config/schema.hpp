@@ -64,6 +64,7 @@ void visit_tls(V& v, C& c) {
   v.path("certificate", c.certificate);
   v.path("private_key", c.private_key);
   v.path("trust", c.trust);
+  v.string("server_name", c.server_name, 0, 253);
 }
 
 inline constexpr std::array<std::pair<std::string_view, AccountBackend>, 2> account_backend_names{{

@@ -1,12 +1,16 @@
 #include "dtls/client.hpp"
 
+#include "dtls/certgen.hpp"
 #include "dtls/records.hpp"
 
 #include <wolfssl/error-ssl.h>
+#include <wolfssl/wolfcrypt/asn.h>
 #include <wolfssl/wolfcrypt/asn_public.h>
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace dtls {
@@ -17,17 +21,82 @@ bool wants_io(int err) {
   return err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE;
 }
 
-std::vector<std::uint8_t> pem_to_der(const std::string& pem) {
+std::vector<std::uint8_t> pem_to_der(const std::string& pem, const char* what = "pinned certificate") {
   std::vector<std::uint8_t> der(pem.size());
   int n = wc_CertPemToDer(reinterpret_cast<const unsigned char*>(pem.data()),
                           static_cast<int>(pem.size()), der.data(),
                           static_cast<int>(der.size()), CERT_TYPE);
-  if (n <= 0) throw std::runtime_error("the pinned certificate is not a PEM certificate");
+  if (n <= 0) throw std::runtime_error(std::string("the ") + what + " is not a PEM certificate");
   der.resize(static_cast<std::size_t>(n));
   return der;
 }
 
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  if (!in || !(text << in.rdbuf())) throw std::runtime_error("cannot load CA file " + path);
+  return text.str();
+}
+
+// "[::1]" -> "::1": a bracketed IPv6 host as written in HOST:PORT.
+std::string bare_host(std::string name) {
+  if (name.size() > 2 && name.front() == '[' && name.back() == ']') return name.substr(1, name.size() - 2);
+  return name;
+}
+
+// True when `cert` has an iPAddress subjectAltName of these raw bytes. Compared as
+// bytes: wolfSSL_X509_check_ip_asc in wolfSSL 5.5.4 matches IPv4 but not "::1", since it
+// compares text and prints IPv6 SANs in another form.
+bool names_ip(WOLFSSL_X509* cert, std::span<const std::uint8_t> ip) {
+  constexpr int kGeneralNameIp = 7;  // GeneralName [7] iPAddress (GEN_IPADD)
+  auto* names = static_cast<WOLFSSL_GENERAL_NAMES*>(
+      wolfSSL_X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  if (names == nullptr) return false;
+  bool found = false;
+  for (int i = 0; i < wolfSSL_sk_GENERAL_NAME_num(names) && !found; ++i) {
+    WOLFSSL_GENERAL_NAME* n = wolfSSL_sk_GENERAL_NAME_value(names, i);
+    if (n == nullptr || n->type != kGeneralNameIp || n->d.iPAddress == nullptr) continue;
+    const unsigned char* data = wolfSSL_ASN1_STRING_data(n->d.iPAddress);
+    int length = wolfSSL_ASN1_STRING_length(n->d.iPAddress);
+    found = data != nullptr && length == static_cast<int>(ip.size()) && std::equal(ip.begin(), ip.end(), data);
+  }
+  wolfSSL_GENERAL_NAMES_free(names);
+  return found;
+}
+
+// True when `cert` carries `name`: as an iPAddress subjectAltName for an IP address,
+// as a dNSName (wildcards as RFC 6125 allows) otherwise.
+bool certificate_names(WOLFSSL_X509* cert, const std::string& name) {
+  if (auto ip = ip_address_bytes(name); !ip.empty()) return names_ip(cert, ip);
+  return wolfSSL_X509_check_host(cert, name.c_str(), name.size(), 0, nullptr) == WOLFSSL_SUCCESS;
+}
+
+struct X509Free {
+  void operator()(WOLFSSL_X509* x) const { wolfSSL_X509_free(x); }
+};
+
 }  // namespace
+
+void ClientContext::load_trust_file(const std::string& pem) {
+  static constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+  for (std::size_t at = pem.find("-----BEGIN CERTIFICATE-----"); at != std::string::npos;
+       at = pem.find("-----BEGIN CERTIFICATE-----", at)) {
+    std::size_t end = pem.find(kEnd, at);
+    if (end == std::string::npos) break;
+    end += kEnd.size();
+    trust_file_der_.push_back(pem_to_der(pem.substr(at, end - at), "trust file"));
+    at = end;
+  }
+  if (wolfSSL_CTX_load_verify_buffer(ctx_.get(), reinterpret_cast<const unsigned char*>(pem.data()),
+                                     static_cast<long>(pem.size()), WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS)
+    throw std::runtime_error("cannot load the CA certificates (PEM expected)");
+}
+
+bool ClientContext::in_trust_file(std::span<const std::uint8_t> der) const {
+  return std::any_of(trust_file_der_.begin(), trust_file_der_.end(), [&](const auto& known) {
+    return known.size() == der.size() && std::equal(known.begin(), known.end(), der.begin());
+  });
+}
 
 ClientContext::ClientContext(const ClientConfig& config) : config_(config) {
   detail::ensure_library();
@@ -41,6 +110,7 @@ ClientContext::ClientContext(const ClientConfig& config) : config_(config) {
   // P-256 for servers without it.
   wolfSSL_CTX_UseSupportedCurve(ctx_.get(), WOLFSSL_ECC_X25519);
   wolfSSL_CTX_UseSupportedCurve(ctx_.get(), WOLFSSL_ECC_SECP256R1);
+  if (!config_.extended_master_secret) wolfSSL_CTX_DisableExtendedMasterSecret(ctx_.get());
 
   if (config_.insecure) {
     wolfSSL_CTX_set_verify(ctx_.get(), WOLFSSL_VERIFY_NONE, nullptr);
@@ -49,14 +119,13 @@ ClientContext::ClientContext(const ClientConfig& config) : config_(config) {
   if (!config_.pinned_certificate_pem.empty()) {
     pinned_der_ = pem_to_der(config_.pinned_certificate_pem);
   } else if (!config_.ca_pem.empty()) {
-    if (wolfSSL_CTX_load_verify_buffer(
-            ctx_.get(), reinterpret_cast<const unsigned char*>(config_.ca_pem.data()),
-            static_cast<long>(config_.ca_pem.size()), WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS)
-      throw std::runtime_error("cannot load the CA certificates (PEM expected)");
+    load_trust_file(config_.ca_pem);
   } else if (!config_.ca_file.empty()) {
-    if (wolfSSL_CTX_load_verify_locations(ctx_.get(), config_.ca_file.c_str(), nullptr) !=
-        WOLFSSL_SUCCESS)
+    try {
+      load_trust_file(read_file(config_.ca_file));
+    } catch (const std::runtime_error&) {
       throw std::runtime_error("cannot load CA file " + config_.ca_file);
+    }
   } else {
     throw std::runtime_error(
         "no way to verify the server: give a pinned certificate or a CA file, "
@@ -65,8 +134,10 @@ ClientContext::ClientContext(const ClientConfig& config) : config_(config) {
   wolfSSL_CTX_set_verify(ctx_.get(), WOLFSSL_VERIFY_PEER, &Client::verify_callback);
 }
 
-Client::Client(std::shared_ptr<const ClientContext> context, ClientHandler& handler)
-    : context_(std::move(context)), handler_(handler) {
+Client::Client(std::shared_ptr<const ClientContext> context, ClientHandler& handler, std::string server_name)
+    : context_(std::move(context)), handler_(handler), server_name_(std::move(server_name)) {
+  if (!context_->config_.server_name.empty()) server_name_ = context_->config_.server_name;
+  server_name_ = bare_host(std::move(server_name_));
   ssl_.reset(wolfSSL_new(context_->ctx_.get()));
   if (!ssl_) throw std::runtime_error("cannot create a DTLS client session");
   WOLFSSL* ssl = ssl_.get();
@@ -79,8 +150,6 @@ Client::Client(std::shared_ptr<const ClientContext> context, ClientHandler& hand
   wolfSSL_SetIOReadCtx(ssl, &io_);
   wolfSSL_SetIOWriteCtx(ssl, &io_);
   wolfSSL_SetCertCbCtx(ssl, this);
-  if (!cfg.insecure && context_->pinned_der_.empty() && !cfg.server_name.empty())
-    wolfSSL_check_domain_name(ssl, cfg.server_name.c_str());
 }
 
 Client::~Client() = default;
@@ -110,7 +179,48 @@ int Client::verify_callback(int preverify, WOLFSSL_X509_STORE_CTX* store) {
                           wolfSSL_X509_verify_cert_error_string(store->error) + " (" +
                           std::to_string(store->error) + ")";
   }
+  if (store->error_depth > 0 || !preverify) return preverify;
+  return self->verify_leaf(preverify, store);
+}
+
+int Client::verify_leaf(int preverify, WOLFSSL_X509_STORE_CTX* store) {
+  std::unique_ptr<WOLFSSL_X509, X509Free> parsed;
+  WOLFSSL_X509* cert = wolfSSL_X509_STORE_CTX_get_current_cert(store);
+  if (cert == nullptr && store->certs != nullptr && store->totalCerts > 0) {
+    parsed.reset(wolfSSL_X509_d2i(nullptr, store->certs[0].buffer, static_cast<int>(store->certs[0].length)));
+    cert = parsed.get();
+  }
+  int der_len = 0;
+  const unsigned char* der = cert != nullptr ? wolfSSL_X509_get_der(cert, &der_len) : nullptr;
+  if (der == nullptr || der_len <= 0) {
+    verify_error_ = "server certificate unreadable";
+    return 0;
+  }
+  if (context_->in_trust_file({der, static_cast<std::size_t>(der_len)})) {
+    leaf_checked_ = true;  // pinned: trusted by identity, names do not matter
+    return preverify;
+  }
+  if (server_name_.empty()) {
+    verify_error_ = "no server name to check the CA-issued server certificate against";
+    return 0;
+  }
+  if (!certificate_names(cert, server_name_)) {
+    verify_error_ = "server certificate does not name " + server_name_;
+    return 0;
+  }
+  leaf_checked_ = true;
   return preverify;
+}
+
+std::string Client::refusal_after_handshake() const {
+  const auto& cfg = context_->config_;
+  if (cfg.extended_master_secret && (server_hello_without_ems_ || !server_hello_ems_))
+    return "the server does not use Extended Master Secret (RFC 7627)";
+  // wolfSSL calls verify_callback for every certificate (WOLFSSL_ALWAYS_VERIFY_CB);
+  // should a build not, an unchecked name must not pass silently.
+  if (!cfg.insecure && context_->pinned_der_.empty() && !leaf_checked_)
+    return "server certificate name not checked";
+  return {};
 }
 
 void Client::transmit(const net::Address&, std::span<const std::uint8_t> datagram) {
@@ -128,6 +238,10 @@ void Client::step(TimePoint now) {
   const auto sent_before = io_.datagrams_out;
   int ret = wolfSSL_connect(ssl_.get());
   if (ret == WOLFSSL_SUCCESS) {
+    if (auto why = refusal_after_handshake(); !why.empty()) {
+      wolfSSL_shutdown(ssl_.get());
+      return fail(CloseReason::handshake_failed, std::move(why));
+    }
     state_ = State::connected;
     handler_.on_connected();
     if (state_ == State::connected) read_records();
@@ -141,11 +255,7 @@ void Client::step(TimePoint now) {
     }
     return;
   }
-  std::string detail = !verify_error_.empty() ? verify_error_
-                       : err == DOMAIN_NAME_MISMATCH
-                           ? "server certificate name does not match " +
-                                 context_->config_.server_name
-                           : "handshake failed: " + detail::error_string(err);
+  std::string detail = !verify_error_.empty() ? verify_error_ : "handshake failed: " + detail::error_string(err);
   fail(CloseReason::handshake_failed, std::move(detail));
 }
 
@@ -154,6 +264,8 @@ void Client::receive(std::span<const std::uint8_t> datagram, TimePoint now) {
   if (datagram.empty()) return;
   io_.feed(datagram);
   if (state_ == State::handshaking) {
+    if (auto hello = inspect_server_hello(datagram); hello.is_server_hello)
+      (hello.extended_master_secret ? server_hello_ems_ : server_hello_without_ems_) = true;
     step(now);
   } else {
     read_records(is_single_record(datagram));

@@ -20,15 +20,25 @@ namespace dtls {
 
 // How a client decides to trust the server. Exactly one of the three trust sources is
 // needed unless `insecure` is set.
+//
+// A trust file (ca_pem or ca_file) holds certificates of two kinds, told apart by what
+// the server presents: a certificate that is itself in the file is trusted by identity
+// (pinned: whoever holds its key is the server, whatever names it carries); any other
+// must be issued by a CA in the file and carry the server's name, a dNSName or
+// iPAddress subjectAltName equal to the name the Client was given (the host it dials,
+// or a configured name). Without a name such a certificate is refused.
 struct ClientConfig {
   std::string pinned_certificate_pem;  // trust exactly this server certificate
-  std::string ca_pem;                  // trust certificates issued by these CAs (PEM text)
-  std::string ca_file;                 // ... or by the CAs in this PEM file
+  std::string ca_pem;                  // trust file: certificates and CAs (PEM text)
+  std::string ca_file;                 // ... or in this PEM file
   // Turns certificate checking off. Only for development; callers log a warning.
   bool insecure = false;
-  // With ca_pem/ca_file: the name the certificate must carry (SAN DNS or CN); empty
-  // skips the name check.
+  // The name every server's certificate must carry (a DNS name or an IP address),
+  // replacing the one each Client is given; empty: the Client's.
   std::string server_name;
+  // Offer Extended Master Secret (RFC 7627) and refuse a server that does not use it.
+  // Only tests turn it off, to check that servers refuse such clients.
+  bool extended_master_secret = true;
   Duration handshake_timeout = std::chrono::seconds(10);
   int retransmit_initial_s = 1;  // first retransmission timeout, seconds
   int retransmit_max_s = 8;      // back-off ceiling, seconds
@@ -47,9 +57,14 @@ class ClientContext {
 
  private:
   friend class Client;
+  // Keeps the DER of every certificate of the trust file, to tell pinned from issued.
+  void load_trust_file(const std::string& pem);
+  bool in_trust_file(std::span<const std::uint8_t> der) const;
+
   ClientConfig config_;
   detail::CtxPtr ctx_;
   std::vector<std::uint8_t> pinned_der_;
+  std::vector<std::vector<std::uint8_t>> trust_file_der_;
 };
 
 class ClientHandler {
@@ -68,8 +83,10 @@ class Client : private detail::Transmitter {
  public:
   enum class State : std::uint8_t { idle, handshaking, connected, closed };
 
-  // `handler` must outlive the client.
-  Client(std::shared_ptr<const ClientContext> context, ClientHandler& handler);
+  // `handler` must outlive the client. `server_name`: the DNS name or IP address a
+  // CA-issued server certificate must carry (see ClientConfig), usually the host part
+  // of the address dialed; ClientConfig::server_name replaces it when set.
+  Client(std::shared_ptr<const ClientContext> context, ClientHandler& handler, std::string server_name = {});
   ~Client() override;
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -106,6 +123,11 @@ class Client : private detail::Transmitter {
   // is one record, so once its data is out nothing else can be waiting.
   void read_records(bool single_record = false);
   void fail(CloseReason reason, std::string detail);
+  // Depth 0 of verify_callback: the leaf's name, unless the trust file holds the leaf.
+  int verify_leaf(int preverify, WOLFSSL_X509_STORE_CTX* store);
+  // Why the established session is not acceptable (no Extended Master Secret, the
+  // certificate never checked); empty when it is.
+  std::string refusal_after_handshake() const;
 
   std::shared_ptr<const ClientContext> context_;
   ClientHandler& handler_;
@@ -114,7 +136,11 @@ class Client : private detail::Transmitter {
   State state_ = State::idle;
   TimePoint started_{};
   TimePoint retransmit_at_{};
+  std::string server_name_;
   std::string verify_error_;
+  bool leaf_checked_ = false;           // verify_leaf accepted the server certificate
+  bool server_hello_ems_ = false;       // a ServerHello accepted Extended Master Secret
+  bool server_hello_without_ems_ = false;  // ... and none declined it
   std::vector<std::uint8_t> read_buffer_;
   std::uint64_t retransmissions_ = 0;
 };

@@ -10,10 +10,19 @@ namespace dtls {
 struct HelloInfo {
   bool is_client_hello = false;  // first record is an unfragmented epoch-0 ClientHello
   bool has_cookie = false;       // ... carrying a non-empty cookie
+  bool extended_master_secret = false;  // ... offering Extended Master Secret (RFC 7627)
 };
 
 // Looks at the first record of a datagram. Never reads out of bounds.
 HelloInfo inspect_client_hello(std::span<const std::uint8_t> datagram);
+
+struct ServerHelloInfo {
+  bool is_server_hello = false;         // some record is an unfragmented epoch-0 ServerHello
+  bool extended_master_secret = false;  // ... that accepts Extended Master Secret
+};
+
+// Looks at every record of a datagram for a ServerHello. Never reads out of bounds.
+ServerHelloInfo inspect_server_hello(std::span<const std::uint8_t> datagram);
 
 // True when the datagram is exactly one record (of any type, with any sequence number).
 bool is_single_record(std::span<const std::uint8_t> datagram);

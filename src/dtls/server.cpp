@@ -170,7 +170,7 @@ void Server::receive(const net::Address& from, std::span<const std::uint8_t> dat
     if (hello.is_client_hello) {
       // A new handshake from a known address: the peer restarted. The cookie exchange
       // proves the address before the old session is replaced.
-      to_listener(from, datagram, now, hello.has_cookie);
+      if (admissible(hello)) to_listener(from, datagram, now, hello.has_cookie);
     } else {
       feed_session(s, datagram, now);
     }
@@ -178,11 +178,19 @@ void Server::receive(const net::Address& from, std::span<const std::uint8_t> dat
     HelloInfo hello = inspect_client_hello(datagram);
     if (!hello.is_client_hello) {
       ++stats_.dropped_unknown;
-    } else {
+    } else if (admissible(hello)) {
       to_listener(from, datagram, now, hello.has_cookie);
     }
   }
   if (depth_ == 1) reap();
+}
+
+bool Server::admissible(const HelloInfo& hello) {
+  if (!hello.extended_master_secret) {
+    ++stats_.refused_no_ems;
+    return false;
+  }
+  return true;
 }
 
 void Server::to_listener(const net::Address& from, std::span<const std::uint8_t> datagram,

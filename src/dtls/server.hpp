@@ -10,10 +10,14 @@
 // `cookie_rotation`, the previous one stays valid for one more period). Only a
 // ClientHello with a valid cookie promotes the listening object to a per-peer session;
 // nothing is allocated per peer before that. Caps on sessions still handshaking and on
-// all sessions refuse promotion beyond them; refusals are counted.
+// all sessions refuse promotion beyond them; refusals are counted. A ClientHello that
+// does not offer Extended Master Secret is dropped before wolfSSL sees it: the link
+// proof and token binding use the exporter, which without EMS a man in the middle
+// holding two sessions with the same master secret could share (RFC 7627).
 #pragma once
 
 #include "dtls/io.hpp"
+#include "dtls/records.hpp"
 #include "dtls/types.hpp"
 #include "dtls/wolf.hpp"
 #include "net/address.hpp"
@@ -53,6 +57,7 @@ struct ServerStats {
   std::uint64_t cookies_accepted = 0;     // promotions to a session
   std::uint64_t refused_peer_cap = 0;
   std::uint64_t refused_half_open_cap = 0;
+  std::uint64_t refused_no_ems = 0;       // ClientHellos without Extended Master Secret
   std::uint64_t listener_resets = 0;      // listening object rebuilt after a bad hello
   std::uint64_t handshakes_completed = 0;
   std::uint64_t handshakes_failed = 0;
@@ -148,6 +153,8 @@ class Server : private detail::Transmitter {
   void make_listener(Listener& l);
   void set_secret(Listener& l, const std::array<std::uint8_t, 32>& secret);
   void rotate_secret();
+  // False (and counted) for a hello that must not start a handshake.
+  bool admissible(const HelloInfo& hello);
   void to_listener(const net::Address& from, std::span<const std::uint8_t> datagram,
                    TimePoint now, bool has_cookie);
   bool try_listener(Listener& l, const net::Address& from,

@@ -98,7 +98,9 @@ PeerHost::~PeerHost() {
   host_.reset();
 }
 
-transport::ConnectionId PeerHost::connect(const net::Address& server) { return host_->connect(server); }
+transport::ConnectionId PeerHost::connect(const net::Address& server, std::string server_name) {
+  return host_->connect(server, std::move(server_name));
+}
 
 Peer* PeerHost::find(transport::ConnectionId id) {
   auto it = peers_.find(id);

@@ -84,8 +84,9 @@ class PeerHost final : private transport::Handler {
            session::SessionEvents& events, PeerObserver& observer);
   ~PeerHost() override;
 
-  // An outgoing connection; 0 if it could not be started.
-  transport::ConnectionId connect(const net::Address& server);
+  // An outgoing connection; 0 if it could not be started. `server_name`: the name a
+  // CA-issued server certificate must carry (transport::Host::connect).
+  transport::ConnectionId connect(const net::Address& server, std::string server_name = {});
   Peer* find(transport::ConnectionId id);
   Peer* find(session::Session& session);
   transport::Host& transport() { return *host_; }

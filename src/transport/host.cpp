@@ -173,7 +173,7 @@ net::Address Host::local_address() const {
   return listen_ ? listen_->local_address() : net::Address{};
 }
 
-ConnectionId Host::connect(const net::Address& server) {
+ConnectionId Host::connect(const net::Address& server, std::string server_name) {
   Entry e(*this);
   if (!options_.client || server.empty()) return 0;
   const ConnectionId id = next_id_++;
@@ -184,7 +184,7 @@ ConnectionId Host::connect(const net::Address& server) {
   } catch (const std::exception&) {
     return 0;
   }
-  c->client = std::make_unique<dtls::Client>(options_.client, *c);
+  c->client = std::make_unique<dtls::Client>(options_.client, *c, std::move(server_name));
   Connection* raw = c.get();
   raw->socket->start(
       [this, raw](const net::Address& from, std::span<const std::uint8_t> d) {

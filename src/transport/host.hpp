@@ -136,7 +136,9 @@ class Host : private dtls::ServerHandler {
 
   // Starts a connection; on_connected or on_closed follows. Returns 0 (and calls
   // nothing) if no client trust settings were given or no socket could be opened.
-  ConnectionId connect(const net::Address& server);
+  // `server_name`: the DNS name or IP address a CA-issued server certificate must
+  // carry (dtls::Client); usually the host part of the address dialed.
+  ConnectionId connect(const net::Address& server, std::string server_name = {});
 
   SendResult send(ConnectionId id, std::size_t lane, std::span<const std::byte> message);
   // Asks to close; applied from the event loop, on_closed(local) follows there. Sends

@@ -68,11 +68,17 @@ static int poll_until(gs_client* client, const int* done, double limit_ms) {
     return 1;                                       \
   } while (0)
 
-/* One login attempt; the handle is returned in *out for the caller to continue with. */
-static gs_client* attempt(const gs_client_options* options, observed* o, const char* user, const char* password) {
+/* One login attempt, the gateway checked by `server_name` unless NULL; the handle is
+ * returned for the caller to continue with. */
+static gs_client* attempt_named(const gs_client_options* options, observed* o, const char* user,
+                                const char* password, const char* server_name) {
   gs_client_callbacks callbacks;
   gs_client* client = gs_client_create(options, NULL, 0);
   if (!client) return NULL;
+  if (server_name && gs_client_set_server_name(client, server_name) != 0) {
+    gs_client_destroy(client);
+    return NULL;
+  }
   memset(o, 0, sizeof *o);
   memset(&callbacks, 0, sizeof callbacks);
   callbacks.user = o;
@@ -86,6 +92,10 @@ static gs_client* attempt(const gs_client_options* options, observed* o, const c
   }
   poll_until(client, &o->login_done, 10000);
   return client;
+}
+
+static gs_client* attempt(const gs_client_options* options, observed* o, const char* user, const char* password) {
+  return attempt_named(options, o, user, password, NULL);
 }
 
 int c_api_bad_options(char* report, size_t report_size) {
@@ -177,6 +187,61 @@ int c_api_login_flow(const char* gateway, const char* trust_file, const char* ga
   if (!o.login_done || o.outcome != GS_OUTCOME_LOGIN_FAILED || strcmp(o.reason, "bad_credentials") != 0)
     FAIL("wrong password ended %s: %s", gs_outcome_name(o.outcome), o.reason);
   if (gs_client_state(client) != GS_STATE_FAILED) FAIL("state %d after a failed login", (int)gs_client_state(client));
+  gs_client_destroy(client);
+  return 0;
+}
+
+int c_api_server_name(const char* gateway, const char* ca_file, const char* game, const char* gateway_name,
+                      const char* user, const char* password, char* report, size_t report_size) {
+  gs_client* client = NULL;
+  gs_client_options options;
+  observed o;
+  char too_long[300];
+  double deadline = now_ms() + 15000;
+  memset(&options, 0, sizeof options);
+  options.gateway = gateway;
+  options.trust_file = ca_file;
+  options.game = game;
+  options.timeout_ms = 5000;
+
+  client = gs_client_create(&options, NULL, 0);
+  if (!client) FAIL("gs_client_create failed");
+  memset(too_long, 'a', sizeof too_long - 1);
+  too_long[sizeof too_long - 1] = '\0';
+  if (gs_client_set_server_name(NULL, "x") != -1 || gs_client_set_server_name(client, NULL) != -1 ||
+      gs_client_set_server_name(client, "") != -1 || gs_client_set_server_name(client, too_long) != -1)
+    FAIL("a bad server name was accepted");
+  gs_client_destroy(client);
+  client = NULL;
+
+  /* Without the name the gateway, dialed by address, is refused. */
+  client = attempt_named(&options, &o, user, password, NULL);
+  if (!client || !o.login_done || o.outcome != GS_OUTCOME_CERTIFICATE)
+    FAIL("without a server name the login ended %s: %s", gs_outcome_name(o.outcome), o.reason);
+  if (gs_client_set_server_name(client, gateway_name) != -1) FAIL("server name accepted after the login");
+  gs_client_destroy(client);
+  client = NULL;
+
+  /* A name the certificate does not carry is refused too. */
+  client = attempt_named(&options, &o, user, password, "impostor.example");
+  if (!client || !o.login_done || o.outcome != GS_OUTCOME_CERTIFICATE)
+    FAIL("another server name ended %s: %s", gs_outcome_name(o.outcome), o.reason);
+  gs_client_destroy(client);
+  client = NULL;
+
+  /* With the gateway's name (the world is checked by its address). */
+  for (;;) {
+    client = attempt_named(&options, &o, user, password, gateway_name);
+    if (!client) FAIL("gs_client_create or gs_client_set_server_name failed");
+    if (!(o.login_done && o.outcome == GS_OUTCOME_LOGIN_FAILED &&
+          (strcmp(o.reason, "unavailable") == 0 || strcmp(o.reason, "no_world") == 0)) ||
+        now_ms() > deadline)
+      break;
+    gs_client_destroy(client);
+    client = NULL;
+  }
+  if (!o.login_done || o.outcome != GS_OUTCOME_JOINED)
+    FAIL("with the server name the login ended %s: %s", gs_outcome_name(o.outcome), o.reason);
   gs_client_destroy(client);
   return 0;
 }

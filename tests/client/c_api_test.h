@@ -12,6 +12,10 @@ extern "C" {
 int c_api_bad_options(char* report, size_t report_size);
 int c_api_login_flow(const char* gateway, const char* trust_file, const char* game, const char* user,
                      const char* password, char* report, size_t report_size);
+/* With a CA as trust: the gateway refused without `gateway_name` and with another
+ * name, joined with it. */
+int c_api_server_name(const char* gateway, const char* ca_file, const char* game, const char* gateway_name,
+                      const char* user, const char* password, char* report, size_t report_size);
 
 #ifdef __cplusplus
 }

@@ -95,12 +95,12 @@ class World {
       : now(dtls::TimePoint{} + std::chrono::hours(1)),
         server(std::make_unique<dtls::Server>(config, sevents, now)) {}
 
-  Peer& add_client(std::shared_ptr<dtls::ClientContext> ctx = nullptr) {
+  Peer& add_client(std::shared_ptr<dtls::ClientContext> ctx = nullptr, std::string server_name = {}) {
     if (!ctx) ctx = default_ctx();
     auto p = std::make_unique<Peer>();
     p->addr = net::Address::v4(0x0a000001u + static_cast<std::uint32_t>(peers.size()),
                                static_cast<std::uint16_t>(40000 + peers.size()));
-    p->client = std::make_unique<dtls::Client>(std::move(ctx), p->events);
+    p->client = std::make_unique<dtls::Client>(std::move(ctx), p->events, std::move(server_name));
     peers.push_back(std::move(p));
     return *peers.back();
   }

@@ -86,6 +86,27 @@ TEST_CASE("keygen writes the key files with their modes and refuses to overwrite
   CHECK(mode_of(dir / "keys/token.key") == 0600);
 }
 
+TEST_CASE("keygen puts every --dtls-name in the certificate as a DNS or IP address SAN") {
+  temp_dir dir;
+  auto r = run(dir, "keygen --out dev");
+  REQUIRE_MESSAGE(r.status == 0, r.out);
+  r = run(dir, "keygen --out named --dtls-name gw.example --dtls-name 192.0.2.7,2001:db8::1,world.example");
+  REQUIRE_MESSAGE(r.status == 0, r.out);
+  std::string text;
+  for (const char* cert : {"dev/dtls.crt", "named/dtls.crt"}) {
+    FILE* p = ::popen(("openssl x509 -noout -text -in '" + (dir / cert).string() + "' 2>&1").c_str(), "r");
+    REQUIRE(p != nullptr);
+    char buf[4096];
+    for (std::size_t n = 0; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) text.append(buf, n);
+    ::pclose(p);
+  }
+  CHECK(text.find("DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1") != std::string::npos);
+  CHECK(text.find("DNS:gw.example, DNS:world.example, IP Address:192.0.2.7, IP Address:2001:DB8:0:0:0:0:0:1") !=
+        std::string::npos);
+  CHECK(text.find("CN = gw.example") != std::string::npos);
+  CHECK(run(dir, "keygen --out empty --dtls-name ''").status != 0);
+}
+
 TEST_CASE("account add, passwd, disable, enable, list; bulk; clear errors and exit codes") {
   temp_dir dir;
   write_config(dir);

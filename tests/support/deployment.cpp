@@ -66,6 +66,21 @@ Deployment::~Deployment() {
   std::filesystem::remove_all(dir, ignored);
 }
 
+dtls::GeneratedCertificate Deployment::use_test_ca(const dtls::CertificateRequest& names) {
+  auto ca = dtls::generate_self_signed({"gameserver-test-ca", {}, 30});
+  auto cert = dtls::issue_certificate(names, ca);
+  config.tls.trust = dir / "keys/ca.crt";
+  config.tls.certificate = dir / "keys/issued.crt";
+  config.tls.private_key = dir / "keys/issued.key";
+  std::ofstream(config.tls.trust) << ca.certificate_pem;
+  std::ofstream(config.tls.certificate) << cert.certificate_pem;
+  std::ofstream(config.tls.private_key) << cert.private_key_pem;
+  std::filesystem::permissions(config.tls.private_key, std::filesystem::perms::owner_read |
+                                                           std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace);
+  return ca;
+}
+
 std::filesystem::path Deployment::write_config(const std::string& name, const std::string& extra) const {
   auto path = dir / name;
   std::ofstream(path) << extra << config::to_yaml(config);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "dtls/certgen.hpp"
 #include "support/process.hpp"
 
 namespace gs::test {
@@ -26,6 +27,10 @@ struct Deployment {
 
   std::filesystem::path dir;
   config::Config config;  // all three roles, cheap password hashing, quiet logs
+  // Replaces the development certificate (pinned: the trust file holds it) with one for
+  // `names` issued by a throwaway CA, which becomes tls.trust: certificates must then
+  // carry the name they are dialed by. Returns the CA (to issue more).
+  dtls::GeneratedCertificate use_test_ca(const dtls::CertificateRequest& names);
   // Writes `config` as YAML (plus `extra` lines at the top level) and returns its path.
   std::filesystem::path write_config(const std::string& name = "gameserver.yaml", const std::string& extra = "") const;
 };
