@@ -16,17 +16,19 @@ std::chrono::microseconds WorldService::tick_interval() const {
   return std::chrono::microseconds(1'000'000 / std::max<std::uint32_t>(1, settings_.tick_rate));
 }
 
+// Every field the world sends is a configured id (checked at load), an account or
+// chat text decoded under the same limits, or a fixed reason, so encoding cannot
+// fail; if it ever did, nothing is sent.
 template <class M>
 void WorldService::send(session::Session& to, std::uint8_t lane, const M& message) {
   scratch_.clear();
-  encode(message, scratch_);
-  to.send(lane, scratch_);
+  if (encode(message, scratch_)) to.send(lane, scratch_);
 }
 
 template <class M>
 void WorldService::broadcast(const M& message, std::uint32_t except) {
   scratch_.clear();
-  encode(message, scratch_);
+  if (!encode(message, scratch_)) return;
   for (auto& [id, player] : players_)
     if (id != except) player.session->send(protocol::lane_control, scratch_);
 }
