@@ -5,6 +5,7 @@
 #include "common/linked_role_keys.hpp"
 #include "common/reload_metrics.hpp"
 #include "common/tls_setup.hpp"
+#include "crypto/secret.hpp"
 #include "session/codec.hpp"
 
 namespace gs::roles {
@@ -25,7 +26,10 @@ GatewayRole::GatewayRole(const config::Config& config, RoleContext& context)
       service_({config.gateway.id, config.game, config.gateway.login_timeout},
                [this](const protocol::Authenticate& request) -> std::optional<GatewayService::Sent> {
                  if (!auth_) return std::nullopt;
-                 auto link = auth_->send_preferred(session::encode(request));
+                 // The encoded request holds the password: wiped once the link has its copy.
+                 auto bytes = session::encode(request);
+                 auto link = auth_->send_preferred(bytes);
+                 crypto::wipe(bytes);
                  if (!link) return std::nullopt;
                  return GatewayService::Sent{*link};
                }),

@@ -118,8 +118,8 @@ void GatewayService::respond(Client& client, protocol::LoginResponse response, T
   if (response.ok) ++stats_.logins_ok;
   else ++stats_.logins_failed;
   scratch_.clear();
-  encode(response, scratch_);
-  client.session->send(protocol::lane_control, scratch_);
+  // The fields come from auth's answer, decoded under the same limits: cannot fail.
+  if (encode(response, scratch_)) client.session->send(protocol::lane_control, scratch_);
   // The seed's peer_disconnect_later: the answer is delivered, then the link closes.
   client.session->close(/*flush=*/true, now);
 }

@@ -44,6 +44,9 @@ void WorldRole::start() {
   }
   crypto::token_verifier_config verify;
   verify.audience = world.id;
+  // Only the configured auth servers send players: a token signed with a trusted key
+  // but naming another issuer is refused.
+  verify.issuers = world.token_issuers;
   verify.leeway = std::chrono::duration_cast<std::chrono::seconds>(world.token_leeway);
   verifier_ = std::make_unique<crypto::token_verifier>(verify, std::move(keys));
 
@@ -52,6 +55,9 @@ void WorldRole::start() {
   settings.game = config_.game;
   settings.capacity = world.capacity;
   settings.tick_rate = world.tick_rate;
+  const auto& limits = world.rate_limit;
+  settings.rate_limit = {limits.chat_per_s, limits.chat_burst, limits.input_per_s, limits.input_burst,
+                         limits.kick_drops, limits.kick_window};
   service_ = std::make_unique<WorldService>(settings, [this](std::string_view token) {
     auto claims = verifier_->verify(token, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
     if (claims) {
@@ -174,6 +180,11 @@ void WorldRole::collect(admin::MetricsWriter& out) {
   out.counter("gameserver_world_chat_messages_total", "Chat messages relayed", static_cast<double>(s.chat_messages));
   out.counter("gameserver_malformed_messages_total", "Messages that failed to decode, dropped",
               static_cast<double>(s.malformed));
+  out.counter("gameserver_world_rate_limited_total",
+              "Player messages dropped over the player's rate limit (world.rate_limit)",
+              static_cast<double>(s.rate_limited));
+  out.counter("gameserver_world_rate_limit_kicks_total", "Players kicked for staying over their rate limit",
+              static_cast<double>(s.rate_limit_kicks));
   const char* tick = "Duration of one simulation tick: the last one, and the longest since the previous scrape";
   out.gauge("gameserver_world_tick_seconds", tick, admin::seconds(tick_last_), {{"stat", "last"}});
   out.gauge("gameserver_world_tick_seconds", tick, admin::seconds(tick_max_), {{"stat", "max"}});
@@ -182,7 +193,7 @@ void WorldRole::collect(admin::MetricsWriter& out) {
               static_cast<double>(tokens_accepted_));
   const char* rejected = "Login tokens refused, by reason";
   // The usual reasons always appear, so rate() sees them from zero.
-  for (auto reason : {"expired", "bad_signature", "wrong_audience", "jti_reused"})
+  for (auto reason : {"expired", "bad_signature", "wrong_audience", "wrong_issuer", "jti_reused"})
     if (!tokens_rejected_.contains(reason)) out.counter("gameserver_tokens_rejected_total", rejected, 0, {{"reason", reason}});
   for (const auto& [reason, count] : tokens_rejected_)
     out.counter("gameserver_tokens_rejected_total", rejected, static_cast<double>(count), {{"reason", reason}});

@@ -16,17 +16,19 @@ std::chrono::microseconds WorldService::tick_interval() const {
   return std::chrono::microseconds(1'000'000 / std::max<std::uint32_t>(1, settings_.tick_rate));
 }
 
+// Every field the world sends is a configured id (checked at load), an account or
+// chat text decoded under the same limits, or a fixed reason, so encoding cannot
+// fail; if it ever did, nothing is sent.
 template <class M>
 void WorldService::send(session::Session& to, std::uint8_t lane, const M& message) {
   scratch_.clear();
-  encode(message, scratch_);
-  to.send(lane, scratch_);
+  if (encode(message, scratch_)) to.send(lane, scratch_);
 }
 
 template <class M>
 void WorldService::broadcast(const M& message, std::uint32_t except) {
   scratch_.clear();
-  encode(message, scratch_);
+  if (!encode(message, scratch_)) return;
   for (auto& [id, player] : players_)
     if (id != except) player.session->send(protocol::lane_control, scratch_);
 }
@@ -37,8 +39,14 @@ void WorldService::remove_client(session::Session& session) {
   auto it = clients_.find(&session);
   if (it == clients_.end()) return;
   if (it->second.player_id) leave(it->second.player_id, "left");
-  else if (!it->second.account.empty() && admitted_ > 0) --admitted_;
+  unadmit(it->second);
   clients_.erase(it);
+}
+
+void WorldService::unadmit(Client& client) {
+  if (!client.admitted) return;
+  client.admitted = false;
+  if (admitted_ > 0) --admitted_;
 }
 
 void WorldService::on_authenticating(session::Session& session, Time) {
@@ -65,6 +73,7 @@ void WorldService::on_auth_data(session::Session& session, std::span<const std::
     return session.refuse_auth("full", now);
   }
   it->second.account = claims->sub;
+  it->second.admitted = true;
   ++admitted_;
   session.complete_auth(now);
 }
@@ -73,7 +82,7 @@ void WorldService::on_connected(session::Session& session, Time now) {
   auto it = clients_.find(&session);
   if (it == clients_.end()) return;
   Client& client = it->second;
-  if (admitted_ > 0) --admitted_;
+  unadmit(client);
   // The same account again: the newer session wins.
   if (auto old = by_account_.find(client.account); old != by_account_.end()) {
     std::uint32_t old_id = old->second;
@@ -91,6 +100,7 @@ void WorldService::on_connected(session::Session& session, Time now) {
   // Spawn points spread on a circle around the centre so players do not stack.
   player.x = settings_.map_size / 2 + static_cast<std::int32_t>((id * 7919) % 2000) - 1000;
   player.y = settings_.map_size / 2 + static_cast<std::int32_t>((id * 104729) % 2000) - 1000;
+  player.limit = MessageRateLimit(settings_.rate_limit, now);
   client.player_id = id;
   by_account_[client.account] = id;
 
@@ -120,38 +130,60 @@ void WorldService::leave(std::uint32_t player_id, const std::string& reason) {
 
 void WorldService::on_authentication_failed(session::Session&, std::string_view, Time) {}
 
-void WorldService::on_message(session::Session& session, std::uint8_t type, std::span<const std::byte> message, Time) {
+void WorldService::on_message(session::Session& session, std::uint8_t type, std::span<const std::byte> message,
+                              Time now) {
   auto it = clients_.find(&session);
   if (it == clients_.end() || it->second.player_id == 0) return;
   Player& player = players_.at(it->second.player_id);
-  switch (type) {
-    case protocol::Input::type: {
-      auto input = decode<protocol::Input>(message);
-      if (!input || input->move_x < -100 || input->move_x > 100 || input->move_y < -100 || input->move_y > 100) {
-        ++stats_.malformed;
-        return;
-      }
-      // Serial-number order, so the sequence may wrap.
-      if (player.has_input && static_cast<std::int32_t>(input->sequence - player.last_input) <= 0) return;
-      player.has_input = true;
-      player.last_input = input->sequence;
-      player.move_x = input->move_x;
-      player.move_y = input->move_y;
-      return;
-    }
-    case protocol::Chat::type: {
-      auto chat = decode<protocol::Chat>(message);
-      if (!chat || chat->text.empty()) {
-        ++stats_.malformed;
-        return;
-      }
-      ++stats_.chat_messages;
-      broadcast(protocol::ChatEvent{it->second.player_id, player.account, chat->text});
-      return;
-    }
-    default:
-      ++stats_.malformed;
+  // The limit comes before decoding: a flood costs a bucket check per message, and
+  // kinds the world does not know are charged too.
+  const auto kind = type == protocol::Chat::type ? MessageKind::chat : MessageKind::input;
+  switch (player.limit.admit(kind, now)) {
+    case MessageRateLimit::Verdict::pass: break;
+    case MessageRateLimit::Verdict::drop: ++stats_.rate_limited; return;
+    case MessageRateLimit::Verdict::kick:
+      ++stats_.rate_limited;
+      ++stats_.rate_limit_kicks;
+      return kick(it->second, "rate_limited", now);
   }
+  switch (type) {
+    case protocol::Input::type: return handle_input(player, message);
+    case protocol::Chat::type: return handle_chat(it->second, player, message);
+    default: ++stats_.malformed;
+  }
+}
+
+void WorldService::handle_input(Player& player, std::span<const std::byte> message) {
+  auto input = decode<protocol::Input>(message);
+  if (!input || input->move_x < -100 || input->move_x > 100 || input->move_y < -100 || input->move_y > 100) {
+    ++stats_.malformed;
+    return;
+  }
+  // Serial-number order, so the sequence may wrap.
+  if (player.has_input && static_cast<std::int32_t>(input->sequence - player.last_input) <= 0) return;
+  player.has_input = true;
+  player.last_input = input->sequence;
+  player.move_x = input->move_x;
+  player.move_y = input->move_y;
+}
+
+void WorldService::handle_chat(const Client& client, const Player& player, std::span<const std::byte> message) {
+  auto chat = decode<protocol::Chat>(message);
+  if (!chat || chat->text.empty()) {
+    ++stats_.malformed;
+    return;
+  }
+  ++stats_.chat_messages;
+  broadcast(protocol::ChatEvent{client.player_id, player.account, chat->text});
+}
+
+void WorldService::kick(Client& client, const std::string& reason, Time now) {
+  session::Session* session = client.session;
+  send(*session, protocol::lane_control, protocol::Kicked{reason});
+  const std::uint32_t id = client.player_id;
+  client.player_id = 0;
+  leave(id, "kicked");
+  session->close(/*flush=*/true, now);
 }
 
 void WorldService::on_closed(session::Session& session, session::EndReason, Time) {
@@ -160,10 +192,8 @@ void WorldService::on_closed(session::Session& session, session::EndReason, Time
   if (it->second.player_id) {
     leave(it->second.player_id, "left");
     it->second.player_id = 0;
-  } else if (!it->second.account.empty() && admitted_ > 0) {
-    --admitted_;
-    it->second.account.clear();
   }
+  unadmit(it->second);
 }
 
 void WorldService::tick(Time) {

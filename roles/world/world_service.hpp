@@ -4,6 +4,9 @@
 // authoritative world: movement input, positions integrated each tick on a bounded
 // map, snapshots of the players within an interest radius, chat broadcast, join
 // and leave events. The same account joining again replaces its older session.
+// Every message a player sends passes its rate limit (world/rate_limit.hpp) first:
+// over it the message is dropped and counted, and a player who keeps going over it
+// is kicked ("rate_limited").
 
 #include <chrono>
 #include <cstdint>
@@ -16,6 +19,7 @@
 #include "crypto/token.hpp"
 #include "protocol/messages.hpp"
 #include "session/session.hpp"
+#include "world/rate_limit.hpp"
 
 namespace gs::roles {
 
@@ -27,6 +31,8 @@ struct WorldStats {
   std::uint64_t tokens_rejected = 0;
   std::uint64_t chat_messages = 0;
   std::uint64_t malformed = 0;
+  std::uint64_t rate_limited = 0;      // messages dropped over a player's rate limit
+  std::uint64_t rate_limit_kicks = 0;  // players kicked for staying over it
   std::uint64_t ticks = 0;
   std::uint64_t snapshots_sent = 0;
 };
@@ -42,6 +48,7 @@ class WorldService final : public session::SessionEvents {
     std::int32_t map_size = 100'000;         // mm: a 100 m square
     std::int32_t interest_radius = 30'000;   // mm
     std::int32_t speed = 5'000;              // mm/s at full input
+    RateLimitSettings rate_limit;
   };
   using VerifyToken = std::function<crypto::result<crypto::token_claims, crypto::token_error>(std::string_view token)>;
 
@@ -68,7 +75,8 @@ class WorldService final : public session::SessionEvents {
   struct Client {
     session::Session* session = nullptr;
     std::string account;       // from the verified token
-    std::uint32_t player_id = 0;  // 0 until joined
+    std::uint32_t player_id = 0;  // 0 until joined, and again once it left
+    bool admitted = false;     // verified, not yet joined: counted once in admitted_
   };
   struct Player {
     session::Session* session = nullptr;
@@ -77,6 +85,7 @@ class WorldService final : public session::SessionEvents {
     std::int32_t move_x = 0, move_y = 0;
     std::uint32_t last_input = 0;
     bool has_input = false;
+    MessageRateLimit limit{RateLimitSettings{}, Time{}};
   };
 
   template <class M>
@@ -84,6 +93,12 @@ class WorldService final : public session::SessionEvents {
   template <class M>
   void broadcast(const M& message, std::uint32_t except = 0);
   void leave(std::uint32_t player_id, const std::string& reason);
+  // Tells the session why, takes its player out and closes it (the goodbye flushed).
+  void kick(Client& client, const std::string& reason, Time now);
+  // Leaves the admitted count, once.
+  void unadmit(Client& client);
+  void handle_input(Player& player, std::span<const std::byte> message);
+  void handle_chat(const Client& client, const Player& player, std::span<const std::byte> message);
 
   Settings settings_;
   VerifyToken verify_;

@@ -65,7 +65,7 @@ int token_verify(const TokenOptions& o) {
   }
   crypto::token_verifier_config vc;
   vc.audience = o.aud.empty() ? config.world.id : o.aud;
-  vc.issuer = config.auth.id;
+  vc.issuers = {config.auth.id};
   vc.leeway = std::chrono::duration_cast<std::chrono::seconds>(config.world.token_leeway);
   vc.max_lifetime = std::chrono::seconds(max_cli_ttl_seconds);
   crypto::token_verifier verifier(vc, std::move(keys));

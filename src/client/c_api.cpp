@@ -108,6 +108,12 @@ gs_client* gs_client_create(const gs_client_options* options, char* error, size_
       o.trust = options->trust_file;
     }
     if (options->game) o.game = options->game;
+    if (o.game.empty() || o.game.size() > gs::protocol::max_name) {
+      write_error(error, error_size,
+                  "game: expected 1.." + std::to_string(gs::protocol::max_name) + " bytes, found " +
+                      std::to_string(o.game.size()));
+      return nullptr;
+    }
     if (options->timeout_ms) o.timeout = std::chrono::milliseconds(options->timeout_ms);
     auto c = std::make_unique<gs_client>();
     c->client = std::make_unique<gs::client::Client>(c->io, std::move(o));
@@ -140,6 +146,7 @@ int gs_client_set_server_name(gs_client* client, const char* name) {
 
 int gs_client_login_and_join(gs_client* client, const char* user, const char* password, const char* world) {
   if (!client || !user || !password || client->state != GS_STATE_IDLE) return -1;
+  if (gs::client::Client::login_fields_error(user, password, world ? world : "")) return -1;
   try {
     client->state = GS_STATE_LOGGING_IN;
     client->client->login_and_join(
@@ -209,11 +216,13 @@ int gs_client_traffic(const gs_client* client, gs_traffic* out) {
 
 void gs_client_close(gs_client* client) {
   if (!client) return;
+  // CLOSED first: whatever close() sets off, no callback reaches the caller.
+  const gs_state was = client->state;
+  client->state = GS_STATE_CLOSED;
   try {
-    if (client->state == GS_STATE_IN_WORLD || client->state == GS_STATE_LOGGING_IN) client->client->close();
+    if (was == GS_STATE_IN_WORLD || was == GS_STATE_LOGGING_IN) client->client->close();
   } catch (...) {
   }
-  client->state = GS_STATE_CLOSED;
 }
 
 void gs_client_destroy(gs_client* client) {

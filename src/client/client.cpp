@@ -1,5 +1,8 @@
 #include "client/client.hpp"
 
+#include <stdexcept>
+
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 
 #include "crypto/secret.hpp"
@@ -62,7 +65,8 @@ class Client::Impl {
       s.complete_auth(now);
     }
     void on_connected(session::Session& s, session::Time) override {
-      if (!world) impl.send_login(s);
+      // Closed meanwhile: the password never leaves.
+      if (!world && impl.stage_ == Stage::gateway) impl.send_login(s);
     }
     void on_authentication_failed(session::Session&, std::string_view reason, session::Time) override {
       impl.finish(Outcome::refused, std::string(reason));
@@ -81,8 +85,13 @@ class Client::Impl {
     }
   };
 
-  Impl(asio::io_context& io, ClientOptions options) : io_(io), options_(std::move(options)), timer_(io) {}
+  Impl(asio::io_context& io, ClientOptions options) : io_(io), options_(std::move(options)), timer_(io) {
+    if (options_.game.empty() || options_.game.size() > protocol::max_name)
+      throw std::invalid_argument("game: expected 1.." + std::to_string(protocol::max_name) + " bytes, found " +
+                                  std::to_string(options_.game.size()));
+  }
   ~Impl() {
+    *alive_ = false;
     timer_.cancel();
     for (auto* side : {&gateway_, &world_})
       if (side->host) side->host->shutdown();
@@ -106,6 +115,13 @@ class Client::Impl {
     world_request_ = std::move(world);
     stage_ = Stage::gateway;
     stage_start_ = Steady::now();
+    if (Client::login_fields_error(user_, password_, world_request_)) {
+      // `done` runs on the loop, as for every other outcome.
+      asio::post(io_, [this, alive = alive_] {
+        if (*alive) finish(Outcome::login_failed, "invalid_argument");
+      });
+      return;
+    }
     try {
       gateway_.host = make_host(gateway_);
     } catch (const std::exception& e) {
@@ -127,7 +143,11 @@ class Client::Impl {
 
   void send_login(session::Session& s) {
     protocol::LoginRequest request{user_, password_, world_request_};
-    s.send(protocol::lane_control, encode(request));
+    // Every copy of the password is wiped: ours, the request's and the encoded bytes
+    // (the channel keeps its own until acknowledged).
+    auto bytes = encode(request);
+    s.send(protocol::lane_control, bytes);
+    crypto::wipe(bytes);
     crypto::wipe(request.password);
     crypto::wipe(password_);
   }
@@ -251,8 +271,18 @@ class Client::Impl {
   }
 
   void close() {
-    if (world_.peer) world_.peer->session().close(/*flush=*/true, session::Time::clock::now());
+    const Stage was = stage_;
     stage_ = Stage::done;
+    done_ = nullptr;
+    timer_.cancel();
+    crypto::wipe(password_);
+    crypto::wipe(token_);
+    // Mid-flow the connection under way is dropped at once, so no login request or
+    // token goes out after this; in the world the goodbye is flushed. Once done,
+    // nothing is left to stop (and we may be inside one of its hosts' callbacks).
+    if (was == Stage::gateway && gateway_.host) gateway_.host->shutdown();
+    if (was == Stage::world && world_.host) world_.host->shutdown();
+    if (was == Stage::in_world && world_.peer) world_.peer->session().close(/*flush=*/true, session::Time::clock::now());
   }
 
   asio::io_context& io_;
@@ -267,6 +297,8 @@ class Client::Impl {
   FlowResult result_;
   ClientEvents events_;
   std::function<void(const FlowResult&)> done_;
+  // Lets a posted handler see that the client is gone.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 Client::Client(asio::io_context& io, ClientOptions options) : impl_(std::make_unique<Impl>(io, std::move(options))) {}
@@ -289,7 +321,19 @@ bool Client::send_input(std::int32_t move_x, std::int32_t move_y) {
   return impl_->send_world(protocol::lane_input, encode(protocol::Input{++impl_->input_sequence_, move_x, move_y}));
 }
 
+std::optional<std::string> Client::login_fields_error(std::string_view user, std::string_view password,
+                                                      std::string_view world) {
+  if (user.empty()) return "the user is empty";
+  if (user.size() > protocol::max_name) return "the user is longer than " + std::to_string(protocol::max_name) + " bytes";
+  if (password.size() > protocol::max_password)
+    return "the password is longer than " + std::to_string(protocol::max_password) + " bytes";
+  if (world.size() > protocol::max_name)
+    return "the world is longer than " + std::to_string(protocol::max_name) + " bytes";
+  return std::nullopt;
+}
+
 bool Client::send_chat(std::string_view text) {
+  if (text.empty() || text.size() > protocol::max_chat) return false;
   return impl_->send_world(protocol::lane_control, encode(protocol::Chat{std::string(text)}));
 }
 

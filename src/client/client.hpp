@@ -73,15 +73,22 @@ struct ClientEvents {
 
 class Client {
  public:
+  // Throws std::invalid_argument when options.game is empty or longer than protocol::max_name.
   Client(asio::io_context& io, ClientOptions options);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
   // Logs in as `user` and joins the world; `done` runs once, on the loop. The
-  // password is wiped once sent.
+  // password is wiped once sent. Fields the wire cannot carry (see
+  // login_fields_error) end the flow at once as login_failed, "invalid_argument".
   void login_and_join(std::string user, std::string password, std::function<void(const FlowResult&)> done,
                       std::string world = "");
+
+  // What is wrong with a login's fields for the wire, or nullopt: an empty or
+  // over-long user (protocol::max_name), an over-long password (max_password) or world.
+  static std::optional<std::string> login_fields_error(std::string_view user, std::string_view password,
+                                                       std::string_view world);
 
   // Joins a world directly with a token obtained earlier (a reconnect, or a token
   // issued by other means); `world_address` is "host:port".
@@ -92,10 +99,14 @@ class Client {
   void set_server_name(std::string name);
   bool in_world() const;
   bool send_input(std::int32_t move_x, std::int32_t move_y);
+  // False unless in the world, or when the text is empty or longer than protocol::max_chat.
   bool send_chat(std::string_view text);
   // Smoothed round-trip time to the world, milliseconds (0 before the first sample).
   double rtt_ms() const;
   TrafficStats world_traffic() const;
+  // Stops whatever is under way: a login not yet answered never goes out (or its
+  // answer is ignored), no world is joined, and `done` is not called. In the world,
+  // leaves gracefully (queued chat is delivered first). No event follows.
   void close();
 
  private:

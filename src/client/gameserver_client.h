@@ -57,7 +57,8 @@ typedef struct gs_client_options {
   const char* trust_file; /* PEM file: the server's certificate (pinned) or a CA bundle;
                              required unless `insecure` */
   int insecure;           /* nonzero: no certificate check (testing only) */
-  const char* game;       /* game id the servers must run; NULL means "gameserver" */
+  const char* game;       /* game id the servers must run, 1..64 bytes; NULL means
+                             "gameserver" */
   uint32_t timeout_ms;    /* limit for each stage (connect, log in, join), in
                              milliseconds; 0 means 10000 */
 } gs_client_options;
@@ -111,14 +112,15 @@ typedef struct gs_client_callbacks {
   void (*on_chat)(void* user, const gs_chat* chat);
   /* Another player entered the world; on joining, one call for each player already there. */
   void (*on_player_joined)(void* user, uint32_t player_id, const char* account);
-  /* A player left; `reason` is "left" or "replaced". */
+  /* A player left; `reason` is "left", "replaced" or "kicked". */
   void (*on_player_left)(void* user, uint32_t player_id, const char* reason);
   /* We are out of the world after having joined: "replaced", "shutdown", "timeout", ... */
   void (*on_disconnected)(void* user, const char* reason);
 } gs_client_callbacks;
 
 /* Creates a handle. Returns NULL when `options` are unusable (no gateway, an address
- * that does not parse, no trust file without `insecure`, out of memory), with the
+ * that does not parse, no trust file without `insecure`, a game id over 64 bytes,
+ * out of memory), with the
  * reason written to `error` (NUL-terminated, cut to `error_size` bytes) unless
  * `error` is NULL. The caller owns the handle and frees it with gs_client_destroy(). */
 gs_client* gs_client_create(const gs_client_options* options, char* error, size_t error_size);
@@ -136,11 +138,13 @@ int gs_client_set_server_name(gs_client* client, const char* name);
  * event is missed. NULL clears them. */
 void gs_client_set_callbacks(gs_client* client, const gs_client_callbacks* callbacks);
 
-/* Starts logging in as `user` with `password` and joining the world (`world`: a
- * preferred world id, or NULL for any). The password is copied and our copy is wiped
- * once sent; wipe yours when you like. Progress happens in gs_client_poll(); the end
- * is reported to on_login. Returns 0, or -1 if a login was already started on this
- * handle or an argument is NULL. One login per handle. */
+/* Starts logging in as `user` (1..64 bytes) with `password` (up to 1024 bytes) and
+ * joining the world (`world`: a preferred world id of up to 64 bytes, or NULL for
+ * any). The password is copied and every copy of ours is wiped once sent; wipe yours
+ * when you like. Progress happens in gs_client_poll(); the end is reported to
+ * on_login. Returns 0, or -1 if a login was already started on this handle, an
+ * argument is NULL or a length is out of range (the handle stays idle). One login per
+ * handle. */
 int gs_client_login_and_join(gs_client* client, const char* user, const char* password, const char* world);
 
 /* Runs the handle's network work and callbacks: whatever is ready now, and if
@@ -152,13 +156,17 @@ int gs_client_poll(gs_client* client, uint32_t timeout_ms);
 gs_state gs_client_state(const gs_client* client);
 
 /* Movement: the direction to move in, each axis -100..100 percent of full speed.
- * Sent unreliably; newer input replaces older. Returns 0, or -1 unless in the world
- * or if the value is out of range. */
+ * Sent unreliably; newer input replaces older. Send it at most once a frame: the
+ * world drops a player's messages beyond its rate limit (250 a second by default,
+ * world.rate_limit.input_per_s) and kicks ("rate_limited") a player who keeps
+ * exceeding it. Returns 0, or -1 unless in the world or if the value is out of range. */
 int gs_client_send_input(gs_client* client, int32_t move_x, int32_t move_y);
 
 /* A chat line (1..256 bytes of UTF-8) to every player in the world, delivered
- * reliably and in order. Returns 0, or -1 unless in the world or if the text is
- * empty or too long. */
+ * reliably and in order. The world relays 5 lines a second per player by default,
+ * after a burst of 10 (world.rate_limit.chat_per_s, chat_burst); lines beyond are
+ * dropped, and a player who keeps sending over the limit is kicked ("rate_limited").
+ * Returns 0, or -1 unless in the world or if the text is empty or too long. */
 int gs_client_send_chat(gs_client* client, const char* text);
 
 /* Smoothed round-trip time to the world in milliseconds; 0 before the first sample
@@ -171,7 +179,10 @@ int gs_client_traffic(const gs_client* client, gs_traffic* out);
 
 /* Leaves the world gracefully: queued chat is delivered first. Keep calling
  * gs_client_poll() for a moment (about one round trip) to let the goodbye go out;
- * gs_client_destroy() alone drops the connection at once. No callbacks follow. */
+ * gs_client_destroy() alone drops the connection at once. Called while logging in,
+ * it stops the login: the connection under way is dropped, a request not yet sent
+ * never goes out, no world is joined and on_login is not called. No callbacks of any
+ * kind follow once it returns. */
 void gs_client_close(gs_client* client);
 
 /* Frees the handle and everything it holds, closing connections at once. NULL is

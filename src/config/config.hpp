@@ -100,7 +100,7 @@ struct AuthConfig {
   PostgresConfig postgres;
   std::string id = "auth-1";                        // the token issuer (iss); 1..64 chars
   std::filesystem::path token_key = "keys/token.key";  // Ed25519 PKCS#8 PEM, mode 0600
-  microseconds token_ttl = 30s;                     // login token lifetime, 1s..10m
+  microseconds token_ttl = 30s;                     // login token lifetime, 1s..crypto::max_token_lifetime (10m)
   unsigned password_ops_limit = 2;                  // Argon2id passes, 1..16 (OWASP: 2)
   std::uint64_t password_memory = 19ULL << 20;      // Argon2id memory, 8KiB..1GiB (OWASP: 19MiB)
   unsigned max_failures_per_account = 5;            // within failure_window, 1..1000
@@ -125,6 +125,16 @@ struct GatewayConfig {
   microseconds login_timeout = 10s;   // a client that has not logged in by then is dropped, 1s..10m
 };
 
+// How fast one player may send, per message kind (roles/world/rate_limit.hpp).
+struct WorldRateLimitConfig {
+  unsigned chat_per_s = 5;        // chat lines a second, sustained, 1..1000
+  unsigned chat_burst = 10;       // chat lines at once, 1..10000
+  unsigned input_per_s = 250;     // input and other messages a second, 1..10000
+  unsigned input_burst = 250;     // at once, 1..100000
+  unsigned kick_drops = 100;      // more drops than this within kick_window kick the player, 1..1000000
+  microseconds kick_window = 10s;  // 1s..10m
+};
+
 struct WorldConfig {
   std::string id = "world-1";                 // the token audience; 1..64 chars
   Endpoint listen{"127.0.0.1", 7200};
@@ -135,9 +145,13 @@ struct WorldConfig {
   // Public keys that may sign login tokens (Ed25519 SPKI PEM); several during a rotation.
   std::vector<std::filesystem::path> token_keys{"keys/token.pub"};
   microseconds token_leeway = 5s;     // clock skew allowed on exp/nbf, 0..60s
+  // The auth ids (auth.id) whose tokens are accepted: a token's iss must be one of
+  // them. 1..8 names; list every auth server the world links to.
+  std::vector<std::string> token_issuers{"auth-1"};
   unsigned capacity = 100;            // players, 1..100000
   unsigned tick_rate = 30;            // Hz, 1..240
   microseconds report_interval = 2s;  // how often the world reports its load to auth, 100ms..60s
+  WorldRateLimitConfig rate_limit;
 };
 
 struct Config {

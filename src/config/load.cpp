@@ -60,6 +60,18 @@ void check_conninfo(const Config& config, const YAML::Node& root, const std::str
                     "found one libpq cannot parse" + detail);
 }
 
+// What clients are told travels in a LoginResponse field of protocol::max_address
+// (128) bytes; a longer one could never be sent, so it is refused here.
+void check_public_address(const Config& config, const YAML::Node& root, const std::string& name) {
+  constexpr std::size_t max_address = 128;
+  const auto text = config.world.public_address.to_string();
+  if (text.size() <= max_address) return;
+  const YAML::Node& const_root = root;
+  YAML::Mark mark = const_root["world"]["public_address"].Mark();
+  throw ConfigError(name, mark.line + 1, mark.column + 1, "world.public_address",
+                    "expected an address of at most 128 characters, found " + std::to_string(text.size()));
+}
+
 }  // namespace
 
 bool is_known_role(std::string_view name) {
@@ -85,6 +97,7 @@ Config load_text(std::string_view text, const std::string& name, const std::file
   reader.finish();
   check_roles(config, root, name);
   check_conninfo(config, root, name);
+  check_public_address(config, root, name);
   return config;
 }
 

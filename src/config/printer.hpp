@@ -50,6 +50,10 @@ class Printer {
   void string_list(std::string_view key, const std::vector<std::string>& value) {
     out_ << YAML::Key << std::string(key) << YAML::Value << YAML::Flow << value;
   }
+  void name_list(std::string_view key, const std::vector<std::string>& value, std::size_t, std::size_t, std::size_t) {
+    if (value.size() == 1) return put(key, value.front());
+    string_list(key, value);
+  }
   void path_list(std::string_view key, const std::vector<std::filesystem::path>& value) {
     out_ << YAML::Key << std::string(key) << YAML::Value << YAML::BeginSeq;
     for (const auto& p : value) out_ << p.string();

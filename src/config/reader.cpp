@@ -182,6 +182,31 @@ void Reader::string_list(std::string_view key, std::vector<std::string>& out) {
   out = std::move(items);
 }
 
+void Reader::name_list(std::string_view key, std::vector<std::string>& out, std::size_t min, std::size_t max,
+                       std::size_t max_len) {
+  asked_.emplace(key);
+  if (!has(key)) return;
+  YAML::Node value = lookup(key);
+  if (value.IsScalar()) {
+    std::string one;
+    string(key, one, 1, max_len);
+    out = {one};
+    return;
+  }
+  auto expected = fmt::format("a name or a list of {} to {} names such as [auth-1, auth-2]", min, max);
+  if (!value.IsSequence() || value.size() < min || value.size() > max)
+    fail(value, key, fmt::format("expected {}, found {}", expected, describe(value)));
+  std::vector<std::string> items;
+  for (const auto& item : value) {
+    if (!item.IsScalar() || item.Scalar().empty() || item.Scalar().size() > max_len)
+      fail(item, key, fmt::format("expected a name of 1 to {} characters, found {}", max_len, describe(item)));
+    for (const auto& seen : items)
+      if (seen == item.Scalar()) fail(item, key, fmt::format("'{}' is listed twice", item.Scalar()));
+    items.push_back(item.Scalar());
+  }
+  out = std::move(items);
+}
+
 void Reader::path_list(std::string_view key, std::vector<std::filesystem::path>& out) {
   std::vector<std::string> items;
   string_list(key, items);

@@ -64,6 +64,9 @@ class Reader {
     fail(*value, key, fmt::format("expected {}, found '{}'", expected, value->Scalar()));
   }
   void string_list(std::string_view key, std::vector<std::string>& out);
+  // One name or a list of `min`..`max` different names, each 1..`max_len` characters.
+  void name_list(std::string_view key, std::vector<std::string>& out, std::size_t min, std::size_t max,
+                 std::size_t max_len);
   void path_list(std::string_view key, std::vector<std::filesystem::path>& out);
 
   // A list of maps, each read by `read(Reader&, T&)` into a fresh T.

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "config/config.hpp"
+#include "crypto/token.hpp"
 
 namespace gs::config {
 
@@ -93,7 +94,7 @@ void visit_auth(V& v, C& c) {
   v.section("postgres", [&](V& s) { visit_postgres(s, c.postgres); });
   v.string("id", c.id, 1, 64);
   v.path("token_key", c.token_key);
-  v.duration("token_ttl", c.token_ttl, 1s, 10min);
+  v.duration("token_ttl", c.token_ttl, 1s, crypto::max_token_lifetime);
   v.count("password_ops_limit", c.password_ops_limit, 1, 16);
   v.size("password_memory", c.password_memory, 8192, 1ULL << 30);
   v.count("max_failures_per_account", c.max_failures_per_account, 1, 1000);
@@ -116,6 +117,16 @@ void visit_gateway(V& v, C& c) {
 }
 
 template <class V, class C>
+void visit_world_rate_limit(V& v, C& c) {
+  v.count("chat_per_s", c.chat_per_s, 1, 1000);
+  v.count("chat_burst", c.chat_burst, 1, 10'000);
+  v.count("input_per_s", c.input_per_s, 1, 10'000);
+  v.count("input_burst", c.input_burst, 1, 100'000);
+  v.count("kick_drops", c.kick_drops, 1, 1'000'000);
+  v.duration("kick_window", c.kick_window, 1s, 10min);
+}
+
+template <class V, class C>
 void visit_world(V& v, C& c) {
   v.string("id", c.id, 1, 64);
   v.endpoint("listen", c.listen);
@@ -124,9 +135,11 @@ void visit_world(V& v, C& c) {
   v.path("auth_secret", c.auth_secret);
   v.path_list("token_keys", c.token_keys);
   v.duration("token_leeway", c.token_leeway, 0s, 60s);
+  v.name_list("token_issuers", c.token_issuers, 1, 8, 64);
   v.count("capacity", c.capacity, 1, 100'000);
   v.count("tick_rate", c.tick_rate, 1, 240);
   v.duration("report_interval", c.report_interval, 100ms, 60s);
+  v.section("rate_limit", [&](V& s) { visit_world_rate_limit(s, c.rate_limit); });
 }
 
 // The whole file. Sections may be left out; their defaults apply.

@@ -89,8 +89,17 @@ void write_secret_file(const std::filesystem::path& path, std::span<const std::u
 }
 
 void wipe(std::string& text) {
+    // Growing to the capacity never reallocates, and makes every byte of the buffer
+    // one we may write.
+    text.resize(text.capacity());
     if (!text.empty()) sodium_memzero(text.data(), text.size());
     text.clear();
+}
+
+void wipe(std::vector<std::byte>& bytes) {
+    bytes.resize(bytes.capacity());
+    if (!bytes.empty()) sodium_memzero(bytes.data(), bytes.size());
+    bytes.clear();
 }
 
 }  // namespace gs::crypto

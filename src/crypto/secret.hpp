@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gs::crypto {
 
@@ -48,8 +49,12 @@ private:
     std::size_t size_ = 0;
 };
 
-// Overwrites a string's bytes with zeros (a password that arrived in a message).
+// Overwrites a string's whole buffer with zeros and empties it (a password that
+// arrived in a message). The whole capacity, not only size(): a string moved from
+// keeps its old bytes in its own inline buffer while reporting itself empty.
 void wipe(std::string& text);
+// The same for a byte buffer, such as an encoded message that carried a password.
+void wipe(std::vector<std::byte>& bytes);
 
 // Smallest and largest secret a secret file may hold, in bytes.
 inline constexpr std::size_t secret_file_min_bytes = 32;

@@ -15,6 +15,11 @@ namespace gs::crypto {
 // Seconds since the Unix epoch, the JWT NumericDate.
 using token_time = std::chrono::sys_seconds;
 
+// The longest lifetime a token may have: the most auth.token_ttl accepts and the
+// verifier's default limit, one constant so that every token auth can be configured
+// to issue verifies.
+inline constexpr std::chrono::seconds max_token_lifetime{600};
+
 struct token_claims {
     std::string kid;  // from the header: which key signed it
     std::string iss;  // issuer; empty when the token had none
@@ -44,7 +49,7 @@ enum class token_error : std::uint8_t {
     not_yet_valid,      // now < nbf - leeway
     issued_in_future,   // now < iat - leeway
     wrong_audience,     // aud is not the verifier's id
-    wrong_issuer,       // iss differs from the one the verifier expects
+    wrong_issuer,       // iss is not one of the issuers the verifier accepts
     lifetime_too_long,  // exp further ahead than the verifier's maximum lifetime
     jti_reused,         // this token was already accepted once
     jti_cache_full,     // too many live tokens to remember; try again shortly

@@ -1,5 +1,6 @@
 #include "crypto/token_verifier.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <set>
@@ -166,7 +167,8 @@ result<token_claims, token_error> token_verifier::verify(std::string_view token,
     if (nbf.value && now < *nbf.value - config_.leeway) return fail(token_error::not_yet_valid);
     if (iat.value && now < *iat.value - config_.leeway) return fail(token_error::issued_in_future);
     if (!aud_matches) return fail(token_error::wrong_audience);
-    if (!config_.issuer.empty() && iss.value.value_or("") != config_.issuer)
+    if (!config_.issuers.empty() &&
+        std::find(config_.issuers.begin(), config_.issuers.end(), iss.value.value_or("")) == config_.issuers.end())
         return fail(token_error::wrong_issuer);
     if (*exp.value > now + config_.max_lifetime) return fail(token_error::lifetime_too_long);
 

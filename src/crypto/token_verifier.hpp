@@ -21,13 +21,13 @@ namespace gs::crypto {
 struct token_verifier_config {
     // This verifier's own id; a token's aud must equal it. Required.
     std::string audience;
-    // When not empty, a token's iss must equal it.
-    std::string issuer;
+    // When not empty, a token's iss must be one of these (the world: world.token_issuers).
+    std::vector<std::string> issuers;
     // Allowed clock difference between issuer and verifier, applied to exp, nbf and iat.
     std::chrono::seconds leeway{5};
     // Tokens whose exp lies further than this beyond now are refused. Bounds how long a
     // jti must be remembered and so the single-use cache's memory.
-    std::chrono::seconds max_lifetime{300};
+    std::chrono::seconds max_lifetime{max_token_lifetime};
     // Longest token accepted, in bytes; checked before anything is decoded.
     std::size_t max_token_bytes = 2048;
     // Most token ids remembered at once (each entry about 100 bytes).

@@ -1,7 +1,5 @@
 #include "session/codec.hpp"
 
-#include <cassert>
-
 namespace gs::session {
 
 bool valid_utf8(std::string_view text) {
@@ -39,8 +37,10 @@ bool valid_utf8(std::string_view text) {
 }
 
 void Writer::blob(const void* data, std::size_t size, std::size_t max) {
-  assert(size <= max && size <= 0xFFFF);
-  (void)max;
+  if (size > max || size > 0xFFFF) {
+    ok_ = false;
+    return;
+  }
   u16(static_cast<std::uint16_t>(size));
   const auto* p = static_cast<const std::byte*>(data);
   out_.insert(out_.end(), p, p + size);

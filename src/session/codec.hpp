@@ -13,7 +13,9 @@
 //
 // Writer and Reader both implement the field calls, so encoding and decoding cannot
 // disagree. On the wire a message is its type byte followed by its fields. Decoding
-// refuses short input, over-long fields, invalid UTF-8 and trailing bytes.
+// refuses short input, over-long fields, invalid UTF-8 and trailing bytes; encoding
+// refuses over-long fields too (encode returns false), so a value too long for the
+// wire is an error the caller sees, never an abort.
 
 #include <array>
 #include <cstddef>
@@ -39,7 +41,8 @@ class Writer {
   void u32(const std::uint32_t& v) { put(v, 4); }
   void u64(const std::uint64_t& v) { put(v, 8); }
   void boolean(const bool& v) { u8(v ? 1 : 0); }
-  // A u16 length, then the bytes. The caller keeps `max`; an over-long value is a bug.
+  // A u16 length, then the bytes. A value longer than `max` writes nothing and marks
+  // the writer failed (ok() false): strings reach here from callers' input.
   void str(const std::string& v, std::size_t max) { blob(v.data(), v.size(), max); }
   void bytes(const std::vector<std::uint8_t>& v, std::size_t max) { blob(v.data(), v.size(), max); }
   template <std::size_t N>
@@ -51,10 +54,16 @@ class Writer {
   // A u16 count, then each item's fields.
   template <class T>
   void list(const std::vector<T>& items, std::size_t max) {
-    (void)max;
+    if (items.size() > max || items.size() > 0xFFFF) {
+      ok_ = false;
+      return;
+    }
     u16(static_cast<std::uint16_t>(items.size()));
     for (const auto& item : items) T::fields(*this, item);
   }
+
+  // False once any field was over its limit; the output is then unusable.
+  bool ok() const { return ok_; }
 
  private:
   void put(std::uint64_t v, int n) {
@@ -63,6 +72,7 @@ class Writer {
   void blob(const void* data, std::size_t size, std::size_t max);
 
   std::vector<std::byte>& out_;
+  bool ok_ = true;
 };
 
 class Reader {
@@ -109,18 +119,25 @@ class Reader {
   bool ok_ = true;
 };
 
-// The type byte followed by the fields.
+// Appends the type byte followed by the fields. False, with `out` as it was, when a
+// field is longer than its limit.
 template <class M>
-void encode(const M& message, std::vector<std::byte>& out) {
+[[nodiscard]] bool encode(const M& message, std::vector<std::byte>& out) {
+  const std::size_t start = out.size();
   Writer writer(out);
   writer.u8(M::type);
   M::fields(writer, message);
+  if (writer.ok()) return true;
+  out.resize(start);
+  return false;
 }
 
+// The encoded message, or an empty vector when a field is longer than its limit:
+// every message has at least its type byte, and Session::send refuses an empty one.
 template <class M>
 std::vector<std::byte> encode(const M& message) {
   std::vector<std::byte> out;
-  encode(message, out);
+  if (!encode(message, out)) out.clear();
   return out;
 }
 

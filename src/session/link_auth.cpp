@@ -39,7 +39,12 @@ void LinkAuth::on_auth_data(Session& session, std::span<const std::uint8_t> data
     auto hello = decode<LinkHello>(bytes);
     if (!hello) return session.refuse_auth("malformed_hello", now);
     secret_ = lookup_(hello->role, hello->id);
-    if (!secret_) return session.refuse_auth("unknown_peer", now);
+    if (!secret_) {
+      // Unknown role or id: answered like a wrong secret (bad_proof at the next step),
+      // never with a reason of its own that would let a caller list configured ids.
+      decoy_ = crypto::secret_buffer::random(crypto::secret_file_min_bytes);
+      secret_ = &decoy_;
+    }
     peer_ = LinkIdentity{hello->role, hello->id};
     peer_nonce_ = hello->nonce;
     // A peer echoing our own nonce is replaying or reflecting us.

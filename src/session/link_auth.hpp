@@ -78,6 +78,9 @@ class LinkAuth {
   crypto::link_nonce peer_nonce_{};
   std::optional<LinkIdentity> peer_;
   const crypto::secret_buffer* secret_ = nullptr;
+  // Stands in for the secret of a peer we do not know, so that an unknown id goes
+  // through the same steps as a wrong secret and fails at the proof, the same way.
+  crypto::secret_buffer decoy_;
 };
 
 }  // namespace gs::session

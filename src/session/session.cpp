@@ -117,7 +117,7 @@ Time Session::next_wakeup() const {
 bool Session::send_auth(std::span<const std::uint8_t> data) {
   if (state_ != State::authenticating || data.size() > max_auth_data) return false;
   scratch_.clear();
-  encode(AuthData{{data.begin(), data.end()}}, scratch_);
+  if (!encode(AuthData{{data.begin(), data.end()}}, scratch_)) return false;
   return transport_.send(control_lane, scratch_);
 }
 
@@ -125,8 +125,7 @@ void Session::complete_auth(Time now) {
   if (state_ != State::authenticating || local_complete_) return;
   local_complete_ = true;
   scratch_.clear();
-  encode(AuthComplete{}, scratch_);
-  transport_.send(control_lane, scratch_);
+  if (encode(AuthComplete{}, scratch_)) transport_.send(control_lane, scratch_);  // no fields: cannot fail
   maybe_connected(now);
 }
 
@@ -147,8 +146,7 @@ void Session::fail_auth(std::string_view reason, EndReason end_reason, bool tell
     AuthRefused refused;
     refused.reason = std::string(reason.substr(0, max_reason));
     scratch_.clear();
-    encode(refused, scratch_);
-    transport_.send(control_lane, scratch_);
+    if (encode(refused, scratch_)) transport_.send(control_lane, scratch_);  // the reason is cut to fit
   }
   events_.on_authentication_failed(*this, reason, now);
   end(end_reason, /*flush=*/tell_peer, now);

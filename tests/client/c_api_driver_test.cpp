@@ -39,3 +39,54 @@ TEST_CASE("a C program names the gateway its CA-issued certificate is checked ag
                                   "correct horse", report, sizeof report) == 0,
                 report);
 }
+TEST_CASE("over-long user, password, world and game are refused with an error; nothing aborts") {
+  gs::test::Deployment d("c-api-long");
+  gs::test::add_account(d.config, "carol", "correct horse");
+  gs::test::RunningRoles roles(d.config, {"auth", "gateway", "world"});
+  REQUIRE(gs::test::login_when_ready(gs::test::client_options(d.config), "carol", "correct horse").outcome ==
+          gs::client::Outcome::joined);
+  char report[256] = "";
+  auto gateway = d.config.gateway.listen.to_string();
+  auto trust = d.config.tls.trust.string();
+  CHECK_MESSAGE(c_api_over_long_fields(gateway.c_str(), trust.c_str(), d.config.game.c_str(), report,
+                                       sizeof report) == 0,
+                report);
+}
+
+TEST_CASE("gs_client_close during the gateway stage stops the login: nothing reaches auth, no callback") {
+  gs::test::Deployment d("c-api-close");
+  d.config.auth.max_failures_per_account = 2;
+  gs::test::add_account(d.config, "carol", "correct horse");
+  gs::test::RunningRoles roles(d.config, {"auth", "gateway", "world"});
+  // Links up first, so that a request that did go out would be answered, and counted.
+  REQUIRE(gs::test::login_when_ready(gs::test::client_options(d.config), "carol", "correct horse").outcome ==
+          gs::client::Outcome::joined);
+  char report[256] = "";
+  auto gateway = d.config.gateway.listen.to_string();
+  auto trust = d.config.tls.trust.string();
+  CHECK_MESSAGE(c_api_close_stops_login(gateway.c_str(), trust.c_str(), d.config.game.c_str(), "carol",
+                                        "correct horse", 3, report, sizeof report) == 0,
+                report);
+}
+
+TEST_CASE("the C++ client refuses an over-long chat line and login fields without aborting") {
+  asio::io_context io;
+  gs::client::ClientOptions options;
+  options.insecure = true;
+  options.gateway = {"127.0.0.1", 9};  // never reached
+  gs::client::Client client(io, options);
+  CHECK_FALSE(client.send_chat(std::string(gs::protocol::max_chat + 1, 'x')));
+  gs::client::FlowResult result;
+  bool done = false;
+  client.login_and_join(std::string(gs::protocol::max_name + 1, 'u'), "pw", [&](const gs::client::FlowResult& r) {
+    result = r;
+    done = true;
+  });
+  io.run_for(std::chrono::seconds(2));
+  REQUIRE(done);
+  CHECK(result.outcome == gs::client::Outcome::login_failed);
+  CHECK(result.reason == "invalid_argument");
+
+  options.game = std::string(gs::protocol::max_name + 1, 'g');
+  CHECK_THROWS_AS(gs::client::Client(io, options), std::invalid_argument);
+}

@@ -242,6 +242,96 @@ int c_api_server_name(const char* gateway, const char* ca_file, const char* game
   }
   if (!o.login_done || o.outcome != GS_OUTCOME_JOINED)
     FAIL("with the server name the login ended %s: %s", gs_outcome_name(o.outcome), o.reason);
+/* A string of `n` copies of 'a' in `buffer` (at least n + 1 bytes). */
+static const char* repeated(char* buffer, size_t n) {
+  memset(buffer, 'a', n);
+  buffer[n] = '\0';
+  return buffer;
+}
+
+int c_api_over_long_fields(const char* gateway, const char* trust_file, const char* game, char* report,
+                           size_t report_size) {
+  static char long_text[2048];
+  gs_client* client = NULL;
+  gs_client_options options;
+  char error[128];
+  observed o;
+  memset(&options, 0, sizeof options);
+  memset(&o, 0, sizeof o);
+  options.gateway = gateway;
+  options.trust_file = trust_file;
+  options.game = game;
+  options.timeout_ms = 5000;
+  client = gs_client_create(&options, error, sizeof error);
+  if (!client) FAIL("create: %s", error);
+  {
+    gs_client_callbacks callbacks;
+    memset(&callbacks, 0, sizeof callbacks);
+    callbacks.user = &o;
+    callbacks.on_login = on_login;
+    gs_client_set_callbacks(client, &callbacks);
+  }
+  /* Before the fix this call was accepted and the encoder's assert aborted the whole
+   * process once the gateway connection came up; poll a while to let that show. */
+  if (gs_client_login_and_join(client, repeated(long_text, 65), "pw", NULL) != -1) {
+    poll_until(client, &o.login_done, 3000);
+    FAIL("a 65-byte user was accepted");
+  }
+  if (gs_client_login_and_join(client, "carol", repeated(long_text, 1025), NULL) != -1)
+    FAIL("a 1025-byte password was accepted");
+  if (gs_client_login_and_join(client, "carol", "pw", repeated(long_text, 65)) != -1)
+    FAIL("a 65-byte world was accepted");
+  if (gs_client_login_and_join(client, "", "pw", NULL) != -1) FAIL("an empty user was accepted");
+  if (gs_client_state(client) != GS_STATE_IDLE) FAIL("state %d after refused calls", (int)gs_client_state(client));
+  /* The limits themselves are accepted. */
+  if (gs_client_login_and_join(client, repeated(long_text, 64), "pw", NULL) != 0) FAIL("a 64-byte user was refused");
+  gs_client_destroy(client);
+  client = NULL;
+
+  options.game = repeated(long_text, 65);
+  error[0] = '\0';
+  client = gs_client_create(&options, error, sizeof error);
+  if (client) FAIL("a 65-byte game was accepted");
+  if (strstr(error, "game") == NULL) FAIL("error does not name the game: %s", error);
+  return 0;
+}
+
+int c_api_close_stops_login(const char* gateway, const char* trust_file, const char* game, const char* user,
+                            const char* password, int attempts, char* report, size_t report_size) {
+  gs_client* client = NULL;
+  gs_client_options options;
+  observed o;
+  int i;
+  memset(&options, 0, sizeof options);
+  options.gateway = gateway;
+  options.trust_file = trust_file;
+  options.game = game;
+  options.timeout_ms = 5000;
+  for (i = 0; i < attempts; ++i) {
+    gs_client_callbacks callbacks;
+    int never = 0;
+    client = gs_client_create(&options, NULL, 0);
+    if (!client) FAIL("create");
+    memset(&o, 0, sizeof o);
+    memset(&callbacks, 0, sizeof callbacks);
+    callbacks.user = &o;
+    callbacks.on_login = on_login;
+    gs_client_set_callbacks(client, &callbacks);
+    if (gs_client_login_and_join(client, user, "not the password", NULL) != 0) FAIL("login refused");
+    gs_client_poll(client, 0);
+    gs_client_close(client);
+    /* Whatever was under way has time to go out (it must not). */
+    poll_until(client, &never, 1000);
+    if (o.login_done) FAIL("on_login called after close (%s: %s)", gs_outcome_name(o.outcome), o.reason);
+    if (gs_client_state(client) != GS_STATE_CLOSED) FAIL("state %d after close", (int)gs_client_state(client));
+    gs_client_destroy(client);
+    client = NULL;
+  }
+  /* Had the wrong passwords reached auth, the account would now be throttled. */
+  client = attempt(&options, &o, user, password);
+  if (!client) FAIL("last handle");
+  if (!o.login_done || o.outcome != GS_OUTCOME_JOINED)
+    FAIL("the right password ended %s: %s", gs_outcome_name(o.outcome), o.reason);
   gs_client_destroy(client);
   return 0;
 }

@@ -16,6 +16,13 @@ int c_api_login_flow(const char* gateway, const char* trust_file, const char* ga
  * name, joined with it. */
 int c_api_server_name(const char* gateway, const char* ca_file, const char* game, const char* gateway_name,
                       const char* user, const char* password, char* report, size_t report_size);
+/* Over-long user, password, world and game: each call answers an error, none aborts. */
+int c_api_over_long_fields(const char* gateway, const char* trust_file, const char* game, char* report,
+                           size_t report_size);
+/* Logins closed at once with a wrong password never reach the server (they would
+ * count as failures and lock the account), and no callback follows the close. */
+int c_api_close_stops_login(const char* gateway, const char* trust_file, const char* game, const char* user,
+                            const char* password, int attempts, char* report, size_t report_size);
 
 #ifdef __cplusplus
 }

@@ -261,3 +261,40 @@ TEST_CASE("a conninfo libpq cannot parse is refused at load, without echoing a p
   CHECK(uri.find("auth.postgres.conninfo:") != std::string::npos);
   CHECK(uri.find("hunter2") == std::string::npos);
 }
+
+TEST_CASE("world.token_issuers: one name or a list of different names; printed back the same way") {
+  auto fallback = load_text("roles: [world]\n", "t.yaml", base);
+  CHECK(fallback.world.token_issuers == std::vector<std::string>{"auth-1"});
+  auto two = load_text("roles: [world]\nworld:\n  token_issuers: [auth-1, auth-2]\n", "t.yaml", base);
+  CHECK(two.world.token_issuers == std::vector<std::string>{"auth-1", "auth-2"});
+  CHECK(load_text(gs::config::to_yaml(two), "t2.yaml", base).world.token_issuers == two.world.token_issuers);
+  auto one = load_text("roles: [world]\nworld: {token_issuers: auth-7}\n", "t.yaml", base);
+  CHECK(one.world.token_issuers == std::vector<std::string>{"auth-7"});
+  CHECK(error_of("roles: [world]\nworld:\n  token_issuers: [auth-1, auth-1]\n") ==
+        "test.yaml:3:27: world.token_issuers: 'auth-1' is listed twice");
+  CHECK(error_of("roles: [world]\nworld:\n  token_issuers: []\n").find("world.token_issuers: expected a name or a list of 1 to 8") !=
+        std::string::npos);
+}
+
+TEST_CASE("world.rate_limit: defaults, and values out of range refused") {
+  auto c = load_text("roles: [world]\nworld:\n  rate_limit: {chat_per_s: 2, kick_window: 30s}\n", "t.yaml", base);
+  CHECK(c.world.rate_limit.chat_per_s == 2);
+  CHECK(c.world.rate_limit.chat_burst == 10);
+  CHECK(c.world.rate_limit.input_per_s == 250);
+  CHECK(c.world.rate_limit.kick_drops == 100);
+  CHECK(c.world.rate_limit.kick_window == 30s);
+  CHECK(error_of("roles: [world]\nworld:\n  rate_limit:\n    chat_per_s: 0\n") ==
+        "test.yaml:4:17: world.rate_limit.chat_per_s: expected a whole number from 1 to 1000, found 0");
+}
+
+TEST_CASE("auth.token_ttl goes up to the longest lifetime a world accepts") {
+  CHECK(load_text("roles: [auth]\nauth: {token_ttl: 10m}\n", "t.yaml", base).auth.token_ttl == 10min);
+  CHECK(error_of("roles: [auth]\nauth: {token_ttl: 11m}\n").find("auth.token_ttl: expected a duration from 1s to 10m") !=
+        std::string::npos);
+}
+
+TEST_CASE("a world.public_address longer than a LoginResponse carries is refused at load") {
+  std::string host(130, 'h');
+  CHECK(error_of("roles: [world]\nworld:\n  public_address: " + host + ":7200\n")
+            .find("world.public_address: expected an address of at most 128 characters") != std::string::npos);
+}

@@ -2,7 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <cstddef>
 #include <string>
+#include <vector>
 
 #include "crypto/base64.hpp"
 #include "crypto/secret.hpp"
@@ -115,4 +117,26 @@ TEST_CASE("wipe zeroes and empties a string") {
     // Same buffer (clear keeps the capacity): every byte that held the password is zero.
     REQUIRE(password.data() == data);
     for (std::size_t i = 0; i < n; ++i) CHECK(data[i] == '\0');
+}
+
+TEST_CASE("wipe zeroes a moved-from short string, whose own buffer still holds the password") {
+    // A short string lives inside the object; moving it copies the bytes and leaves the
+    // source empty but its buffer unchanged, so wiping only size() bytes wiped nothing.
+    std::string password = "hunter2";
+    const char* inline_bytes = password.data();
+    std::string moved = std::move(password);
+    wipe(password);
+    wipe(moved);
+    REQUIRE(password.data() == inline_bytes);
+    for (std::size_t i = 0; i < 7; ++i) CHECK(inline_bytes[i] == '\0');
+}
+
+TEST_CASE("wipe zeroes a byte buffer's whole capacity and empties it") {
+    std::vector<std::byte> encoded(40, std::byte{0x5a});
+    encoded.resize(10);  // bytes past the size, still in the buffer, held the secret too
+    const std::byte* data = encoded.data();
+    wipe(encoded);
+    CHECK(encoded.empty());
+    REQUIRE(encoded.data() == data);
+    for (std::size_t i = 0; i < 40; ++i) CHECK(data[i] == std::byte{0});
 }

@@ -54,7 +54,7 @@ struct fixture {
     static token_verifier_config make_config() {
         token_verifier_config c;
         c.audience = "world-1";
-        c.issuer = "auth-1";
+        c.issuers = {"auth-1"};
         c.leeway = 5s;
         c.max_lifetime = 300s;
         c.max_token_bytes = 2048;
@@ -399,4 +399,27 @@ TEST_CASE("openssl verifies our token's signature with our SPKI public key") {
     CHECK(std::system(cmd.c_str()) == 0);
     gs::test::write_text(dir / "input", t.substr(0, t.rfind('.')) + "x");
     CHECK(std::system(cmd.c_str()) != 0);
+}
+
+TEST_CASE("a token issued with the longest auth.token_ttl verifies under the verifier's default limit") {
+    token_verifier_config c;
+    c.audience = "world-1";
+    token_verifier v(c, {{"k1", key_from(1).public_key()}});
+    token_signer s("auth-1", "k1", key_from(1));
+    CHECK(v.verify(s.issue("alice", "world-1", max_token_lifetime, t0).token, t0).ok());
+    auto longer = v.verify(s.issue("alice", "world-1", max_token_lifetime + 1s, t0).token, t0);
+    REQUIRE_FALSE(longer.ok());
+    CHECK(longer.error() == token_error::lifetime_too_long);
+}
+
+TEST_CASE("several accepted issuers: a token from any of them verifies, any other iss is refused") {
+    token_verifier_config c;
+    c.audience = "world-1";
+    c.issuers = {"auth-1", "auth-2"};
+    token_verifier v(c, {{"k1", key_from(1).public_key()}});
+    CHECK(v.verify(token_signer("auth-1", "k1", key_from(1)).issue("a", "world-1", 30s, t0).token, t0).ok());
+    CHECK(v.verify(token_signer("auth-2", "k1", key_from(1)).issue("a", "world-1", 30s, t0).token, t0).ok());
+    auto other = v.verify(token_signer("auth-3", "k1", key_from(1)).issue("a", "world-1", 30s, t0).token, t0);
+    REQUIRE_FALSE(other.ok());
+    CHECK(other.error() == token_error::wrong_issuer);
 }

@@ -195,3 +195,24 @@ TEST_CASE("the world admits a valid token once, and refuses expired, foreign and
   CHECK(forged.outcome == Outcome::refused);
   CHECK(forged.reason == "unknown_kid");
 }
+
+// A token signed with the deployment's own key, as auth would, but naming another
+// issuer: only the auth ids in world.token_issuers may send players.
+TEST_CASE("the world refuses a token with the right key but another issuer") {
+  gs::test::Deployment d("flow-issuer");
+  RunningRoles roles(d.config, {"world"});
+  auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto config = d.config;
+  config.auth.id = "auth-evil";
+  auto forged = join_with(d.config, issue_token(config, "alice", "world-1", 30s, now));
+  CHECK(forged.outcome == Outcome::refused);
+  CHECK(forged.reason == "wrong_issuer");
+  CHECK(join_with(d.config, issue_token(d.config, "alice", "world-1", 30s, now)).outcome == Outcome::joined);
+}
+
+TEST_CASE("a token issued with the longest auth.token_ttl (10 minutes) is admitted by the world") {
+  gs::test::Deployment d("flow-long-ttl");
+  RunningRoles roles(d.config, {"world"});
+  auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  CHECK(join_with(d.config, issue_token(d.config, "alice", "world-1", 600s, now)).outcome == Outcome::joined);
+}

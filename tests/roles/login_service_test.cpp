@@ -102,7 +102,7 @@ TEST_CASE("the right password gets a token for a world, verifiable with the publ
   CHECK(f.last().player_id == 7);
   CHECK(f.last().world_id == "world-1");
   CHECK(f.last().world_address == "127.0.0.1:7200");
-  crypto::token_verifier verifier({"world-1", "auth-1"}, {{"k1", f.key.public_key()}});
+  crypto::token_verifier verifier({"world-1", {"auth-1"}}, {{"k1", f.key.public_key()}});
   auto claims = verifier.verify(f.last().token, f.now.wall);
   REQUIRE(claims.ok());
   CHECK(claims->sub == "alice");

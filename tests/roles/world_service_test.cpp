@@ -42,7 +42,7 @@ struct Harness {
   session::SessionConfig config{};
   crypto::ed25519_private_key key = crypto::ed25519_private_key::generate();
   crypto::token_signer signer{"auth-1", "k1", crypto::ed25519_private_key::from_seed(key.seed())};
-  crypto::token_verifier verifier{{"world-1", "auth-1"}, {{"k1", key.public_key()}}};
+  crypto::token_verifier verifier{{"world-1", {"auth-1"}}, {{"k1", key.public_key()}}};
   WorldService world;
   std::vector<std::unique_ptr<Conn>> conns;
 
@@ -66,6 +66,28 @@ struct Harness {
     c.server.transport_open(binding, now);
     pump();
     return c;
+  }
+  // A client whose token the world accepts but that never completes its side: it
+  // stays admitted (counted against capacity) without joining.
+  Conn& connect_pending(const std::string& token) {
+    auto& c = connect_with(token);
+    c.events.auth_data = [](Session&, std::span<const std::uint8_t>, Time) {};
+    open(c);
+    return c;
+  }
+  Conn& connect_with(const std::string& token) {
+    auto& c = *conns.emplace_back(std::make_unique<Conn>(config, world, now));
+    c.events.authenticating = [token](Session& s, Time) {
+      s.send_auth({reinterpret_cast<const std::uint8_t*>(token.data()), token.size()});
+    };
+    world.add_client(c.server, now);
+    return c;
+  }
+  void open(Conn& c) {
+    std::vector<std::uint8_t> binding(32, 3);
+    c.client.transport_open(binding, now);
+    c.server.transport_open(binding, now);
+    pump();
   }
   void pump() {
     for (auto& c : conns) gs::session::test::pump(c->client_pipe, c->client, c->server_pipe, c->server, now);
@@ -205,4 +227,125 @@ TEST_CASE("chat is broadcast to everyone; joins and leaves are announced") {
   auto left = a.received<protocol::PlayerLeft>();
   REQUIRE(left.size() == 1);
   CHECK(h.world.players() == 1);
+}
+
+TEST_CASE("after a duplicate-account replacement the capacity still holds (the admitted count is not decremented twice)") {
+  WorldService::Settings settings;
+  settings.capacity = 2;
+  Harness h(settings);
+  h.connect(h.token("alice"));
+  auto& bob = h.connect_pending(h.token("bob"));  // admitted, not yet joined: one slot
+  REQUIRE(bob.events.failures.empty());
+  auto& again = h.connect(h.token("alice"));     // replaces alice's first session
+  REQUIRE(again.client.state() == session::State::connected);
+  h.pump();
+  CHECK(h.world.players() == 1);
+  auto& carol = h.connect(h.token("carol"));
+  CHECK(carol.events.failures == std::vector<std::string>{"full"});
+  CHECK(h.world.stats().refused_full == 1);
+}
+
+namespace {
+
+WorldService::Settings chat_limited(std::uint32_t per_s, std::uint32_t burst, std::uint32_t kick_drops) {
+  WorldService::Settings settings;
+  settings.rate_limit.chat_per_s = per_s;
+  settings.rate_limit.chat_burst = burst;
+  settings.rate_limit.kick_drops = kick_drops;
+  settings.rate_limit.kick_window = 10s;
+  return settings;
+}
+
+void chat(Conn& c, int lines) {
+  for (int i = 0; i < lines; ++i) c.client.send(protocol::lane_control, encode(protocol::Chat{"line"}));
+}
+
+}  // namespace
+
+TEST_CASE("rate limit: a chat burst within the limit passes whole") {
+  Harness h(chat_limited(1, 5, 100));
+  auto& a = h.connect(h.token("alice"));
+  auto& b = h.connect(h.token("bob"));
+  chat(a, 5);
+  h.pump();
+  CHECK(b.received<protocol::ChatEvent>().size() == 5);
+  CHECK(h.world.stats().rate_limited == 0);
+  // The bucket refills at its rate: after 3 s, 3 more lines pass.
+  h.now += 3s;
+  chat(a, 3);
+  h.pump();
+  CHECK(b.received<protocol::ChatEvent>().size() == 8);
+  CHECK(h.world.stats().rate_limited == 0);
+}
+
+TEST_CASE("rate limit: a chat flood is dropped past the burst and counted") {
+  Harness h(chat_limited(1, 5, 100));
+  auto& a = h.connect(h.token("alice"));
+  auto& b = h.connect(h.token("bob"));
+  chat(a, 50);
+  h.pump();
+  CHECK(b.received<protocol::ChatEvent>().size() == 5);
+  CHECK(h.world.stats().chat_messages == 5);
+  CHECK(h.world.stats().rate_limited == 45);
+  CHECK(h.world.stats().rate_limit_kicks == 0);
+  CHECK(a.client.state() == session::State::connected);
+}
+
+TEST_CASE("rate limit: a player who keeps flooding is kicked with a reason") {
+  Harness h(chat_limited(1, 5, 20));
+  auto& a = h.connect(h.token("alice"));
+  auto& b = h.connect(h.token("bob"));
+  chat(a, 5 + 21);  // the 21st drop within the window kicks
+  h.pump();
+  auto kicked = a.received<protocol::Kicked>();
+  REQUIRE(kicked.size() == 1);
+  CHECK(kicked[0].reason == "rate_limited");
+  CHECK(a.client.state() == session::State::closed);
+  CHECK(h.world.players() == 1);
+  CHECK(h.world.stats().rate_limit_kicks == 1);
+  auto left = b.received<protocol::PlayerLeft>();
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].reason == "kicked");
+}
+
+TEST_CASE("rate limit: drops spread wider than the kick window never add up to a kick") {
+  Harness h(chat_limited(1, 1, 5));
+  auto& a = h.connect(h.token("alice"));
+  for (int step = 0; step < 60; ++step) {
+    chat(a, 2);  // one over the rate every second: 60 drops in all, 5 within any 10 s window
+    h.pump();
+    h.now += 2s;
+  }
+  CHECK(h.world.stats().rate_limited == 60);
+  CHECK(h.world.stats().rate_limit_kicks == 0);
+  CHECK(a.client.state() == session::State::connected);
+}
+
+TEST_CASE("rate limit: a well-behaved player, input every tick and a chat line a second, is never limited") {
+  Harness h;  // default limits
+  auto& a = h.connect(h.token("alice"));
+  std::uint32_t sequence = 0;
+  for (int tick = 0; tick < 30 * 60; ++tick) {  // a minute at the tick rate
+    a.client.send(protocol::lane_input, encode(protocol::Input{++sequence, 10, -10}));
+    if (tick % 30 == 0) chat(a, 1);
+    h.ticks(1);
+  }
+  CHECK(h.world.stats().rate_limited == 0);
+  CHECK(h.world.stats().rate_limit_kicks == 0);
+  CHECK(a.client.state() == session::State::connected);
+  CHECK(a.received<protocol::ChatEvent>().size() == 60);
+}
+
+TEST_CASE("rate limit: kinds the world does not know are charged to the input budget") {
+  WorldService::Settings settings;
+  settings.rate_limit.input_per_s = 10;
+  settings.rate_limit.input_burst = 10;
+  settings.rate_limit.kick_drops = 1000;
+  Harness h(settings);
+  auto& a = h.connect(h.token("alice"));
+  std::vector<std::byte> unknown{std::byte{0x7e}, std::byte{1}};
+  for (int i = 0; i < 30; ++i) a.client.send(protocol::lane_control, unknown);
+  h.pump();
+  CHECK(h.world.stats().malformed == 10);
+  CHECK(h.world.stats().rate_limited == 20);
 }

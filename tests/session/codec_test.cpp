@@ -89,3 +89,27 @@ TEST_CASE("UTF-8 validation refuses overlong forms, surrogates and truncation") 
   CHECK_FALSE(valid_utf8("\xe2\x82"));          // truncated
   CHECK_FALSE(valid_utf8("\xff"));
 }
+
+TEST_CASE("encoding an over-long field fails with an empty result instead of aborting") {
+  auto too_long_name = sample();
+  too_long_name.name = "123456789";  // max 8
+  CHECK(encode(too_long_name).empty());
+  auto too_long_blob = sample();
+  too_long_blob.blob = {1, 2, 3, 4};  // max 3
+  CHECK(encode(too_long_blob).empty());
+  // Exactly at the limits encodes.
+  auto at_limit = sample();
+  at_limit.name = "12345678";
+  at_limit.blob = {1, 2, 3};
+  CHECK(decode<Sample>(encode(at_limit)));
+}
+
+TEST_CASE("encoding into a buffer answers false and leaves what the buffer held") {
+  std::vector<std::byte> out{std::byte{7}};
+  auto bad = sample();
+  bad.name = std::string(300, 'x');
+  CHECK_FALSE(encode(bad, out));
+  CHECK(out == std::vector<std::byte>{std::byte{7}});
+  CHECK(encode(sample(), out));
+  CHECK(out.size() == 1 + encode(sample()).size());
+}
