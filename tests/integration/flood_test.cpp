@@ -167,16 +167,17 @@ TEST_CASE("100 logins succeed during a flood of hellos and random datagrams; no 
 // holds at most per_source.max_half_open of them.
 TEST_CASE("while one host floods auth from 1,000 ports, a restarted gateway links again and a player logs in") {
   gs::test::Deployment d("flood-link");
+  const std::string password = "link flood password";
   d.config.per_source.max_half_open = 8;
   d.config.per_source.max_unauthenticated = 8;
   auto config = d.write_config().string();
-  auto [added, add_output] = gs::test::run({"account", "add", "alice", "--password-stdin", "--config", config}, "pw");
+  auto [added, add_output] = gs::test::run({"account", "add", "alice", "--password-stdin", "--config", config}, password);
   REQUIRE_MESSAGE(added == 0, add_output);
   const auto auth_admin = gs::test::free_tcp_port();
   auto auth = start_role(d, "auth", auth_admin);
   auto world = start_role(d, "world", gs::test::free_tcp_port());
   auto gateway = start_role(d, "gateway", gs::test::free_tcp_port());
-  gs::test::wait_until_logins_work(config, "alice", "pw");
+  gs::test::wait_until_logins_work(config, "alice", password);
 
   // The flood, from 127.0.0.2: 1,000 ports leave handshakes half open (a fresh 1,000
   // every 2 s, so slots the handshake timeout frees are taken again), 1,000 more spray
@@ -208,7 +209,7 @@ TEST_CASE("while one host floods auth from 1,000 ports, a restarted gateway link
   CHECK(gateway->wait(10s) == 0);
   gateway = start_role(d, "gateway", gs::test::free_tcp_port());
   auto [status, output] = run_until_ok(
-      {"client", "--config", config, "--user", "alice", "--password-stdin", "--json"}, "pw", 15s);
+      {"client", "--config", config, "--user", "alice", "--password-stdin", "--json"}, password, 15s);
   CHECK_MESSAGE(status == 0, output);
   auto during = gs::test::scrape(auth_admin);
   REQUIRE(during);
@@ -224,6 +225,7 @@ TEST_CASE("a client refused at pre-auth that keeps pinging and never ACKs is dro
   gs::test::Deployment d("pinger");
   const auto admin_port = gs::test::free_tcp_port();
   d.config.admin.listen = {"127.0.0.1", admin_port};
+  d.config.log.level = spdlog::level::info;
   auto config = d.write_config().string();
   gs::test::Process server(gs::test::gameserver_binary(), {"--config", config});
   REQUIRE(server.wait_for("started 3 role(s)", 10s));
