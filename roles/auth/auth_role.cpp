@@ -71,6 +71,7 @@ void AuthRole::start() {
   } catch (const std::exception& e) {
     throw StartError(fmt::format("auth: cannot listen on {}: {}", auth.listen.to_string(), e.what()));
   }
+  host_->limit_unauthenticated_per_source(config_.per_source.max_unauthenticated);
   context_.log->info("auth listening on {} (token key id {})", host_->transport().local_address().to_string(),
                      signer_->kid());
 }

@@ -43,6 +43,7 @@ transport::HostOptions listening_host(std::string_view role, const config::Confi
     throw StartError(fmt::format("{}: cannot listen on {}: the name does not resolve", role, listen.to_string()));
   options.listen = *address;
   options.server = server_tls(role, config);
+  options.server->max_half_open_per_source = config.per_source.max_half_open;
   options.channel = peers::channel_config(config.channel);
   return options;
 }

@@ -63,6 +63,7 @@ void GatewayRole::start() {
   } catch (const std::exception& e) {
     throw StartError(fmt::format("gateway: cannot listen on {}: {}", gw.listen.to_string(), e.what()));
   }
+  clients_->limit_unauthenticated_per_source(config_.per_source.max_unauthenticated);
   context_.log->info("gateway listening on {}", clients_->transport().local_address().to_string());
   auth_->start();
   arm_timer();

@@ -84,6 +84,7 @@ void WorldRole::start() {
   } catch (const std::exception& e) {
     throw StartError(fmt::format("world: cannot listen on {}: {}", world.listen.to_string(), e.what()));
   }
+  clients_->limit_unauthenticated_per_source(config_.per_source.max_unauthenticated);
   context_.log->info("world listening on {} (id {}, capacity {})", clients_->transport().local_address().to_string(),
                      world.id, world.capacity);
   auth_->start();

@@ -72,6 +72,13 @@ void PeerMetrics::collect(MetricsWriter& out, peers::PeerHost* host) const {
               static_cast<double>(dtls.refused_half_open_cap), {{"reason", "half_open_cap"}});
   out.counter("gameserver_dtls_handshake_failures_total", failures_help, static_cast<double>(dtls.refused_no_ems),
               {{"reason", "no_extended_master_secret"}});
+  out.counter("gameserver_dtls_handshake_failures_total", failures_help,
+              static_cast<double>(dtls.refused_source_half_open_cap), {{"reason", "source_half_open_cap"}});
+  out.counter("gameserver_connections_refused_total",
+              "Connections closed right after their DTLS handshake, by reason (source_unauthenticated_cap: "
+              "their host already held per_source.max_unauthenticated connections that had not authenticated)",
+              host ? static_cast<double>(host->source_limits().refused()) : 0.0,
+              {{"reason", "source_unauthenticated_cap"}});
   out.counter("gameserver_dtls_cookie_challenges_total", "Stateless cookie challenges sent (HelloVerifyRequest)",
               static_cast<double>(dtls.hello_verify_sent));
   out.counter("gameserver_dtls_cookies_accepted_total",

@@ -60,6 +60,14 @@ struct ChannelSettings {
   std::uint64_t reassembly_total = 64ULL << 20;
 };
 
+// Limits per source host (an IPv4 address, an IPv6 /64) on every listener (gateway,
+// world, auth): one host on many ports must not take every slot and lock out players
+// and role links.
+struct PerSourceConfig {
+  unsigned max_half_open = 8;        // DTLS handshakes under way, 1..10000
+  unsigned max_unauthenticated = 8;  // connections whose session has not authenticated, 1..100000
+};
+
 // DTLS certificates of this process. Paths are relative to the config file.
 struct TlsConfig {
   std::filesystem::path certificate = "keys/dtls.crt";  // this process's certificate (PEM)
@@ -166,6 +174,7 @@ struct Config {
   EventLoopConfig event_loop;
   TlsConfig tls;
   ChannelSettings channel;
+  PerSourceConfig per_source;
   AuthConfig auth;
   GatewayConfig gateway;
   WorldConfig world;

@@ -61,6 +61,12 @@ void visit_channel(V& v, C& c) {
 }
 
 template <class V, class C>
+void visit_per_source(V& v, C& c) {
+  v.count("max_half_open", c.max_half_open, 1, 10'000);
+  v.count("max_unauthenticated", c.max_unauthenticated, 1, 100'000);
+}
+
+template <class V, class C>
 void visit_tls(V& v, C& c) {
   v.path("certificate", c.certificate);
   v.path("private_key", c.private_key);
@@ -154,6 +160,7 @@ void visit_config(V& v, C& c) {
   v.section("event_loop", [&](V& s) { visit_event_loop(s, c.event_loop); });
   v.section("tls", [&](V& s) { visit_tls(s, c.tls); });
   v.section("channel", [&](V& s) { visit_channel(s, c.channel); });
+  v.section("per_source", [&](V& s) { visit_per_source(s, c.per_source); });
   v.section("auth", [&](V& s) { visit_auth(s, c.auth); });
   v.section("gateway", [&](V& s) { visit_gateway(s, c.gateway); });
   v.section("world", [&](V& s) { visit_world(s, c.world); });

@@ -143,18 +143,47 @@ void Server::transmit(const net::Address& to, std::span<const std::uint8_t> data
 
 int Server::on_client_hello_good(WOLFSSL*, void* ctx) {
   auto* self = static_cast<Server*>(ctx);
-  if (self->by_id_.size() >= self->config_.max_peers) {
-    ++self->stats_.refused_peer_cap;
-    self->refuse_flag_ = true;
-    return -1;
-  }
-  if (self->handshaking_.size() >= self->config_.max_half_open) {
-    ++self->stats_.refused_half_open_cap;
+  if (self->hello_from_ == nullptr || self->refuse_hello(*self->hello_from_)) {
     self->refuse_flag_ = true;
     return -1;
   }
   self->promote_flag_ = true;
   return 0;
+}
+
+bool Server::refuse_hello(const net::Address& from) {
+  if (by_id_.size() >= config_.max_peers) {
+    ++stats_.refused_peer_cap;
+    return true;
+  }
+  if (handshaking_.size() >= config_.max_half_open) {
+    ++stats_.refused_half_open_cap;
+    return true;
+  }
+  std::size_t held = half_open_count(from);
+  // A handshake restarted from the same address replaces its half-open session.
+  if (auto it = by_addr_.find(from); it != by_addr_.end() && !it->second->established) --held;
+  if (held >= config_.max_half_open_per_source) {
+    ++stats_.refused_source_half_open_cap;
+    return true;
+  }
+  return false;
+}
+
+std::size_t Server::half_open_count(const net::Address& address) const {
+  auto it = half_open_by_source_.find(net::source_of(address));
+  return it == half_open_by_source_.end() ? 0 : it->second;
+}
+
+void Server::enter_half_open(Session& s) {
+  handshaking_.push_back(&s);
+  ++half_open_by_source_[net::source_of(s.addr)];
+}
+
+void Server::leave_half_open(Session& s) {
+  std::erase(handshaking_, &s);
+  auto it = half_open_by_source_.find(net::source_of(s.addr));
+  if (it != half_open_by_source_.end() && --it->second == 0) half_open_by_source_.erase(it);
 }
 
 void Server::receive(const net::Address& from, std::span<const std::uint8_t> datagram,
@@ -224,7 +253,9 @@ bool Server::try_listener(Listener& l, const net::Address& from,
   promote_flag_ = false;
   refuse_flag_ = false;
   const auto sent_before = l.io.datagrams_out;
+  hello_from_ = &from;
   int ret = wolfSSL_accept(ssl);
+  hello_from_ = nullptr;
   l.io.clear_input();
   if (promote_flag_) {
     promote_flag_ = false;
@@ -268,7 +299,7 @@ void Server::promote(Listener& l, const net::Address& from, TimePoint now, int a
   }
   Session& ref = *s;
   by_id_.emplace(ref.id, &ref);
-  handshaking_.push_back(&ref);
+  enter_half_open(ref);
   by_addr_.emplace(from, std::move(s));
 
   int err = wolfSSL_get_error(ssl, accept_ret);
@@ -297,8 +328,8 @@ void Server::continue_handshake(Session& s, TimePoint now) {
   const auto sent_before = s.io.datagrams_out;
   int ret = wolfSSL_accept(ssl);
   if (ret == WOLFSSL_SUCCESS) {
+    leave_half_open(s);
     s.established = true;
-    std::erase(handshaking_, &s);
     ++stats_.handshakes_completed;
     handler_.on_accepted(s.id, s.addr);
     if (!s.closed) read_records(s);
@@ -379,7 +410,7 @@ void Server::finish(Session& s, CloseReason reason, std::string_view detail, boo
   if (s.closed) return;
   s.closed = true;
   const bool was_established = s.established;
-  if (!was_established) std::erase(handshaking_, &s);
+  if (!was_established) leave_half_open(s);
   by_id_.erase(s.id);
   const PeerId id = s.id;
   const net::Address addr = s.addr;

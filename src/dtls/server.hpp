@@ -9,11 +9,13 @@
 // cookie is an HMAC over the sender's address and the hello (the secret rotates every
 // `cookie_rotation`, the previous one stays valid for one more period). Only a
 // ClientHello with a valid cookie promotes the listening object to a per-peer session;
-// nothing is allocated per peer before that. Caps on sessions still handshaking and on
-// all sessions refuse promotion beyond them; refusals are counted. A ClientHello that
-// does not offer Extended Master Secret is dropped before wolfSSL sees it: the link
-// proof and token binding use the exporter, which without EMS a man in the middle
-// holding two sessions with the same master secret could share (RFC 7627).
+// nothing is allocated per peer before that. Caps on sessions still handshaking (in all
+// and per source host, net/source.hpp) and on all sessions refuse promotion beyond
+// them; refusals are counted. The cookie proves the source address, so one host cannot
+// spend another's per-source slots by spoofing it. A ClientHello that does not offer
+// Extended Master Secret is dropped before wolfSSL sees it: the link proof and token
+// binding use the exporter, which without EMS a man in the middle holding two sessions
+// with the same master secret could share (RFC 7627).
 #pragma once
 
 #include "dtls/io.hpp"
@@ -21,6 +23,7 @@
 #include "dtls/types.hpp"
 #include "dtls/wolf.hpp"
 #include "net/address.hpp"
+#include "net/source.hpp"
 
 #include <array>
 #include <cstddef>
@@ -42,6 +45,9 @@ struct ServerConfig {
   std::string private_key_pem;  // PKCS#8 or SEC1 PEM
   std::size_t max_peers = 10000;     // sessions in total (handshaking + established)
   std::size_t max_half_open = 1000;  // sessions whose handshake is not finished
+  // Of those, from one host (IPv4 address, IPv6 /64): so that one host on many ports
+  // cannot take every handshake slot.
+  std::size_t max_half_open_per_source = 8;
   Duration handshake_timeout = std::chrono::seconds(10);
   Duration cookie_rotation = std::chrono::minutes(5);
   int retransmit_initial_s = 1;  // first handshake retransmission timeout, seconds
@@ -58,6 +64,7 @@ struct ServerStats {
   std::uint64_t refused_peer_cap = 0;
   std::uint64_t refused_half_open_cap = 0;
   std::uint64_t refused_no_ems = 0;       // ClientHellos without Extended Master Secret
+  std::uint64_t refused_source_half_open_cap = 0;  // max_half_open_per_source reached
   std::uint64_t listener_resets = 0;      // listening object rebuilt after a bad hello
   std::uint64_t handshakes_completed = 0;
   std::uint64_t handshakes_failed = 0;
@@ -135,6 +142,8 @@ class Server : private detail::Transmitter {
   std::size_t peer_count() const { return by_id_.size(); }
   std::size_t established_count() const { return by_id_.size() - handshaking_.size(); }
   std::size_t half_open_count() const { return handshaking_.size(); }
+  // Handshakes under way from the host `address` belongs to.
+  std::size_t half_open_count(const net::Address& address) const;
   const ServerStats& stats() const { return stats_; }
 
  private:
@@ -167,6 +176,10 @@ class Server : private detail::Transmitter {
   // just fed is one record, so once its data is out nothing else can be waiting.
   void read_records(Session& s, bool single_record = false);
   void arm_retransmit(Session& s, TimePoint now);
+  // on_client_hello_good's admission, `from` being the hello's sender.
+  bool refuse_hello(const net::Address& from);
+  void enter_half_open(Session& s);
+  void leave_half_open(Session& s);
   void finish(Session& s, CloseReason reason, std::string_view detail, bool notify);
   void reap();
 
@@ -180,6 +193,8 @@ class Server : private detail::Transmitter {
   std::unordered_map<net::Address, std::unique_ptr<Session>, net::AddressHash> by_addr_;
   std::unordered_map<PeerId, Session*> by_id_;
   std::vector<Session*> handshaking_;
+  std::unordered_map<net::Source, std::size_t, net::SourceHash> half_open_by_source_;
+  const net::Address* hello_from_ = nullptr;  // the sender of the hello being accepted
   std::vector<std::unique_ptr<Session>> graveyard_;
   std::vector<std::vector<std::uint8_t>> captured_;
   std::vector<std::uint8_t> read_buffer_;

@@ -115,6 +115,14 @@ Peer* PeerHost::find(session::Session& session) {
 void PeerHost::shutdown() { host_->shutdown(); }
 
 void PeerHost::on_connected(transport::ConnectionId id, const net::Address& address) {
+  auto authenticated = [this](transport::ConnectionId held) {
+    Peer* p = find(held);
+    return p != nullptr && p->session().entered(session::State::connected) != session::Time{};
+  };
+  if (!source_limits_.admit(id, address, authenticated)) {
+    host_->close(id, transport::CloseMode::immediate);
+    return;
+  }
   auto now = session::Time::clock::now();
   auto peer = std::make_unique<Peer>(*this, id, address, session_config_, events_, now);
   Peer& p = *peer;
@@ -136,6 +144,7 @@ void PeerHost::on_message(transport::ConnectionId id, std::size_t lane, std::spa
 }
 
 void PeerHost::on_closed(transport::ConnectionId id, transport::CloseReason reason, std::string_view detail) {
+  if (source_limits_.release(id)) return;  // refused in on_connected: it never had a session
   auto it = peers_.find(id);
   if (it == peers_.end()) {
     // A connect() whose handshake failed: there was never a session.

@@ -16,6 +16,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "config/config.hpp"
+#include "peers/source_limits.hpp"
 #include "session/session.hpp"
 #include "transport/host.hpp"
 
@@ -93,6 +94,10 @@ class PeerHost final : private transport::Handler {
   std::size_t peers() const { return peers_.size(); }
   // Closes every connection at once and stops listening.
   void shutdown();
+  // Listening hosts: at most `max` connections per source host whose session has not
+  // authenticated; more are closed at once, without a session (0 = no limit).
+  void limit_unauthenticated_per_source(std::size_t max) { source_limits_.set_max_unauthenticated(max); }
+  const SourceLimits& source_limits() const { return source_limits_; }
 
  private:
   friend class Peer;
@@ -109,6 +114,7 @@ class PeerHost final : private transport::Handler {
   std::unordered_map<transport::ConnectionId, std::unique_ptr<Peer>> peers_;
   std::unordered_map<session::Session*, Peer*> by_session_;
   std::vector<std::unique_ptr<Peer>> graveyard_;
+  SourceLimits source_limits_;
   asio::steady_timer timer_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

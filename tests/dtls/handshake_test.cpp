@@ -461,3 +461,75 @@ TEST_CASE("records are delivered whether a datagram holds one or several") {
   w.server->receive(p.addr, both, w.now);
   CHECK(w.sevents.data[id] == std::vector<std::string>{"one", "two", "three"});
 }
+
+TEST_CASE("one host on many ports holds at most max_half_open_per_source handshakes; another host still gets in") {
+  dtls::ServerConfig cfg = server_config();
+  cfg.max_half_open_per_source = 4;
+  World w(cfg);
+  // 50 ports of 10.9.9.9: each sends its cookie'd hello, then nothing more.
+  std::vector<Peer*> flood;
+  for (int i = 0; i < 50; ++i) {
+    Peer& p = w.add_client();
+    p.addr = net::Address::v4(0x0a090909u, static_cast<std::uint16_t>(20000 + i));
+    flood.push_back(&p);
+  }
+  for (auto* p : flood) {
+    p->client->start(w.now);
+    w.server->receive(p->addr, p->events.out.front(), w.now);  // ClientHello, no cookie
+    p->events.out.clear();
+    REQUIRE_FALSE(w.sevents.out.empty());
+    p->client->receive(w.sevents.out.back().second, w.now);  // HelloVerifyRequest
+    w.sevents.out.clear();
+    REQUIRE_FALSE(p->events.out.empty());
+    w.server->receive(p->addr, p->events.out.front(), w.now);  // ClientHello with the cookie
+    p->events.out.clear();
+    w.sevents.out.clear();
+  }
+  CHECK(w.server->half_open_count() == 4);
+  CHECK(w.server->half_open_count(flood[0]->addr) == 4);
+  CHECK(w.server->stats().refused_source_half_open_cap == 46);
+  CHECK(w.server->stats().refused_half_open_cap == 0);
+
+  // Another host completes its handshake while they are held.
+  Peer& player = w.add_client();
+  REQUIRE(w.connect(player));
+  CHECK(w.server->half_open_count() == 4);
+
+  // An IPv6 host is one source per /64, whatever its lower 64 bits.
+  auto v6 = [](int low) {
+    return *net::Address::parse("[2001:db8:1:2::" + std::to_string(low) + "]:5000");
+  };
+  std::vector<Peer*> six;
+  for (int i = 1; i <= 6; ++i) {
+    Peer& p = w.add_client();
+    p.addr = v6(i);
+    six.push_back(&p);
+    p.client->start(w.now);
+  }
+  for (int round = 0; round < 2; ++round) {
+    for (auto* p : six) {
+      while (!p->events.out.empty()) {
+        w.server->receive(p->addr, p->events.out.front(), w.now);
+        p->events.out.pop_front();
+      }
+    }
+    while (!w.sevents.out.empty()) {
+      auto [to, d] = w.sevents.out.front();
+      w.sevents.out.pop_front();
+      if (round == 0)
+        for (auto* p : six)
+          if (p->addr == to) p->client->receive(d, w.now);
+    }
+  }
+  CHECK(w.server->half_open_count(six[0]->addr) == 4);
+  CHECK(w.server->stats().refused_source_half_open_cap == 48);
+
+  // Their slots come back when the handshakes time out.
+  w.sevents.out.clear();
+  w.advance(11s);
+  CHECK(w.server->half_open_count() == 0);
+  CHECK(w.server->half_open_count(flood[0]->addr) == 0);
+  Peer& again = w.add_client();
+  again.addr = net::Address::v4(0x0a090909u, 30000);
+  CHECK(w.connect(again));
+}

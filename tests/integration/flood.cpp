@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
+#include <optional>
 #include <random>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 #include <arpa/inet.h>
@@ -22,12 +25,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int open_socket() {
+int open_socket(in_addr source) {
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) throw std::runtime_error(fmt::format("socket: {}", std::strerror(errno)));
   sockaddr_in local{};
   local.sin_family = AF_INET;
-  local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  local.sin_addr = source;
   if (::bind(fd, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0) {
     ::close(fd);
     throw std::runtime_error(fmt::format("bind: {}", std::strerror(errno)));
@@ -93,6 +96,18 @@ sockaddr_in parse_target(const std::string& host_port) {
   return a;
 }
 
+in_addr parse_source(const std::string& host) {
+  in_addr a{};
+  if (::inet_pton(AF_INET, host.c_str(), &a) != 1) throw std::invalid_argument("expected an IPv4 address, got " + host);
+  return a;
+}
+
+in_addr loopback() {
+  in_addr a{};
+  a.s_addr = htonl(INADDR_LOOPBACK);
+  return a;
+}
+
 std::vector<std::uint8_t> client_hello() {
   Capture capture;
   dtls::Client client(insecure_context(), capture);
@@ -129,7 +144,7 @@ SprayResult spray(const SprayOptions& options) {
     std::size_t smallest = SIZE_MAX;
   };
   std::vector<Source> sources(options.sockets);
-  for (auto& s : sources) s.fd = open_socket();
+  for (auto& s : sources) s.fd = open_socket(options.source);
 
   SprayResult r;
   r.hello_bytes = hello.size();
@@ -206,14 +221,14 @@ SprayResult spray(const SprayOptions& options) {
 }
 
 HeldHandshakes::HeldHandshakes(const sockaddr_in& target, std::size_t count, bool complete,
-                               std::chrono::milliseconds step_timeout) {
+                               std::chrono::milliseconds step_timeout, in_addr source) {
   raise_file_limit();
   auto context = insecure_context();
   std::vector<std::uint8_t> buffer(65536);
   const auto start = Clock::now();
   fds_.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
-    int fd = open_socket();
+    int fd = open_socket(source);
     fds_.push_back(fd);
     ++result_.attempted;
     Capture capture;
@@ -264,6 +279,102 @@ std::uint64_t HeldHandshakes::drain() {
   std::uint64_t bytes = 0;
   for (int fd : fds_) drain_socket(fd, buffer, [&](std::size_t n) { bytes += n; });
   return bytes;
+}
+
+}  // namespace gs::test::flood
+
+namespace gs::test::flood {
+namespace {
+
+struct PingerEvents final : dtls::ClientHandler {
+  std::vector<std::vector<std::uint8_t>> out;
+  bool connected = false;
+  bool closed = false;
+  bool refused = false;
+  std::uint64_t records = 0;
+  void on_transmit(std::span<const std::uint8_t> d) override { out.emplace_back(d.begin(), d.end()); }
+  void on_connected() override { connected = true; }
+  void on_data(std::span<const std::uint8_t> d) override {
+    ++records;
+    constexpr std::string_view reason = "bad_hello";  // AuthRefused's reason, inside a MESSAGES frame
+    if (std::search(d.begin(), d.end(), reason.begin(), reason.end()) != d.end()) refused = true;
+  }
+  void on_closed(dtls::CloseReason, std::string_view) override { closed = true; }
+};
+
+// A channel packet (docs/PROTOCOL.md 1.2): header byte, packet number u32, frames.
+std::vector<std::uint8_t> channel_packet(std::uint32_t number, std::initializer_list<std::uint8_t> frames) {
+  std::vector<std::uint8_t> p{0x10};
+  for (int i = 0; i < 4; ++i) p.push_back(static_cast<std::uint8_t>(number >> (8 * i)));
+  p.insert(p.end(), frames);
+  return p;
+}
+
+}  // namespace
+
+std::string PingerResult::json() const {
+  return fmt::format(R"({{"established":{},"refused":{},"closed":{},"closed_after_s":{:.2f},"pings":{},"records_received":{}}})",
+                     established, refused, closed, closed_after_s, pings, records_received);
+}
+
+PingerResult refused_pinger(const sockaddr_in& target, std::chrono::milliseconds duration,
+                            std::chrono::milliseconds interval, in_addr source) {
+  PingerResult r;
+  int fd = open_socket(source);
+  PingerEvents events;
+  dtls::Client client(insecure_context(), events);
+  std::vector<std::uint8_t> buffer(65536);
+  auto flush = [&] {
+    for (const auto& d : events.out) send_to(fd, target, d.data(), d.size());
+    events.out.clear();
+  };
+  auto receive_for = [&](Clock::duration wait) {
+    pollfd p{fd, POLLIN, 0};
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wait).count();
+    if (::poll(&p, 1, static_cast<int>(std::max<long long>(ms, 0) + 1)) > 0)
+      drain_socket(fd, buffer, [&](std::size_t n) { client.receive({buffer.data(), n}, Clock::now()); });
+    client.update(Clock::now());
+    flush();
+  };
+  const auto start = Clock::now();
+  client.start(start);
+  flush();
+  while (!events.connected && !events.closed && Clock::now() - start < std::chrono::seconds(5))
+    receive_for(std::chrono::milliseconds(50));
+  r.established = events.connected;
+  if (r.established) {
+    // MESSAGES on lane 0, id 0, one message of 3 bytes: AuthData (0x01) with empty data.
+    auto hello = channel_packet(0, {0x10, 0x00, 0, 0, 0, 0, 0x01, 0x03, 0x01, 0x00, 0x00});
+    client.send(hello);
+    flush();
+    std::optional<Clock::time_point> refused_at;
+    std::uint32_t number = 1;
+    const auto end = Clock::now() + duration;
+    while (Clock::now() < end) {
+      if (!events.closed) {
+        client.send(channel_packet(number++, {0x02}));
+        ++r.pings;
+      } else {
+        // The session is gone: go on as a raw socket would, one stale PING record each time.
+        auto stale = channel_packet(number++, {0x02});
+        send_to(fd, target, stale.data(), stale.size());
+        ++r.pings;
+      }
+      flush();
+      auto until = Clock::now() + interval;
+      while (Clock::now() < until) receive_for(until - Clock::now());
+      if (events.refused && !refused_at) refused_at = Clock::now();
+      if (events.closed && !r.closed) {
+        r.closed = true;
+        if (refused_at) r.closed_after_s = std::chrono::duration<double>(Clock::now() - *refused_at).count();
+      }
+    }
+  }
+  r.refused = events.refused;
+  r.records_received = events.records;
+  ::close(fd);
+  dtls::release_thread_caches();
+  return r;
 }
 
 }  // namespace gs::test::flood

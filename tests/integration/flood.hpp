@@ -10,6 +10,11 @@
 //   cookie'd ClientHello is sent, then silence) or completed and then left silent (DTLS
 //   established, no session authentication ever sent). The sockets stay open, so every
 //   connection keeps its own address, until the object is destroyed.
+// - refused_pinger(): one client that completes DTLS, sends a gateway a hello it must
+//   refuse, then keeps sending channel PINGs and never ACKs anything.
+//
+// Every socket binds to a loopback source address (127.0.0.1 unless told otherwise):
+// another one such as 127.0.0.2 stands for a second host.
 
 #include <chrono>
 #include <cstddef>
@@ -23,6 +28,9 @@ namespace gs::test::flood {
 
 // "127.0.0.1:7000" as a socket address; throws std::invalid_argument.
 sockaddr_in parse_target(const std::string& host_port);
+// "127.0.0.2" as an address in network byte order; throws std::invalid_argument.
+in_addr parse_source(const std::string& host);
+in_addr loopback();
 
 // A ClientHello without a cookie, as a real DTLS 1.2 client sends it first.
 std::vector<std::uint8_t> client_hello();
@@ -36,6 +44,7 @@ struct SprayOptions {
   double rate = 0;                   // datagrams per second, 0: as fast as possible
   std::chrono::milliseconds linger{1000};  // time for late answers after the last send
   std::uint64_t seed = 1;
+  in_addr source = loopback();
 };
 
 struct SprayResult {
@@ -68,7 +77,8 @@ class HeldHandshakes {
   // `complete`: finish the DTLS handshake, then stay silent; otherwise stop after
   // sending the ClientHello with the cookie. `step_timeout` bounds each wait.
   HeldHandshakes(const sockaddr_in& target, std::size_t count, bool complete,
-                 std::chrono::milliseconds step_timeout = std::chrono::milliseconds(3000));
+                 std::chrono::milliseconds step_timeout = std::chrono::milliseconds(3000),
+                 in_addr source = loopback());
   ~HeldHandshakes();
   HeldHandshakes(const HeldHandshakes&) = delete;
   HeldHandshakes& operator=(const HeldHandshakes&) = delete;
@@ -81,6 +91,23 @@ class HeldHandshakes {
   std::vector<int> fds_;
   HoldResult result_;
 };
+
+struct PingerResult {
+  bool established = false;     // the DTLS handshake completed
+  bool refused = false;         // the server's AuthRefused arrived
+  bool closed = false;          // the server ended the DTLS session (close_notify)
+  double closed_after_s = -1;   // seconds from the refusal to the close; -1: never
+  std::uint64_t pings = 0;      // PING-only packets sent
+  std::uint64_t records_received = 0;
+  std::string json() const;
+};
+
+// Completes the handshake from `source`, sends AuthData that is no ClientHello (the
+// gateway answers AuthRefused "bad_hello" and closes after flushing it), then sends a
+// PING every `interval` for `duration`, whatever the server does, never acknowledging.
+PingerResult refused_pinger(const sockaddr_in& target, std::chrono::milliseconds duration,
+                            std::chrono::milliseconds interval = std::chrono::milliseconds(50),
+                            in_addr source = loopback());
 
 // Raises the soft limit on open files to the hard limit (thousands of sockets).
 void raise_file_limit();

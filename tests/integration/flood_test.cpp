@@ -3,7 +3,8 @@
 // datagrams from 1,000 source ports at the gateway and world ports. Every login must
 // succeed, no cookie-less hello may create per-peer state, no source port may get
 // back more bytes than it sent, and the server's resident memory must grow by less
-// than 50 MB.
+// than 50 MB. Then: a gateway links to auth again while one host floods auth, and a
+// client refused at pre-auth that keeps pinging is dropped.
 
 #include <doctest/doctest.h>
 
@@ -25,6 +26,41 @@ std::string flood_binary() {
   const char* path = std::getenv("GAMESERVER_FLOOD");
   REQUIRE_MESSAGE(path != nullptr, "GAMESERVER_FLOOD is not set: run the tests through meson test");
   return path;
+}
+
+// One role of `d` in a process of its own, its admin endpoint on `admin_port`.
+std::unique_ptr<gs::test::Process> start_role(gs::test::Deployment& d, const std::string& role,
+                                              std::uint16_t admin_port) {
+  auto saved = d.config;
+  d.config.roles = {role};
+  d.config.development = false;
+  d.config.log.level = spdlog::level::info;
+  d.config.admin.listen = {"127.0.0.1", admin_port};
+  auto path = d.write_config(role + ".yaml");
+  d.config = saved;
+  auto process =
+      std::make_unique<gs::test::Process>(gs::test::gameserver_binary(), std::vector<std::string>{"--config", path.string()});
+  REQUIRE(process->wait_for(role + " listening on", 10s));
+  return process;
+}
+
+// `gameserver ARGS` again until it exits 0 or `within` has passed; the last result.
+std::pair<int, std::string> run_until_ok(const std::vector<std::string>& args, const std::string& input,
+                                         std::chrono::seconds within) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  for (;;) {
+    auto result = gs::test::run(args, input);
+    if (result.first == 0 || std::chrono::steady_clock::now() > deadline) return result;
+    std::this_thread::sleep_for(200ms);
+  }
+}
+
+// Sessions the gateway holds now, whatever their state.
+double gateway_sessions(const gs::test::Exposition& e) {
+  double n = 0;
+  for (const char* state : {"authenticating", "connected", "closing"})
+    n += gs::test::sample(e, "gameserver_connections", "gateway", {{"state", state}});
+  return n;
 }
 
 double cookies_accepted(const gs::test::Exposition& e) {
@@ -122,6 +158,110 @@ TEST_CASE("100 logins succeed during a flood of hellos and random datagrams; no 
                          << growth_mb << " MB)");
   CHECK(growth_mb < 50);
 
+  server.signal(SIGTERM);
+  CHECK(server.wait(10s) == 0);
+}
+
+// Item 6 of issue 15: the half-open cap was global, so one host on 1,000 ports held every
+// handshake slot of auth's listener and a gateway could not link again. Now each host
+// holds at most per_source.max_half_open of them.
+TEST_CASE("while one host floods auth from 1,000 ports, a restarted gateway links again and a player logs in") {
+  gs::test::Deployment d("flood-link");
+  const std::string password = "link flood password";
+  d.config.per_source.max_half_open = 8;
+  d.config.per_source.max_unauthenticated = 8;
+  auto config = d.write_config().string();
+  auto [added, add_output] = gs::test::run({"account", "add", "alice", "--password-stdin", "--config", config}, password);
+  REQUIRE_MESSAGE(added == 0, add_output);
+  const auto auth_admin = gs::test::free_tcp_port();
+  auto auth = start_role(d, "auth", auth_admin);
+  auto world = start_role(d, "world", gs::test::free_tcp_port());
+  auto gateway = start_role(d, "gateway", gs::test::free_tcp_port());
+  gs::test::wait_until_logins_work(config, "alice", password);
+
+  // The flood, from 127.0.0.2: 1,000 ports leave handshakes half open (a fresh 1,000
+  // every 2 s, so slots the handshake timeout frees are taken again), 1,000 more spray
+  // hellos, mutated hellos and random bytes.
+  const auto target = d.config.auth.listen.to_string();
+  gs::test::Process hold(flood_binary(), {"hold", "--target", target, "--count", "1000", "--seconds", "30", "--refill",
+                                          "2000", "--source", "127.0.0.2"});
+  gs::test::Process spray(flood_binary(), {"spray", "--target", target, "--hellos", "40000", "--mutants", "2000",
+                                           "--randoms", "10000", "--sockets", "1000", "--rate", "3000", "--source",
+                                           "127.0.0.2"});
+  auto held = hold.read_line(30s);
+  REQUIRE(held);
+  MESSAGE("hold: " << *held);
+  auto e = gs::test::scrape_until(
+      auth_admin,
+      [](const auto& x) {
+        return gs::test::sample(x, "gameserver_dtls_handshake_failures_total", "auth",
+                                {{"reason", "source_half_open_cap"}}) >= 900;
+      },
+      10s);
+  REQUIRE(e);
+  CHECK(gs::test::sample(*e, "gameserver_dtls_half_open", "auth") <= 8);
+  MESSAGE("auth: half-open " << gs::test::sample(*e, "gameserver_dtls_half_open", "auth") << ", refused per source "
+                             << gs::test::sample(*e, "gameserver_dtls_handshake_failures_total", "auth",
+                                                 {{"reason", "source_half_open_cap"}}));
+
+  // The gateway starts again: its link to auth must come up during the flood.
+  gateway->signal(SIGTERM);
+  CHECK(gateway->wait(10s) == 0);
+  gateway = start_role(d, "gateway", gs::test::free_tcp_port());
+  auto [status, output] = run_until_ok(
+      {"client", "--config", config, "--user", "alice", "--password-stdin", "--json"}, password, 15s);
+  CHECK_MESSAGE(status == 0, output);
+  auto during = gs::test::scrape(auth_admin);
+  REQUIRE(during);
+  CHECK(gs::test::sample(*during, "gameserver_dtls_half_open", "auth") <= 8);
+  CHECK(hold.wait(60s) == 0);
+  CHECK(spray.wait(60s) == 0);
+}
+
+// The "done when" of issue 15: a client that finished the handshake, was refused at
+// pre-authentication and then keeps pinging without ever acknowledging is dropped by the
+// server within 10 s (needs the flushing close's deadline, item 4).
+TEST_CASE("a client refused at pre-auth that keeps pinging and never ACKs is dropped within 10 s") {
+  gs::test::Deployment d("pinger");
+  const auto admin_port = gs::test::free_tcp_port();
+  d.config.admin.listen = {"127.0.0.1", admin_port};
+  d.config.log.level = spdlog::level::info;
+  auto config = d.write_config().string();
+  gs::test::Process server(gs::test::gameserver_binary(), {"--config", config});
+  REQUIRE(server.wait_for("started 3 role(s)", 10s));
+  auto before = gs::test::scrape(admin_port);
+  REQUIRE(before);
+  const double refused_before = gs::test::sample(*before, "gameserver_gateway_clients_refused_total", "gateway");
+
+  gs::test::Process pinger(flood_binary(), {"ping", "--target", d.config.gateway.listen.to_string(), "--seconds", "14"});
+  auto refused = gs::test::scrape_until(
+      admin_port,
+      [&](const auto& x) {
+        return gs::test::sample(x, "gameserver_gateway_clients_refused_total", "gateway") > refused_before;
+      },
+      10s);
+  REQUIRE(refused);
+  CHECK(gs::test::sample(*refused, "gameserver_gateway_clients_refused_total", "gateway") == refused_before + 1);
+  const auto refused_at = std::chrono::steady_clock::now();
+  auto gone = gs::test::scrape_until(admin_port, [](const auto& x) { return gateway_sessions(x) == 0; }, 12s);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - refused_at).count();
+  REQUIRE(gone);
+  MESSAGE("sessions left " << gateway_sessions(*gone) << " after " << seconds << " s");
+  CHECK(gateway_sessions(*gone) == 0);
+  CHECK(seconds <= 10.5);
+
+  auto line = pinger.read_line(30s);
+  REQUIRE(line);
+  MESSAGE("pinger: " << *line);
+  auto r = nlohmann::json::parse(*line, nullptr, false);
+  REQUIRE(r.is_object());
+  CHECK(r["established"] == true);
+  CHECK(r["refused"] == true);
+  CHECK(r["closed"] == true);
+  CHECK(r["closed_after_s"].get<double>() >= 0);
+  CHECK(r["closed_after_s"].get<double>() <= 10.5);
+  CHECK(r["pings"].get<int>() > 100);
+  CHECK(pinger.wait(10s) == 0);
   server.signal(SIGTERM);
   CHECK(server.wait(10s) == 0);
 }

@@ -2,7 +2,7 @@
 // open and connections that finish DTLS but never authenticate. The half-open cap
 // (1,000) holds and counts its refusals, both kinds are dropped at their timeouts
 // (handshake 10 s, session authentication 5 s), and a real login gets through while
-// they last.
+// they last. The per-source limits keep one host (127.0.0.2) to 8 of each kind.
 
 #include <doctest/doctest.h>
 
@@ -97,4 +97,74 @@ TEST_CASE("half-open handshakes and unauthenticated connections: capped, counted
 
   // And logins work as before.
   CHECK(login(d.config).outcome == gs::client::Outcome::joined);
+}
+
+namespace {
+
+double refused_unauthenticated(const gs::test::Exposition& e) {
+  return sample(e, "gameserver_connections_refused_total", "gateway", {{"reason", "source_unauthenticated_cap"}});
+}
+
+double refused_source_half_open(const gs::test::Exposition& e) {
+  return sample(e, "gameserver_dtls_handshake_failures_total", "gateway", {{"reason", "source_half_open_cap"}});
+}
+
+double unauthenticated(const gs::test::Exposition& e) {
+  return authenticating(e) + sample(e, "gameserver_connections", "gateway", {{"state", "closing"}});
+}
+
+}  // namespace
+
+// Item 6 of issue 15: one host on many ports could hold every connection slot. Now a
+// host (127.0.0.2 here) holds at most per_source.max_unauthenticated connections that
+// never authenticate and per_source.max_half_open handshakes; a player from another
+// host (127.0.0.1) logs in meanwhile, and the host gets its slots back at the timeouts.
+TEST_CASE("one host on many ports holds at most the per-source limits; a player from another host logs in") {
+  gs::test::Deployment d("per-source");
+  d.config.per_source.max_half_open = 8;
+  d.config.per_source.max_unauthenticated = 8;
+  auto [added, add_output] = gs::test::run(
+      {"account", "add", "alice", "--password-stdin", "--config", d.write_config().string()}, "correct horse");
+  REQUIRE_MESSAGE(added == 0, add_output);
+  gs::test::RunningRolesWithAdmin roles(d.config, {"auth", "gateway", "world"});
+  const auto port = roles.admin.port();
+  REQUIRE(login(d.config).outcome == gs::client::Outcome::joined);
+  sockaddr_in gateway = gs::test::flood::parse_target(d.config.gateway.listen.to_string());
+  const in_addr attacker = gs::test::flood::parse_source("127.0.0.2");
+
+  // 40 ports finish DTLS and never authenticate: 8 are kept, 32 closed at once.
+  gs::test::flood::HeldHandshakes silent(gateway, 40, /*complete=*/true, 3000ms, attacker);
+  CHECK(silent.result().established == 40);
+  auto e = gs::test::scrape_until(port, [](const auto& x) { return refused_unauthenticated(x) >= 32; }, 5s);
+  REQUIRE(e);
+  CHECK(refused_unauthenticated(*e) == 32);
+  CHECK(unauthenticated(*e) == 8);
+
+  // 50 more ports leave their handshakes half open: 8 are kept.
+  gs::test::flood::HeldHandshakes half_open(gateway, 50, /*complete=*/false, 3000ms, attacker);
+  CHECK(half_open.result().cookies == 50);
+  e = gs::test::scrape_until(port, [](const auto& x) { return refused_source_half_open(x) >= 42; }, 5s);
+  REQUIRE(e);
+  CHECK(refused_source_half_open(*e) == 42);
+  CHECK(sample(*e, "gameserver_dtls_half_open", "gateway") == 8);
+  MESSAGE("held by 127.0.0.2: " << unauthenticated(*e) << " unauthenticated, "
+                                << sample(*e, "gameserver_dtls_half_open", "gateway") << " half open");
+
+  // A player from 127.0.0.1 gets in while they are held.
+  auto during = login(d.config);
+  CHECK_MESSAGE(during.outcome == gs::client::Outcome::joined, during.reason);
+
+  // At the timeouts (authentication 5 s, then the silent channel 10 s; handshake 10 s)
+  // the host gets its slots back: a new connection from it is not refused.
+  e = gs::test::scrape_until(
+      port, [](const auto& x) { return unauthenticated(x) == 0 && sample(x, "gameserver_dtls_half_open", "gateway") == 0; },
+      20s);
+  REQUIRE(e);
+  const double refused_before = refused_unauthenticated(*e);
+  gs::test::flood::HeldHandshakes again(gateway, 1, /*complete=*/true, 3000ms, attacker);
+  CHECK(again.result().established == 1);
+  e = gs::test::scrape_until(port, [](const auto& x) { return authenticating(x) == 1; }, 5s);
+  REQUIRE(e);
+  CHECK(authenticating(*e) == 1);
+  CHECK(refused_unauthenticated(*e) == refused_before);
 }
