@@ -149,8 +149,8 @@ TEST_CASE("the account lookup runs through the database runner before any hash")
 
 TEST_CASE("a wrong password and an unknown account both cost one hash and answer bad_credentials") {
   Fixture f;
-  f.login("alice", "wrong password");
-  f.login("mallory", "whatever pw");
+  f.login("alice", "wrong password", "", "10.0.0.1");
+  f.login("mallory", "whatever pw", "", "10.0.0.2");  // one login in flight per address
   CHECK(f.jobs_started == 2);
   f.run_jobs();
   REQUIRE(f.results.size() == 2);
@@ -164,8 +164,8 @@ TEST_CASE("a wrong password and an unknown account both cost one hash and answer
 TEST_CASE("a disabled account is reported only to the holder of its password") {
   Fixture f;
   f.accounts.set_disabled("alice", true);
-  f.login("alice", "wrong password");
-  f.login("alice", "correct horse");
+  f.login("alice", "wrong password", "", "10.0.0.1");
+  f.login("alice", "correct horse", "", "10.0.0.2");
   f.run_jobs();
   CHECK(f.results[0].reason == "bad_credentials");
   CHECK(f.results[1].reason == "disabled");
