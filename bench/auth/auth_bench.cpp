@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
     worlds.report("world-1", "127.0.0.1:7200", 1u << 30, 0, Steady::now());
     auto alive = std::make_shared<bool>(true);
     gs::WorkerPool database(1);  // as in the auth role: the store's connection on a thread of its own
-    LoginService service{accounts, hasher, throttle, signer, worlds, {threads * 2, std::chrono::seconds(30)},
+    LoginService service{accounts, hasher, throttle, signer, worlds, {threads * 2, std::chrono::seconds(30), threads * 2},
                          LoginService::pool_runner(database, io, alive), LoginService::pool_runner(pool, io, alive)};
     int sent = 0, answered = 0;
     // Completions arrive from the pool: keep the loop running until the last one.
@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
       request.user = "alice";
       request.password = "correct horse battery";
       request.client_address = "10.0.0.1";
-      service.authenticate(std::move(request), {Steady::now(), wall}, [&](protocol::AuthResult r) {
+      service.authenticate(std::move(request), "gateway-1", {Steady::now(), wall}, [&](protocol::AuthResult r) {
         ++answered;
         ok += r.ok ? 1 : 0;
         if (!r.ok && answered == 1) std::fprintf(stderr, "login refused: %s\n", r.reason.c_str());

@@ -20,6 +20,28 @@ Clock clock_now() {
           std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())};
 }
 
+store::throttle_limits throttle_limits(const config::AuthConfig& auth) {
+  using std::chrono::duration_cast;
+  using std::chrono::seconds;
+  store::throttle_limits l;
+  l.account_failures = auth.max_failures_per_account;
+  l.account_failures_total = auth.max_failures_per_account_total;
+  l.address_failures = auth.max_failures_per_address;
+  l.window = duration_cast<seconds>(auth.failure_window);
+  l.known_ttl = duration_cast<seconds>(auth.known_address_ttl);
+  return l;
+}
+
+LoginService::Settings login_settings(const config::AuthConfig& auth) {
+  LoginService::Settings s;
+  s.max_in_flight = auth.max_hashes_in_flight;
+  s.token_ttl = std::chrono::duration_cast<std::chrono::seconds>(auth.token_ttl);
+  s.max_in_flight_per_address = auth.max_hashes_per_address;
+  s.max_in_flight_per_gateway = auth.max_hashes_per_gateway;
+  s.prefixes = {auth.throttle_prefix_v4, auth.throttle_prefix_v6};
+  return s;
+}
+
 }  // namespace
 
 AuthRole::AuthRole(const config::Config& config, RoleContext& context)
@@ -45,9 +67,7 @@ void AuthRole::start() {
     database_ = std::make_unique<WorkerPool>(1);
     hasher_ = std::make_unique<store::password_hasher>(
         store::pwhash_params{auth.password_ops_limit, static_cast<std::size_t>(auth.password_memory)});
-    throttle_ = std::make_unique<store::login_throttle>(store::throttle_limits{
-        auth.max_failures_per_account, auth.max_failures_per_address,
-        std::chrono::duration_cast<std::chrono::seconds>(auth.failure_window), 100'000});
+    throttle_ = std::make_unique<store::login_throttle>(throttle_limits(auth));
     auto key = crypto::read_private_key_file(auth.token_key);
     auto kid = crypto::default_kid(key.public_key());
     signer_ = std::make_unique<crypto::token_signer>(auth.id, kid, std::move(key));
@@ -57,9 +77,7 @@ void AuthRole::start() {
     throw StartError(fmt::format("auth: {}", e.what()));
   }
   logins_ = std::make_unique<LoginService>(
-      *accounts_, *hasher_, *throttle_, *signer_, worlds_,
-      LoginService::Settings{auth.max_hashes_in_flight,
-                             std::chrono::duration_cast<std::chrono::seconds>(auth.token_ttl)},
+      *accounts_, *hasher_, *throttle_, *signer_, worlds_, login_settings(auth),
       LoginService::pool_runner(*database_, context_.io, alive_),
       LoginService::pool_runner(context_.workers, context_.io, alive_));
   try {
@@ -166,11 +184,12 @@ void AuthRole::on_message(session::Session& session, std::uint8_t type, std::spa
     auto request = decode<protocol::Authenticate>(message);
     if (!request) return;
     auto id = it->second.id;
-    logins_->authenticate(std::move(*request), clock_now(), [this, id, alive = alive_](protocol::AuthResult result) {
+    auto reply = [this, id, alive = alive_](protocol::AuthResult result) {
       if (!*alive) return;
       // The gateway may have gone while the hash ran.
       if (auto* peer = host_->find(id)) peer->session().send(protocol::lane_control, encode(result));
-    });
+    };
+    logins_->authenticate(std::move(*request), who.id, clock_now(), std::move(reply));
     return;
   }
   if (type == protocol::WorldReport::type && who.role == "world") {
@@ -193,6 +212,9 @@ void AuthRole::collect(admin::MetricsWriter& out) {
                                {"internal", s.internal}, {"unavailable", s.unavailable}})
     out.counter("gameserver_logins_total", logins, static_cast<double>(count), {{"result", result}});
   out.counter("gameserver_tokens_issued_total", "Login tokens signed", static_cast<double>(s.ok));
+  out.counter("gameserver_login_unparsed_addresses_total",
+              "Logins whose client address from the gateway was no IP address (throttled per gateway link)",
+              static_cast<double>(s.unparsed_address));
   out.counter("gameserver_password_rehashes_total", "Password hashes redone with the current settings at login",
               static_cast<double>(s.rehashed));
   out.gauge("gameserver_logins_in_flight", "Logins being looked up or password-checked now",

@@ -11,6 +11,8 @@ namespace reason = protocol::reason;
 struct LoginService::Attempt {
   protocol::Authenticate request;  // its password already moved out
   std::string name;                // normalised
+  std::string group;               // the client's address group (its throttling key)
+  std::string gateway;             // the link it came on
   std::string password;            // wiped when the last job holding the attempt is done
   store::account_store::lookup lookup;
   bool password_ok = false;
@@ -29,7 +31,8 @@ LoginService::LoginService(store::account_store& accounts, const store::password
       worlds_(worlds),
       settings_(settings),
       database_(std::move(database)),
-      hashing_(std::move(hashing)) {}
+      hashing_(std::move(hashing)),
+      slots_({settings.max_in_flight, settings.max_in_flight_per_address, settings.max_in_flight_per_gateway}) {}
 
 LoginService::Runner LoginService::pool_runner(gs::WorkerPool& pool, asio::io_context& io,
                                               std::shared_ptr<bool> alive) {
@@ -58,27 +61,42 @@ void LoginService::answer(const protocol::Authenticate& request, const char* why
   reply(std::move(result));
 }
 
-void LoginService::authenticate(protocol::Authenticate request, Clock now, Reply reply) {
+std::string LoginService::group_of(const std::string& client_address, const std::string& gateway) {
+  if (auto group = store::address_group(client_address, settings_.prefixes)) return *std::move(group);
+  // Not an address: every such login through this link shares one key, so it is
+  // throttled with the others and never escapes throttling.
+  ++stats_.unparsed_address;
+  return "link:" + gateway;
+}
+
+void LoginService::release(const Attempt& attempt) { slots_.give_back(attempt.group, attempt.gateway); }
+
+void LoginService::authenticate(protocol::Authenticate request, const std::string& gateway, Clock now,
+                                Reply reply) {
   std::string password = std::move(request.password);
   crypto::wipe(request.password);
+  auto group = group_of(request.client_address, gateway);
   auto name = store::normalize_account_name(request.user);
-  // Name rules are public, so refusing a malformed name at once reveals nothing.
-  if (!name || store::check_password(password)) {
-    crypto::wipe(password);
-    throttle_.record_failure(name ? *name : request.user, request.client_address, now.steady);
-    return answer(request, reason::bad_credentials, reply);
-  }
-  if (throttle_.check(*name, request.client_address, now.steady) != store::login_throttle::verdict::allowed) {
+  const std::string& account = name ? *name : request.user;
+  // Checked first, malformed names too: a throttled key records no more failures.
+  if (throttle_.check(account, group, now.steady) != store::login_throttle::verdict::allowed) {
     crypto::wipe(password);
     return answer(request, reason::throttled, reply);
   }
-  if (in_flight_ >= settings_.max_in_flight) {
+  // Name rules are public, so refusing a malformed name at once reveals nothing.
+  if (!name || store::check_password(password)) {
+    crypto::wipe(password);
+    throttle_.record_failure(account, group, now.steady);
+    return answer(request, reason::bad_credentials, reply);
+  }
+  if (!slots_.try_take(group, gateway)) {
     crypto::wipe(password);
     return answer(request, reason::busy, reply);
   }
-  ++in_flight_;
   auto attempt = std::make_shared<Attempt>();
   attempt->name = *name;
+  attempt->group = std::move(group);
+  attempt->gateway = gateway;
   attempt->password = std::move(password);
   attempt->request = std::move(request);
   attempt->reply = std::move(reply);
@@ -90,7 +108,7 @@ void LoginService::authenticate(protocol::Authenticate request, Clock now, Reply
 void LoginService::check_password(std::shared_ptr<Attempt> attempt) {
   const auto status = attempt->lookup.status;
   if (status != store::store_status::ok && status != store::store_status::not_found) {
-    --in_flight_;
+    release(*attempt);
     // A busy or unreachable database passes; the client may try again shortly.
     if (status == store::store_status::busy) return answer(attempt->request, reason::busy, attempt->reply);
     if (status == store::store_status::unavailable) return answer(attempt->request, reason::unavailable, attempt->reply);
@@ -105,7 +123,7 @@ void LoginService::check_password(std::shared_ptr<Attempt> attempt) {
         attempt->password_ok = hasher.verify(found ? &found->password_hash : nullptr, attempt->password);
       },
       [this, attempt](Clock now) {
-        --in_flight_;
+        release(*attempt);
         finish(*attempt, now);
       });
 }
@@ -114,13 +132,13 @@ void LoginService::finish(Attempt& attempt, Clock now) {
   const auto& request = attempt.request;
   const auto& reply = attempt.reply;
   if (!attempt.password_ok) {
-    throttle_.record_failure(attempt.name, request.client_address, now.steady);
+    throttle_.record_failure(attempt.name, attempt.group, now.steady);
     return answer(request, reason::bad_credentials, reply);
   }
   const store::account& account = *attempt.lookup.found;
   // Only the owner of the password learns that the account is disabled.
   if (account.disabled) return answer(request, reason::disabled, reply);
-  throttle_.record_success(attempt.name);
+  throttle_.record_success(attempt.name, attempt.group, now.steady);
   auto world = worlds_.pick(request.world, now.steady);
   if (!world) return answer(request, reason::no_world, reply);
   auto token = signer_.issue(attempt.name, world->id, settings_.token_ttl, now.wall);

@@ -1,6 +1,8 @@
 #pragma once
-// The auth role's answer to Authenticate: throttle, look the account up and check the
-// password off the event loop, pick a world, sign a token. No sockets here; the
+// The auth role's answer to Authenticate: throttle, take a fair share of the login slots,
+// look the account up and check the password off the event loop, pick a world, sign a
+// token. The client's address is grouped by network prefix (store/address_group.hpp);
+// docs/SECURITY.md, "Login throttling and fairness", gives the policy. No sockets here; the
 // account database runs through one Runner (a thread of its own in the role: a store
 // is one connection) and hashing through another (the worker pool), inline in tests;
 // time is passed in. The loop never waits for the database or for a hash.
@@ -12,11 +14,13 @@
 
 #include <asio/io_context.hpp>
 
+#include "auth/login_slots.hpp"
 #include "auth/world_directory.hpp"
 #include "common/worker_pool.hpp"
 #include "crypto/token_signer.hpp"
 #include "protocol/messages.hpp"
 #include "store/account_store.hpp"
+#include "store/address_group.hpp"
 #include "store/password_hash.hpp"
 #include "store/throttle.hpp"
 
@@ -37,6 +41,8 @@ struct LoginStats {
   std::uint64_t internal = 0;
   std::uint64_t unavailable = 0;  // the account database could not be reached
   std::uint64_t rehashed = 0;
+  // Logins whose client address was no IP address, counted under their gateway link.
+  std::uint64_t unparsed_address = 0;
 };
 
 class LoginService {
@@ -48,6 +54,9 @@ class LoginService {
   struct Settings {
     std::uint32_t max_in_flight = 4;  // logins being looked up or hashed
     std::chrono::seconds token_ttl{30};
+    std::uint32_t max_in_flight_per_address = 1;  // of them, from one address group
+    std::uint32_t max_in_flight_per_gateway = 0;  // of them, through one gateway link; 0 = no own limit
+    store::address_prefixes prefixes{};            // how client addresses are grouped
   };
 
   LoginService(store::account_store& accounts, const store::password_hasher& hasher, store::login_throttle& throttle,
@@ -55,14 +64,16 @@ class LoginService {
                Runner hashing);
 
   // Answers exactly once through `reply`, at once or after the lookup and the hash.
-  // The password in `request` is wiped.
-  void authenticate(protocol::Authenticate request, Clock now, Reply reply);
+  // The password in `request` is wiped. `gateway` names the link the request came on
+  // (the gateway's id): its share of the slots, and the throttling key of a client
+  // address that does not parse.
+  void authenticate(protocol::Authenticate request, const std::string& gateway, Clock now, Reply reply);
 
   // The runner the auth role uses: work on `pool`, completion posted back to `io`
   // unless `alive` has turned false.
   static Runner pool_runner(gs::WorkerPool& pool, asio::io_context& io, std::shared_ptr<bool> alive);
 
-  std::uint32_t in_flight() const { return in_flight_; }
+  std::uint32_t in_flight() const { return slots_.in_flight(); }
   const LoginStats& stats() const { return stats_; }
 
  private:
@@ -71,6 +82,8 @@ class LoginService {
   void finish(Attempt& attempt, Clock now);
   void rehash(const std::string& name, const std::string& old_hash, std::shared_ptr<std::string> password);
   void answer(const protocol::Authenticate& request, const char* reason, const Reply& reply);
+  std::string group_of(const std::string& client_address, const std::string& gateway);
+  void release(const Attempt& attempt);
 
   store::account_store& accounts_;
   const store::password_hasher& hasher_;
@@ -80,7 +93,7 @@ class LoginService {
   Settings settings_;
   Runner database_;
   Runner hashing_;
-  std::uint32_t in_flight_ = 0;
+  LoginSlots slots_;
   LoginStats stats_;
 };
 

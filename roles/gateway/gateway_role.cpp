@@ -118,7 +118,7 @@ void GatewayRole::on_peer_added(peers::Peer& peer) {
     peer.close(/*flush=*/false);
     return;
   }
-  service_.add_client(peer.session(), next_client_id_++, peer.address().to_string(), session::Time::clock::now());
+  service_.add_client(peer.session(), next_client_id_++, host, session::Time::clock::now());
 }
 
 void GatewayRole::on_peer_removed(peers::Peer& peer, transport::CloseReason, std::string_view) {

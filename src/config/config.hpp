@@ -111,10 +111,18 @@ struct AuthConfig {
   microseconds token_ttl = 30s;                     // login token lifetime, 1s..crypto::max_token_lifetime (10m)
   unsigned password_ops_limit = 2;                  // Argon2id passes, 1..16 (OWASP: 2)
   std::uint64_t password_memory = 19ULL << 20;      // Argon2id memory, 8KiB..1GiB (OWASP: 19MiB)
-  unsigned max_failures_per_account = 5;            // within failure_window, 1..1000
-  unsigned max_failures_per_address = 20;           // within failure_window, 1..100000
+  // Login throttling and fairness (docs/SECURITY.md): failures within failure_window.
+  unsigned max_failures_per_account = 5;            // of one account from one address group, 1..1000
+  unsigned max_failures_per_account_total = 100;    // of one account from all groups, 1..100000
+  unsigned max_failures_per_address = 20;           // from one address group, 1..100000
   microseconds failure_window = 5min;               // sliding window, 1s..24h
+  // A group the account logged in from is exempt from the _total ceiling this long, 1h..8760h.
+  microseconds known_address_ttl = 720h;
+  unsigned throttle_prefix_v4 = 32;   // bits of an IPv4 address naming its group, 8..32
+  unsigned throttle_prefix_v6 = 64;   // bits of an IPv6 address naming its group, 16..128
   unsigned max_hashes_in_flight = 4;  // concurrent password checks, 1..256 (each holds password_memory)
+  unsigned max_hashes_per_address = 1;  // of them for one address group, 1..256
+  unsigned max_hashes_per_gateway = 0;  // of them for one gateway link, 0..256; 0 = no own limit
   microseconds world_timeout = 10s;   // a world silent this long leaves the selection, 1s..10m
   // Gateways and worlds allowed to link, each with its secret.
   std::vector<LinkPeer> peers{{"gateway", "gateway-1", "keys/gateway-auth.secret"},

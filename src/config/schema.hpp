@@ -104,9 +104,15 @@ void visit_auth(V& v, C& c) {
   v.count("password_ops_limit", c.password_ops_limit, 1, 16);
   v.size("password_memory", c.password_memory, 8192, 1ULL << 30);
   v.count("max_failures_per_account", c.max_failures_per_account, 1, 1000);
+  v.count("max_failures_per_account_total", c.max_failures_per_account_total, 1, 100'000);
   v.count("max_failures_per_address", c.max_failures_per_address, 1, 100'000);
   v.duration("failure_window", c.failure_window, 1s, 24h);
+  v.duration("known_address_ttl", c.known_address_ttl, 1h, 8760h);
+  v.count("throttle_prefix_v4", c.throttle_prefix_v4, 8, 32);
+  v.count("throttle_prefix_v6", c.throttle_prefix_v6, 16, 128);
   v.count("max_hashes_in_flight", c.max_hashes_in_flight, 1, 256);
+  v.count("max_hashes_per_address", c.max_hashes_per_address, 1, 256);
+  v.count("max_hashes_per_gateway", c.max_hashes_per_gateway, 0, 256);
   v.duration("world_timeout", c.world_timeout, 1s, 10min);
   v.objects("peers", c.peers, [](V& s, auto& peer) { visit_link_peer(s, peer); });
 }

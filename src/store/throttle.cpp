@@ -1,5 +1,7 @@
 #include "store/throttle.hpp"
 
+#include <algorithm>
+
 namespace gs::store {
 
 failure_window::failure_window(std::uint32_t limit, std::chrono::seconds window,
@@ -7,7 +9,8 @@ failure_window::failure_window(std::uint32_t limit, std::chrono::seconds window,
     : limit_(limit == 0 ? 1 : limit), window_(window), max_tracked_(max_tracked == 0 ? 1 : max_tracked) {}
 
 void failure_window::drop_old(entry& e, time_point now) const {
-    while (!e.times.empty() && e.times.front() <= now - window_) e.times.pop_front();
+    auto live = std::find_if(e.times.begin(), e.times.end(), [&](time_point t) { return t > now - window_; });
+    e.times.erase(e.times.begin(), live);
 }
 
 bool failure_window::over_limit(const std::string& key, time_point now) {
@@ -47,8 +50,11 @@ void failure_window::record(const std::string& key, time_point now) {
     }
     entry& e = it->second;
     drop_old(e, now);
+    // Callers check before they record, so a key over its limit is rarely recorded again
+    // and this shift (up to `limit` entries) stays off the path of a throttled flood.
+    if (e.times.size() >= limit_)
+        e.times.erase(e.times.begin(), e.times.end() - static_cast<std::ptrdiff_t>(limit_ - 1));
     e.times.push_back(now);
-    while (e.times.size() > limit_) e.times.pop_front();
 }
 
 void failure_window::clear(const std::string& key) {
@@ -58,24 +64,71 @@ void failure_window::clear(const std::string& key) {
     entries_.erase(it);
 }
 
+known_addresses::known_addresses(std::chrono::seconds ttl, std::size_t per_account, std::size_t max_accounts)
+    : ttl_(ttl),
+      per_account_(per_account == 0 ? 1 : per_account),
+      max_accounts_(max_accounts == 0 ? 1 : max_accounts) {}
+
+bool known_addresses::contains(const std::string& account, const std::string& group, time_point now) const {
+    auto it = entries_.find(account);
+    if (it == entries_.end()) return false;
+    return std::any_of(it->second.places.begin(), it->second.places.end(),
+                       [&](const place& p) { return p.group == group && now - p.at < ttl_; });
+}
+
+void known_addresses::remember(const std::string& account, const std::string& group, time_point now) {
+    auto it = entries_.find(account);
+    if (it == entries_.end()) {
+        // The front is the account whose latest success is oldest.
+        while (entries_.size() >= max_accounts_ && !by_latest_.empty()) {
+            entries_.erase(by_latest_.front());
+            by_latest_.pop_front();
+        }
+        by_latest_.push_back(account);
+        it = entries_.emplace(account, entry{{}, std::prev(by_latest_.end())}).first;
+    } else {
+        by_latest_.splice(by_latest_.end(), by_latest_, it->second.order);
+    }
+    auto& places = it->second.places;
+    std::erase_if(places, [&](const place& p) { return p.group == group || now - p.at >= ttl_; });
+    if (places.size() >= per_account_) {
+        places.erase(std::min_element(places.begin(), places.end(),
+                                      [](const place& a, const place& b) { return a.at < b.at; }));
+    }
+    places.push_back({group, now});
+}
+
+namespace {
+
+// Account names hold no newline (account_rules.hpp), nor do address groups.
+std::string pair_key(const std::string& account, const std::string& group) { return account + '\n' + group; }
+
+}  // namespace
+
 login_throttle::login_throttle(throttle_limits limits)
     : limits_(limits),
-      accounts_(limits.account_failures, limits.window, limits.max_tracked),
-      addresses_(limits.address_failures, limits.window, limits.max_tracked) {}
+      pairs_(limits.account_failures, limits.window, limits.max_tracked),
+      accounts_(limits.account_failures_total, limits.window, limits.max_tracked),
+      addresses_(limits.address_failures, limits.window, limits.max_tracked),
+      known_(limits.known_ttl, limits.known_per_account, limits.max_tracked) {}
 
-login_throttle::verdict login_throttle::check(const std::string& account,
-                                              const std::string& address, time_point now) {
-    if (addresses_.over_limit(address, now)) return verdict::address_throttled;
-    if (accounts_.over_limit(account, now)) return verdict::account_throttled;
+login_throttle::verdict login_throttle::check(const std::string& account, const std::string& group,
+                                              time_point now) {
+    if (addresses_.over_limit(group, now)) return verdict::address_throttled;
+    if (pairs_.over_limit(pair_key(account, group), now)) return verdict::account_throttled;
+    if (accounts_.over_limit(account, now) && !known_.contains(account, group, now)) return verdict::account_throttled;
     return verdict::allowed;
 }
 
-void login_throttle::record_failure(const std::string& account, const std::string& address,
-                                    time_point now) {
+void login_throttle::record_failure(const std::string& account, const std::string& group, time_point now) {
+    pairs_.record(pair_key(account, group), now);
     accounts_.record(account, now);
-    addresses_.record(address, now);
+    addresses_.record(group, now);
 }
 
-void login_throttle::record_success(const std::string& account) { accounts_.clear(account); }
+void login_throttle::record_success(const std::string& account, const std::string& group, time_point now) {
+    pairs_.clear(pair_key(account, group));
+    known_.remember(account, group, now);
+}
 
 }  // namespace gs::store

@@ -3,7 +3,9 @@
 
 #include <doctest/doctest.h>
 
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <asio/steady_timer.hpp>
 
@@ -65,6 +67,22 @@ TEST_CASE("a player logs in through the gateway and joins the world, all encrypt
     CHECK(bad.outcome == Outcome::refused);
     CHECK(bad.reason == "wrong_game");
   }
+}
+
+// Every login below comes from 127.0.0.1 on a port of its own, as a guesser's does.
+TEST_CASE("wrong passwords from one host with new ports and new names are throttled after the address limit") {
+  gs::test::Deployment d("flow-throttle-host");
+  d.config.auth.max_failures_per_address = 20;
+  add_account(d.config, "alice", "correct horse");
+  RunningRoles roles(d.config, {"auth", "gateway", "world"});
+  auto options = client_options(d.config);
+  REQUIRE(login_when_ready(options, "alice", "correct horse").outcome == Outcome::joined);
+
+  std::vector<std::string> reasons;
+  for (int i = 0; i < 26; ++i)
+    reasons.push_back(login_once(options, "guess" + std::to_string(i), "wrong horse").reason);
+  for (int i = 0; i < 20; ++i) CHECK_MESSAGE(reasons[i] == "bad_credentials", "login ", i + 1, ": ", reasons[i]);
+  for (int i = 20; i < 26; ++i) CHECK_MESSAGE(reasons[i] == "throttled", "login ", i + 1, ": ", reasons[i]);
 }
 
 TEST_CASE("chat reaches every player in the world") {

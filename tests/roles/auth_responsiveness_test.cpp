@@ -36,7 +36,7 @@ TEST_CASE("the event loop stays responsive while 50 password hashes run") {
     WorldDirectory worlds{10s};
     auto alive = std::make_shared<bool>(true);
     gs::WorkerPool database(1);
-    LoginService service{accounts, hasher, throttle, signer, worlds, {64, std::chrono::seconds(30)},
+    LoginService service{accounts, hasher, throttle, signer, worlds, {64, std::chrono::seconds(30), 64},
                          LoginService::pool_runner(database, io, alive), LoginService::pool_runner(pool, io, alive)};
     worlds.report("world-1", "127.0.0.1:7200", 1000, 0, std::chrono::steady_clock::now());
 
@@ -48,7 +48,7 @@ TEST_CASE("the event loop stays responsive while 50 password hashes run") {
       request.user = "alice";
       request.password = "correct horse";
       request.client_address = "10.0.0.1";
-      service.authenticate(std::move(request), {std::chrono::steady_clock::now(), wall},
+      service.authenticate(std::move(request), "gateway-1", {std::chrono::steady_clock::now(), wall},
                            [&](protocol::AuthResult r) {
                              ++answered;
                              ok += r.ok ? 1 : 0;
@@ -158,7 +158,7 @@ TEST_CASE("the event loop stays responsive while the account database stalls") {
   request.user = "alice";
   request.password = "correct horse";
   request.client_address = "10.0.0.1";
-  service.authenticate(std::move(request), {begin, wall}, [&](protocol::AuthResult r) { result = std::move(r); });
+  service.authenticate(std::move(request), "gateway-1", {begin, wall}, [&](protocol::AuthResult r) { result = std::move(r); });
   // A loop that asked the database itself would only get here once the stall ended.
   CHECK(std::chrono::steady_clock::now() - begin < stall / 2);
 

@@ -41,6 +41,7 @@ struct Fixture {
                          jobs.emplace_back(std::move(work), std::move(done));
                        }};
   std::vector<protocol::AuthResult> results;
+  std::uint32_t sent = 0;
 
   static inline int counter = 0;
 
@@ -50,16 +51,26 @@ struct Fixture {
   }
   ~Fixture() { std::filesystem::remove_all(dir); }
 
-  void login(const std::string& user, const std::string& password, const std::string& world = "",
-             const std::string& address = "10.0.0.1") {
+  // Returns the request id, to find the answer with result().
+  std::uint32_t login(const std::string& user, const std::string& password, const std::string& world = "",
+                      const std::string& address = "10.0.0.1") {
     protocol::Authenticate request;
-    request.request_id = static_cast<std::uint32_t>(results.size() + 100);
+    request.request_id = 100 + sent++;
     request.player_id = 7;
     request.user = user;
     request.password = password;
     request.client_address = address;
     request.world = world;
-    service.authenticate(std::move(request), now, [this](protocol::AuthResult r) { results.push_back(std::move(r)); });
+    service.authenticate(std::move(request), "gateway-1", now,
+                         [this](protocol::AuthResult r) { results.push_back(std::move(r)); });
+    return 100 + sent - 1;
+  }
+  // The answer to request `id`; fails the test when there is none yet.
+  const protocol::AuthResult& result(std::uint32_t id) {
+    for (const auto& r : results)
+      if (r.request_id == id) return r;
+    FAIL("no answer to request ", id);
+    return results.front();
   }
   void run_jobs() {
     while (!jobs.empty()) {
@@ -86,7 +97,8 @@ void ask_for_alice(LoginService& service, Clock now, std::vector<protocol::AuthR
   request.user = "alice";
   request.password = "correct horse";
   request.client_address = "10.0.0.1";
-  service.authenticate(std::move(request), now, [&](protocol::AuthResult r) { results.push_back(std::move(r)); });
+  service.authenticate(std::move(request), "gateway-1", now,
+                       [&](protocol::AuthResult r) { results.push_back(std::move(r)); });
 }
 
 }  // namespace
@@ -137,8 +149,8 @@ TEST_CASE("the account lookup runs through the database runner before any hash")
 
 TEST_CASE("a wrong password and an unknown account both cost one hash and answer bad_credentials") {
   Fixture f;
-  f.login("alice", "wrong password");
-  f.login("mallory", "whatever pw");
+  f.login("alice", "wrong password", "", "10.0.0.1");
+  f.login("mallory", "whatever pw", "", "10.0.0.2");  // one login in flight per address
   CHECK(f.jobs_started == 2);
   f.run_jobs();
   REQUIRE(f.results.size() == 2);
@@ -152,22 +164,22 @@ TEST_CASE("a wrong password and an unknown account both cost one hash and answer
 TEST_CASE("a disabled account is reported only to the holder of its password") {
   Fixture f;
   f.accounts.set_disabled("alice", true);
-  f.login("alice", "wrong password");
-  f.login("alice", "correct horse");
+  f.login("alice", "wrong password", "", "10.0.0.1");
+  f.login("alice", "correct horse", "", "10.0.0.2");
   f.run_jobs();
   CHECK(f.results[0].reason == "bad_credentials");
   CHECK(f.results[1].reason == "disabled");
   CHECK_FALSE(f.results[1].ok);
 }
 
-TEST_CASE("too many failures for an account answer throttled without hashing") {
+TEST_CASE("too many failures for an account from one address answer throttled there without hashing") {
   Fixture f;
   for (int i = 0; i < 3; ++i) {
     f.login("alice", "wrong password");
     f.run_jobs();
   }
   int hashed = f.jobs_started;
-  f.login("alice", "correct horse", "", "10.9.9.9");
+  f.login("alice", "correct horse");
   CHECK(f.jobs_started == hashed);
   REQUIRE(f.results.size() == 4);
   CHECK(f.last().reason == "throttled");
@@ -193,15 +205,155 @@ TEST_CASE("too many failures from one address answer throttled for every account
 
 TEST_CASE("more hashes than allowed in flight answer busy") {
   Fixture f;
-  f.login("alice", "correct horse");
-  f.login("alice", "correct horse");
+  f.login("alice", "correct horse", "", "10.0.0.1");
+  f.login("alice", "correct horse", "", "10.0.0.2");
   CHECK(f.service.in_flight() == 2);
-  f.login("alice", "correct horse");
+  f.login("alice", "correct horse", "", "10.0.0.3");
   REQUIRE(f.results.size() == 1);
   CHECK(f.last().reason == "busy");
   f.run_jobs();
   CHECK(f.service.in_flight() == 0);
   CHECK(f.results.size() == 3);
+}
+
+TEST_CASE("one address sending random names cannot take every hash slot from a player at another address") {
+  Fixture f;  // two slots
+  for (int i = 0; i < 10; ++i) f.login("random" + std::to_string(i), "whatever pw", "", "10.6.6.6");
+  const int attacker_hashes = f.jobs_started;
+  auto player = f.login("alice", "correct horse", "", "10.0.0.2");
+  CHECK(f.jobs_started == attacker_hashes + 1);  // the player's login got a slot
+  f.run_jobs();
+  CHECK(f.result(player).ok);
+}
+
+TEST_CASE("wrong passwords for an account from one address do not lock its owner out at another") {
+  Fixture f;  // 3 failures of one account
+  for (int i = 0; i < 6; ++i) {
+    f.login("alice", "wrong password", "", "10.6.6.6");
+    f.run_jobs();
+  }
+  auto owner = f.login("alice", "correct horse", "", "10.0.0.2");
+  f.run_jobs();
+  CHECK(f.result(owner).ok);
+}
+
+TEST_CASE("the guessing address stays throttled for the account after its owner logs in") {
+  Fixture f;
+  for (int i = 0; i < 3; ++i) {
+    f.login("alice", "wrong password", "", "10.6.6.6");
+    f.run_jobs();
+  }
+  auto owner = f.login("alice", "correct horse", "", "10.0.0.2");
+  f.run_jobs();
+  REQUIRE(f.result(owner).ok);
+  const int hashed = f.jobs_started;
+  auto guess = f.login("alice", "correct horse", "", "10.6.6.6");
+  CHECK(f.result(guess).reason == "throttled");
+  CHECK(f.jobs_started == hashed);
+}
+
+TEST_CASE("the per-account ceiling throttles a guess spread over many addresses, but not the owner's usual one") {
+  Fixture f;
+  store::throttle_limits limits{3, 10, std::chrono::seconds(60), 1000};
+  limits.account_failures_total = 8;
+  store::login_throttle throttle{limits};
+  LoginService service{f.accounts, f.hasher, throttle, f.signer, f.worlds, {4, std::chrono::seconds(30)},
+                       at_once(f.now), at_once(f.now)};
+  std::vector<protocol::AuthResult> results;
+  auto login = [&](const std::string& password, const std::string& address) {
+    protocol::Authenticate request;
+    request.user = "alice";
+    request.password = password;
+    request.client_address = address;
+    service.authenticate(std::move(request), "gateway-1", f.now,
+                         [&](protocol::AuthResult r) { results.push_back(std::move(r)); });
+    REQUIRE_FALSE(results.empty());
+    return results.back();
+  };
+  REQUIRE(login("correct horse", "10.0.0.1").ok);  // the owner's usual address, now known
+  for (int i = 0; i < 8; ++i) CHECK(login("wrong password", "10.7.0." + std::to_string(i)).reason == "bad_credentials");
+  CHECK(login("wrong password", "10.8.0.1").reason == "throttled");  // one more host, no hash
+  CHECK(login("correct horse", "10.8.0.2").reason == "throttled");   // a new place waits out the window
+  CHECK(login("correct horse", "10.0.0.1").ok);
+  f.now.steady += 61s;
+  f.worlds.report("world-1", "127.0.0.1:7200", 10, 0, f.now.steady);
+  CHECK(login("correct horse", "10.8.0.2").ok);
+}
+
+TEST_CASE("a client address that is no IP address is throttled with the rest of its gateway link") {
+  Fixture f;  // 10 failures per address group
+  for (int i = 0; i < 10; ++i) {
+    f.login("user" + std::to_string(i), "wrong password", "", i % 2 ? "not an address" : "");
+    f.run_jobs();
+  }
+  CHECK(f.result(f.login("alice", "correct horse", "", "junk:junk")).reason == "throttled");
+  CHECK(f.service.stats().unparsed_address == 11);
+  auto player = f.login("alice", "correct horse", "", "10.0.0.2");
+  f.run_jobs();
+  CHECK(f.result(player).ok);
+}
+
+TEST_CASE("one gateway link holds at most its share of the slots") {
+  Fixture f;
+  store::login_throttle throttle{store::throttle_limits{3, 10, std::chrono::seconds(60), 1000}};
+  int hashes = 0;
+  LoginService::Settings settings{4, std::chrono::seconds(30)};
+  settings.max_in_flight_per_gateway = 2;
+  LoginService service{f.accounts, f.hasher, throttle, f.signer, f.worlds, settings, at_once(f.now),
+                       [&](auto, auto) { ++hashes; }};
+  std::vector<std::string> reasons;
+  auto login = [&](const std::string& gateway, const std::string& address) {
+    protocol::Authenticate request;
+    request.user = "alice";
+    request.password = "correct horse";
+    request.client_address = address;
+    service.authenticate(std::move(request), gateway, f.now,
+                         [&](protocol::AuthResult r) { reasons.push_back(r.reason); });
+  };
+  for (int i = 0; i < 4; ++i) login("gateway-1", "10.0.0." + std::to_string(i));
+  CHECK(hashes == 2);
+  CHECK(reasons == std::vector<std::string>{"busy", "busy"});
+  login("gateway-2", "10.0.1.1");
+  CHECK(hashes == 3);  // the other gateway's player got a slot
+}
+
+// The number docs/SECURITY.md quotes: rounds of eight random-name logins from one
+// address, each followed by one player's login from an address of its own, with four
+// slots. The guesser's address is never throttled here, to measure the pool alone.
+TEST_CASE("players still log in during a flood of random names from one address") {
+  Fixture f;
+  store::login_throttle lenient{store::throttle_limits{1000, 1u << 30, std::chrono::seconds(60), 1000}};
+  std::deque<std::pair<std::function<void()>, std::function<void(Clock)>>> jobs;
+  LoginService service{f.accounts, f.hasher, lenient, f.signer, f.worlds, {4, std::chrono::seconds(30)},
+                       at_once(f.now),
+                       [&](auto work, auto done) { jobs.emplace_back(std::move(work), std::move(done)); }};
+  constexpr int players = 20;
+  for (int i = 0; i < players; ++i)
+    f.accounts.add("player" + std::to_string(i), *f.hasher.hash("correct horse"), f.now.wall);
+  f.worlds.report("world-1", "127.0.0.1:7200", 1000, 0, f.now.steady);
+  int ok = 0, busy = 0, flood = 0;
+  auto send = [&](const std::string& user, const std::string& password, const std::string& address, bool player) {
+    protocol::Authenticate request;
+    request.user = user;
+    request.password = password;
+    request.client_address = address;
+    service.authenticate(std::move(request), "gateway-1", f.now, [&, player](protocol::AuthResult r) {
+      if (player) (r.ok ? ok : busy) += r.ok || r.reason == "busy" ? 1 : 0;
+    });
+  };
+  for (int round = 0; round < players; ++round) {
+    for (int k = 0; k < 8; ++k) send("random" + std::to_string(flood++), "whatever pw", "10.6.6.6", false);
+    send("player" + std::to_string(round), "correct horse", "10.1.0." + std::to_string(round), true);
+    while (!jobs.empty()) {
+      auto [work, done] = std::move(jobs.front());
+      jobs.pop_front();
+      work();
+      done(f.now);
+    }
+  }
+  MESSAGE(ok, " of ", players, " player logins succeeded, ", busy, " answered busy, during ", flood,
+          " random-name logins from one address");
+  CHECK(ok == players);
 }
 
 TEST_CASE("no world with room answers no_world after the password check") {

@@ -50,6 +50,9 @@ Deployment::Deployment(const std::string& tag) {
   // The cheapest Argon2id libsodium allows: tests check behaviour, not cost.
   c.auth.password_ops_limit = 1;
   c.auth.password_memory = 8192;
+  // Every test client logs in from 127.0.0.1, one address group: let it use the whole
+  // pool, as many players at many addresses would (fairness is tested in tests/roles).
+  c.auth.max_hashes_per_address = c.auth.max_hashes_in_flight;
   c.auth.peers = {{"gateway", "gateway-1", dir / "keys/gateway-auth.secret"},
                   {"world", "world-1", dir / "keys/world-auth.secret"}};
   c.gateway.listen = {"127.0.0.1", free_udp_port()};
