@@ -39,9 +39,9 @@ std::string read_file(const std::string& path) {
 }
 
 // "[::1]" -> "::1": a bracketed IPv6 host as written in HOST:PORT.
-std::string bare_host(std::string name) {
-  if (name.size() > 2 && name.front() == '[' && name.back() == ']') return name.substr(1, name.size() - 2);
-  return name;
+std::string bare_host(std::string_view name) {
+  if (name.size() > 2 && name.front() == '[' && name.back() == ']') return std::string(name.substr(1, name.size() - 2));
+  return std::string(name);
 }
 
 // True when `cert` has an iPAddress subjectAltName of these raw bytes. Compared as
@@ -136,8 +136,8 @@ ClientContext::ClientContext(const ClientConfig& config) : config_(config) {
 
 Client::Client(std::shared_ptr<const ClientContext> context, ClientHandler& handler, std::string server_name)
     : context_(std::move(context)), handler_(handler), server_name_(std::move(server_name)) {
-  if (!context_->config_.server_name.empty()) server_name_ = context_->config_.server_name;
-  server_name_ = bare_host(std::move(server_name_));
+  server_name_ = bare_host(context_->config_.server_name.empty() ? std::string_view(server_name_)
+                                                                : std::string_view(context_->config_.server_name));
   ssl_.reset(wolfSSL_new(context_->ctx_.get()));
   if (!ssl_) throw std::runtime_error("cannot create a DTLS client session");
   WOLFSSL* ssl = ssl_.get();

@@ -236,6 +236,9 @@ void Host::end(Connection& c, CloseReason reason, std::string_view detail) {
 }
 
 void Host::deliver_ended() {
+  // Called again from inside a handler's on_closed (shutdown() there): the outer call's
+  // loop reports these too, and swapping the list under it would break its walk.
+  if (!delivering_.empty()) return;
   while (!ended_.empty()) {
     delivering_.swap(ended_);
     for (const Ended& e : delivering_) handler_.on_closed(e.id, e.reason, e.detail);

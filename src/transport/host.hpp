@@ -16,7 +16,7 @@
 // a handler may close connections while it walks its own table of them, and its entry
 // for a connection stays valid until that connection's on_closed. The one exception is
 // shutdown(), which reports on_closed(shutdown) for every connection before it returns
-// and must not be called from inside a handler callback.
+// (called from inside on_closed, right after that callback instead).
 #pragma once
 
 #include "channel/channel.hpp"

@@ -242,6 +242,10 @@ int c_api_server_name(const char* gateway, const char* ca_file, const char* game
   }
   if (!o.login_done || o.outcome != GS_OUTCOME_JOINED)
     FAIL("with the server name the login ended %s: %s", gs_outcome_name(o.outcome), o.reason);
+  gs_client_destroy(client);
+  return 0;
+}
+
 /* A string of `n` copies of 'a' in `buffer` (at least n + 1 bytes). */
 static const char* repeated(char* buffer, size_t n) {
   memset(buffer, 'a', n);

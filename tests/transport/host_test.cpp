@@ -354,6 +354,8 @@ TEST_CASE("an immediate close overrides a flushing close requested before it") {
   CHECK(srv_ev.closed[0].second == transport::CloseReason::local);
   // The client never got the whole message: it was discarded, not flushed.
   CHECK(cli_ev.messages[id].empty());
+}
+
 TEST_CASE("every connection of a Host draws on one reassembly budget of channel.reassembly_total") {
   asio::io_context io;
   Recorder srv_ev;
