@@ -231,17 +231,17 @@ TEST_CASE("a client refused at pre-auth that keeps pinging and never ACKs is dro
   REQUIRE(server.wait_for("started 3 role(s)", 10s));
   auto before = gs::test::scrape(admin_port);
   REQUIRE(before);
-  const double refused_before = gs::test::sample(*before, "gameserver_gateway_clients_refused_total", "gateway");
+  const double refused_before = gs::test::sample(*before, "gameserver_gateway_clients_refused_total", "gateway", {{"reason", "hello"}});
 
   gs::test::Process pinger(flood_binary(), {"ping", "--target", d.config.gateway.listen.to_string(), "--seconds", "14"});
   auto refused = gs::test::scrape_until(
       admin_port,
       [&](const auto& x) {
-        return gs::test::sample(x, "gameserver_gateway_clients_refused_total", "gateway") > refused_before;
+        return gs::test::sample(x, "gameserver_gateway_clients_refused_total", "gateway", {{"reason", "hello"}}) > refused_before;
       },
       10s);
   REQUIRE(refused);
-  CHECK(gs::test::sample(*refused, "gameserver_gateway_clients_refused_total", "gateway") == refused_before + 1);
+  CHECK(gs::test::sample(*refused, "gameserver_gateway_clients_refused_total", "gateway", {{"reason", "hello"}}) == refused_before + 1);
   const auto refused_at = std::chrono::steady_clock::now();
   auto gone = gs::test::scrape_until(admin_port, [](const auto& x) { return gateway_sessions(x) == 0; }, 12s);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - refused_at).count();
