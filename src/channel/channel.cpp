@@ -10,6 +10,18 @@ namespace gs::channel {
 
 namespace {
 
+// Forgets the oldest sent packet and the frame references only it held.
+template <class SentRing, class RefRing>
+void pop_oldest_sent(SentRing& sent, RefRing& refs, std::uint64_t& sent_base, std::uint64_t& refs_base) {
+    const std::uint64_t end = sent.front().refs_begin + sent.front().refs_count;
+    while (refs_base < end) {
+        refs.pop_front();
+        ++refs_base;
+    }
+    sent.pop_front();
+    ++sent_base;
+}
+
 using namespace std::chrono_literals;
 using wire::FrameType;
 
@@ -630,13 +642,7 @@ void Channel::pop_resolved_packets() {
     // Lost packets stay while an ACK frame could still name them (spurious loss).
     while (!sent_.empty() && sent_.front().status != PacketStatus::outstanding &&
            (sent_.front().status != PacketStatus::lost || sent_base_ + wire::kAckRedundancy < largest_acked_)) {
-        const std::uint64_t end = sent_.front().refs_begin + sent_.front().refs_count;
-        while (refs_base_ < end) {
-            refs_.pop_front();
-            ++refs_base_;
-        }
-        sent_.pop_front();
-        ++sent_base_;
+        pop_oldest_sent(sent_, refs_, sent_base_, refs_base_);
     }
 }
 
@@ -648,13 +654,7 @@ void Channel::track_sent(const SentPacket& p) {
     if (sent_.size() >= kMaxSentPackets) {
         if (sent_.front().status == PacketStatus::outstanding) on_packet_lost(sent_base_);
         ++stats_.sent_packets_retired;
-        const std::uint64_t end = sent_.front().refs_begin + sent_.front().refs_count;
-        while (refs_base_ < end) {
-            refs_.pop_front();
-            ++refs_base_;
-        }
-        sent_.pop_front();
-        ++sent_base_;
+        pop_oldest_sent(sent_, refs_, sent_base_, refs_base_);
     }
     sent_.push_back(p);
 }
