@@ -115,7 +115,7 @@ double unauthenticated(const gs::test::Exposition& e) {
 
 }  // namespace
 
-// Item 6 of issue 15: one host on many ports could hold every connection slot. Now a
+// One host on many ports must not hold every connection slot: a
 // host (127.0.0.2 here) holds at most per_source.max_unauthenticated connections that
 // never authenticate and per_source.max_half_open handshakes; a player from another
 // host (127.0.0.1) logs in meanwhile, and the host gets its slots back at the timeouts.
