@@ -84,10 +84,113 @@ std::string key(const std::string& name, std::map<std::string, std::string> labe
   return out + '}';
 }
 
+namespace {
+
+std::string label_value(Cursor& c) {
+  std::string value;
+  for (;;) {
+    if (c.done()) throw std::runtime_error("unterminated label value");
+    char ch = c.s[c.i++];
+    if (ch == '"') return value;
+    if (ch != '\\') {
+      value += ch;
+      continue;
+    }
+    char esc = c.peek();
+    ++c.i;
+    if (esc == '\\') value += '\\';
+    else if (esc == '"') value += '"';
+    else if (esc == 'n') value += '\n';
+    else throw std::runtime_error("bad escape in label value");
+  }
+}
+
+// The {a="x",b="y"} after a sample's name, or nothing.
+std::map<std::string, std::string> read_labels(Cursor& c) {
+  std::map<std::string, std::string> labels;
+  if (c.peek() != '{') return labels;
+  ++c.i;
+  while (c.peek() != '}') {
+    auto label = c.name(false);
+    c.expect('=');
+    c.expect('"');
+    auto value = label_value(c);
+    if (!labels.emplace(label, value).second) throw std::runtime_error("label " + label + " twice");
+    if (c.peek() == ',') ++c.i;
+    else if (c.peek() != '}') throw std::runtime_error("expected ',' or '}'");
+  }
+  ++c.i;
+  return labels;
+}
+
+// Reads the text line by line; a family's HELP, TYPE and samples must stay together.
+class ExpositionParser {
+ public:
+  void line(const std::string& line) {
+    if (line.empty()) throw std::runtime_error("empty line");
+    Cursor c{line};
+    if (line.starts_with("# HELP ") || line.starts_with("# TYPE ")) return metadata(c, line[2] == 'H');
+    if (line[0] == '#') throw std::runtime_error("comment lines other than HELP and TYPE are not expected");
+    sample(c);
+  }
+
+  Exposition take() { return std::move(e_); }
+
+ private:
+  void metadata(Cursor& c, bool is_help) {
+    c.i = 7;
+    auto name = c.name(true);
+    if (c.peek() != ' ') throw std::runtime_error("expected a space after the name");
+    ++c.i;
+    auto rest = c.until_end();
+    enter_family(name);
+    if (is_help) {
+      if (e_.help.count(name)) throw std::runtime_error("second HELP for " + name);
+      e_.help[name] = unescape_help(rest);
+      return;
+    }
+    if (e_.types.count(name)) throw std::runtime_error("second TYPE for " + name);
+    static const std::set<std::string> kinds{"counter", "gauge", "histogram", "summary", "untyped"};
+    if (!kinds.count(rest)) throw std::runtime_error("unknown type '" + rest + "'");
+    if (rest == "counter" && !name.ends_with("_total")) throw std::runtime_error("counter " + name + " lacks _total");
+    e_.types[name] = rest;
+  }
+
+  void enter_family(const std::string& name) {
+    if (name == current_) return;
+    if (!current_.empty()) finished_.insert(current_);
+    if (finished_.count(name)) throw std::runtime_error(name + " appears in two places");
+    current_ = name;
+  }
+
+  void sample(Cursor& c) {
+    auto name = c.name(true);
+    if (name != current_) throw std::runtime_error("sample of " + name + " outside its family");
+    if (!e_.types.count(name)) throw std::runtime_error("sample of " + name + " before its TYPE");
+    auto labels = read_labels(c);
+    c.expect(' ');
+    auto rest = c.until_end();
+    auto space = rest.find(' ');
+    double value = parse_value(rest.substr(0, space));
+    if (space != std::string::npos) {
+      auto ts = rest.substr(space + 1);
+      if (ts.empty() || ts.find_first_not_of("-0123456789") != std::string::npos)
+        throw std::runtime_error("bad timestamp '" + ts + "'");
+    }
+    if (e_.types[name] == "counter" && !(value >= 0)) throw std::runtime_error("negative counter " + name);
+    if (!e_.samples.emplace(key(name, labels), value).second)
+      throw std::runtime_error("series " + key(name, labels) + " twice");
+  }
+
+  Exposition e_;
+  std::set<std::string> finished_;  // families whose samples are over
+  std::string current_;             // family whose samples may follow
+};
+
+}  // namespace
+
 ParseResult parse_exposition(const std::string& text) {
-  Exposition e;
-  std::set<std::string> finished;  // families whose samples are over
-  std::string current;             // family whose samples may follow
+  ExpositionParser parser;
   std::size_t line_no = 0;
   try {
     if (!text.empty() && text.back() != '\n') throw std::runtime_error("text does not end with a newline");
@@ -95,84 +198,13 @@ ParseResult parse_exposition(const std::string& text) {
     while (pos < text.size()) {
       ++line_no;
       auto nl = text.find('\n', pos);
-      std::string line = text.substr(pos, nl - pos);
+      parser.line(text.substr(pos, nl - pos));
       pos = nl + 1;
-      if (line.empty()) throw std::runtime_error("empty line");
-      Cursor c{line};
-      if (line.starts_with("# HELP ") || line.starts_with("# TYPE ")) {
-        bool is_help = line[2] == 'H';
-        c.i = 7;
-        auto name = c.name(true);
-        if (c.peek() != ' ') throw std::runtime_error("expected a space after the name");
-        ++c.i;
-        auto rest = c.until_end();
-        if (name != current) {
-          if (!current.empty()) finished.insert(current);
-          if (finished.count(name)) throw std::runtime_error(name + " appears in two places");
-          current = name;
-        }
-        if (is_help) {
-          if (e.help.count(name)) throw std::runtime_error("second HELP for " + name);
-          e.help[name] = unescape_help(rest);
-        } else {
-          if (e.types.count(name)) throw std::runtime_error("second TYPE for " + name);
-          static const std::set<std::string> kinds{"counter", "gauge", "histogram", "summary", "untyped"};
-          if (!kinds.count(rest)) throw std::runtime_error("unknown type '" + rest + "'");
-          if (rest == "counter" && !name.ends_with("_total")) throw std::runtime_error("counter " + name + " lacks _total");
-          e.types[name] = rest;
-        }
-        continue;
-      }
-      if (line[0] == '#') throw std::runtime_error("comment lines other than HELP and TYPE are not expected");
-      auto name = c.name(true);
-      if (name != current) throw std::runtime_error("sample of " + name + " outside its family");
-      if (!e.types.count(name)) throw std::runtime_error("sample of " + name + " before its TYPE");
-      std::map<std::string, std::string> labels;
-      if (c.peek() == '{') {
-        ++c.i;
-        while (c.peek() != '}') {
-          auto label = c.name(false);
-          c.expect('=');
-          c.expect('"');
-          std::string value;
-          for (;;) {
-            if (c.done()) throw std::runtime_error("unterminated label value");
-            char ch = line[c.i++];
-            if (ch == '"') break;
-            if (ch == '\\') {
-              char esc = c.peek();
-              ++c.i;
-              if (esc == '\\') value += '\\';
-              else if (esc == '"') value += '"';
-              else if (esc == 'n') value += '\n';
-              else throw std::runtime_error("bad escape in label value");
-            } else {
-              value += ch;
-            }
-          }
-          if (!labels.emplace(label, value).second) throw std::runtime_error("label " + label + " twice");
-          if (c.peek() == ',') ++c.i;
-          else if (c.peek() != '}') throw std::runtime_error("expected ',' or '}'");
-        }
-        ++c.i;
-      }
-      c.expect(' ');
-      auto rest = c.until_end();
-      auto space = rest.find(' ');
-      double value = parse_value(rest.substr(0, space));
-      if (space != std::string::npos) {
-        auto ts = rest.substr(space + 1);
-        if (ts.empty() || ts.find_first_not_of("-0123456789") != std::string::npos)
-          throw std::runtime_error("bad timestamp '" + ts + "'");
-      }
-      if (e.types[name] == "counter" && !(value >= 0)) throw std::runtime_error("negative counter " + name);
-      if (!e.samples.emplace(key(name, labels), value).second)
-        throw std::runtime_error("series " + key(name, labels) + " twice");
     }
   } catch (const std::exception& ex) {
     return {std::nullopt, "line " + std::to_string(line_no) + ": " + ex.what()};
   }
-  return {std::move(e), {}};
+  return {parser.take(), {}};
 }
 
 std::optional<Exposition> scrape(std::uint16_t admin_port, std::chrono::milliseconds timeout) {
