@@ -17,47 +17,54 @@ void accumulate(channel::ChannelStats& sum, const channel::ChannelStats& s) {
   sum.messages_received += s.messages_received;
 }
 
-}  // namespace
-
-void PeerMetrics::added(const peers::Peer& peer) { ids_.insert(peer.id()); }
-
-void PeerMetrics::removed(peers::PeerHost& host, const peers::Peer& peer) {
-  if (ids_.erase(peer.id()) == 0) return;
-  if (auto stats = host.transport().stats(peer.id())) accumulate(retired_, stats->channel);
-}
-
-void PeerMetrics::collect(MetricsWriter& out, peers::PeerHost* host) const {
-  using session::State;
+// What collect() reads from the host before writing anything.
+struct Snapshot {
   std::size_t by_state[5] = {};
-  channel::ChannelStats sum = retired_;
+  channel::ChannelStats sum;
   double rtt_sum = 0, rtt_max = 0;
   std::size_t rtt_count = 0, connections = 0;
   transport::HostStats host_stats;
-  if (host) {
-    host_stats = host->transport().stats();
-    connections = host->transport().connection_count();
-    for (auto id : ids_) {
-      if (auto* peer = host->find(id)) ++by_state[static_cast<std::size_t>(peer->session().state())];
-      auto stats = host->transport().stats(id);
-      if (!stats) continue;
-      accumulate(sum, stats->channel);
-      if (stats->channel.srtt.count() > 0) {
-        double rtt = seconds(stats->channel.srtt);
-        rtt_sum += rtt;
-        rtt_max = std::max(rtt_max, rtt);
-        ++rtt_count;
-      }
+  double source_refused = 0;  // per_source.max_unauthenticated refusals
+};
+
+Snapshot take_snapshot(const std::unordered_set<transport::ConnectionId>& ids, const channel::ChannelStats& retired,
+                       peers::PeerHost* host) {
+  Snapshot snap;
+  snap.sum = retired;
+  if (!host) return snap;
+  snap.host_stats = host->transport().stats();
+  snap.connections = host->transport().connection_count();
+  snap.source_refused = static_cast<double>(host->source_limits().refused());
+  for (auto id : ids) {
+    if (auto* peer = host->find(id)) ++snap.by_state[static_cast<std::size_t>(peer->session().state())];
+    auto stats = host->transport().stats(id);
+    if (!stats) continue;
+    accumulate(snap.sum, stats->channel);
+    if (stats->channel.srtt.count() > 0) {
+      double rtt = seconds(stats->channel.srtt);
+      snap.rtt_sum += rtt;
+      snap.rtt_max = std::max(snap.rtt_max, rtt);
+      ++snap.rtt_count;
     }
   }
+  return snap;
+}
+
+void write_connections(MetricsWriter& out, const Snapshot& snap, std::size_t with_session) {
+  using session::State;
+  const auto& by_state = snap.by_state;
+  const auto connections = snap.connections;
   const char* connections_help = "Connections open now, by state (dtls_handshaking: before the session exists)";
-  std::size_t with_session = ids_.size();
   out.gauge("gameserver_connections", connections_help,
             static_cast<double>(connections > with_session ? connections - with_session : 0),
             {{"state", "dtls_handshaking"}});
   for (State state : {State::handshaking, State::authenticating, State::connected, State::closing})
     out.gauge("gameserver_connections", connections_help, static_cast<double>(by_state[static_cast<std::size_t>(state)]),
               {{"state", std::string(session::to_string(state))}});
+}
 
+void write_dtls(MetricsWriter& out, const Snapshot& snap) {
+  const auto& host_stats = snap.host_stats;
   const auto& dtls = host_stats.dtls;
   out.counter("gameserver_dtls_handshakes_total", "DTLS handshakes completed by the listening socket",
               static_cast<double>(dtls.handshakes_completed));
@@ -77,7 +84,7 @@ void PeerMetrics::collect(MetricsWriter& out, peers::PeerHost* host) const {
   out.counter("gameserver_connections_refused_total",
               "Connections closed right after their DTLS handshake, by reason (source_unauthenticated_cap: "
               "their host already held per_source.max_unauthenticated connections that had not authenticated)",
-              host ? static_cast<double>(host->source_limits().refused()) : 0.0,
+              snap.source_refused,
               {{"reason", "source_unauthenticated_cap"}});
   out.counter("gameserver_dtls_cookie_challenges_total", "Stateless cookie challenges sent (HelloVerifyRequest)",
               static_cast<double>(dtls.hello_verify_sent));
@@ -90,7 +97,13 @@ void PeerMetrics::collect(MetricsWriter& out, peers::PeerHost* host) const {
               static_cast<double>(host_stats.listen_udp.datagrams_received), {{"direction", "received"}});
   out.counter("gameserver_udp_datagrams_total", "UDP datagrams on the listening socket",
               static_cast<double>(host_stats.listen_udp.datagrams_sent), {{"direction", "sent"}});
+}
 
+void write_channel(MetricsWriter& out, const Snapshot& snap) {
+  const auto& sum = snap.sum;
+  const auto rtt_sum = snap.rtt_sum;
+  const auto rtt_max = snap.rtt_max;
+  const auto rtt_count = snap.rtt_count;
   out.gauge("gameserver_channel_rtt_seconds", "Smoothed round-trip time over the connections open now",
             rtt_count ? rtt_sum / static_cast<double>(rtt_count) : 0.0, {{"stat", "mean"}});
   out.gauge("gameserver_channel_rtt_seconds", "Smoothed round-trip time over the connections open now", rtt_max,
@@ -113,6 +126,22 @@ void PeerMetrics::collect(MetricsWriter& out, peers::PeerHost* host) const {
               static_cast<double>(sum.messages_sent), {{"direction", "sent"}});
   out.counter("gameserver_channel_messages_total", "Channel messages sent and delivered",
               static_cast<double>(sum.messages_received), {{"direction", "received"}});
+}
+
+}  // namespace
+
+void PeerMetrics::added(const peers::Peer& peer) { ids_.insert(peer.id()); }
+
+void PeerMetrics::removed(peers::PeerHost& host, const peers::Peer& peer) {
+  if (ids_.erase(peer.id()) == 0) return;
+  if (auto stats = host.transport().stats(peer.id())) accumulate(retired_, stats->channel);
+}
+
+void PeerMetrics::collect(MetricsWriter& out, peers::PeerHost* host) const {
+  const Snapshot snap = take_snapshot(ids_, retired_, host);
+  write_connections(out, snap, ids_.size());
+  write_dtls(out, snap);
+  write_channel(out, snap);
 }
 
 }  // namespace gs::admin
