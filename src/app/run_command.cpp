@@ -22,48 +22,34 @@ struct RunOptions {
   std::string log_level;
 };
 
-int run(const RunOptions& options) {
-  // SIGHUP asks a running server to reload; its default action would end a server that
-  // is still reading its config and starting its roles. Ignored until the runtime
-  // installs its handler.
-  std::signal(SIGHUP, SIG_IGN);
-  config::Config config = load_config(options.config);
-  if (!options.log_level.empty()) config.log.level = *parse_log_level(options.log_level);
-  std::vector<std::string> roles = options.roles.empty() ? config.roles : options.roles;
-  if (roles.empty()) {
-    std::cerr << "gameserver: nothing to run: pass --config FILE with a 'roles:' list, or --role auth|gateway|world\n";
-    return exit_usage;
-  }
-  // Run in table order whatever order they were named in: auth before its clients.
+using Logger = std::shared_ptr<spdlog::logger>;
+
+// Run in table order whatever order they were named in: auth before its clients.
+std::vector<std::string> in_table_order(const std::vector<std::string>& roles) {
   std::vector<std::string> ordered;
   for (const auto& entry : roles::role_table())
     for (const auto& name : roles)
       if (name == entry.name && std::find(ordered.begin(), ordered.end(), name) == ordered.end())
         ordered.emplace_back(name);
+  return ordered;
+}
 
-  config.roles = ordered;
-  auto log = make_logger("gameserver", config.log.level, config.log.format);
-  if (config.development) {
-    log->warn("development mode (config 'development: true'): missing keys and secrets are created; "
-              "never use this config in production");
-    try {
-      for (const auto& file : roles::ensure_development_keys(config))
-        log->warn("created development key {}", file.string());
-    } catch (const std::exception& e) {
-      log->error("cannot create development keys: {}", e.what());
-      return exit_start;
-    }
+// False if they could not be written (the server must not start).
+bool create_development_keys(const config::Config& config, const Logger& log) {
+  log->warn("development mode (config 'development: true'): missing keys and secrets are created; "
+            "never use this config in production");
+  try {
+    for (const auto& file : roles::ensure_development_keys(config))
+      log->warn("created development key {}", file.string());
+  } catch (const std::exception& e) {
+    log->error("cannot create development keys: {}", e.what());
+    return false;
   }
+  return true;
+}
 
-  // Every role that reports metrics is registered with the admin endpoint as it is built.
-  admin::AdminServer* admin_server = nullptr;
-  Runtime runtime(config, ordered, [&admin_server](std::string_view name, const config::Config& c, RoleContext& context) {
-    auto role = roles::make_role(name, c, context);
-    if (role && admin_server) admin_server->add(*role);
-    return role;
-  });
-  admin::AdminServer admin(runtime.io(), log);
-  admin_server = &admin;
+// Starts the admin endpoint; said once the roles are up, after their own start-up lines.
+void start_admin(admin::AdminServer& admin, Runtime& runtime, const config::Config& config, const Logger& log) {
   admin::add_runtime_metrics(admin, runtime);
   std::string admin_failure;
   try {
@@ -71,8 +57,7 @@ int run(const RunOptions& options) {
   } catch (const std::exception& e) {
     admin_failure = e.what();
   }
-  // Said once the roles are up, after their own start-up lines.
-  runtime.on_started([&] {
+  runtime.on_started([&admin, &config, log, admin_failure] {
     admin::notify_service_manager("READY=1");
     if (admin_failure.empty()) {
       log->info("admin endpoint on http://{}/metrics and /healthz",
@@ -82,9 +67,13 @@ int run(const RunOptions& options) {
       log->error("{}; running without the metrics and health endpoint", admin_failure);
     }
   });
-  // SIGHUP: the same file again, with the same command-line overrides, so that only
-  // real edits count as changes.
-  runtime.on_reload([&]() -> std::optional<config::Config> {
+}
+
+// SIGHUP: the same file again, with the same command-line overrides, so that only
+// real edits count as changes.
+void reload_on_sighup(Runtime& runtime, const RunOptions& options, const std::vector<std::string>& ordered,
+                      const Logger& log) {
+  runtime.on_reload([&options, ordered, log]() -> std::optional<config::Config> {
     if (!options.config) {
       log->warn("reload: started without --config, so there is no file to re-read");
       return std::nullopt;
@@ -99,6 +88,36 @@ int run(const RunOptions& options) {
       return std::nullopt;
     }
   });
+}
+
+int run(const RunOptions& options) {
+  // SIGHUP asks a running server to reload; its default action would end a server that
+  // is still reading its config and starting its roles. Ignored until the runtime
+  // installs its handler.
+  std::signal(SIGHUP, SIG_IGN);
+  config::Config config = load_config(options.config);
+  if (!options.log_level.empty()) config.log.level = *parse_log_level(options.log_level);
+  std::vector<std::string> roles = options.roles.empty() ? config.roles : options.roles;
+  if (roles.empty()) {
+    std::cerr << "gameserver: nothing to run: pass --config FILE with a 'roles:' list, or --role auth|gateway|world\n";
+    return exit_usage;
+  }
+  const std::vector<std::string> ordered = in_table_order(roles);
+  config.roles = ordered;
+  auto log = make_logger("gameserver", config.log.level, config.log.format);
+  if (config.development && !create_development_keys(config, log)) return exit_start;
+
+  // Every role that reports metrics is registered with the admin endpoint as it is built.
+  admin::AdminServer* admin_server = nullptr;
+  Runtime runtime(config, ordered, [&admin_server](std::string_view name, const config::Config& c, RoleContext& context) {
+    auto role = roles::make_role(name, c, context);
+    if (role && admin_server) admin_server->add(*role);
+    return role;
+  });
+  admin::AdminServer admin(runtime.io(), log);
+  admin_server = &admin;
+  start_admin(admin, runtime, config, log);
+  reload_on_sighup(runtime, options, ordered, log);
   try {
     runtime.run(/*handle_signals=*/true);
   } catch (const StartError& e) {
