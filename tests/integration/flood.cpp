@@ -133,79 +133,69 @@ std::string SprayResult::json() const {
       sources, sources_answered, sources_amplified, worst_ratio, seconds);
 }
 
-SprayResult spray(const SprayOptions& options) {
-  if (options.targets.empty() || options.sockets == 0) throw std::invalid_argument("spray: no targets or sockets");
-  raise_file_limit();
-  const auto hello = client_hello();
-  struct Source {
-    int fd = -1;
-    std::uint64_t sent = 0;
-    std::uint64_t received = 0;
-    std::size_t smallest = SIZE_MAX;
-  };
-  std::vector<Source> sources(options.sockets);
-  for (auto& s : sources) s.fd = open_socket(options.source);
+namespace {
 
-  SprayResult r;
-  r.hello_bytes = hello.size();
-  r.sources = sources.size();
-  std::mt19937_64 rng(options.seed);
-  std::vector<std::uint8_t> datagram;
-  std::vector<std::uint8_t> buffer(65536);
-  auto drain_all = [&] {
-    for (auto& s : sources)
-      drain_socket(s.fd, buffer, [&](std::size_t n) {
-        s.received += n;
-        ++r.datagrams_received;
-        r.bytes_received += n;
-        r.largest_reply = std::max(r.largest_reply, n);
-      });
-  };
+// One sending socket of a spray and what went through it.
+struct SpraySource {
+  int fd = -1;
+  std::uint64_t sent = 0;
+  std::uint64_t received = 0;
+  std::size_t smallest = SIZE_MAX;
+};
 
-  const std::size_t total = options.hellos + options.mutants + options.randoms;
-  std::size_t hellos = options.hellos, mutants = options.mutants, randoms = options.randoms;
-  const auto start = Clock::now();
-  for (std::size_t i = 0; i < total; ++i) {
-    // Interleave the three kinds in proportion to what is left of each.
-    std::uniform_int_distribution<std::size_t> pick(0, hellos + mutants + randoms - 1);
-    std::size_t k = pick(rng);
-    if (k < hellos) {
-      --hellos;
-      datagram = hello;
-    } else if (k < hellos + mutants) {
-      --mutants;
-      datagram = hello;
-      if (rng() % 2 == 0) {
-        datagram.resize(1 + rng() % (hello.size() - 1));
-      } else {
-        for (int flips = 0; flips < 4; ++flips) datagram[rng() % datagram.size()] ^= static_cast<std::uint8_t>(1 + rng() % 255);
-      }
+// Hands out the spray's datagrams: real hellos, mutated hellos (cut short or with bits
+// flipped) and random bytes, interleaved in proportion to what is left of each.
+class DatagramMix {
+ public:
+  DatagramMix(const SprayOptions& options, std::vector<std::uint8_t> hello)
+      : hello_(std::move(hello)), hellos_(options.hellos), mutants_(options.mutants), randoms_(options.randoms),
+        rng_(options.seed) {}
+
+  const std::vector<std::uint8_t>& next() {
+    std::uniform_int_distribution<std::size_t> pick(0, hellos_ + mutants_ + randoms_ - 1);
+    std::size_t k = pick(rng_);
+    if (k < hellos_) {
+      --hellos_;
+      datagram_ = hello_;
+    } else if (k < hellos_ + mutants_) {
+      --mutants_;
+      mutate_hello();
     } else {
-      --randoms;
-      datagram.resize(1 + rng() % 1400);
-      for (auto& b : datagram) b = static_cast<std::uint8_t>(rng());
+      --randoms_;
+      datagram_.resize(1 + rng_() % 1400);
+      for (auto& b : datagram_) b = static_cast<std::uint8_t>(rng_());
     }
-    Source& s = sources[i % sources.size()];
-    const sockaddr_in& to = options.targets[(i / sources.size()) % options.targets.size()];
-    if (send_to(s.fd, to, datagram.data(), datagram.size())) {
-      s.sent += datagram.size();
-      s.smallest = std::min(s.smallest, datagram.size());
-      ++r.datagrams_sent;
-      r.bytes_sent += datagram.size();
-    }
-    if ((i + 1) % 1000 == 0) drain_all();
-    if (options.rate > 0) {
-      auto due = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>((i + 1) / options.rate));
-      if (due > Clock::now()) std::this_thread::sleep_until(due);
-    }
+    return datagram_;
   }
-  auto linger_end = Clock::now() + options.linger;
-  while (Clock::now() < linger_end) {
-    drain_all();
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+
+ private:
+  void mutate_hello() {
+    datagram_ = hello_;
+    if (rng_() % 2 == 0) {
+      datagram_.resize(1 + rng_() % (hello_.size() - 1));
+      return;
+    }
+    for (int flips = 0; flips < 4; ++flips) datagram_[rng_() % datagram_.size()] ^= static_cast<std::uint8_t>(1 + rng_() % 255);
   }
-  drain_all();
-  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+
+  const std::vector<std::uint8_t> hello_;
+  std::size_t hellos_, mutants_, randoms_;
+  std::mt19937_64 rng_;
+  std::vector<std::uint8_t> datagram_;
+};
+
+void drain_sources(std::vector<SpraySource>& sources, std::vector<std::uint8_t>& buffer, SprayResult& r) {
+  for (auto& s : sources)
+    drain_socket(s.fd, buffer, [&](std::size_t n) {
+      s.received += n;
+      ++r.datagrams_received;
+      r.bytes_received += n;
+      r.largest_reply = std::max(r.largest_reply, n);
+    });
+}
+
+// Per-source totals into `r`; closes the sockets.
+void tally_sources(std::vector<SpraySource>& sources, SprayResult& r) {
   r.smallest_sent = SIZE_MAX;
   for (auto& s : sources) {
     if (s.received > 0) {
@@ -217,6 +207,49 @@ SprayResult spray(const SprayOptions& options) {
     ::close(s.fd);
   }
   if (r.smallest_sent == SIZE_MAX) r.smallest_sent = 0;
+}
+
+}  // namespace
+
+SprayResult spray(const SprayOptions& options) {
+  if (options.targets.empty() || options.sockets == 0) throw std::invalid_argument("spray: no targets or sockets");
+  raise_file_limit();
+  const auto hello = client_hello();
+  std::vector<SpraySource> sources(options.sockets);
+  for (auto& s : sources) s.fd = open_socket(options.source);
+
+  SprayResult r;
+  r.hello_bytes = hello.size();
+  r.sources = sources.size();
+  DatagramMix mix(options, hello);
+  std::vector<std::uint8_t> buffer(65536);
+
+  const std::size_t total = options.hellos + options.mutants + options.randoms;
+  const auto start = Clock::now();
+  for (std::size_t i = 0; i < total; ++i) {
+    const auto& datagram = mix.next();
+    SpraySource& s = sources[i % sources.size()];
+    const sockaddr_in& to = options.targets[(i / sources.size()) % options.targets.size()];
+    if (send_to(s.fd, to, datagram.data(), datagram.size())) {
+      s.sent += datagram.size();
+      s.smallest = std::min(s.smallest, datagram.size());
+      ++r.datagrams_sent;
+      r.bytes_sent += datagram.size();
+    }
+    if ((i + 1) % 1000 == 0) drain_sources(sources, buffer, r);
+    if (options.rate > 0) {
+      auto due = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>((i + 1) / options.rate));
+      if (due > Clock::now()) std::this_thread::sleep_until(due);
+    }
+  }
+  auto linger_end = Clock::now() + options.linger;
+  while (Clock::now() < linger_end) {
+    drain_sources(sources, buffer, r);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  drain_sources(sources, buffer, r);
+  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  tally_sources(sources, r);
   return r;
 }
 
