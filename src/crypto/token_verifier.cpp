@@ -86,6 +86,82 @@ date_member get_date(const json& obj, const char* name) {
     return {true, token_time(std::chrono::seconds(static_cast<std::int64_t>(std::floor(d))))};
 }
 
+// The header's checks, in order, then the signature; the key id on success.
+result<std::string, token_error> check_header(const jws_parts& parts, const token_key_set& keys) {
+    auto header = parse_object(parts.header);
+    if (!header) return fail(token_error::bad_json);
+    auto alg = get_string(*header, "alg", 32);
+    auto typ = get_string(*header, "typ", 32);
+    auto kid = get_string(*header, "kid", max_string_claim);
+    if (!alg.ok || !alg.value || !typ.ok || !kid.ok || header->contains("crit"))
+        return fail(token_error::bad_header);
+    if (iequals(*alg.value, "none")) return fail(token_error::alg_none);
+    if (*alg.value != "EdDSA") return fail(token_error::alg_not_allowed);
+    if (!typ.value || !iequals(*typ.value, "JWT")) return fail(token_error::bad_typ);
+    if (!kid.value) return fail(token_error::missing_kid);
+    auto key = keys.find(*kid.value);
+    if (key == keys.end()) return fail(token_error::unknown_kid);
+    if (!jws_signature_valid(parts, key->second)) return fail(token_error::bad_signature);
+    return std::move(*kid.value);
+}
+
+// The payload's registered claims, read and type-checked; nothing compared yet but aud.
+struct payload_claims {
+    string_member iss, sub, jti;
+    date_member exp, nbf, iat;
+    bool aud_matches = false;
+};
+
+// aud: a string, or an array of strings (RFC 7519 section 4.1.3); whether it names
+// `audience`, or bad_claims for any other shape.
+result<bool, token_error> audience_matches(const json& p, const std::string& audience) {
+    auto aud_it = p.find("aud");
+    if (aud_it == p.end()) return fail(token_error::bad_claims);
+    if (aud_it->is_string()) return aud_it->get_ref<const std::string&>() == audience;
+    if (!aud_it->is_array() || aud_it->empty()) return fail(token_error::bad_claims);
+    bool matches = false;
+    for (const auto& a : *aud_it) {
+        if (!a.is_string()) return fail(token_error::bad_claims);
+        if (a.get_ref<const std::string&>() == audience) matches = true;
+    }
+    return matches;
+}
+
+result<payload_claims, token_error> read_payload(const jws_parts& parts, const std::string& audience) {
+    auto payload = parse_object(parts.payload);
+    if (!payload) return fail(token_error::bad_json);
+    const json& p = *payload;
+
+    payload_claims c;
+    c.iss = get_string(p, "iss", max_string_claim);
+    c.sub = get_string(p, "sub", max_string_claim);
+    c.jti = get_string(p, "jti", max_jti);
+    c.exp = get_date(p, "exp");
+    c.nbf = get_date(p, "nbf");
+    c.iat = get_date(p, "iat");
+    if (!c.iss.ok || !c.sub.ok || !c.sub.value || c.sub.value->empty() || !c.jti.ok || !c.jti.value ||
+        c.jti.value->empty() || !c.exp.ok || !c.exp.value || !c.nbf.ok || !c.iat.ok)
+        return fail(token_error::bad_claims);
+    auto aud = audience_matches(p, audience);
+    if (!aud) return fail(aud.error());
+    c.aud_matches = *aud;
+    return c;
+}
+
+// exp, nbf, iat, aud, iss and lifetime, in that order; nullopt when all pass.
+std::optional<token_error> check_claims(const payload_claims& c, const token_verifier_config& config,
+                                        token_time now) {
+    if (now > *c.exp.value + config.leeway) return token_error::expired;
+    if (c.nbf.value && now < *c.nbf.value - config.leeway) return token_error::not_yet_valid;
+    if (c.iat.value && now < *c.iat.value - config.leeway) return token_error::issued_in_future;
+    if (!c.aud_matches) return token_error::wrong_audience;
+    if (!config.issuers.empty() &&
+        std::find(config.issuers.begin(), config.issuers.end(), c.iss.value.value_or("")) == config.issuers.end())
+        return token_error::wrong_issuer;
+    if (*c.exp.value > now + config.max_lifetime) return token_error::lifetime_too_long;
+    return std::nullopt;
+}
+
 }  // namespace
 
 token_verifier::token_verifier(token_verifier_config config, token_key_set keys)
@@ -118,79 +194,33 @@ result<token_claims, token_error> token_verifier::verify(std::string_view token,
         return fail(parts.error() == jws_error::wrong_part_count ? token_error::wrong_part_count
                                                                  : token_error::bad_base64url);
     }
+    auto kid = check_header(*parts, keys_);
+    if (!kid) return fail(kid.error());
+    auto c = read_payload(*parts, config_.audience);
+    if (!c) return fail(c.error());
+    if (auto refused = check_claims(*c, config_, now)) return fail(*refused);
 
-    auto header = parse_object(parts->header);
-    if (!header) return fail(token_error::bad_json);
-    auto alg = get_string(*header, "alg", 32);
-    auto typ = get_string(*header, "typ", 32);
-    auto kid = get_string(*header, "kid", max_string_claim);
-    if (!alg.ok || !alg.value || !typ.ok || !kid.ok || header->contains("crit"))
-        return fail(token_error::bad_header);
-    if (iequals(*alg.value, "none")) return fail(token_error::alg_none);
-    if (*alg.value != "EdDSA") return fail(token_error::alg_not_allowed);
-    if (!typ.value || !iequals(*typ.value, "JWT")) return fail(token_error::bad_typ);
-    if (!kid.value) return fail(token_error::missing_kid);
-    auto key = keys_.find(*kid.value);
-    if (key == keys_.end()) return fail(token_error::unknown_kid);
-    if (!jws_signature_valid(*parts, key->second)) return fail(token_error::bad_signature);
-
-    auto payload = parse_object(parts->payload);
-    if (!payload) return fail(token_error::bad_json);
-    const json& p = *payload;
-
-    auto iss = get_string(p, "iss", max_string_claim);
-    auto sub = get_string(p, "sub", max_string_claim);
-    auto jti = get_string(p, "jti", max_jti);
-    auto exp = get_date(p, "exp");
-    auto nbf = get_date(p, "nbf");
-    auto iat = get_date(p, "iat");
-    if (!iss.ok || !sub.ok || !sub.value || sub.value->empty() || !jti.ok || !jti.value ||
-        jti.value->empty() || !exp.ok || !exp.value || !nbf.ok || !iat.ok)
-        return fail(token_error::bad_claims);
-
-    // aud: a string, or an array of strings (RFC 7519 section 4.1.3).
-    auto aud_it = p.find("aud");
-    if (aud_it == p.end()) return fail(token_error::bad_claims);
-    bool aud_matches = false;
-    if (aud_it->is_string()) {
-        aud_matches = aud_it->get_ref<const std::string&>() == config_.audience;
-    } else if (aud_it->is_array() && !aud_it->empty()) {
-        for (const auto& a : *aud_it) {
-            if (!a.is_string()) return fail(token_error::bad_claims);
-            if (a.get_ref<const std::string&>() == config_.audience) aud_matches = true;
-        }
-    } else {
-        return fail(token_error::bad_claims);
-    }
-
-    if (now > *exp.value + config_.leeway) return fail(token_error::expired);
-    if (nbf.value && now < *nbf.value - config_.leeway) return fail(token_error::not_yet_valid);
-    if (iat.value && now < *iat.value - config_.leeway) return fail(token_error::issued_in_future);
-    if (!aud_matches) return fail(token_error::wrong_audience);
-    if (!config_.issuers.empty() &&
-        std::find(config_.issuers.begin(), config_.issuers.end(), iss.value.value_or("")) == config_.issuers.end())
-        return fail(token_error::wrong_issuer);
-    if (*exp.value > now + config_.max_lifetime) return fail(token_error::lifetime_too_long);
-
+    const std::string& jti = *c->jti.value;
+    const token_time exp = *c->exp.value;
     if (use == jti_use::consume) {
-        switch (used_.record(*jti.value, *exp.value + config_.leeway, now)) {
+        switch (used_.record(jti, exp + config_.leeway, now)) {
             case jti_cache::outcome::recorded: break;
             case jti_cache::outcome::reused: return fail(token_error::jti_reused);
             case jti_cache::outcome::full: return fail(token_error::jti_cache_full);
         }
-    } else if (used_.contains(*jti.value)) {
+    } else if (used_.contains(jti)) {
         return fail(token_error::jti_reused);
     }
 
     token_claims claims;
-    claims.kid = std::move(*kid.value);
-    claims.iss = iss.value.value_or("");
-    claims.sub = std::move(*sub.value);
+    claims.kid = std::move(*kid);
+    claims.iss = c->iss.value.value_or("");
+    claims.sub = std::move(*c->sub.value);
     claims.aud = config_.audience;
-    claims.jti = std::move(*jti.value);
-    claims.iat = iat.value;
-    claims.nbf = nbf.value;
-    claims.exp = *exp.value;
+    claims.jti = std::move(*c->jti.value);
+    claims.iat = c->iat.value;
+    claims.nbf = c->nbf.value;
+    claims.exp = exp;
     return claims;
 }
 
