@@ -53,6 +53,65 @@ std::string read_file(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+// Keeps `server`'s retransmission and timeout timer running on the loop.
+struct ServerTimer {
+  asio::steady_timer timer;
+  dtls::Server& server;
+  void arm() {
+    timer.expires_at(server.next_wakeup());
+    timer.async_wait([this](const asio::error_code& ec) {
+      if (ec) return;
+      server.update(dtls::Clock::now());
+      arm();
+    });
+  }
+};
+
+// Forks `openssl s_client` against 127.0.0.1:`port`, reading its stdin from `in_pipe`,
+// writing its stdout and stderr to `out_path`.
+pid_t spawn_s_client(const int in_pipe[2], const std::string& port, const std::string& ca_path,
+                     const std::string& out_path) {
+  pid_t child = ::fork();
+  if (child != 0) return child;
+  ::dup2(in_pipe[0], 0);
+  int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ::dup2(out, 1);
+  ::dup2(out, 2);
+  ::close(in_pipe[1]);
+  ::execlp("openssl", "openssl", "s_client", "-dtls1_2", "-connect",
+           ("127.0.0.1:" + port).c_str(), "-CAfile", ca_path.c_str(),
+           "-verify_return_error", "-verify_hostname", "localhost", "-quiet",
+           static_cast<char*>(nullptr));
+  ::_exit(127);
+}
+
+// Runs the loop until `child` exits or 15 s pass (then kills it); whether it exited.
+bool run_until_exit(asio::io_context& io, pid_t child) {
+  asio::steady_timer poll(io);
+  int status = -1;
+  bool exited = false;
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  std::function<void()> check = [&] {
+    poll.expires_after(20ms);
+    poll.async_wait([&](const asio::error_code& ec) {
+      if (ec) return;
+      if (::waitpid(child, &status, WNOHANG) == child) exited = true;
+      if (exited || std::chrono::steady_clock::now() > deadline) {
+        io.stop();
+        return;
+      }
+      check();
+    });
+  };
+  check();
+  io.run();
+  if (!exited) {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, &status, 0);
+  }
+  return exited;
+}
+
 }  // namespace
 
 TEST_CASE("openssl s_client -dtls1_2 completes a handshake with cookie exchange") {
@@ -77,63 +136,20 @@ TEST_CASE("openssl s_client -dtls1_2 completes a handshake with cookie exchange"
   glue.udp = &udp;
   glue.server = &server;
 
-  asio::steady_timer timer(io);
-  std::function<void()> arm = [&] {
-    timer.expires_at(server.next_wakeup());
-    timer.async_wait([&](const asio::error_code& ec) {
-      if (ec) return;
-      server.update(dtls::Clock::now());
-      arm();
-    });
-  };
+  ServerTimer timer{asio::steady_timer(io), server};
   udp.start([&](const net::Address& from, std::span<const std::uint8_t> d) {
     server.receive(from, d, dtls::Clock::now());
-  }, [&] { arm(); });
-  arm();
+  }, [&] { timer.arm(); });
+  timer.arm();
 
   int in_pipe[2];
   REQUIRE(::pipe(in_pipe) == 0);
   glue.client_stdin = in_pipe[1];
-  const std::string port = std::to_string(udp.local_address().port());
-  pid_t child = ::fork();
+  pid_t child = spawn_s_client(in_pipe, std::to_string(udp.local_address().port()), ca_path, out_path);
   REQUIRE(child >= 0);
-  if (child == 0) {
-    ::dup2(in_pipe[0], 0);
-    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(out, 1);
-    ::dup2(out, 2);
-    ::close(in_pipe[1]);
-    ::execlp("openssl", "openssl", "s_client", "-dtls1_2", "-connect",
-             ("127.0.0.1:" + port).c_str(), "-CAfile", ca_path.c_str(),
-             "-verify_return_error", "-verify_hostname", "localhost", "-quiet",
-             static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
   ::close(in_pipe[0]);
 
-  // Runs until s_client exits or 15 s pass.
-  asio::steady_timer poll(io);
-  int status = -1;
-  bool exited = false;
-  const auto deadline = std::chrono::steady_clock::now() + 15s;
-  std::function<void()> check = [&] {
-    poll.expires_after(20ms);
-    poll.async_wait([&](const asio::error_code& ec) {
-      if (ec) return;
-      if (::waitpid(child, &status, WNOHANG) == child) exited = true;
-      if (exited || std::chrono::steady_clock::now() > deadline) {
-        io.stop();
-        return;
-      }
-      check();
-    });
-  };
-  check();
-  io.run();
-  if (!exited) {
-    ::kill(child, SIGKILL);
-    ::waitpid(child, &status, 0);
-  }
+  const bool exited = run_until_exit(io, child);
   ::close(in_pipe[1]);
   const std::string output = read_file(out_path);
   std::remove(ca_path.c_str());

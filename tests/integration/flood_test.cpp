@@ -68,6 +68,56 @@ double cookies_accepted(const gs::test::Exposition& e) {
          gs::test::sample(e, "gameserver_dtls_cookies_accepted_total", "world");
 }
 
+// AddressSanitizer keeps freed memory in a quarantine (256 MB by default): keep it
+// small so that the resident memory check measures the server, not the quarantine.
+void keep_asan_quarantine_small() {
+#if defined(__SANITIZE_ADDRESS__)
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  std::string options = asan ? std::string(asan) + ":" : std::string();
+  setenv("ASAN_OPTIONS", (options + "quarantine_size_mb=4").c_str(), 1);
+#endif
+}
+
+// Every one of the 100 bots logged in and joined.
+void check_every_login(int bot_status, const std::string& bot_output) {
+  CAPTURE(bot_output.substr(bot_output.size() > 3000 ? bot_output.size() - 3000 : 0));
+  auto bots = gs::test::last_json_line(bot_output);
+  REQUIRE(bots.is_object());
+  CHECK(bots["logins_ok"] == 100);
+  CHECK(bots["joined"] == 100);
+  CHECK(bots["failures"] == nlohmann::json::object());
+  CHECK(bot_status == 0);
+}
+
+// No source port got back more bytes than it sent.
+void check_no_amplification(const std::optional<std::string>& flood_line) {
+  REQUIRE(flood_line);
+  auto spray = nlohmann::json::parse(*flood_line, nullptr, false);
+  REQUIRE_MESSAGE(spray.is_object(), *flood_line);
+  MESSAGE("spray: " << spray.dump());
+  CHECK(spray["datagrams_sent"].get<int>() == 105000);
+  CHECK(spray["sources_answered"].get<int>() > 0);  // the server did answer hellos
+  CHECK(spray["sources_amplified"] == 0);
+  CHECK(spray["worst_ratio"].get<double>() <= 1.0);
+  CHECK(spray["largest_reply"].get<int>() < spray["hello_bytes"].get<int>());
+}
+
+// The hellos were answered statelessly: the only sessions are the bots'.
+void check_hellos_left_no_state(const gs::test::Exposition& before, const std::optional<gs::test::Exposition>& after) {
+  REQUIRE(after);
+  const double challenges = gs::test::sample(*after, "gameserver_dtls_cookie_challenges_total", "gateway") +
+                            gs::test::sample(*after, "gameserver_dtls_cookie_challenges_total", "world") -
+                            gs::test::sample(before, "gameserver_dtls_cookie_challenges_total", "gateway") -
+                            gs::test::sample(before, "gameserver_dtls_cookie_challenges_total", "world");
+  const double sessions = cookies_accepted(*after) - cookies_accepted(before);
+  MESSAGE("cookie challenges: " << challenges << ", sessions created: " << sessions);
+  CHECK(challenges >= 5000);  // most were answered (the kernel may drop some)
+  CHECK(sessions >= 200);   // each bot: one gateway and one world connection
+  CHECK(sessions <= 300);   // and a few retries, never one per flooded hello
+  CHECK(gs::test::sample(*after, "gameserver_dtls_half_open", "gateway") == 0);
+  CHECK(gs::test::sample(*after, "gameserver_dtls_half_open", "world") == 0);
+}
+
 }  // namespace
 
 TEST_CASE("100 logins succeed during a flood of hellos and random datagrams; no amplification, no state") {
@@ -83,13 +133,7 @@ TEST_CASE("100 logins succeed during a flood of hellos and random datagrams; no 
       gs::test::run({"account", "add", "flood", "--count", "100", "--password-stdin", "--config", config}, password);
   REQUIRE_MESSAGE(added == 0, add_output);
 
-#if defined(__SANITIZE_ADDRESS__)
-  // AddressSanitizer keeps freed memory in a quarantine (256 MB by default): keep it
-  // small so that the resident memory check measures the server, not the quarantine.
-  const char* asan = std::getenv("ASAN_OPTIONS");
-  std::string options = asan ? std::string(asan) + ":" : std::string();
-  setenv("ASAN_OPTIONS", (options + "quarantine_size_mb=4").c_str(), 1);
-#endif
+  keep_asan_quarantine_small();
   gs::test::Process server(gs::test::gameserver_binary(), {"--config", config});
   REQUIRE(server.wait_for("started 3 role(s)", 10s));
   gs::test::wait_until_logins_work(config, "flood100", password);
@@ -119,39 +163,9 @@ TEST_CASE("100 logins succeed during a flood of hellos and random datagrams; no 
       15s);
   const auto rss_after = gs::test::resident_bytes(server.pid());
 
-  // Every login got through.
-  CAPTURE(bot_output.substr(bot_output.size() > 3000 ? bot_output.size() - 3000 : 0));
-  auto bots = gs::test::last_json_line(bot_output);
-  REQUIRE(bots.is_object());
-  CHECK(bots["logins_ok"] == 100);
-  CHECK(bots["joined"] == 100);
-  CHECK(bots["failures"] == nlohmann::json::object());
-  CHECK(bot_status == 0);
-
-  // No source port got back more bytes than it sent.
-  REQUIRE(flood_line);
-  auto spray = nlohmann::json::parse(*flood_line, nullptr, false);
-  REQUIRE_MESSAGE(spray.is_object(), *flood_line);
-  MESSAGE("spray: " << spray.dump());
-  CHECK(spray["datagrams_sent"].get<int>() == 105000);
-  CHECK(spray["sources_answered"].get<int>() > 0);  // the server did answer hellos
-  CHECK(spray["sources_amplified"] == 0);
-  CHECK(spray["worst_ratio"].get<double>() <= 1.0);
-  CHECK(spray["largest_reply"].get<int>() < spray["hello_bytes"].get<int>());
-
-  // The hellos were answered statelessly: the only sessions are the bots'.
-  REQUIRE(after);
-  const double challenges = gs::test::sample(*after, "gameserver_dtls_cookie_challenges_total", "gateway") +
-                            gs::test::sample(*after, "gameserver_dtls_cookie_challenges_total", "world") -
-                            gs::test::sample(*before, "gameserver_dtls_cookie_challenges_total", "gateway") -
-                            gs::test::sample(*before, "gameserver_dtls_cookie_challenges_total", "world");
-  const double sessions = cookies_accepted(*after) - cookies_accepted(*before);
-  MESSAGE("cookie challenges: " << challenges << ", sessions created: " << sessions);
-  CHECK(challenges >= 5000);  // most were answered (the kernel may drop some)
-  CHECK(sessions >= 200);   // each bot: one gateway and one world connection
-  CHECK(sessions <= 300);   // and a few retries, never one per flooded hello
-  CHECK(gs::test::sample(*after, "gameserver_dtls_half_open", "gateway") == 0);
-  CHECK(gs::test::sample(*after, "gameserver_dtls_half_open", "world") == 0);
+  check_every_login(bot_status, bot_output);
+  check_no_amplification(flood_line);
+  check_hellos_left_no_state(*before, after);
 
   const double growth_mb = (static_cast<double>(rss_after) - static_cast<double>(rss_before)) / 1e6;
   MESSAGE("server RSS: " << rss_before / 1000000.0 << " MB before, " << rss_after / 1000000.0 << " MB after ("
