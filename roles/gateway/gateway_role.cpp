@@ -58,7 +58,7 @@ void GatewayRole::start() {
   auto options = listening_host("gateway", config_, gw.listen, context_.io);
   options.server->max_peers = gw.max_clients;
   try {
-    clients_ = std::make_unique<peers::PeerHost>(context_.io, std::move(options), session::SessionConfig{}, service_,
+    clients_ = std::make_unique<peers::PeerHost>(context_.io, std::move(options), peers::session_config(config_.session), service_,
                                                  static_cast<peers::PeerObserver&>(*this));
   } catch (const std::exception& e) {
     throw StartError(fmt::format("gateway: cannot listen on {}: {}", gw.listen.to_string(), e.what()));

@@ -79,7 +79,7 @@ void WorldRole::start() {
 
   auto options = listening_host("world", config_, world.listen, context_.io);
   try {
-    clients_ = std::make_unique<peers::PeerHost>(context_.io, std::move(options), session::SessionConfig{}, *service_,
+    clients_ = std::make_unique<peers::PeerHost>(context_.io, std::move(options), peers::session_config(config_.session), *service_,
                                                  static_cast<peers::PeerObserver&>(*this));
   } catch (const std::exception& e) {
     throw StartError(fmt::format("world: cannot listen on {}: {}", world.listen.to_string(), e.what()));
