@@ -48,6 +48,22 @@ struct EventLoopConfig {
   microseconds busy_poll = 50us;
 };
 
+// How the channel's sender serves one lane (channel/config.hpp, LaneConfig): lower
+// priority first, lanes of equal priority shared by weight. Local only: the peer's
+// scheduling is its own.
+struct LaneSettings {
+  unsigned priority = channel::knobs::lane_priority.def;
+  unsigned weight = channel::knobs::lane_weight.def;
+};
+
+// The lanes every connection has (protocol::Lane).
+struct LanesSettings {
+  LaneSettings control;
+  LaneSettings input;
+  // Snapshots wait for control messages and input when the send window is short.
+  LaneSettings snapshot{1, channel::knobs::lane_weight.def};
+};
+
 // Settings of the reliable-UDP channel shared by every connection. Each takes its
 // default from the knob it is read with (config/schema.hpp), where its unit and
 // range are declared: channel/config.hpp, peers/knobs.hpp.
@@ -71,6 +87,7 @@ struct ChannelSettings {
   std::uint64_t send_queue_cap = channel::knobs::send_queue_cap.def;
   std::uint64_t max_send_rate = channel::knobs::max_send_rate.def;  // 0 = unlimited
   microseconds fragment_timeout = channel::knobs::fragment_timeout.def;
+  LanesSettings lanes;
 };
 
 // Limits per source host (an IPv4 address, an IPv6 /64) on every listener (gateway,

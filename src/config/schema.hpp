@@ -50,6 +50,19 @@ void visit_event_loop(V& v, C& c) {
   v.duration("busy_poll", c.busy_poll, 0us, EventLoopConfig::busy_poll_max);
 }
 
+template <class V, class C>
+void visit_lane(V& v, C& c) {
+  v.count("priority", c.priority, channel::knobs::lane_priority);
+  v.count("weight", c.weight, channel::knobs::lane_weight);
+}
+
+template <class V, class C>
+void visit_lanes(V& v, C& c) {
+  v.section("control", [&](V& s) { visit_lane(s, c.control); });
+  v.section("input", [&](V& s) { visit_lane(s, c.input); });
+  v.section("snapshot", [&](V& s) { visit_lane(s, c.snapshot); });
+}
+
 // Keys read with a layer's Knob take its range; their defaults come from it too
 // (config.hpp). Key names are the config file's, which may differ from the knob's.
 template <class V, class C>
@@ -68,6 +81,7 @@ void visit_channel(V& v, C& c) {
   v.size("send_queue_cap", c.send_queue_cap, knobs::send_queue_cap);
   v.size("max_send_rate", c.max_send_rate, knobs::max_send_rate);
   v.duration("fragment_timeout", c.fragment_timeout, knobs::fragment_timeout);
+  v.section("lanes", [&](V& lanes) { visit_lanes(lanes, c.lanes); });
 }
 
 template <class V, class C>

@@ -44,10 +44,13 @@ channel::ChannelConfig channel_config(const config::ChannelSettings& settings) {
   c.send_queue_cap = settings.send_queue_cap;
   c.max_send_rate = settings.max_send_rate;
   c.fragment_timeout = settings.fragment_timeout;
+  auto lane = [](channel::LaneKind kind, const config::LaneSettings& s) {
+    return channel::LaneConfig{kind, static_cast<std::uint8_t>(s.priority), static_cast<std::uint16_t>(s.weight)};
+  };
   c.lanes = {
-      {channel::LaneKind::reliable_ordered, 0, 1},      // protocol::lane_control
-      {channel::LaneKind::unreliable_sequenced, 0, 1},  // protocol::lane_input
-      {channel::LaneKind::unreliable_sequenced, 1, 1},  // protocol::lane_snapshot
+      lane(channel::LaneKind::reliable_ordered, settings.lanes.control),       // protocol::lane_control
+      lane(channel::LaneKind::unreliable_sequenced, settings.lanes.input),     // protocol::lane_input
+      lane(channel::LaneKind::unreliable_sequenced, settings.lanes.snapshot),  // protocol::lane_snapshot
   };
   if (c.reassembly_cap < c.max_message) c.reassembly_cap = c.max_message;
   if (c.send_queue_cap < c.max_message) c.send_queue_cap = c.max_message;
