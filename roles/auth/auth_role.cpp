@@ -82,7 +82,8 @@ void AuthRole::start() {
       LoginService::pool_runner(context_.workers, context_.io, alive_));
   try {
     host_ = std::make_unique<peers::PeerHost>(context_.io, listening_host("auth", config_, auth.listen, context_.io),
-                                              session::SessionConfig{}, static_cast<session::SessionEvents&>(*this),
+                                              peers::session_config(config_.session),
+                                              static_cast<session::SessionEvents&>(*this),
                                               static_cast<peers::PeerObserver&>(*this));
   } catch (const StartError&) {
     throw;

@@ -12,7 +12,7 @@ AuthLink::AuthLink(asio::io_context& io, std::shared_ptr<spdlog::logger> log, Se
       secret_(std::move(secret)),
       callbacks_(std::move(callbacks)),
       retry_(io) {
-  host_ = std::make_unique<peers::PeerHost>(io, std::move(options), session::SessionConfig{},
+  host_ = std::make_unique<peers::PeerHost>(io, std::move(options), settings_.session,
                                             static_cast<session::SessionEvents&>(*this),
                                             static_cast<peers::PeerObserver&>(*this));
 }

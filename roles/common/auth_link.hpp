@@ -30,6 +30,7 @@ class AuthLink final : private session::SessionEvents, private peers::PeerObserv
     // A dial sends one hello and gives up after 1 s (tls_setup.cpp), so with this
     // ceiling a returning auth is found within 1.5 s.
     std::chrono::milliseconds backoff_max{500};
+    session::SessionConfig session{};  // the link's session (config `session.*`)
   };
   struct Callbacks {
     std::function<void()> up;

@@ -6,7 +6,8 @@ namespace gs::roles {
 
 AuthLinks::AuthLinks(asio::io_context& io, std::shared_ptr<spdlog::logger> log, std::string role, std::string id,
                      const std::vector<Endpoint>& auth, const crypto::secret_buffer& secret,
-                     const transport::HostOptions& options, Callbacks callbacks)
+                     const transport::HostOptions& options, const session::SessionConfig& session,
+                     Callbacks callbacks)
     : log_(log), role_(role), addresses_(auth), callbacks_(std::move(callbacks)) {
   for (std::size_t i = 0; i < auth.size(); ++i) {
     AuthLink::Callbacks on{
@@ -21,8 +22,9 @@ AuthLinks::AuthLinks(asio::io_context& io, std::shared_ptr<spdlog::logger> log, 
         [this, i](std::uint8_t type, std::span<const std::byte> message) {
           if (callbacks_.message) callbacks_.message(i, type, message);
         }};
-    links_.push_back(std::make_unique<AuthLink>(io, log, AuthLink::Settings{role, id, auth[i]}, secret.clone(),
-                                                options, std::move(on)));
+    AuthLink::Settings settings{role, id, auth[i]};
+    settings.session = session;
+    links_.push_back(std::make_unique<AuthLink>(io, log, std::move(settings), secret.clone(), options, std::move(on)));
   }
 }
 

@@ -44,6 +44,13 @@ transport::HostOptions listening_host(std::string_view role, const config::Confi
   options.listen = *address;
   options.server = server_tls(role, config);
   options.server->max_half_open_per_source = config.per_source.max_half_open;
+  options.server->max_half_open = config.tls.max_half_open;
+  options.server->handshake_timeout = config.tls.handshake_timeout;
+  options.server->cookie_rotation = config.tls.cookie_rotation;
+  options.server->retransmit_initial_s =
+      static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(config.tls.retransmit_initial).count());
+  options.server->retransmit_max_s =
+      static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(config.tls.retransmit_max).count());
   options.channel = peers::channel_config(config.channel);
   return options;
 }

@@ -50,6 +50,7 @@ void GatewayRole::start() {
   link_options.channel = peers::link_channel_config(config_.channel);
   auth_ = std::make_unique<AuthLinks>(
       context_.io, context_.log, "gateway", gw.id, gw.auth, secret, link_options,
+      peers::session_config(config_.session),
       AuthLinks::Callbacks{{},
                            [this](std::size_t link) { service_.on_auth_link_down(session::Time::clock::now(), link); },
                            [this](std::size_t, std::uint8_t type, std::span<const std::byte> m) {
@@ -58,7 +59,8 @@ void GatewayRole::start() {
   auto options = listening_host("gateway", config_, gw.listen, context_.io);
   options.server->max_peers = gw.max_clients;
   try {
-    clients_ = std::make_unique<peers::PeerHost>(context_.io, std::move(options), session::SessionConfig{}, service_,
+    clients_ = std::make_unique<peers::PeerHost>(context_.io, std::move(options),
+                                                 peers::session_config(config_.session), service_,
                                                  static_cast<peers::PeerObserver&>(*this));
   } catch (const std::exception& e) {
     throw StartError(fmt::format("gateway: cannot listen on {}: {}", gw.listen.to_string(), e.what()));

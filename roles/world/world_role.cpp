@@ -75,11 +75,13 @@ void WorldRole::start() {
   // link that comes up gets one at once.
   auth_ = std::make_unique<AuthLinks>(
       context_.io, context_.log, "world", world.id, world.auth, secret, link_options,
+      peers::session_config(config_.session),
       AuthLinks::Callbacks{[this](std::size_t link) { auth_->send(link, session::encode(make_report())); }, {}, {}});
 
   auto options = listening_host("world", config_, world.listen, context_.io);
   try {
-    clients_ = std::make_unique<peers::PeerHost>(context_.io, std::move(options), session::SessionConfig{}, *service_,
+    clients_ = std::make_unique<peers::PeerHost>(context_.io, std::move(options),
+                                                 peers::session_config(config_.session), *service_,
                                                  static_cast<peers::PeerObserver&>(*this));
   } catch (const std::exception& e) {
     throw StartError(fmt::format("world: cannot listen on {}: {}", world.listen.to_string(), e.what()));

@@ -9,23 +9,16 @@
 #include <string_view>
 #include <vector>
 
+#include "common/knob.hpp"
+
 namespace gs::channel {
 
 using Clock = std::chrono::steady_clock;
 using Time = Clock::time_point;
 using Duration = Clock::duration;
 
-// A tuning knob: name as used in config files, default, inclusive range, unit.
-template <class T>
-struct Knob {
-    std::string_view name;
-    T def;
-    T min;
-    T max;
-    std::string_view unit;
-
-    constexpr bool contains(T v) const { return !(v < min) && !(max < v); }
-};
+// Knob<T> (common/knob.hpp): name, default, inclusive range, unit.
+using gs::Knob;
 
 namespace knobs {
 using std::chrono::milliseconds;

@@ -1,8 +1,9 @@
 #pragma once
 // The typed configuration. YAML is read once (config/load.hpp) into these
 // structs; no role ever holds a YAML node. Every member carries its default here,
-// and its unit and range where it is read (config/load.cpp). The README's config
-// reference lists the same keys.
+// and its unit and range where it is read (config/schema.hpp); members read with a
+// layer's Knob take default, unit and range from it. The README's config reference
+// lists the same keys (tests/config/knob_docs_test.cpp holds it to them).
 
 #include <chrono>
 #include <cstdint>
@@ -12,8 +13,12 @@
 
 #include <spdlog/common.h>
 
+#include "channel/config.hpp"
 #include "common/log.hpp"
 #include "common/units.hpp"
+#include "dtls/knobs.hpp"
+#include "peers/knobs.hpp"
+#include "session/knobs.hpp"
 
 namespace gs::config {
 
@@ -43,32 +48,60 @@ struct EventLoopConfig {
   microseconds busy_poll = 50us;
 };
 
-// Settings of the reliable-UDP channel shared by every connection.
+// How the channel's sender serves one lane (channel/config.hpp, LaneConfig): lower
+// priority first, lanes of equal priority shared by weight. Local only: the peer's
+// scheduling is its own.
+struct LaneSettings {
+  unsigned priority = channel::knobs::lane_priority.def;
+  unsigned weight = channel::knobs::lane_weight.def;
+};
+
+// The lanes every connection has (protocol::Lane).
+struct LanesSettings {
+  LaneSettings control;
+  LaneSettings input;
+  // Snapshots wait for control messages and input when the send window is short.
+  LaneSettings snapshot{1, channel::knobs::lane_weight.def};
+};
+
+// Settings of the reliable-UDP channel shared by every connection. Each takes its
+// default from the knob it is read with (config/schema.hpp), where its unit and
+// range are declared: channel/config.hpp, peers/knobs.hpp.
 struct ChannelSettings {
-  std::uint64_t max_datagram = 1200;     // bytes, 576..1351 (one DTLS record)
-  std::uint64_t max_message = 1 << 20;   // bytes, 1KiB..64MiB
-  microseconds keepalive = 1s;           // idle time before a ping, 100ms..60s
-  microseconds timeout = 10s;            // silence before closing, 1s..10m
-  // Silence after which a link between roles (a gateway's or world's link to auth) is
-  // closed, 1s..10m. Shorter than `timeout`: links run on the operator's own network,
-  // and a crashed auth says nothing, so this is how long failover takes.
-  microseconds link_timeout = 3s;
+  std::uint64_t max_datagram = channel::knobs::max_datagram.def;
+  std::uint64_t max_message = channel::knobs::max_message.def;
+  microseconds keepalive = channel::knobs::keepalive_interval.def;
+  microseconds timeout = channel::knobs::timeout.def;
+  // The channel timeout of links between roles (a gateway's or world's link to auth).
+  microseconds link_timeout = peers::knobs::link_timeout.def;
+  microseconds min_rto = channel::knobs::min_rto.def;
+  microseconds initial_rtt = channel::knobs::initial_rtt.def;
+  microseconds max_ack_delay = channel::knobs::max_ack_delay.def;
+  // Per connection; raised to max_message if below it.
+  std::uint64_t reassembly_cap = channel::knobs::reassembly_cap.def;
   // Heap all connections of one listener (or one role's links) may hold for messages
-  // still being reassembled or waiting for an earlier one, 1MiB..64GiB; raised to the
-  // per-peer cap (max(8MiB, max_message)) if below it. 64MiB is 8 peers at that cap,
-  // and 6% of the 1GiB that 10,000 held connections are meant to fit in.
-  std::uint64_t reassembly_total = 64ULL << 20;
+  // still being reassembled or waiting for an earlier one; raised to the per-connection
+  // cap if below it.
+  std::uint64_t reassembly_total = channel::knobs::reassembly_total.def;
+  // Per connection; raised to max_message if below it.
+  std::uint64_t send_queue_cap = channel::knobs::send_queue_cap.def;
+  std::uint64_t max_send_rate = channel::knobs::max_send_rate.def;  // 0 = unlimited
+  microseconds fragment_timeout = channel::knobs::fragment_timeout.def;
+  LanesSettings lanes;
 };
 
 // Limits per source host (an IPv4 address, an IPv6 /64) on every listener (gateway,
 // world, auth): one host on many ports must not take every slot and lock out players
 // and role links.
 struct PerSourceConfig {
-  unsigned max_half_open = 8;        // DTLS handshakes under way, 1..10000
-  unsigned max_unauthenticated = 8;  // connections whose session has not authenticated, 1..100000
+  // DTLS handshakes under way (dtls/knobs.hpp).
+  unsigned max_half_open = dtls::knobs::max_half_open_per_source.def;
+  // Connections whose session has not authenticated (peers/knobs.hpp).
+  unsigned max_unauthenticated = peers::knobs::max_unauthenticated_per_source.def;
 };
 
-// DTLS certificates of this process. Paths are relative to the config file.
+// DTLS certificates of this process, and the limits of its listeners' DTLS servers.
+// Paths are relative to the config file; only the paths are reloadable.
 struct TlsConfig {
   std::filesystem::path certificate = "keys/dtls.crt";  // this process's certificate (PEM)
   std::filesystem::path private_key = "keys/dtls.key";  // its private key (PEM, mode 0600)
@@ -79,6 +112,18 @@ struct TlsConfig {
   // the links to it, 0..253 chars; empty = the host of each `gateway.auth` /
   // `world.auth` entry. Certificates in the trust file itself are pinned: no name.
   std::string server_name{};
+  // Each listener's DTLS server (dtls/knobs.hpp).
+  unsigned max_half_open = dtls::knobs::max_half_open.def;
+  microseconds handshake_timeout = dtls::knobs::handshake_timeout.def;
+  microseconds cookie_rotation = dtls::knobs::cookie_rotation.def;
+  microseconds retransmit_initial = dtls::knobs::retransmit_initial.def;  // whole seconds
+  microseconds retransmit_max = dtls::knobs::retransmit_max.def;          // whole seconds
+};
+
+// Sessions on every connection (session/knobs.hpp).
+struct SessionSettings {
+  microseconds auth_timeout = session::knobs::auth_timeout.def;
+  unsigned max_bad_messages = session::knobs::max_bad_messages.def;
 };
 
 // A role allowed to link to auth, with the secret it must prove it knows.
@@ -136,7 +181,7 @@ struct GatewayConfig {
   // whose link is up (failover). One address or a list of 1..8.
   std::vector<Endpoint> auth{{"127.0.0.1", 7100}};
   std::filesystem::path auth_secret = "keys/gateway-auth.secret";  // the link secret shared with auth
-  unsigned max_clients = 10000;       // 1..1000000
+  unsigned max_clients = dtls::knobs::max_peers.def;  // the DTLS server's max_peers (dtls/knobs.hpp)
   unsigned max_clients_per_address = 16;  // 1..100000
   microseconds login_timeout = 10s;   // a client that has not logged in by then is dropped, 1s..10m
 };
@@ -183,6 +228,7 @@ struct Config {
   TlsConfig tls;
   ChannelSettings channel;
   PerSourceConfig per_source;
+  SessionSettings session;
   AuthConfig auth;
   GatewayConfig gateway;
   WorldConfig world;

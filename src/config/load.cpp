@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <libpq-fe.h>
 
 #include "config/printer.hpp"
@@ -72,6 +73,37 @@ void check_public_address(const Config& config, const YAML::Node& root, const st
                     "expected an address of at most 128 characters, found " + std::to_string(text.size()));
 }
 
+// Settings each within its range but not together, refused at whichever of the two
+// keys the file sets (the first if both).
+void check_pairs(const Config& config, const YAML::Node& root, const std::string& name) {
+  auto refuse = [&](std::string_view section, std::string_view first, std::string_view second,
+                    const std::string& problem) {
+    const YAML::Node& const_root = root;
+    YAML::Node map = const_root[std::string(section)];
+    YAML::Node at;
+    std::string_view key = first;
+    if (map.IsMap()) {
+      at = map[std::string(first)];
+      if (!at.IsDefined()) {
+        key = second;
+        at = map[std::string(second)];
+      }
+    }
+    YAML::Mark mark = at.IsDefined() ? at.Mark() : YAML::Mark{};
+    throw ConfigError(name, mark.line + 1, mark.column + 1, fmt::format("{}.{}", section, key), problem);
+  };
+  const auto& channel = config.channel;
+  if (channel.keepalive >= channel.timeout)
+    refuse("channel", "keepalive", "timeout",
+           fmt::format("expected channel.keepalive ({}) shorter than channel.timeout ({})",
+                       format_duration(channel.keepalive), format_duration(channel.timeout)));
+  const auto& tls = config.tls;
+  if (tls.retransmit_initial > tls.retransmit_max)
+    refuse("tls", "retransmit_initial", "retransmit_max",
+           fmt::format("expected tls.retransmit_initial ({}) no longer than tls.retransmit_max ({})",
+                       format_duration(tls.retransmit_initial), format_duration(tls.retransmit_max)));
+}
+
 }  // namespace
 
 bool is_known_role(std::string_view name) {
@@ -98,6 +130,7 @@ Config load_text(std::string_view text, const std::string& name, const std::file
   check_roles(config, root, name);
   check_conninfo(config, root, name);
   check_public_address(config, root, name);
+  check_pairs(config, root, name);
   return config;
 }
 

@@ -14,6 +14,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "common/knob.hpp"
 #include "common/units.hpp"
 
 namespace gs::config {
@@ -29,6 +30,18 @@ class Printer {
     put(key, format_duration(value));
   }
   void size(std::string_view key, const std::uint64_t& value, std::uint64_t, std::uint64_t) {
+    put(key, format_size(value));
+  }
+  template <class T>
+  void count(std::string_view key, const unsigned& value, const Knob<T>&) {
+    put(key, value);
+  }
+  template <class T>
+  void duration(std::string_view key, const std::chrono::microseconds& value, const Knob<T>&) {
+    put(key, format_duration(value));
+  }
+  template <class T>
+  void size(std::string_view key, const std::uint64_t& value, const Knob<T>&) {
     put(key, format_size(value));
   }
   void endpoint(std::string_view key, const Endpoint& value) { put(key, value.to_string()); }

@@ -86,13 +86,14 @@ void Reader::count(std::string_view key, unsigned& out, unsigned min, unsigned m
 }
 
 void Reader::duration(std::string_view key, std::chrono::microseconds& out, std::chrono::microseconds min,
-                      std::chrono::microseconds max) {
-  auto expected = fmt::format("a duration from {} to {} such as 500ms, 30s or 2m", format_duration(min),
-                              format_duration(max));
+                      std::chrono::microseconds max, std::chrono::microseconds step) {
+  auto steps = step > std::chrono::microseconds(1) ? fmt::format(" in steps of {}", format_duration(step)) : "";
+  auto expected = fmt::format("a duration from {} to {}{} such as 500ms, 30s or 2m", format_duration(min),
+                              format_duration(max), steps);
   auto value = scalar(key, expected);
   if (!value) return;
   auto parsed = parse_duration(value->Scalar());
-  if (!parsed || *parsed < min || *parsed > max)
+  if (!parsed || *parsed < min || *parsed > max || *parsed % step != std::chrono::microseconds(0))
     fail(*value, key, fmt::format("expected {}, found '{}'", expected, value->Scalar()));
   out = *parsed;
 }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <ratio>
 #include <set>
 #include <span>
 #include <utility>
@@ -20,6 +21,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "common/knob.hpp"
 #include "common/units.hpp"
 #include "config/error.hpp"
 
@@ -37,9 +39,31 @@ class Reader {
 
   void string(std::string_view key, std::string& out, std::size_t min_len, std::size_t max_len);
   void count(std::string_view key, unsigned& out, unsigned min, unsigned max);
+  // A duration from `min` to `max` in whole multiples of `step`.
   void duration(std::string_view key, std::chrono::microseconds& out, std::chrono::microseconds min,
-                std::chrono::microseconds max);
+                std::chrono::microseconds max, std::chrono::microseconds step = std::chrono::microseconds(1));
   void size(std::string_view key, std::uint64_t& out, std::uint64_t min, std::uint64_t max);
+  // The same with the range of a layer's Knob (common/knob.hpp), declared there once.
+  template <class T>
+  void count(std::string_view key, unsigned& out, const Knob<T>& knob) {
+    count(key, out, static_cast<unsigned>(knob.min), static_cast<unsigned>(knob.max));
+  }
+  template <class T>
+  void size(std::string_view key, std::uint64_t& out, const Knob<T>& knob) {
+    size(key, out, knob.min, knob.max);
+  }
+  // Knobs counted in whole seconds (wolfSSL's handshake timers) take whole seconds
+  // only; finer knobs take any duration, as the layers keep nanoseconds.
+  template <class Rep, class Period>
+  void duration(std::string_view key, std::chrono::microseconds& out,
+                const Knob<std::chrono::duration<Rep, Period>>& knob) {
+    using std::chrono::microseconds;
+    constexpr bool whole_units = std::ratio_greater_equal_v<Period, std::ratio<1>>;
+    auto step = whole_units ? std::chrono::duration_cast<microseconds>(std::chrono::duration<Rep, Period>(1))
+                            : microseconds(1);
+    duration(key, out, std::chrono::duration_cast<microseconds>(knob.min),
+             std::chrono::duration_cast<microseconds>(knob.max), step);
+  }
   void endpoint(std::string_view key, Endpoint& out);
   // One address, or a list of `min`..`max` different addresses.
   void endpoint_list(std::string_view key, std::vector<Endpoint>& out, std::size_t min, std::size_t max);

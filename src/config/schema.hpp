@@ -51,19 +51,49 @@ void visit_event_loop(V& v, C& c) {
 }
 
 template <class V, class C>
+void visit_lane(V& v, C& c) {
+  v.count("priority", c.priority, channel::knobs::lane_priority);
+  v.count("weight", c.weight, channel::knobs::lane_weight);
+}
+
+template <class V, class C>
+void visit_lanes(V& v, C& c) {
+  v.section("control", [&](V& s) { visit_lane(s, c.control); });
+  v.section("input", [&](V& s) { visit_lane(s, c.input); });
+  v.section("snapshot", [&](V& s) { visit_lane(s, c.snapshot); });
+}
+
+// Keys read with a layer's Knob take its range; their defaults come from it too
+// (config.hpp). Key names are the config file's, which may differ from the knob's.
+template <class V, class C>
 void visit_channel(V& v, C& c) {
-  v.size("max_datagram", c.max_datagram, 576, 1351);
-  v.size("max_message", c.max_message, 1024, 64ULL << 20);
-  v.duration("keepalive", c.keepalive, 100ms, 60s);
-  v.duration("timeout", c.timeout, 1s, 10min);
-  v.duration("link_timeout", c.link_timeout, 1s, 10min);
-  v.size("reassembly_total", c.reassembly_total, 1ULL << 20, 64ULL << 30);
+  namespace knobs = channel::knobs;
+  v.size("max_datagram", c.max_datagram, knobs::max_datagram);
+  v.size("max_message", c.max_message, knobs::max_message);
+  v.duration("keepalive", c.keepalive, knobs::keepalive_interval);
+  v.duration("timeout", c.timeout, knobs::timeout);
+  v.duration("link_timeout", c.link_timeout, peers::knobs::link_timeout);
+  v.duration("min_rto", c.min_rto, knobs::min_rto);
+  v.duration("initial_rtt", c.initial_rtt, knobs::initial_rtt);
+  v.duration("max_ack_delay", c.max_ack_delay, knobs::max_ack_delay);
+  v.size("reassembly_cap", c.reassembly_cap, knobs::reassembly_cap);
+  v.size("reassembly_total", c.reassembly_total, knobs::reassembly_total);
+  v.size("send_queue_cap", c.send_queue_cap, knobs::send_queue_cap);
+  v.size("max_send_rate", c.max_send_rate, knobs::max_send_rate);
+  v.duration("fragment_timeout", c.fragment_timeout, knobs::fragment_timeout);
+  v.section("lanes", [&](V& lanes) { visit_lanes(lanes, c.lanes); });
 }
 
 template <class V, class C>
 void visit_per_source(V& v, C& c) {
-  v.count("max_half_open", c.max_half_open, 1, 10'000);
-  v.count("max_unauthenticated", c.max_unauthenticated, 1, 100'000);
+  v.count("max_half_open", c.max_half_open, dtls::knobs::max_half_open_per_source);
+  v.count("max_unauthenticated", c.max_unauthenticated, peers::knobs::max_unauthenticated_per_source);
+}
+
+template <class V, class C>
+void visit_session(V& v, C& c) {
+  v.duration("auth_timeout", c.auth_timeout, session::knobs::auth_timeout);
+  v.count("max_bad_messages", c.max_bad_messages, session::knobs::max_bad_messages);
 }
 
 template <class V, class C>
@@ -72,6 +102,11 @@ void visit_tls(V& v, C& c) {
   v.path("private_key", c.private_key);
   v.path("trust", c.trust);
   v.string("server_name", c.server_name, 0, 253);
+  v.count("max_half_open", c.max_half_open, dtls::knobs::max_half_open);
+  v.duration("handshake_timeout", c.handshake_timeout, dtls::knobs::handshake_timeout);
+  v.duration("cookie_rotation", c.cookie_rotation, dtls::knobs::cookie_rotation);
+  v.duration("retransmit_initial", c.retransmit_initial, dtls::knobs::retransmit_initial);
+  v.duration("retransmit_max", c.retransmit_max, dtls::knobs::retransmit_max);
 }
 
 inline constexpr std::array<std::pair<std::string_view, AccountBackend>, 2> account_backend_names{{
@@ -123,7 +158,7 @@ void visit_gateway(V& v, C& c) {
   v.endpoint("listen", c.listen);
   v.endpoint_list("auth", c.auth, 1, 8);
   v.path("auth_secret", c.auth_secret);
-  v.count("max_clients", c.max_clients, 1, 1'000'000);
+  v.count("max_clients", c.max_clients, dtls::knobs::max_peers);
   v.count("max_clients_per_address", c.max_clients_per_address, 1, 100'000);
   v.duration("login_timeout", c.login_timeout, 1s, 10min);
 }
@@ -167,6 +202,7 @@ void visit_config(V& v, C& c) {
   v.section("tls", [&](V& s) { visit_tls(s, c.tls); });
   v.section("channel", [&](V& s) { visit_channel(s, c.channel); });
   v.section("per_source", [&](V& s) { visit_per_source(s, c.per_source); });
+  v.section("session", [&](V& s) { visit_session(s, c.session); });
   v.section("auth", [&](V& s) { visit_auth(s, c.auth); });
   v.section("gateway", [&](V& s) { visit_gateway(s, c.gateway); });
   v.section("world", [&](V& s) { visit_world(s, c.world); });

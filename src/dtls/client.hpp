@@ -5,6 +5,7 @@
 #pragma once
 
 #include "dtls/io.hpp"
+#include "dtls/knobs.hpp"
 #include "dtls/types.hpp"
 #include "dtls/wolf.hpp"
 
@@ -39,9 +40,10 @@ struct ClientConfig {
   // Offer Extended Master Secret (RFC 7627) and refuse a server that does not use it.
   // Only tests turn it off, to check that servers refuse such clients.
   bool extended_master_secret = true;
-  Duration handshake_timeout = std::chrono::seconds(10);
-  int retransmit_initial_s = 1;  // first retransmission timeout, seconds
-  int retransmit_max_s = 8;      // back-off ceiling, seconds
+  // Timers: what each is and its range in dtls/knobs.hpp.
+  Duration handshake_timeout = knobs::handshake_timeout.def;
+  int retransmit_initial_s = knobs::retransmit_initial.def.count();  // seconds
+  int retransmit_max_s = knobs::retransmit_max.def.count();          // seconds
   std::string cipher_list;       // empty: kCipherList (tests override it)
 };
 

@@ -19,6 +19,7 @@
 #pragma once
 
 #include "dtls/io.hpp"
+#include "dtls/knobs.hpp"
 #include "dtls/records.hpp"
 #include "dtls/types.hpp"
 #include "dtls/wolf.hpp"
@@ -43,15 +44,14 @@ using PeerId = std::uint64_t;  // never 0
 struct ServerConfig {
   std::string certificate_pem;  // leaf first, then any intermediates
   std::string private_key_pem;  // PKCS#8 or SEC1 PEM
-  std::size_t max_peers = 10000;     // sessions in total (handshaking + established)
-  std::size_t max_half_open = 1000;  // sessions whose handshake is not finished
-  // Of those, from one host (IPv4 address, IPv6 /64): so that one host on many ports
-  // cannot take every handshake slot.
-  std::size_t max_half_open_per_source = 8;
-  Duration handshake_timeout = std::chrono::seconds(10);
-  Duration cookie_rotation = std::chrono::minutes(5);
-  int retransmit_initial_s = 1;  // first handshake retransmission timeout, seconds
-  int retransmit_max_s = 8;      // retransmission back-off ceiling, seconds
+  // Limits and timers: what each is and its range in dtls/knobs.hpp.
+  std::size_t max_peers = knobs::max_peers.def;
+  std::size_t max_half_open = knobs::max_half_open.def;
+  std::size_t max_half_open_per_source = knobs::max_half_open_per_source.def;
+  Duration handshake_timeout = knobs::handshake_timeout.def;
+  Duration cookie_rotation = knobs::cookie_rotation.def;
+  int retransmit_initial_s = knobs::retransmit_initial.def.count();  // seconds
+  int retransmit_max_s = knobs::retransmit_max.def.count();          // seconds
   std::string cipher_list;       // empty: kCipherList
 };
 

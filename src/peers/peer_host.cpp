@@ -37,10 +37,20 @@ channel::ChannelConfig channel_config(const config::ChannelSettings& settings) {
   c.max_message = static_cast<std::uint32_t>(settings.max_message);
   c.keepalive_interval = settings.keepalive;
   c.timeout = settings.timeout;
+  c.min_rto = settings.min_rto;
+  c.initial_rtt = settings.initial_rtt;
+  c.max_ack_delay = settings.max_ack_delay;
+  c.reassembly_cap = settings.reassembly_cap;
+  c.send_queue_cap = settings.send_queue_cap;
+  c.max_send_rate = settings.max_send_rate;
+  c.fragment_timeout = settings.fragment_timeout;
+  auto lane = [](channel::LaneKind kind, const config::LaneSettings& s) {
+    return channel::LaneConfig{kind, static_cast<std::uint8_t>(s.priority), static_cast<std::uint16_t>(s.weight)};
+  };
   c.lanes = {
-      {channel::LaneKind::reliable_ordered, 0, 1},      // protocol::lane_control
-      {channel::LaneKind::unreliable_sequenced, 0, 1},  // protocol::lane_input
-      {channel::LaneKind::unreliable_sequenced, 1, 1},  // protocol::lane_snapshot
+      lane(channel::LaneKind::reliable_ordered, settings.lanes.control),       // protocol::lane_control
+      lane(channel::LaneKind::unreliable_sequenced, settings.lanes.input),     // protocol::lane_input
+      lane(channel::LaneKind::unreliable_sequenced, settings.lanes.snapshot),  // protocol::lane_snapshot
   };
   if (c.reassembly_cap < c.max_message) c.reassembly_cap = c.max_message;
   if (c.send_queue_cap < c.max_message) c.send_queue_cap = c.max_message;
@@ -53,6 +63,13 @@ channel::ChannelConfig link_channel_config(const config::ChannelSettings& settin
   c.timeout = std::chrono::duration_cast<decltype(c.timeout)>(settings.link_timeout);
   c.keepalive_interval = std::min(c.keepalive_interval,
                                   std::chrono::duration_cast<decltype(c.keepalive_interval)>(c.timeout / 4));
+  return c;
+}
+
+session::SessionConfig session_config(const config::SessionSettings& settings) {
+  session::SessionConfig c;
+  c.auth_timeout = settings.auth_timeout;
+  c.max_bad_messages = settings.max_bad_messages;
   return c;
 }
 

@@ -29,6 +29,9 @@ channel::ChannelConfig channel_config(const config::ChannelSettings& settings);
 // with keepalives often enough (a quarter of it at most) that an idle link never looks dead.
 channel::ChannelConfig link_channel_config(const config::ChannelSettings& settings);
 
+// The session settings of every connection.
+session::SessionConfig session_config(const config::SessionSettings& settings);
+
 // Resolves "host:port" for connect() and listen; nullopt if it does not resolve.
 std::optional<net::Address> resolve(asio::io_context& io, const Endpoint& where);
 

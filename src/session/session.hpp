@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "session/knobs.hpp"
 
 namespace gs::session {
 
@@ -42,10 +43,10 @@ enum class EndReason : std::uint8_t {
 std::string_view to_string(State state);
 std::string_view to_string(EndReason reason);
 
+// What each setting is and its range: session/knobs.hpp.
 struct SessionConfig {
-  Duration auth_timeout = std::chrono::seconds(5);
-  // Unexpected or malformed messages tolerated before closing with protocol_error.
-  std::uint32_t max_bad_messages = 16;
+  Duration auth_timeout = knobs::auth_timeout.def;
+  std::uint32_t max_bad_messages = knobs::max_bad_messages.def;
 };
 
 // What the session drives: the transport connection under it.

@@ -109,31 +109,31 @@ TEST_CASE("a wrong type is refused") {
         "test.yaml:1:8: roles: expected a list such as [auth, gateway], found 'auth'");
   CHECK(error_of("roles: [auth]\nchannel: 5\n") == "test.yaml:2:10: channel: expected a map of keys, found '5'");
   CHECK(error_of("roles: [auth]\nchannel:\n  timeout: 30\n") ==
-        "test.yaml:3:12: channel.timeout: expected a duration from 1s to 10m such as 500ms, 30s or 2m, found '30'");
+        "test.yaml:3:12: channel.timeout: expected a duration from 100ms to 10m such as 500ms, 30s or 2m, found '30'");
   CHECK(error_of("roles: [auth]\ngateway:\n  listen: 7000\n") ==
         "test.yaml:3:11: gateway.listen: expected an address such as 127.0.0.1:7000 or [::1]:7000, found '7000'");
   CHECK(error_of("roles: [auth]\nlog:\n  level: loud\n") ==
         "test.yaml:3:10: log.level: expected one of: trace debug info warn error critical off, found 'loud'");
 }
 
-TEST_CASE("channel.reassembly_total: 64MiB by default, a size from 1MiB to 64GiB") {
+TEST_CASE("channel.reassembly_total: 64MiB by default, a size from 1KiB to 1024GiB") {
   CHECK(load_text("roles: [auth]\n", "test.yaml", base).channel.reassembly_total == 64u << 20);
   auto config = load_text("roles: [auth]\nchannel:\n  reassembly_total: 256MiB\n", "test.yaml", base);
   CHECK(config.channel.reassembly_total == 256u << 20);
-  CHECK(error_of("roles: [auth]\nchannel:\n  reassembly_total: 512KiB\n") ==
-        "test.yaml:3:21: channel.reassembly_total: expected a size from 1MiB to 64GiB such as 1200, 64KiB or 1MiB, "
-        "found '512KiB'");
+  CHECK(error_of("roles: [auth]\nchannel:\n  reassembly_total: 512B\n") ==
+        "test.yaml:3:21: channel.reassembly_total: expected a size from 1KiB to 1024GiB such as 1200, 64KiB or 1MiB, "
+        "found '512B'");
 }
 
 TEST_CASE("an out-of-range value is refused") {
   CHECK(error_of("roles: [auth]\nworld:\n  tick_rate: 1000\n") ==
         "test.yaml:3:14: world.tick_rate: expected a whole number from 1 to 240, found 1000");
   CHECK(error_of("roles: [auth]\nchannel:\n  max_datagram: 2KiB\n") ==
-        "test.yaml:3:17: channel.max_datagram: expected a size from 576B to 1351B such as 1200, 64KiB or 1MiB, "
+        "test.yaml:3:17: channel.max_datagram: expected a size from 256B to 1351B such as 1200, 64KiB or 1MiB, "
         "found '2KiB'");
   CHECK(error_of("roles: [auth]\nchannel:\n  link_timeout: 200ms\n") ==
         "test.yaml:3:17: channel.link_timeout: expected a duration from 1s to 10m such as 500ms, 30s or 2m, found '200ms'");
-  CHECK(error_of("roles: [auth]\nchannel:\n  timeout: 1h\n").find("channel.timeout: expected a duration from 1s to 10m") !=
+  CHECK(error_of("roles: [auth]\nchannel:\n  timeout: 1h\n").find("channel.timeout: expected a duration from 100ms to 10m") !=
         std::string::npos);
   CHECK(error_of("roles: [auth]\nworld:\n  id: \"\"\n") ==
         "test.yaml:3:7: world.id: expected a string of 1 to 64 characters, found 0 characters");
@@ -297,4 +297,129 @@ TEST_CASE("a world.public_address longer than a LoginResponse carries is refused
   std::string host(130, 'h');
   CHECK(error_of("roles: [world]\nworld:\n  public_address: " + host + ":7200\n")
             .find("world.public_address: expected an address of at most 128 characters") != std::string::npos);
+}
+
+TEST_CASE("channel knobs without a key before: defaults from the knobs, values within their ranges") {
+  namespace knobs = gs::channel::knobs;
+  auto defaults = load_text("roles: [auth]\n", "test.yaml", base).channel;
+  CHECK(defaults.min_rto == knobs::min_rto.def);
+  CHECK(defaults.initial_rtt == knobs::initial_rtt.def);
+  CHECK(defaults.max_ack_delay == knobs::max_ack_delay.def);
+  CHECK(defaults.reassembly_cap == knobs::reassembly_cap.def);
+  CHECK(defaults.send_queue_cap == knobs::send_queue_cap.def);
+  CHECK(defaults.max_send_rate == knobs::max_send_rate.def);
+  CHECK(defaults.fragment_timeout == knobs::fragment_timeout.def);
+  auto config = load_text(R"(
+roles: [auth]
+channel:
+  min_rto: 50ms
+  initial_rtt: 200ms
+  max_ack_delay: 0ms
+  reassembly_cap: 16MiB
+  send_queue_cap: 32MiB
+  max_send_rate: 1MiB
+  fragment_timeout: 2s
+)", "test.yaml", base).channel;
+  CHECK(config.min_rto == 50ms);
+  CHECK(config.initial_rtt == 200ms);
+  CHECK(config.max_ack_delay == 0ms);
+  CHECK(config.reassembly_cap == 16u << 20);
+  CHECK(config.send_queue_cap == 32u << 20);
+  CHECK(config.max_send_rate == 1u << 20);
+  CHECK(config.fragment_timeout == 2s);
+  CHECK(error_of("roles: [auth]\nchannel:\n  min_rto: 2s\n") ==
+        "test.yaml:3:12: channel.min_rto: expected a duration from 1ms to 1s such as 500ms, 30s or 2m, found '2s'");
+  CHECK(error_of("roles: [auth]\nchannel:\n  max_ack_delay: 101ms\n") ==
+        "test.yaml:3:18: channel.max_ack_delay: expected a duration from 0s to 100ms such as 500ms, 30s or 2m, "
+        "found '101ms'");
+  CHECK(error_of("roles: [auth]\nchannel:\n  reassembly_cap: 2GiB\n") ==
+        "test.yaml:3:19: channel.reassembly_cap: expected a size from 1KiB to 1GiB such as 1200, 64KiB or 1MiB, "
+        "found '2GiB'");
+  CHECK(error_of("roles: [auth]\nchannel:\n  send_queue_cap: 512B\n").find(
+            "test.yaml:3:19: channel.send_queue_cap: expected a size from 1KiB to 4GiB") == 0);
+  CHECK(error_of("roles: [auth]\nchannel:\n  fragment_timeout: 5ms\n").find(
+            "test.yaml:3:21: channel.fragment_timeout: expected a duration from 10ms to 1m") == 0);
+  CHECK(error_of("roles: [auth]\nchannel:\n  initial_rtt: 11s\n").find(
+            "test.yaml:3:16: channel.initial_rtt: expected a duration from 1ms to 10s") == 0);
+  CHECK(error_of("roles: [auth]\nchannel:\n  max_send_rate: 20000000000\n").find(
+            "test.yaml:3:18: channel.max_send_rate: expected a size from 0B to") == 0);
+}
+
+TEST_CASE("channel.keepalive must be shorter than channel.timeout, refused at the key the file sets") {
+  CHECK(error_of("roles: [auth]\nchannel:\n  timeout: 1s\n  keepalive: 2s\n") ==
+        "test.yaml:4:14: channel.keepalive: expected channel.keepalive (2s) shorter than channel.timeout (1s)");
+  CHECK(error_of("roles: [auth]\nchannel:\n  timeout: 500ms\n") ==
+        "test.yaml:3:12: channel.timeout: expected channel.keepalive (1s) shorter than channel.timeout (500ms)");
+}
+
+TEST_CASE("tls: the listeners' DTLS limits and timers, defaults from the DTLS knobs") {
+  namespace knobs = dtls::knobs;
+  auto defaults = load_text("roles: [auth]\n", "test.yaml", base);
+  CHECK(defaults.tls.max_half_open == knobs::max_half_open.def);
+  CHECK(defaults.tls.handshake_timeout == knobs::handshake_timeout.def);
+  CHECK(defaults.tls.cookie_rotation == knobs::cookie_rotation.def);
+  CHECK(defaults.tls.retransmit_initial == knobs::retransmit_initial.def);
+  CHECK(defaults.tls.retransmit_max == knobs::retransmit_max.def);
+  CHECK(defaults.per_source.max_half_open == knobs::max_half_open_per_source.def);
+  CHECK(defaults.gateway.max_clients == knobs::max_peers.def);
+  auto config = load_text(R"(
+roles: [auth]
+tls:
+  max_half_open: 50
+  handshake_timeout: 5s
+  cookie_rotation: 1m
+  retransmit_initial: 2s
+  retransmit_max: 4s
+)", "test.yaml", base).tls;
+  CHECK(config.max_half_open == 50u);
+  CHECK(config.handshake_timeout == 5s);
+  CHECK(config.cookie_rotation == 1min);
+  CHECK(config.retransmit_initial == 2s);
+  CHECK(config.retransmit_max == 4s);
+  CHECK(error_of("roles: [auth]\ntls:\n  max_half_open: 0\n") ==
+        "test.yaml:3:18: tls.max_half_open: expected a whole number from 1 to 1000000, found 0");
+  CHECK(error_of("roles: [auth]\ntls:\n  handshake_timeout: 500ms\n") ==
+        "test.yaml:3:22: tls.handshake_timeout: expected a duration from 1s to 10m such as 500ms, 30s or 2m, "
+        "found '500ms'");
+  CHECK(error_of("roles: [auth]\ntls:\n  cookie_rotation: 2d\n").find("test.yaml:3:20: tls.cookie_rotation: "
+                                                                       "expected a duration from 1s to 24h") == 0);
+  CHECK(error_of("roles: [auth]\ntls:\n  retransmit_initial: 1500ms\n") ==
+        "test.yaml:3:23: tls.retransmit_initial: expected a duration from 1s to 1m in steps of 1s such as 500ms, "
+        "30s or 2m, found '1500ms'");
+  CHECK(error_of("roles: [auth]\ntls:\n  retransmit_initial: 10s\n") ==
+        "test.yaml:3:23: tls.retransmit_initial: expected tls.retransmit_initial (10s) no longer than "
+        "tls.retransmit_max (8s)");
+}
+
+TEST_CASE("session: auth_timeout and max_bad_messages, defaults from the session knobs") {
+  auto defaults = load_text("roles: [auth]\n", "test.yaml", base).session;
+  CHECK(defaults.auth_timeout == gs::session::knobs::auth_timeout.def);
+  CHECK(defaults.max_bad_messages == gs::session::knobs::max_bad_messages.def);
+  auto config = load_text("roles: [auth]\nsession:\n  auth_timeout: 20s\n  max_bad_messages: 0\n", "test.yaml",
+                          base).session;
+  CHECK(config.auth_timeout == 20s);
+  CHECK(config.max_bad_messages == 0u);
+  CHECK(error_of("roles: [auth]\nsession:\n  auth_timeout: 0s\n") ==
+        "test.yaml:3:17: session.auth_timeout: expected a duration from 1s to 10m such as 500ms, 30s or 2m, "
+        "found '0s'");
+  CHECK(error_of("roles: [auth]\nsession:\n  max_bad_messages: 100001\n") ==
+        "test.yaml:3:21: session.max_bad_messages: expected a whole number from 0 to 100000, found 100001");
+}
+
+TEST_CASE("channel.lanes: each lane's priority and weight, within the lane knobs' ranges") {
+  auto defaults = load_text("roles: [auth]\n", "test.yaml", base).channel.lanes;
+  CHECK(defaults.control.priority == 0u);
+  CHECK(defaults.snapshot.priority == 1u);
+  CHECK(defaults.input.weight == gs::channel::knobs::lane_weight.def);
+  auto lanes = load_text("roles: [auth]\nchannel:\n  lanes:\n    input: {priority: 2, weight: 10}\n", "test.yaml",
+                         base).channel.lanes;
+  CHECK(lanes.input.priority == 2u);
+  CHECK(lanes.input.weight == 10u);
+  CHECK(lanes.snapshot.priority == 1u);
+  CHECK(error_of("roles: [auth]\nchannel:\n  lanes:\n    snapshot:\n      priority: 8\n") ==
+        "test.yaml:5:17: channel.lanes.snapshot.priority: expected a whole number from 0 to 7, found 8");
+  CHECK(error_of("roles: [auth]\nchannel:\n  lanes:\n    control: {weight: 0}\n") ==
+        "test.yaml:4:24: channel.lanes.control.weight: expected a whole number from 1 to 1000, found 0");
+  CHECK(error_of("roles: [auth]\nchannel:\n  lanes:\n    chat: {weight: 2}\n").find(
+            "test.yaml:4:5: channel.lanes.chat: unknown key") == 0);
 }

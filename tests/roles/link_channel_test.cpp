@@ -36,3 +36,53 @@ TEST_CASE("channel.reassembly_total reaches every Host's channel settings, never
   CHECK(c.reassembly_total == c.reassembly_cap);
   CHECK(gs::channel::validate(c).empty());
 }
+
+TEST_CASE("every channel setting of the config reaches the channel; the caps never below max_message") {
+  gs::config::ChannelSettings settings;
+  settings.min_rto = 50ms;
+  settings.initial_rtt = 200ms;
+  settings.max_ack_delay = 10ms;
+  settings.reassembly_cap = 4u << 20;
+  settings.send_queue_cap = 2u << 20;
+  settings.max_send_rate = 1u << 20;
+  settings.fragment_timeout = 2s;
+  for (const auto& c : {gs::peers::channel_config(settings), gs::peers::link_channel_config(settings)}) {
+    CHECK(c.min_rto == 50ms);
+    CHECK(c.initial_rtt == 200ms);
+    CHECK(c.max_ack_delay == 10ms);
+    CHECK(c.reassembly_cap == 4u << 20);
+    CHECK(c.send_queue_cap == 2u << 20);
+    CHECK(c.max_send_rate == 1u << 20);
+    CHECK(c.fragment_timeout == 2s);
+    CHECK(gs::channel::validate(c).empty());
+  }
+  settings.max_message = 8u << 20;
+  const auto raised = gs::peers::channel_config(settings);
+  CHECK(raised.reassembly_cap == 8u << 20);
+  CHECK(raised.send_queue_cap == 8u << 20);
+  CHECK(gs::channel::validate(raised).empty());
+}
+
+TEST_CASE("the session settings of the config reach every session") {
+  gs::config::SessionSettings settings;
+  CHECK(gs::peers::session_config(settings).auth_timeout == gs::session::SessionConfig{}.auth_timeout);
+  settings.auth_timeout = 12s;
+  settings.max_bad_messages = 3;
+  const auto c = gs::peers::session_config(settings);
+  CHECK(c.auth_timeout == 12s);
+  CHECK(c.max_bad_messages == 3u);
+}
+
+TEST_CASE("channel.lanes: priority and weight reach the lanes, their kinds stay the protocol's") {
+  gs::config::ChannelSettings settings;
+  const auto defaults = gs::peers::channel_config(settings);
+  REQUIRE(defaults.lanes.size() == 3);
+  CHECK(defaults.lanes[2].priority == 1);
+  settings.lanes.input = {3, 7};
+  const auto c = gs::peers::link_channel_config(settings);
+  CHECK(c.lanes[1].kind == gs::channel::LaneKind::unreliable_sequenced);
+  CHECK(c.lanes[1].priority == 3);
+  CHECK(c.lanes[1].weight == 7);
+  CHECK(c.lanes[0].kind == defaults.lanes[0].kind);
+  CHECK(gs::channel::validate(c).empty());
+}
