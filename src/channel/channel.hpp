@@ -13,29 +13,22 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
-#include <optional>
 #include <span>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
-#include "channel/arena.hpp"
+#include "channel/ack_tracker.hpp"
 #include "channel/budget.hpp"
 #include "channel/config.hpp"
-#include "channel/congestion.hpp"
-#include "channel/ring.hpp"
+#include "channel/loss_recovery.hpp"
+#include "channel/reassembly.hpp"
+#include "channel/send_lanes.hpp"
 #include "channel/wire.hpp"
 
 namespace gs::channel {
 
-enum class SendResult : std::uint8_t {
-    ok,
-    queue_full,  // send_queue_cap reached; nothing was queued, try again later
-    too_large,   // larger than max_message
-    bad_lane,    // lane index not configured
-    closed,      // channel is flushing, closing or closed
-};
+// SendResult (ok, queue_full, too_large, bad_lane, closed) is declared with the send
+// queues, in channel/send_lanes.hpp.
 
 // open: data flows. flushing: close_after_flush was called; queued data is still
 // delivered, send() refuses new data. closing: a CLOSE was sent, waiting for the peer's
@@ -108,7 +101,7 @@ struct ChannelStats {
     std::uint64_t dropped_unreliable_fragments = 0;  // expired or evicted unreliable parts
 };
 
-class Channel {
+class Channel : private MessageSink {
 public:
     // Throws std::invalid_argument if validate(config) fails. `budget`, if given, is
     // shared with other channels and must outlive this one.
@@ -157,224 +150,58 @@ public:
     ChannelStats stats() const;
     const ChannelConfig& config() const { return config_; }
     // Sent packets tracked for acknowledgement; never above kMaxSentPackets.
-    std::size_t sent_ring_size() const { return sent_.size(); }
+    std::size_t sent_ring_size() const { return recovery_.sent_ring_size(); }
     // Bound of the sent-packet ring: 8192 packets keep the default 8 MiB flow-control
     // window (about 7,400 full packets) in flight. When it is full the oldest entry is
     // given up (declared lost first if still outstanding).
-    static constexpr std::size_t kMaxSentPackets = 8192;
+    static constexpr std::size_t kMaxSentPackets = LossRecovery::kMaxSentPackets;
 
 private:
-    struct OutMsg {
-        std::byte* data = nullptr;
-        std::unique_ptr<std::byte[]> large;
-        std::unique_ptr<std::uint64_t[]> frag_acked;
-        std::uint32_t size = 0;
-        std::uint32_t block = MessageArena::kNoBlock;
-        std::uint32_t frag_count = 0;  // 0: sent whole
-        std::uint32_t next_frag = 0;   // first transmission progress
-        std::uint32_t frags_acked = 0;
-        bool acked = false;
-        bool counted = false;  // charged to the flow-control window
-    };
-    enum class RefKind : std::uint8_t { messages, fragment };
-    struct FrameRef {
-        std::uint64_t id = 0;
-        std::uint32_t index = 0;  // fragment index, or message count
-        std::uint8_t lane = 0;
-        RefKind kind = RefKind::messages;
-    };
-    struct LaneTx {
-        LaneConfig cfg;
-        bool reliable = false;
-        Ring<OutMsg> msgs;
-        std::uint64_t base_id = 0;   // id of msgs[0]
-        std::uint64_t send_pos = 0;  // first id whose first transmission is incomplete
-        std::int64_t deficit = 0;
-        std::uint64_t window = 0;  // flow-control bytes this lane may use
-        Ring<FrameRef> rtx;        // lost frames to send again, oldest first
-        std::uint64_t next_id() const { return base_id + msgs.size(); }
-    };
-    // A message held by the receiver: whole (early on an ordered lane) or in parts.
-    // Parts are stored in segments allocated as they arrive, so memory follows what
-    // was received, not the size the first part announces.
-    struct Pending {
-        std::unique_ptr<std::byte[]> data;  // the whole message, when it is in one piece
-        std::vector<std::unique_ptr<std::byte[]>> segments;  // parts, seg_frags per segment
-        std::vector<std::uint64_t> have;
-        std::uint32_t size = 0;
-        std::uint32_t frag_count = 0;
-        std::uint32_t frags = 0;
-        std::uint32_t chunk = 0;
-        std::uint32_t seg_frags = 0;
-        std::uint64_t charged = 0;  // counted against reassembly_cap (the message's footprint)
-        std::uint64_t held = 0;     // heap bytes really held, charged to the budget
-        Time first_seen{};
-        bool complete = false;
-        std::span<const std::byte> bytes() const {
-            return {data ? data.get() : segments.empty() ? nullptr : segments[0].get(), size};
-        }
-    };
-    struct LaneRx {
-        LaneKind kind = LaneKind::reliable_ordered;
-        std::uint64_t next = 0;  // ordered/unordered: lowest undelivered; sequenced: newest+1
-        std::uint64_t highest = 0;  // unreliable: reference for id expansion
-        std::vector<std::uint64_t> delivered;  // unordered: window bitmap
-        std::unordered_map<std::uint64_t, Pending> pending;
-        std::uint64_t bucket_held = 0;  // heap of pending's bucket array, charged as held
-    };
-    // A held message's hash-map node (the Pending and its key, behind a next pointer).
-    static constexpr std::size_t kEntryNodeBytes = sizeof(void*) + sizeof(std::pair<const std::uint64_t, Pending>);
-    enum class PacketStatus : std::uint8_t { outstanding, acked, lost, untracked };
-    struct SentPacket {
-        Time sent{};
-        Time delivered_time{};
-        Time first_sent_time{};
-        std::uint64_t delivered = 0;
-        std::uint64_t refs_begin = 0;
-        std::uint32_t refs_count = 0;
-        std::uint32_t bytes = 0;
-        PacketStatus status = PacketStatus::untracked;
-        bool app_limited = false;
-        Congestion::Phase phase = Congestion::Phase::cruise;
-    };
+    enum class Apply : std::uint8_t { ok, stop, unacked };
 
     // Receive side.
-    bool validate_frames(std::span<const std::byte> body, bool* saw_close = nullptr,
-                         bool* eliciting = nullptr) const;
-    enum class Apply : std::uint8_t { ok, stop, unacked };
-    Apply apply_frames(std::span<const std::byte> body, Time now, bool& ack_eliciting);
+    void receive_packet(std::span<const std::byte> datagram, Time now);
+    Apply apply_frames(Time now);
+    Apply apply_frame(const wire::Frame& f, bool active, Time now);
+    Apply on_data(Reassembly::Outcome outcome, Time now);
     void on_ack_frame(const wire::AckFrame& ack, Time now);
-    void on_acked_range(std::uint64_t lo, std::uint64_t hi, Time now, bool& newest_found, SentPacket& newest);
-    Apply on_message_frame(std::size_t lane, std::uint64_t id, std::span<const std::byte> msg, Time now);
-    Apply on_fragment(std::size_t lane, std::uint32_t wire_id, std::uint32_t total, std::uint32_t chunk,
-                      std::uint32_t index, std::span<const std::byte> data, Time now);
-    void deliver(std::size_t lane, std::span<const std::byte> msg, Time now);
-    void drain_ordered(std::size_t lane, Time now);
-    void mark_unordered_delivered(LaneRx& rx, std::uint64_t id);
-    bool unordered_delivered(const LaneRx& rx, std::uint64_t id) const;
-    enum class Charge : std::uint8_t { ok, overflow, budget };
-    Charge charge(std::uint64_t footprint, std::uint64_t held);
-    bool hold(std::uint64_t held);
-    void release_held(std::uint64_t held);
-    void uncharge(const Pending& p);
-    void erase_pending(LaneRx& rx, std::uint64_t id);
-    void account_buckets(LaneRx& rx);
-    void give_back_buckets(LaneRx& rx);
-    void release_receive_buffers();
-    bool make_room_unreliable(LaneRx& rx, std::uint64_t need);
-    void expire_fragments(Time now);
-    void sweep_reliable(Time now);
-    void note_reliable_held(Time now);
-    Apply start_partial(LaneRx& rx, std::uint64_t id, std::uint32_t total, std::uint32_t chunk, Time now,
-                        Pending*& out);
-    bool store_part(Pending& p, std::uint32_t index, std::span<const std::byte> data);
-    void assemble(Pending& p);
-    void record_received(std::uint64_t pn, Time now);
-    bool already_received(std::uint64_t pn) const;
+    // MessageSink
+    void deliver(std::size_t lane, std::span<const std::byte> message, Time now) override;
+    bool taking_data() const override { return state_ == State::open || state_ == State::flushing; }
 
     // Send side.
-    bool has_sendable(const LaneTx& tx) const;
-    bool has_new_data(const LaneTx& tx) const;
-    bool any_sendable() const;
-    bool can_start(const LaneTx& tx, const OutMsg& m) const;
-    void write_ack(wire::Writer& w, Time now);
-    bool write_retransmissions(wire::Writer& w, LaneTx& tx, std::int64_t& deficit);
-    void write_new_data(wire::Writer& w);
-    bool write_from_lane(wire::Writer& w, std::size_t lane, std::int64_t& budget);
-    void push_ref(const FrameRef& r);
-    void on_packet_acked(std::uint64_t pn, Time now);
-    void on_packet_lost(std::uint64_t pn);
-    void on_spurious_loss(std::uint64_t pn, Time now);
-    void ack_ref(const FrameRef& r);
-    void pop_acked(LaneTx& tx);
-    void release(OutMsg& m);
-    void detect_losses(Time now);
-    void on_pto(Time now);
-    void pop_resolved_packets();
-    void track_sent(const SentPacket& p);
-    Duration pto() const;
-    Time pto_deadline() const;
-    Duration loss_delay() const;
-    bool pacing_allows(Time now);
-    Time pacing_ready() const;
-    std::span<const std::byte> finish_control(wire::Writer& w);
+    void write_header(wire::Writer& w);
+    std::span<const std::byte> closing_datagram(wire::Writer& w, Time now);
+    std::span<const std::byte> sent(const wire::Writer& w, Time now);
 
     // Lifecycle.
     void on_timers(Time now);
     void set_state(State next, Time now);
+    void drop_all_data();
     void begin_close(CloseReason reason, Time now);
     void finish(CloseReason reason, Time now);
-    bool all_acked() const;
 
     ChannelConfig config_;
     ChannelEvents& events_;
-    ReassemblyBudget* budget_;
     State state_ = State::open;
     CloseReason close_reason_ = CloseReason::none;
     std::uint8_t peer_close_code_ = 0;
     std::uint8_t close_code_ = 0;
     Time now_{};
 
-    // Send side state.
-    std::vector<LaneTx> tx_;
-    std::vector<std::vector<std::size_t>> prio_groups_;  // lane indices by priority
-    std::vector<std::size_t> rr_cursor_;
-    MessageArena arena_;
-    std::uint64_t queued_bytes_ = 0;
-    std::uint64_t queued_messages_ = 0;
-    std::uint64_t outstanding_ = 0;  // flow-control window use
-    Ring<FrameRef> refs_;
-    std::uint64_t refs_base_ = 0;
-    Ring<SentPacket> sent_;
-    std::uint64_t sent_base_ = 0;  // packet number of sent_[0]
-    std::uint64_t next_pn_ = 0;
-    std::uint64_t largest_acked_ = 0;
-    bool any_acked_ = false;
-    std::uint64_t bytes_in_flight_ = 0;
-    std::uint64_t ack_eliciting_in_flight_ = 0;
-    Time last_ack_eliciting_sent_{};
+    SendLanes lanes_;
+    LossRecovery recovery_;
+    AckTracker acks_;
+    Reassembly reassembly_;
+    wire::FrameList frames_;  // the frames of the packet being received
+
     Time last_send_{};
-    Time loss_time_ = Time::max();
-    std::uint32_t pto_backoff_ = 0;
-    std::uint8_t probes_pending_ = 0;  // PTO probes that may bypass the window
-    std::uint64_t packet_threshold_;   // reordering tolerated before loss, in packets
-    std::uint32_t reorder_eighths_ = 1;  // time threshold: (1 + n/8) * RTT
+    Time last_recv_{};
     bool ping_pending_ = false;
-    Congestion cc_;
-    double pacing_tokens_ = 0;
-    Time pacing_stamp_{};
-    std::uint64_t delivered_ = 0;
-    Time delivered_time_{};
-    Time first_sent_time_{};
-    std::uint64_t app_limited_until_ = 0;
-    bool has_rtt_ = false;
-    Duration srtt_{};
-    Duration rttvar_{};
-    Duration min_rtt_{};
-    Duration latest_rtt_{};
     Time close_deadline_ = Time::max();
     Time flush_deadline_ = Time::max();  // flushing: closes then unless data was acknowledged
-    std::uint64_t frames_acked_ = 0;     // messages and fragments acknowledged, ever
     Time close_resend_at_ = Time::max();
     bool close_ack_pending_ = false;
-
-    // Receive side state.
-    std::vector<LaneRx> rx_;
-    std::uint64_t rx_buffered_ = 0;
-    std::uint64_t rx_held_ = 0;  // heap bytes of the receive buffers (taken from budget_)
-    Time reliable_sweep_at_ = Time::max();  // next look for reliable messages left incomplete
-    bool recv_any_ = false;
-    std::uint64_t largest_recv_ = 0;
-    Time largest_recv_time_{};
-    std::uint64_t first_recv_ = 0;
-    std::uint64_t lowest_unreported_ = ~std::uint64_t{0};  // lowest packet received since the last ACK
-    std::vector<std::uint64_t> recv_bits_;  // dedup window, bit per packet number
-    std::uint32_t unacked_eliciting_ = 0;
-    bool ack_now_ = false;
-    Time ack_deadline_ = Time::max();
-    Time last_recv_{};
-    Time last_eliciting_recv_{};
-    std::size_t unreliable_partials_ = 0;
 
     ChannelStats stats_;
     std::vector<std::byte> out_;

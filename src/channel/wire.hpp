@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <vector>
 
 namespace gs::channel::wire {
 
@@ -37,6 +38,14 @@ inline constexpr std::size_t kMinChunk = 64;
 inline constexpr std::uint32_t kAckDelayUnitUs = 8;
 // Space reserved in every packet for the header, an ACK and a PING frame.
 inline constexpr std::size_t kPacketOverhead = kHeaderSize + kMaxAckFrameSize + 1;
+// Message ids a reliable lane may have between its oldest unacknowledged and newest
+// sent; a receiver treats an id further ahead as a protocol error.
+inline constexpr std::uint64_t kMessageWindow = 1u << 16;
+// Bytes charged per message on top of its size (bookkeeping) in the sender's
+// flow-control window and the receiver's reassembly cap alike.
+inline constexpr std::uint64_t kMessageOverhead = 64;
+
+constexpr std::uint64_t footprint(std::uint64_t size) { return size + kMessageOverhead; }
 
 // Largest message sent whole in one MESSAGES frame for a given datagram size; larger
 // messages are fragmented.
@@ -166,6 +175,55 @@ inline bool read_ack(Reader& r, AckFrame& a) {
         if (!r.varint(a.gap[i]) || !r.varint(a.length[i])) return false;
     return true;
 }
+
+// Writes a FRAGMENT frame's header; the part's bytes follow.
+inline void write_fragment_header(Writer& w, std::uint8_t lane, std::uint32_t id, std::uint32_t total,
+                                  std::uint16_t chunk, std::uint32_t index) {
+    w.u8(static_cast<std::uint8_t>(FrameType::fragment));
+    w.u8(lane);
+    w.u32(id);
+    w.u32(total);
+    w.u16(chunk);
+    w.u32(index);
+}
+
+// Writes a MESSAGES frame's header with a count of 0; returns where the count is, to be
+// set once the messages are written.
+inline std::byte* write_messages_header(Writer& w, std::uint8_t lane, std::uint32_t first_id) {
+    w.u8(static_cast<std::uint8_t>(FrameType::messages));
+    w.u8(lane);
+    w.u32(first_id);
+    std::byte* count = w.position();
+    w.u8(0);
+    return count;
+}
+
+// One frame of a received packet as read_frames hands it out. A MESSAGES frame is handed
+// out as one Frame per message, each with its own id.
+struct Frame {
+    FrameType type = FrameType::ping;
+    std::uint8_t lane = 0;   // messages, fragment
+    std::uint8_t code = 0;   // close: the reason
+    std::uint16_t chunk = 0;  // fragment: part size
+    std::uint32_t id = 0;     // messages, fragment: the message id
+    std::uint32_t total = 0;  // fragment: message size
+    std::uint32_t index = 0;  // fragment: part index; ack: index into FrameList::acks
+    std::span<const std::byte> bytes;  // messages: the message; fragment: the part
+};
+
+// The frames of one packet, in order. Reused from packet to packet so reading allocates
+// nothing once it has grown.
+struct FrameList {
+    std::vector<Frame> frames;
+    std::vector<AckFrame> acks;
+    bool eliciting = false;  // a PING, MESSAGES or FRAGMENT frame: the packet wants an ACK
+    bool close = false;      // a CLOSE frame
+};
+
+// Reads and checks every frame of a packet body (after the header) into `out`. False if
+// the body is empty or any frame is malformed; then nothing in `out` may be used, so a
+// bad packet is dropped whole.
+bool read_frames(std::span<const std::byte> body, FrameList& out);
 
 // Expands a 32-bit wire sequence number to 64 bits using the closest value to `ref`.
 constexpr std::uint64_t expand(std::uint64_t ref, std::uint32_t wire) {
