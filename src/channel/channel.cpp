@@ -88,18 +88,6 @@ std::string_view to_string(State s) {
     return "unknown";
 }
 
-std::string_view to_string(CloseReason r) {
-    switch (r) {
-    case CloseReason::none: return "none";
-    case CloseReason::local: return "local";
-    case CloseReason::remote: return "remote";
-    case CloseReason::timeout: return "timeout";
-    case CloseReason::protocol_error: return "protocol_error";
-    case CloseReason::overflow: return "overflow";
-    }
-    return "unknown";
-}
-
 Channel::Channel(const ChannelConfig& config, Time now, ChannelEvents& events, ReassemblyBudget* budget)
     : config_(config),
       events_(events),
@@ -712,12 +700,12 @@ void Channel::on_acked_range(std::uint64_t lo, std::uint64_t hi, Time now, bool&
 
 void Channel::on_ack_frame(const wire::AckFrame& ack, Time now) {
     if (next_pn_ == config_.first_sequence) {
-        begin_close(CloseReason::protocol_error, now);
+        begin_close(EndCode::protocol_error, now);
         return;
     }
     const std::uint64_t largest = wire::expand(next_pn_ - 1, ack.largest);
     if (largest >= next_pn_) {
-        begin_close(CloseReason::protocol_error, now);
+        begin_close(EndCode::protocol_error, now);
         return;
     }
     const bool largest_outstanding =
@@ -953,7 +941,7 @@ Channel::Apply Channel::apply_frames(std::span<const std::byte> body, Time now, 
                 finish(close_reason_, now);
             } else {
                 peer_close_code_ = code;
-                finish(CloseReason::remote, now);
+                finish(from_wire(code), now);
             }
             return Apply::stop;
         }
@@ -963,7 +951,7 @@ Channel::Apply Channel::apply_frames(std::span<const std::byte> body, Time now, 
             r.u8(lane), r.u32(id), r.u8(count);
             eliciting = true;
             if (active && lane >= rx_.size()) {
-                begin_close(CloseReason::protocol_error, now);
+                begin_close(EndCode::protocol_error, now);
                 return Apply::stop;
             }
             for (unsigned i = 0; i < count; ++i) {
@@ -972,7 +960,7 @@ Channel::Apply Channel::apply_frames(std::span<const std::byte> body, Time now, 
                 r.varint(len), r.bytes(len, bytes);
                 if (!active) continue;
                 if (len > config_.max_message) {
-                    begin_close(CloseReason::protocol_error, now);
+                    begin_close(EndCode::protocol_error, now);
                     return Apply::stop;
                 }
                 auto res = on_message_frame(lane, static_cast<std::uint32_t>(id + i), bytes, now);
@@ -992,7 +980,7 @@ Channel::Apply Channel::apply_frames(std::span<const std::byte> body, Time now, 
             eliciting = true;
             if (!active) break;
             if (lane >= rx_.size() || total > config_.max_message) {
-                begin_close(CloseReason::protocol_error, now);
+                begin_close(EndCode::protocol_error, now);
                 return Apply::stop;
             }
             auto res = on_fragment(lane, id, total, chunk, index, bytes, now);
@@ -1113,7 +1101,7 @@ Channel::Apply Channel::on_message_frame(std::size_t lane, std::uint64_t wire_id
         const std::uint64_t id = wire::expand(rx.next, w);
         if (id < rx.next) return Apply::ok;
         if (id - rx.next >= kMessageWindow) {
-            begin_close(CloseReason::protocol_error, now);
+            begin_close(EndCode::protocol_error, now);
             return Apply::stop;
         }
         if (id == rx.next) {
@@ -1126,7 +1114,7 @@ Channel::Apply Channel::on_message_frame(std::size_t lane, std::uint64_t wire_id
         if (rx.pending.contains(id)) return Apply::ok;
         const std::uint64_t held = heap_cost(kEntryNodeBytes) + heap_cost(msg.size());
         switch (charge(footprint(msg.size()), held)) {
-        case Charge::overflow: begin_close(CloseReason::overflow, now); return Apply::stop;
+        case Charge::overflow: begin_close(EndCode::overflow, now); return Apply::stop;
         case Charge::budget: return Apply::unacked;
         case Charge::ok: break;
         }
@@ -1149,7 +1137,7 @@ Channel::Apply Channel::on_message_frame(std::size_t lane, std::uint64_t wire_id
         const std::uint64_t id = wire::expand(rx.next, w);
         if (id < rx.next) return Apply::ok;
         if (id - rx.next >= kMessageWindow) {
-            begin_close(CloseReason::protocol_error, now);
+            begin_close(EndCode::protocol_error, now);
             return Apply::stop;
         }
         if (unordered_delivered(rx, id)) return Apply::ok;
@@ -1237,7 +1225,7 @@ void Channel::sweep_reliable(Time now) {
         return;
     }
     if (oldest + config_.timeout <= now) {
-        begin_close(CloseReason::timeout, now);
+        begin_close(EndCode::timeout, now);
         return;
     }
     reliable_sweep_at_ = std::max(oldest + config_.timeout, now + config_.timeout / 8);
@@ -1269,7 +1257,7 @@ Channel::Apply Channel::start_partial(LaneRx& rx, std::uint64_t id, std::uint32_
             ++stats_.dropped_unreliable_fragments;
             return Apply::ok;
         }
-        begin_close(CloseReason::overflow, now);
+        begin_close(EndCode::overflow, now);
         return Apply::stop;
     case Charge::budget:
         if (!reliable) {
@@ -1340,7 +1328,7 @@ Channel::Apply Channel::on_fragment(std::size_t lane, std::uint32_t wire_id, std
         id = wire::expand(rx.next, wire_id);
         if (id < rx.next) return Apply::ok;
         if (reliable && id - rx.next >= kMessageWindow) {
-            begin_close(CloseReason::protocol_error, now);
+            begin_close(EndCode::protocol_error, now);
             return Apply::stop;
         }
         if (rx.kind == LaneKind::reliable_unordered && unordered_delivered(rx, id)) return Apply::ok;
@@ -1353,7 +1341,7 @@ Channel::Apply Channel::on_fragment(std::size_t lane, std::uint32_t wire_id, std
     } else if (it->second.complete) {
         return Apply::ok;
     } else if (it->second.size != total || it->second.chunk != chunk) {
-        begin_close(CloseReason::protocol_error, now);
+        begin_close(EndCode::protocol_error, now);
         return Apply::stop;
     } else {
         p = &it->second;
@@ -1440,7 +1428,7 @@ Time Channel::next_wakeup() const {
 void Channel::on_timers(Time now) {
     if (state_ == State::closed) return;
     if (now - last_recv_ >= config_.timeout) {
-        finish(CloseReason::timeout, now);
+        finish(EndCode::timeout, now);
         return;
     }
     if (state_ == State::closing) {
@@ -1457,10 +1445,10 @@ void Channel::on_timers(Time now) {
     if (now >= reliable_sweep_at_) sweep_reliable(now);
     if (state_ != State::flushing) return;
     if (all_acked()) {
-        begin_close(CloseReason::local, now);
+        begin_close(EndCode::local, now);
     } else if (now >= flush_deadline_) {
         // The peer keeps the channel alive (PINGs) but never acknowledges: give up.
-        begin_close(CloseReason::timeout, now);
+        begin_close(EndCode::timeout, now);
     }
 }
 
@@ -1477,10 +1465,10 @@ void Channel::set_state(State next, Time now) {
     events_.on_state(prev, next, now);
 }
 
-void Channel::begin_close(CloseReason reason, Time now) {
+void Channel::begin_close(EndCode reason, Time now) {
     if (state_ == State::closing || state_ == State::closed) return;
     close_reason_ = reason;
-    close_code_ = static_cast<std::uint8_t>(reason);
+    close_code_ = to_wire(reason);
     for (auto& tx : tx_) {
         while (!tx.msgs.empty()) {
             release(tx.msgs.front());
@@ -1493,13 +1481,13 @@ void Channel::begin_close(CloseReason reason, Time now) {
     close_resend_at_ = now;
     close_deadline_ = now + std::min<Duration>(kCloseAttempts * pto(), config_.timeout);
     set_state(State::closing, now);
-    events_.on_closed(reason, now);
+    events_.on_closed(End{reason, {}}, now);
 }
 
-void Channel::finish(CloseReason reason, Time now) {
+void Channel::finish(EndCode reason, Time now) {
     if (state_ == State::closed) return;
     const bool notify = state_ == State::open || state_ == State::flushing;
-    if (close_reason_ == CloseReason::none) close_reason_ = reason;
+    if (close_reason_ == EndCode::none) close_reason_ = reason;
     for (auto& tx : tx_) {
         while (!tx.msgs.empty()) {
             release(tx.msgs.front());
@@ -1509,12 +1497,12 @@ void Channel::finish(CloseReason reason, Time now) {
     }
     release_receive_buffers();
     set_state(State::closed, now);
-    if (notify) events_.on_closed(close_reason_, now);
+    if (notify) events_.on_closed(End{close_reason_, {}}, now);
 }
 
 void Channel::close(Time now) {
     now_ = now;
-    if (state_ == State::open || state_ == State::flushing) begin_close(CloseReason::local, now);
+    if (state_ == State::open || state_ == State::flushing) begin_close(EndCode::local, now);
 }
 
 void Channel::close_after_flush(Time now) {
@@ -1522,7 +1510,7 @@ void Channel::close_after_flush(Time now) {
     if (state_ != State::open) return;
     flush_deadline_ = now + flush_timeout();
     set_state(State::flushing, now);
-    if (all_acked()) begin_close(CloseReason::local, now);
+    if (all_acked()) begin_close(EndCode::local, now);
 }
 
 Duration Channel::flush_timeout() const {
