@@ -144,12 +144,12 @@ void AuthRole::on_peer_added(peers::Peer& peer) {
                       peer.id()});
 }
 
-void AuthRole::on_peer_removed(peers::Peer& peer, transport::CloseReason reason, std::string_view) {
+void AuthRole::on_peer_removed(peers::Peer& peer, const End& end) {
   peer_metrics_.removed(*host_, peer);
   auto it = links_.find(&peer.session());
   if (it == links_.end()) return;
   if (auto who = it->second.auth.peer(); who && peer.session().entered(session::State::connected) != session::Time{}) {
-    context_.log->info("{} {} unlinked ({})", who->role, who->id, transport::to_string(reason));
+    context_.log->info("{} {} unlinked ({})", who->role, who->id, to_string(end.code));
     if (who->role == "world") worlds_.remove(who->id);
   }
   links_.erase(it);
@@ -202,7 +202,7 @@ void AuthRole::on_message(session::Session& session, std::uint8_t type, std::spa
   }
 }
 
-void AuthRole::on_closed(session::Session&, session::EndReason, session::Time) {}
+void AuthRole::on_closed(session::Session&, const End&, session::Time) {}
 
 void AuthRole::collect(admin::MetricsWriter& out) {
   peer_metrics_.collect(out, host_.get());

@@ -49,9 +49,9 @@ class AuthRole final : public Role,
   void on_authentication_failed(session::Session& session, std::string_view reason, session::Time now) override;
   void on_message(session::Session& session, std::uint8_t type, std::span<const std::byte> message,
                   session::Time now) override;
-  void on_closed(session::Session& session, session::EndReason reason, session::Time now) override;
+  void on_closed(session::Session& session, const End& end, session::Time now) override;
   void on_peer_added(peers::Peer& peer) override;
-  void on_peer_removed(peers::Peer& peer, transport::CloseReason reason, std::string_view detail) override;
+  void on_peer_removed(peers::Peer& peer, const End& end) override;
 
   const crypto::secret_buffer* secret_for(std::string_view role, std::string_view id) const;
 

@@ -90,12 +90,12 @@ void AuthLink::on_peer_added(peers::Peer& peer) {
                      });
 }
 
-void AuthLink::on_peer_removed(peers::Peer&, transport::CloseReason reason, std::string_view detail) {
-  went_down(detail.empty() ? std::string(transport::to_string(reason)) : std::string(detail));
+void AuthLink::on_peer_removed(peers::Peer&, const End& end) {
+  went_down(end.text());
 }
 
-void AuthLink::on_connect_failed(transport::ConnectionId, transport::CloseReason reason, std::string_view detail) {
-  last_failure_ = detail.empty() ? std::string(transport::to_string(reason)) : std::string(detail);
+void AuthLink::on_connect_failed(transport::ConnectionId, const End& end) {
+  last_failure_ = end.text();
   retry_later();
 }
 
@@ -123,6 +123,6 @@ void AuthLink::on_message(session::Session&, std::uint8_t type, std::span<const 
   if (callbacks_.message) callbacks_.message(type, message);
 }
 
-void AuthLink::on_closed(session::Session&, session::EndReason, session::Time) {}
+void AuthLink::on_closed(session::Session&, const End&, session::Time) {}
 
 }  // namespace gs::roles

@@ -68,10 +68,10 @@ class AuthLink final : private session::SessionEvents, private peers::PeerObserv
   void on_authentication_failed(session::Session& session, std::string_view reason, session::Time now) override;
   void on_message(session::Session& session, std::uint8_t type, std::span<const std::byte> message,
                   session::Time now) override;
-  void on_closed(session::Session& session, session::EndReason reason, session::Time now) override;
+  void on_closed(session::Session& session, const End& end, session::Time now) override;
   void on_peer_added(peers::Peer& peer) override;
-  void on_peer_removed(peers::Peer& peer, transport::CloseReason reason, std::string_view detail) override;
-  void on_connect_failed(transport::ConnectionId id, transport::CloseReason reason, std::string_view detail) override;
+  void on_peer_removed(peers::Peer& peer, const End& end) override;
+  void on_connect_failed(transport::ConnectionId id, const End& end) override;
 
   asio::io_context& io_;
   std::shared_ptr<spdlog::logger> log_;

@@ -123,7 +123,7 @@ void GatewayRole::on_peer_added(peers::Peer& peer) {
   service_.add_client(peer.session(), next_client_id_++, host, session::Time::clock::now());
 }
 
-void GatewayRole::on_peer_removed(peers::Peer& peer, transport::CloseReason, std::string_view) {
+void GatewayRole::on_peer_removed(peers::Peer& peer, const End&) {
   peer_metrics_.removed(*clients_, peer);
   service_.remove_client(peer.session());
   auto it = per_address_.find(host_of(peer.address()));

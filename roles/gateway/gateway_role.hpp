@@ -35,7 +35,7 @@ class GatewayRole final : public Role, public admin::MetricsSource, private peer
 
  private:
   void on_peer_added(peers::Peer& peer) override;
-  void on_peer_removed(peers::Peer& peer, transport::CloseReason reason, std::string_view detail) override;
+  void on_peer_removed(peers::Peer& peer, const End& end) override;
   void on_auth_message(std::uint8_t type, std::span<const std::byte> message);
   void arm_timer();
 

@@ -166,7 +166,7 @@ void GatewayService::update(Time now) {
     expired_.push_back(session);
   }
   for (session::Session* session : expired_) {
-    if (clients_.contains(session)) session->close(/*flush=*/false, now);
+    if (clients_.contains(session)) session->close(/*flush=*/false, now, End{EndCode::login_timeout, {}});
   }
 }
 
@@ -177,6 +177,6 @@ GatewayService::Time GatewayService::next_wakeup() const {
   return next;
 }
 
-void GatewayService::on_closed(session::Session&, session::EndReason, Time) {}
+void GatewayService::on_closed(session::Session&, const End&, Time) {}
 
 }  // namespace gs::roles

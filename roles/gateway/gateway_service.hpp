@@ -68,7 +68,7 @@ class GatewayService final : public session::SessionEvents {
   void on_connected(session::Session& session, Time now) override;
   void on_authentication_failed(session::Session& session, std::string_view reason, Time now) override;
   void on_message(session::Session& session, std::uint8_t type, std::span<const std::byte> message, Time now) override;
-  void on_closed(session::Session& session, session::EndReason reason, Time now) override;
+  void on_closed(session::Session& session, const End& end, Time now) override;
 
  private:
   enum class Phase { greeting, ready, waiting_for_auth, answered };

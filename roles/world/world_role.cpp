@@ -162,7 +162,7 @@ void WorldRole::on_peer_added(peers::Peer& peer) {
   service_->add_client(peer.session(), session::Time::clock::now());
 }
 
-void WorldRole::on_peer_removed(peers::Peer& peer, transport::CloseReason, std::string_view) {
+void WorldRole::on_peer_removed(peers::Peer& peer, const End&) {
   peer_metrics_.removed(*clients_, peer);
   service_->remove_client(peer.session());
 }

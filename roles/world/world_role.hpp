@@ -38,7 +38,7 @@ class WorldRole final : public Role, public admin::MetricsSource, private peers:
 
  private:
   void on_peer_added(peers::Peer& peer) override;
-  void on_peer_removed(peers::Peer& peer, transport::CloseReason reason, std::string_view detail) override;
+  void on_peer_removed(peers::Peer& peer, const End& end) override;
   void tick();
   void report();
   protocol::WorldReport make_report() const;

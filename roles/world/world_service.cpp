@@ -91,7 +91,7 @@ void WorldService::on_connected(session::Session& session, Time now) {
     ++stats_.replaced;
     leave(old_id, "replaced");
     if (auto c = clients_.find(old_session); c != clients_.end()) c->second.player_id = 0;
-    old_session->close(/*flush=*/true, now);
+    old_session->close(/*flush=*/true, now, End{EndCode::login_replaced, {}});
   }
   std::uint32_t id = next_player_id_++;
   Player player;
@@ -183,10 +183,10 @@ void WorldService::kick(Client& client, const std::string& reason, Time now) {
   const std::uint32_t id = client.player_id;
   client.player_id = 0;
   leave(id, "kicked");
-  session->close(/*flush=*/true, now);
+  session->close(/*flush=*/true, now, End{EndCode::kicked, reason});
 }
 
-void WorldService::on_closed(session::Session& session, session::EndReason, Time) {
+void WorldService::on_closed(session::Session& session, const End&, Time) {
   auto it = clients_.find(&session);
   if (it == clients_.end()) return;
   if (it->second.player_id) {

@@ -69,7 +69,7 @@ class WorldService final : public session::SessionEvents {
   void on_connected(session::Session& session, Time now) override;
   void on_authentication_failed(session::Session& session, std::string_view reason, Time now) override;
   void on_message(session::Session& session, std::uint8_t type, std::span<const std::byte> message, Time now) override;
-  void on_closed(session::Session& session, session::EndReason reason, Time now) override;
+  void on_closed(session::Session& session, const End& end, Time now) override;
 
  private:
   struct Client {

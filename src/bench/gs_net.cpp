@@ -57,11 +57,10 @@ class GsNet final : public Net, private transport::Handler {
     if (events.message)
       events.message(id, {reinterpret_cast<const std::uint8_t*>(m.data()), m.size()});
   }
-  void on_closed(transport::ConnectionId id, transport::CloseReason r,
-                 std::string_view detail) override {
+  void on_closed(transport::ConnectionId id, const End& end) override {
     if (events.closed) {
-      std::string why(transport::to_string(r));
-      if (!detail.empty()) why += ": " + std::string(detail);
+      std::string why(to_string(end.code));
+      if (!end.detail.empty()) why += ": " + end.detail;
       events.closed(id, why);
     }
   }

@@ -48,18 +48,6 @@ std::string_view to_string(State s) {
     return "unknown";
 }
 
-std::string_view to_string(CloseReason r) {
-    switch (r) {
-    case CloseReason::none: return "none";
-    case CloseReason::local: return "local";
-    case CloseReason::remote: return "remote";
-    case CloseReason::timeout: return "timeout";
-    case CloseReason::protocol_error: return "protocol_error";
-    case CloseReason::overflow: return "overflow";
-    }
-    return "unknown";
-}
-
 Channel::Channel(const ChannelConfig& config, Time now, ChannelEvents& events, ReassemblyBudget* budget)
     : config_(checked(config)),
       events_(events),
@@ -233,7 +221,7 @@ Channel::Apply Channel::apply_frame(const wire::Frame& f, bool active, Time now)
             finish(close_reason_, now);
         } else {
             peer_close_code_ = f.code;
-            finish(CloseReason::remote, now);
+            finish(from_wire(f.code), now);
         }
         return Apply::stop;
     case FrameType::messages: return active ? on_data(reassembly_.on_message(f, now), now) : Apply::ok;
@@ -246,8 +234,8 @@ Channel::Apply Channel::on_data(Reassembly::Outcome outcome, Time now) {
     switch (outcome) {
     case Reassembly::Outcome::ok: return Apply::ok;
     case Reassembly::Outcome::unacked: return Apply::unacked;
-    case Reassembly::Outcome::protocol_error: begin_close(CloseReason::protocol_error, now); break;
-    case Reassembly::Outcome::overflow: begin_close(CloseReason::overflow, now); break;
+    case Reassembly::Outcome::protocol_error: begin_close(EndCode::protocol_error, now); break;
+    case Reassembly::Outcome::overflow: begin_close(EndCode::overflow, now); break;
     }
     return Apply::stop;
 }
@@ -255,7 +243,7 @@ Channel::Apply Channel::on_data(Reassembly::Outcome outcome, Time now) {
 void Channel::on_ack_frame(const wire::AckFrame& ack, Time now) {
     const std::uint64_t prior_acked = lanes_.frames_acked();
     if (!recovery_.on_ack_frame(ack, now)) {
-        begin_close(CloseReason::protocol_error, now);
+        begin_close(EndCode::protocol_error, now);
         return;
     }
     // A flush that makes progress gets its time again; only a stalled one times out.
@@ -290,7 +278,7 @@ Time Channel::next_wakeup() const {
 void Channel::on_timers(Time now) {
     if (state_ == State::closed) return;
     if (now - last_recv_ >= config_.timeout) {
-        finish(CloseReason::timeout, now);
+        finish(EndCode::timeout, now);
         return;
     }
     if (state_ == State::closing) {
@@ -304,15 +292,15 @@ void Channel::on_timers(Time now) {
     // A reliable message left incomplete: its parts were acknowledged and will never
     // come again, and dropping it would lose data silently, so the channel closes.
     if (now >= reassembly_.sweep_at() && reassembly_.sweep_reliable(now)) {
-        begin_close(CloseReason::timeout, now);
+        begin_close(EndCode::timeout, now);
         return;
     }
     if (state_ != State::flushing) return;
     if (lanes_.all_acked()) {
-        begin_close(CloseReason::local, now);
+        begin_close(EndCode::local, now);
     } else if (now >= flush_deadline_) {
         // The peer keeps the channel alive (PINGs) but never acknowledges: give up.
-        begin_close(CloseReason::timeout, now);
+        begin_close(EndCode::timeout, now);
     }
 }
 
@@ -329,29 +317,29 @@ void Channel::drop_all_data() {
     reassembly_.release_all();
 }
 
-void Channel::begin_close(CloseReason reason, Time now) {
+void Channel::begin_close(EndCode reason, Time now) {
     if (state_ == State::closing || state_ == State::closed) return;
     close_reason_ = reason;
-    close_code_ = static_cast<std::uint8_t>(reason);
+    close_code_ = to_wire(reason);
     drop_all_data();
     close_resend_at_ = now;
     close_deadline_ = now + std::min<Duration>(kCloseAttempts * recovery_.pto(), config_.timeout);
     set_state(State::closing, now);
-    events_.on_closed(reason, now);
+    events_.on_closed(End{reason, {}}, now);
 }
 
-void Channel::finish(CloseReason reason, Time now) {
+void Channel::finish(EndCode reason, Time now) {
     if (state_ == State::closed) return;
     const bool notify = taking_data();
-    if (close_reason_ == CloseReason::none) close_reason_ = reason;
+    if (close_reason_ == EndCode::none) close_reason_ = reason;
     drop_all_data();
     set_state(State::closed, now);
-    if (notify) events_.on_closed(close_reason_, now);
+    if (notify) events_.on_closed(End{close_reason_, {}}, now);
 }
 
 void Channel::close(Time now) {
     now_ = now;
-    if (taking_data()) begin_close(CloseReason::local, now);
+    if (taking_data()) begin_close(EndCode::local, now);
 }
 
 void Channel::close_after_flush(Time now) {
@@ -359,7 +347,7 @@ void Channel::close_after_flush(Time now) {
     if (state_ != State::open) return;
     flush_deadline_ = now + flush_timeout();
     set_state(State::flushing, now);
-    if (lanes_.all_acked()) begin_close(CloseReason::local, now);
+    if (lanes_.all_acked()) begin_close(EndCode::local, now);
 }
 
 Duration Channel::flush_timeout() const {

@@ -19,6 +19,7 @@
 
 #include "channel/ack_tracker.hpp"
 #include "channel/budget.hpp"
+#include "channel/close_code.hpp"
 #include "channel/config.hpp"
 #include "channel/loss_recovery.hpp"
 #include "channel/reassembly.hpp"
@@ -35,20 +36,8 @@ namespace gs::channel {
 // CLOSE_ACK. closed: final.
 enum class State : std::uint8_t { open, flushing, closing, closed };
 
-enum class CloseReason : std::uint8_t {
-    none = 0,
-    local = 1,           // close() or close_after_flush() on this end
-    remote = 2,          // the peer sent CLOSE
-    timeout = 3,         // nothing heard from the peer for `timeout`; or a flushing close
-                         // not done by its deadline, or a reliable message left incomplete
-                         // for `timeout` (these two send CLOSE with this code)
-    protocol_error = 4,  // the peer broke the protocol (see PROTOCOL.md)
-    overflow = 5,        // the peer exceeded this end's reassembly cap
-};
-
 std::string_view to_string(SendResult r);
 std::string_view to_string(State s);
-std::string_view to_string(CloseReason r);
 
 // Receives the channel's events. Callbacks run inside receive(), next_datagram() and
 // the close calls; they may call send() and close(), but not receive().
@@ -60,8 +49,10 @@ public:
     virtual void on_state(State from, State to, Time now) {
         (void)from, (void)to, (void)now;
     }
-    // Called once, when the channel stops carrying data.
-    virtual void on_closed(CloseReason reason, Time now) { (void)reason, (void)now; }
+    // Called once, when the channel stops carrying data. `end.code` is local, timeout,
+    // protocol_error or overflow when this side closed, and in the remote range (the
+    // peer's CLOSE code, see close_code.hpp) when the peer did.
+    virtual void on_closed(const End& end, Time now) { (void)end, (void)now; }
 };
 
 struct ChannelStats {
@@ -144,8 +135,9 @@ public:
     Duration flush_timeout() const;
 
     State state() const { return state_; }
-    CloseReason close_reason() const { return close_reason_; }
-    // The reason code the peer put in its CLOSE frame (when close_reason() is remote).
+    // Why the channel closed (EndCode::none while open).
+    EndCode close_reason() const { return close_reason_; }
+    // The reason byte the peer put in its CLOSE frame (when close_reason() is in the remote range).
     std::uint8_t peer_close_code() const { return peer_close_code_; }
     ChannelStats stats() const;
     const ChannelConfig& config() const { return config_; }
@@ -178,13 +170,13 @@ private:
     void on_timers(Time now);
     void set_state(State next, Time now);
     void drop_all_data();
-    void begin_close(CloseReason reason, Time now);
-    void finish(CloseReason reason, Time now);
+    void begin_close(EndCode reason, Time now);
+    void finish(EndCode reason, Time now);
 
     ChannelConfig config_;
     ChannelEvents& events_;
     State state_ = State::open;
-    CloseReason close_reason_ = CloseReason::none;
+    EndCode close_reason_ = EndCode::none;
     std::uint8_t peer_close_code_ = 0;
     std::uint8_t close_code_ = 0;
     Time now_{};

@@ -29,6 +29,14 @@ std::string_view to_string(Outcome outcome) {
 
 namespace {
 
+// The name a client user is given for a dropped connection (ClientEvents::disconnected,
+// LoginResult::reason, and through them the C API's strings): the code's name, except
+// that a server's close reads "remote" whatever reason its CLOSE gave, as it did before
+// the remote range existed, so callers that compare against "remote" keep working.
+std::string_view public_reason(EndCode code) {
+  return range_of(code) == EndRange::remote ? to_string(EndCode::remote) : to_string(code);
+}
+
 std::span<const std::uint8_t> as_u8(const std::vector<std::byte>& b) {
   return {reinterpret_cast<const std::uint8_t*>(b.data()), b.size()};
 }
@@ -74,14 +82,14 @@ class Client::Impl {
     void on_message(session::Session&, std::uint8_t type, std::span<const std::byte> m, session::Time) override {
       world ? impl.on_world_message(type, m) : impl.on_gateway_message(type, m);
     }
-    void on_closed(session::Session&, session::EndReason, session::Time) override {}
+    void on_closed(session::Session&, const End&, session::Time) override {}
     void on_peer_added(peers::Peer& p) override { peer = &p; }
-    void on_peer_removed(peers::Peer&, transport::CloseReason reason, std::string_view detail) override {
+    void on_peer_removed(peers::Peer&, const End& end) override {
       peer = nullptr;
-      impl.on_dropped(world, reason, detail);
+      impl.on_dropped(world, end);
     }
-    void on_connect_failed(transport::ConnectionId, transport::CloseReason reason, std::string_view detail) override {
-      impl.on_dropped(world, reason, detail);
+    void on_connect_failed(transport::ConnectionId, const End& end) override {
+      impl.on_dropped(world, end);
     }
   };
 
@@ -220,20 +228,17 @@ class Client::Impl {
     }
   }
 
-  void on_dropped(bool world, transport::CloseReason reason, std::string_view detail) {
+  void on_dropped(bool world, const End& end) {
     if (!world && stage_ != Stage::gateway) return;  // the gateway closes after answering: expected
     if (world && stage_ == Stage::in_world) {
       stage_ = Stage::done;
-      if (events_.disconnected)
-        events_.disconnected(kicked_.empty() ? std::string(transport::to_string(reason)) : kicked_);
+      if (events_.disconnected) events_.disconnected(kicked_.empty() ? std::string(public_reason(end.code)) : kicked_);
       return;
     }
-    std::string why = detail.empty() ? std::string(transport::to_string(reason)) : std::string(detail);
-    switch (reason) {
-      case transport::CloseReason::handshake_failed: return finish(Outcome::certificate, why);
-      case transport::CloseReason::handshake_timeout: return finish(Outcome::unreachable, why);
-      default: return finish(Outcome::disconnected, why);
-    }
+    std::string why = end.detail.empty() ? std::string(public_reason(end.code)) : end.detail;
+    if (end.code == EndCode::handshake_failed) return finish(Outcome::certificate, why);
+    if (end.code == EndCode::handshake_timeout) return finish(Outcome::unreachable, why);
+    finish(Outcome::disconnected, why);
   }
 
   void finish(Outcome outcome, std::string reason) {

@@ -229,7 +229,7 @@ void Client::transmit(const net::Address&, std::span<const std::uint8_t> datagra
 
 void Client::start(TimePoint now) {
   if (state_ != State::idle) return;
-  state_ = State::handshaking;
+  set_state(State::handshaking);
   started_ = now;
   step(now);
 }
@@ -240,9 +240,9 @@ void Client::step(TimePoint now) {
   if (ret == WOLFSSL_SUCCESS) {
     if (auto why = refusal_after_handshake(); !why.empty()) {
       wolfSSL_shutdown(ssl_.get());
-      return fail(CloseReason::handshake_failed, std::move(why));
+      return fail(gs::EndCode::handshake_failed, std::move(why));
     }
-    state_ = State::connected;
+    set_state(State::connected);
     handler_.on_connected();
     if (state_ == State::connected) read_records();
     return;
@@ -256,7 +256,7 @@ void Client::step(TimePoint now) {
     return;
   }
   std::string detail = !verify_error_.empty() ? verify_error_ : "handshake failed: " + detail::error_string(err);
-  fail(CloseReason::handshake_failed, std::move(detail));
+  fail(gs::EndCode::handshake_failed, std::move(detail));
 }
 
 void Client::receive(std::span<const std::uint8_t> datagram, TimePoint now) {
@@ -287,16 +287,22 @@ void Client::read_records(bool single_record) {
     int err = wolfSSL_get_error(ssl_.get(), n);
     if (wants_io(err)) break;
     if (err == WOLFSSL_ERROR_ZERO_RETURN) {
-      fail(CloseReason::remote, "");
+      fail(gs::EndCode::remote, "");
     } else {
-      fail(CloseReason::error, detail::error_string(err));
+      fail(gs::EndCode::dtls_error, detail::error_string(err));
     }
   }
 }
 
-void Client::fail(CloseReason reason, std::string detail) {
-  state_ = State::closed;
-  handler_.on_closed(reason, detail);
+void Client::set_state(State next) {
+  // closed is final: a late close() or failure never reopens or re-reports it.
+  if (state_ == State::closed) return;
+  state_ = next;
+}
+
+void Client::fail(gs::EndCode code, std::string detail) {
+  set_state(State::closed);
+  handler_.on_closed(gs::End{code, std::move(detail)});
 }
 
 SendResult Client::send(std::span<const std::uint8_t> payload) {
@@ -309,18 +315,18 @@ SendResult Client::send(std::span<const std::uint8_t> payload) {
 
 void Client::close() {
   if (state_ == State::connected) wolfSSL_shutdown(ssl_.get());
-  state_ = State::closed;
+  set_state(State::closed);
 }
 
 void Client::update(TimePoint now) {
   if (state_ != State::handshaking) return;
   if (now - started_ >= context_->config_.handshake_timeout) {
-    fail(CloseReason::handshake_timeout, "no handshake reply from the server in time");
+    fail(gs::EndCode::handshake_timeout, "no handshake reply from the server in time");
     return;
   }
   if (now < retransmit_at_) return;
   if (wolfSSL_dtls_got_timeout(ssl_.get()) != WOLFSSL_SUCCESS) {
-    fail(CloseReason::handshake_timeout, "handshake retransmissions exhausted");
+    fail(gs::EndCode::handshake_timeout, "handshake retransmissions exhausted");
     return;
   }
   ++retransmissions_;

@@ -76,13 +76,16 @@ class ClientHandler {
   virtual void on_transmit(std::span<const std::uint8_t> datagram) = 0;
   virtual void on_connected() = 0;
   virtual void on_data(std::span<const std::uint8_t> payload) = 0;
-  // The connection ended (not called for close()). `detail` explains failures, e.g.
-  // "server certificate does not match the pinned certificate".
-  virtual void on_closed(CloseReason reason, std::string_view detail) = 0;
+  // The connection ended (not called for close()): `end.code` is remote
+  // (close_notify), dtls_error, handshake_failed or handshake_timeout; `end.detail`
+  // explains failures, e.g. "server certificate does not match the pinned certificate".
+  virtual void on_closed(const gs::End& end) = 0;
 };
 
 class Client : private detail::Transmitter {
  public:
+  // idle -> handshaking (start) -> connected (handshake done) -> closed (fail or
+  // close); closed is final. Every change goes through set_state.
   enum class State : std::uint8_t { idle, handshaking, connected, closed };
 
   // `handler` must outlive the client. `server_name`: the DNS name or IP address a
@@ -124,7 +127,9 @@ class Client : private detail::Transmitter {
   // Delivers the application data wolfSSL has. `single_record`: the datagram just fed
   // is one record, so once its data is out nothing else can be waiting.
   void read_records(bool single_record = false);
-  void fail(CloseReason reason, std::string detail);
+  // The one place the state changes.
+  void set_state(State next);
+  void fail(gs::EndCode code, std::string detail);
   // Depth 0 of verify_callback: the leaf's name, unless the trust file holds the leaf.
   int verify_leaf(int preverify, WOLFSSL_X509_STORE_CTX* store);
   // Why the established session is not acceptable (no Extended Master Secret, the

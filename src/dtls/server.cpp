@@ -295,7 +295,7 @@ void Server::promote(Listener& l, const net::Address& from, TimePoint now, int a
 
   if (auto it = by_addr_.find(from); it != by_addr_.end()) {
     ++stats_.sessions_replaced;
-    finish(*it->second, CloseReason::replaced, "a new handshake from the same address", true);
+    finish(*it->second, gs::EndCode::replaced, "a new handshake from the same address", true);
   }
   Session& ref = *s;
   by_id_.emplace(ref.id, &ref);
@@ -309,7 +309,7 @@ void Server::promote(Listener& l, const net::Address& from, TimePoint now, int a
     arm_retransmit(ref, now);
   } else {
     ++stats_.handshakes_failed;
-    finish(ref, CloseReason::handshake_failed, detail::error_string(err), true);
+    finish(ref, gs::EndCode::handshake_failed, detail::error_string(err), true);
   }
 }
 
@@ -341,7 +341,7 @@ void Server::continue_handshake(Session& s, TimePoint now) {
     return;
   }
   ++stats_.handshakes_failed;
-  finish(s, CloseReason::handshake_failed, detail::error_string(err), true);
+  finish(s, gs::EndCode::handshake_failed, detail::error_string(err), true);
 }
 
 void Server::read_records(Session& s, bool single_record) {
@@ -359,10 +359,10 @@ void Server::read_records(Session& s, bool single_record) {
     if (wants_io(err)) break;
     if (err == WOLFSSL_ERROR_ZERO_RETURN) {
       ++stats_.closed_remote;
-      finish(s, CloseReason::remote, "", true);
+      finish(s, gs::EndCode::remote, "", true);
     } else {
       ++stats_.closed_error;
-      finish(s, CloseReason::error, detail::error_string(err), true);
+      finish(s, gs::EndCode::dtls_error, detail::error_string(err), true);
     }
     break;
   }
@@ -392,7 +392,7 @@ void Server::close(PeerId peer) {
     Session& s = *it->second;
     if (s.established) wolfSSL_shutdown(s.ssl.get());
     ++stats_.closed_local;
-    finish(s, CloseReason::local, "", false);
+    finish(s, gs::EndCode::local, "", false);
   }
   if (depth_ == 1) reap();
 }
@@ -406,7 +406,7 @@ void Server::close_all() {
   if (depth_ == 1) reap();
 }
 
-void Server::finish(Session& s, CloseReason reason, std::string_view detail, bool notify) {
+void Server::finish(Session& s, gs::EndCode code, std::string_view detail, bool notify) {
   if (s.closed) return;
   s.closed = true;
   const bool was_established = s.established;
@@ -419,10 +419,11 @@ void Server::finish(Session& s, CloseReason reason, std::string_view detail, boo
     by_addr_.erase(it);
   }
   if (!notify) return;
+  const gs::End end{code, std::string(detail)};
   if (was_established) {
-    handler_.on_closed(id, reason, detail);
+    handler_.on_closed(id, end);
   } else {
-    handler_.on_handshake_failed(addr, reason, detail);
+    handler_.on_handshake_failed(addr, end);
   }
 }
 
@@ -443,12 +444,12 @@ void Server::update(TimePoint now) {
     if (s->closed) continue;
     if (now - s->started >= config_.handshake_timeout) {
       ++stats_.handshake_timeouts;
-      finish(*s, CloseReason::handshake_timeout, "no complete handshake in time", true);
+      finish(*s, gs::EndCode::handshake_timeout, "no complete handshake in time", true);
       continue;
     }
     if (wolfSSL_dtls_got_timeout(s->ssl.get()) != WOLFSSL_SUCCESS) {
       ++stats_.handshake_timeouts;
-      finish(*s, CloseReason::handshake_timeout, "retransmissions exhausted", true);
+      finish(*s, gs::EndCode::handshake_timeout, "retransmissions exhausted", true);
       continue;
     }
     ++stats_.retransmissions;

@@ -89,14 +89,13 @@ class ServerHandler {
   virtual void on_accepted(PeerId peer, const net::Address& from) = 0;
   // One decrypted record.
   virtual void on_data(PeerId peer, std::span<const std::uint8_t> payload) = 0;
-  // An accepted peer is gone (not called for close() by the owner). `detail` is a
-  // human-readable cause, empty when there is nothing to add.
-  virtual void on_closed(PeerId peer, CloseReason reason, std::string_view detail) = 0;
-  // A handshake that never reached on_accepted failed or timed out. Optional.
-  virtual void on_handshake_failed(const net::Address& from, CloseReason reason,
-                                   std::string_view detail) {
-    (void)from, (void)reason, (void)detail;
-  }
+  // An accepted peer is gone (not called for close() by the owner): `end.code` is
+  // remote (close_notify), dtls_error or replaced; `end.detail` is a human-readable
+  // cause, empty when there is nothing to add.
+  virtual void on_closed(PeerId peer, const gs::End& end) = 0;
+  // A handshake that never reached on_accepted failed or timed out (handshake_failed,
+  // handshake_timeout, replaced). Optional.
+  virtual void on_handshake_failed(const net::Address& from, const gs::End& end) { (void)from, (void)end; }
 };
 
 class Server : private detail::Transmitter {
@@ -180,7 +179,7 @@ class Server : private detail::Transmitter {
   bool refuse_hello(const net::Address& from);
   void enter_half_open(Session& s);
   void leave_half_open(Session& s);
-  void finish(Session& s, CloseReason reason, std::string_view detail, bool notify);
+  void finish(Session& s, gs::EndCode code, std::string_view detail, bool notify);
   void reap();
 
   ServerHandler& handler_;

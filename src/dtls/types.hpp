@@ -1,5 +1,8 @@
-// Shared vocabulary of the DTLS layer: time, close reasons, limits.
+// Shared vocabulary of the DTLS layer: time, limits. Why a connection ended is a
+// gs::End (common/end.hpp), shared with the layers above.
 #pragma once
+
+#include "common/end.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -37,30 +40,6 @@ inline constexpr const char* kCipherListAesNi =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256";
-
-// Why a DTLS connection ended.
-enum class CloseReason : std::uint8_t {
-  local,              // closed by this side (close_notify sent)
-  remote,             // the peer sent close_notify
-  handshake_failed,   // certificate, cipher or protocol failure during the handshake
-  handshake_timeout,  // no complete handshake within the configured time
-  error,              // fatal error after the handshake (alert, decoding)
-  replaced,           // the same address completed a new handshake (peer restarted)
-  shutdown,           // the server object was destroyed
-};
-
-constexpr std::string_view to_string(CloseReason r) {
-  switch (r) {
-    case CloseReason::local: return "local";
-    case CloseReason::remote: return "remote";
-    case CloseReason::handshake_failed: return "handshake_failed";
-    case CloseReason::handshake_timeout: return "handshake_timeout";
-    case CloseReason::error: return "error";
-    case CloseReason::replaced: return "replaced";
-    case CloseReason::shutdown: return "shutdown";
-  }
-  return "unknown";
-}
 
 // Frees wolfSSL's per-thread ECC caches. Call it at the end of any thread other than
 // the main one that ran handshakes (an event-loop or test thread), or they leak.

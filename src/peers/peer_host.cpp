@@ -20,15 +20,6 @@ constexpr std::string_view binding_label = "EXPORTER-gameserver-session-binding"
 constexpr std::size_t binding_bytes = 32;
 constexpr auto tick_interval = std::chrono::milliseconds(50);
 
-session::EndReason end_reason(transport::CloseReason reason) {
-  switch (reason) {
-    case transport::CloseReason::local: return session::EndReason::local;
-    case transport::CloseReason::remote: return session::EndReason::remote;
-    case transport::CloseReason::protocol_error: return session::EndReason::protocol_error;
-    default: return session::EndReason::transport;
-  }
-}
-
 }  // namespace
 
 channel::ChannelConfig channel_config(const config::ChannelSettings& settings) {
@@ -160,19 +151,19 @@ void PeerHost::on_message(transport::ConnectionId id, std::size_t lane, std::spa
   if (Peer* p = find(id)) p->session().transport_message(static_cast<std::uint8_t>(lane), message, session::Time::clock::now());
 }
 
-void PeerHost::on_closed(transport::ConnectionId id, transport::CloseReason reason, std::string_view detail) {
+void PeerHost::on_closed(transport::ConnectionId id, const End& end) {
   if (source_limits_.release(id)) return;  // refused in on_connected: it never had a session
   auto it = peers_.find(id);
   if (it == peers_.end()) {
     // A connect() whose handshake failed: there was never a session.
-    observer_.on_connect_failed(id, reason, detail);
+    observer_.on_connect_failed(id, end);
     return;
   }
   std::unique_ptr<Peer> peer = std::move(it->second);
   peers_.erase(it);
   by_session_.erase(&peer->session());
-  peer->session().transport_closed(end_reason(reason), session::Time::clock::now());
-  observer_.on_peer_removed(*peer, reason, detail);
+  peer->session().transport_closed(end, session::Time::clock::now());
+  observer_.on_peer_removed(*peer, peer->session().end_reason());
   // The close may have started inside a call on this very session: free it later.
   graveyard_.push_back(std::move(peer));
   if (graveyard_.size() == 1)

@@ -76,10 +76,12 @@ class PeerObserver {
   // Before the session starts authenticating. An observer that refuses the peer calls
   // peer.close(): the session then never starts, and on_peer_removed follows as usual.
   virtual void on_peer_added(Peer& peer) = 0;
-  // After the session closed; the peer is destroyed right after this call.
-  virtual void on_peer_removed(Peer& peer, transport::CloseReason reason, std::string_view detail) = 0;
+  // After the session closed; the peer is destroyed right after this call. `end` is the
+  // session's end: its own or a role's reason if one ended it first, else the
+  // transport's (peer.session().end_reason()).
+  virtual void on_peer_removed(Peer& peer, const End& end) = 0;
   // An outgoing connection that never got established (handshake failed or timed out).
-  virtual void on_connect_failed(transport::ConnectionId, transport::CloseReason, std::string_view) {}
+  virtual void on_connect_failed(transport::ConnectionId, const End&) {}
 };
 
 class PeerHost final : private transport::Handler {
@@ -106,7 +108,7 @@ class PeerHost final : private transport::Handler {
   friend class Peer;
   void on_connected(transport::ConnectionId id, const net::Address& peer) override;
   void on_message(transport::ConnectionId id, std::size_t lane, std::span<const std::byte> message) override;
-  void on_closed(transport::ConnectionId id, transport::CloseReason reason, std::string_view detail) override;
+  void on_closed(transport::ConnectionId id, const End& end) override;
   void tick();
 
   asio::io_context& io_;

@@ -16,19 +16,6 @@ std::string_view to_string(State state) {
   return "?";
 }
 
-std::string_view to_string(EndReason reason) {
-  switch (reason) {
-    case EndReason::none: return "none";
-    case EndReason::local: return "local";
-    case EndReason::remote: return "remote";
-    case EndReason::auth_timeout: return "auth_timeout";
-    case EndReason::auth_refused: return "auth_refused";
-    case EndReason::protocol_error: return "protocol_error";
-    case EndReason::transport: return "transport";
-  }
-  return "?";
-}
-
 Session::Session(const SessionConfig& config, SessionTransport& transport, SessionEvents& events, Time now)
     : config_(config), transport_(transport), events_(events) {
   entered_[static_cast<std::size_t>(State::handshaking)] = now;
@@ -88,7 +75,7 @@ void Session::handle_control(std::span<const std::byte> message, Time now) {
     case AuthRefused::type: {
       auto refused = decode<AuthRefused>(message);
       if (!refused || state_ != State::authenticating) return drop(now);
-      fail_auth(refused->reason, EndReason::auth_refused, /*tell_peer=*/false, now);
+      fail_auth(refused->reason, EndCode::auth_refused, /*tell_peer=*/false, now);
       return;
     }
     default:
@@ -96,17 +83,17 @@ void Session::handle_control(std::span<const std::byte> message, Time now) {
   }
 }
 
-void Session::transport_closed(EndReason reason, Time now) {
+void Session::transport_closed(const End& end, Time now) {
   if (state_ == State::closed) return;
   if (state_ == State::authenticating) events_.on_authentication_failed(*this, "disconnected", now);
-  if (end_reason_ == EndReason::none) end_reason_ = reason;
+  if (!end_reason_.ended()) end_reason_ = end;
   set_state(State::closed, now);
   events_.on_closed(*this, end_reason_, now);
 }
 
 void Session::update(Time now) {
   if (state_ == State::authenticating && now >= next_wakeup())
-    fail_auth("timeout", EndReason::auth_timeout, /*tell_peer=*/true, now);
+    fail_auth("timeout", EndCode::auth_timeout, /*tell_peer=*/true, now);
 }
 
 Time Session::next_wakeup() const {
@@ -131,7 +118,7 @@ void Session::complete_auth(Time now) {
 
 void Session::refuse_auth(std::string_view reason, Time now) {
   if (state_ != State::authenticating) return;
-  fail_auth(reason, EndReason::auth_refused, /*tell_peer=*/true, now);
+  fail_auth(reason, EndCode::auth_refused, /*tell_peer=*/true, now);
 }
 
 void Session::maybe_connected(Time now) {
@@ -141,7 +128,7 @@ void Session::maybe_connected(Time now) {
   }
 }
 
-void Session::fail_auth(std::string_view reason, EndReason end_reason, bool tell_peer, Time now) {
+void Session::fail_auth(std::string_view reason, EndCode code, bool tell_peer, Time now) {
   if (tell_peer) {
     AuthRefused refused;
     refused.reason = std::string(reason.substr(0, max_reason));
@@ -149,7 +136,7 @@ void Session::fail_auth(std::string_view reason, EndReason end_reason, bool tell
     if (encode(refused, scratch_)) transport_.send(control_lane, scratch_);  // the reason is cut to fit
   }
   events_.on_authentication_failed(*this, reason, now);
-  end(end_reason, /*flush=*/tell_peer, now);
+  end(End{code, std::string(reason)}, /*flush=*/tell_peer, now);
 }
 
 bool Session::send(std::uint8_t lane, std::span<const std::byte> message) {
@@ -158,9 +145,9 @@ bool Session::send(std::uint8_t lane, std::span<const std::byte> message) {
   return transport_.send(lane, message);
 }
 
-void Session::close(bool flush, Time now) { end(EndReason::local, flush, now); }
+void Session::close(bool flush, Time now, End why) { end(std::move(why), flush, now); }
 
-void Session::end(EndReason reason, bool flush, Time now) {
+void Session::end(End why, bool flush, Time now) {
   if (state_ == State::closed) return;
   if (state_ == State::closing) {
     // An immediate close always wins over a flushing one that is still under way.
@@ -170,7 +157,7 @@ void Session::end(EndReason reason, bool flush, Time now) {
     }
     return;
   }
-  end_reason_ = reason;
+  end_reason_ = std::move(why);
   flushing_ = flush;
   set_state(State::closing, now);
   transport_.close(flush);
@@ -180,7 +167,7 @@ void Session::drop(Time now) {
   ++dropped_;
   if (dropped_ > config_.max_bad_messages && state_ != State::closing && state_ != State::closed) {
     if (state_ == State::authenticating) events_.on_authentication_failed(*this, "protocol_error", now);
-    end(EndReason::protocol_error, /*flush=*/false, now);
+    end(End{EndCode::session_protocol_error, {}}, /*flush=*/false, now);
   }
 }
 

@@ -11,6 +11,8 @@
 // on_authentication_failed(). Until then any message other than auth data is
 // dropped and counted.
 
+#include "common/end.hpp"
+
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -29,19 +31,12 @@ using Duration = std::chrono::steady_clock::duration;
 
 enum class State : std::uint8_t { handshaking, authenticating, connected, closing, closed };
 
-// Why a session ended; kept apart from the state.
-enum class EndReason : std::uint8_t {
-  none,
-  local,           // this side closed
-  remote,          // the peer closed
-  auth_timeout,    // authentication did not complete in time
-  auth_refused,    // one side refused the other's auth data
-  protocol_error,  // repeated malformed or unexpected messages
-  transport,       // the transport failed or timed out
-};
+// Why a session ended is a gs::End (common/end.hpp), kept apart from the state: a
+// session-range code when the session ended it (auth_timeout, auth_refused,
+// session_protocol_error), the role's code when a role closed it with one, else the
+// transport's end as the transport reported it.
 
 std::string_view to_string(State state);
-std::string_view to_string(EndReason reason);
 
 // What each setting is and its range: session/knobs.hpp.
 struct SessionConfig {
@@ -74,7 +69,7 @@ class SessionEvents {
   virtual void on_authentication_failed(Session& session, std::string_view reason, Time now) = 0;
   // A role message (type >= first_role_type), only while connected.
   virtual void on_message(Session& session, std::uint8_t type, std::span<const std::byte> message, Time now) = 0;
-  virtual void on_closed(Session& session, EndReason reason, Time now) = 0;
+  virtual void on_closed(Session& session, const End& end, Time now) = 0;
 };
 
 class Session {
@@ -86,8 +81,9 @@ class Session {
   void transport_open(std::span<const std::uint8_t> channel_binding, Time now);
   // One complete channel message.
   void transport_message(std::uint8_t lane, std::span<const std::byte> message, Time now);
-  // The transport is gone; `reason` says whose doing it was.
-  void transport_closed(EndReason reason, Time now);
+  // The transport is gone; `end` is the transport's reason (kept unless the session
+  // had already ended for its own).
+  void transport_closed(const End& end, Time now);
   // Fires the auth timeout when due.
   void update(Time now);
   // When update() must next run (Time::max() when no timer is armed).
@@ -104,11 +100,13 @@ class Session {
   bool send(std::uint8_t lane, std::span<const std::byte> message);
   // Closes; with `flush` queued reliable data is delivered first. An immediate close
   // while a flushing one is under way cuts it short. The transport reports the end
-  // later (transport_closed), never from inside this call.
-  void close(bool flush, Time now);
+  // later (transport_closed), never from inside this call. `why` is the end reported
+  // (a role's game-range code, e.g. kicked); plain local without one.
+  void close(bool flush, Time now, End why = End{EndCode::local, {}});
 
   State state() const { return state_; }
-  EndReason end_reason() const { return end_reason_; }
+  // Why the session ended (code none while it has not).
+  const End& end_reason() const { return end_reason_; }
   // When `state` was last entered (Time{} if never).
   Time entered(State state) const { return entered_[static_cast<std::size_t>(state)]; }
   std::span<const std::uint8_t> channel_binding() const { return channel_binding_; }
@@ -116,8 +114,8 @@ class Session {
 
  private:
   void set_state(State next, Time now);
-  void end(EndReason reason, bool flush, Time now);
-  void fail_auth(std::string_view reason, EndReason end_reason, bool tell_peer, Time now);
+  void end(End why, bool flush, Time now);
+  void fail_auth(std::string_view reason, EndCode code, bool tell_peer, Time now);
   void maybe_connected(Time now);
   void drop(Time now);
   void handle_control(std::span<const std::byte> message, Time now);
@@ -126,7 +124,7 @@ class Session {
   SessionTransport& transport_;
   SessionEvents& events_;
   State state_ = State::handshaking;
-  EndReason end_reason_ = EndReason::none;
+  End end_reason_;
   std::array<Time, 5> entered_{};
   std::vector<std::uint8_t> channel_binding_;
   bool local_complete_ = false;

@@ -2,22 +2,17 @@
 
 #include <asio/post.hpp>
 
+#include <array>
 #include <stdexcept>
 
 namespace transport {
 
-std::string_view to_string(CloseReason r) {
-  switch (r) {
-    case CloseReason::local: return "local";
-    case CloseReason::remote: return "remote";
-    case CloseReason::timeout: return "timeout";
-    case CloseReason::protocol_error: return "protocol_error";
-    case CloseReason::overflow: return "overflow";
-    case CloseReason::handshake_failed: return "handshake_failed";
-    case CloseReason::handshake_timeout: return "handshake_timeout";
-    case CloseReason::dtls_error: return "dtls_error";
-    case CloseReason::replaced: return "replaced";
-    case CloseReason::shutdown: return "shutdown";
+std::string_view to_string(Phase phase) {
+  switch (phase) {
+    case Phase::handshaking: return "handshaking";
+    case Phase::connected: return "connected";
+    case Phase::ending: return "ending";
+    case Phase::closed: return "closed";
   }
   return "unknown";
 }
@@ -40,29 +35,6 @@ class SocketBatch {
   net::UdpEndpoint* socket_;
 };
 
-CloseReason from_channel(gs::channel::CloseReason r) {
-  switch (r) {
-    case gs::channel::CloseReason::remote: return CloseReason::remote;
-    case gs::channel::CloseReason::timeout: return CloseReason::timeout;
-    case gs::channel::CloseReason::protocol_error: return CloseReason::protocol_error;
-    case gs::channel::CloseReason::overflow: return CloseReason::overflow;
-    default: return CloseReason::local;
-  }
-}
-
-CloseReason from_dtls(dtls::CloseReason r) {
-  switch (r) {
-    case dtls::CloseReason::local: return CloseReason::local;
-    case dtls::CloseReason::remote: return CloseReason::remote;
-    case dtls::CloseReason::handshake_failed: return CloseReason::handshake_failed;
-    case dtls::CloseReason::handshake_timeout: return CloseReason::handshake_timeout;
-    case dtls::CloseReason::replaced: return CloseReason::replaced;
-    case dtls::CloseReason::shutdown: return CloseReason::shutdown;
-    case dtls::CloseReason::error: return CloseReason::dtls_error;
-  }
-  return CloseReason::dtls_error;
-}
-
 std::span<const std::byte> as_bytes(std::span<const std::uint8_t> s) {
   return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
 }
@@ -84,11 +56,9 @@ struct Host::Connection final : gs::channel::ChannelEvents, dtls::ClientHandler 
   std::unique_ptr<net::UdpEndpoint> socket;  // outgoing connections only
   std::unique_ptr<dtls::Client> client;      // outgoing connections only
   std::unique_ptr<gs::channel::Channel> channel;
-  bool announced = false;
-  bool ended = false;
-  bool finalized = false;
-  bool dtls_gone = false;
-  bool dirty = false;
+  Phase phase = Phase::handshaking;  // changed only by Host::set_phase
+  std::array<Time, 4> entered{};     // when each phase was entered (Time{} if never)
+  bool dirty = false;                // on the host's dirty list (not a phase)
   // A close() not applied yet: it takes effect when the connection is next serviced
   // from the event loop, never inside the caller's stack (see host.hpp).
   std::optional<CloseMode> close_request;
@@ -99,11 +69,9 @@ struct Host::Connection final : gs::channel::ChannelEvents, dtls::ClientHandler 
 
   // gs::channel::ChannelEvents
   void on_message(std::size_t lane, std::span<const std::byte> message, Time) override {
-    if (!ended) host.handler_.on_message(id, lane, message);
+    if (phase == Phase::connected) host.handler_.on_message(id, lane, message);
   }
-  void on_closed(gs::channel::CloseReason reason, Time) override {
-    host.on_channel_closed(*this, reason);
-  }
+  void on_closed(const gs::End& end, Time) override { host.on_channel_closed(*this, end); }
 
   // dtls::ClientHandler
   void on_transmit(std::span<const std::uint8_t> datagram) override {
@@ -113,17 +81,25 @@ struct Host::Connection final : gs::channel::ChannelEvents, dtls::ClientHandler 
   void on_data(std::span<const std::uint8_t> payload) override {
     host.on_record(*this, payload, host.now_);
   }
-  void on_closed(dtls::CloseReason reason, std::string_view detail) override {
-    dtls_gone = true;
-    if (!announced) ++host.stats_.connect_failures;
-    host.end(*this, from_dtls(reason), detail);
-    host.finalize(*this);
-  }
+  void on_closed(const gs::End& end) override { host.on_dtls_closed(*this, end); }
 };
 
 // Marks entry from the event loop or the owner: refreshes the cached time.
 struct Host::Entry {
-  explicit Entry(Host& h) { h.now_ = Clock::now(); }
+  explicit Entry(Host& h) { h.now_ = h.options_.clock(); }
+};
+
+// Holds now_ still while Host code hands out events (see Host::send).
+class Host::Busy {
+ public:
+  explicit Busy(Host& h) : host_(h), was_(h.busy_) { h.busy_ = true; }
+  ~Busy() { host_.busy_ = was_; }
+  Busy(const Busy&) = delete;
+  Busy& operator=(const Busy&) = delete;
+
+ private:
+  Host& host_;
+  bool was_;
 };
 
 Host::Host(asio::io_context& io, HostOptions options, Handler& handler)
@@ -136,7 +112,7 @@ Host::Host(asio::io_context& io, HostOptions options, Handler& handler)
     throw std::invalid_argument("channel configuration: " + err);
   if (options_.channel.max_datagram > dtls::kMaxRecordPayload)
     throw std::invalid_argument("channel max_datagram exceeds the DTLS record payload");
-  now_ = Clock::now();
+  now_ = options_.clock();
   if (options_.server) {
     dtls::ServerHandler& events = *this;
     server_ = std::make_unique<dtls::Server>(*options_.server, events, now_);
@@ -184,11 +160,12 @@ ConnectionId Host::connect(const net::Address& server, std::string server_name) 
   } catch (const std::exception&) {
     return 0;
   }
+  c->entered[static_cast<std::size_t>(Phase::handshaking)] = now_;
   c->client = std::make_unique<dtls::Client>(options_.client, *c, std::move(server_name));
   Connection* raw = c.get();
   raw->socket->start(
       [this, raw](const net::Address& from, std::span<const std::uint8_t> d) {
-        if (raw->finalized || !(from == raw->peer)) {
+        if (raw->phase == Phase::closed || !(from == raw->peer)) {
           ++stats_.dropped_datagrams;
           return;
         }
@@ -198,16 +175,23 @@ ConnectionId Host::connect(const net::Address& server, std::string server_name) 
       [this] { end_receive_batch(); });
   connections_.emplace(id, std::move(c));
   raw->client->start(now_);
-  if (!raw->finalized) {
+  if (raw->phase != Phase::closed) {
     if (auto t = raw->client->next_wakeup()) schedule(*raw, *t);
   }
   return id;
 }
 
+// The one place a connection's phase changes.
+void Host::set_phase(Connection& c, Phase next, Time now) {
+  if (next <= c.phase) return;
+  c.phase = next;
+  c.entered[static_cast<std::size_t>(next)] = now;
+}
+
 void Host::open_channel(Connection& c, Time now) {
-  if (c.finalized) return;
+  if (c.phase != Phase::handshaking) return;
   c.channel = std::make_unique<gs::channel::Channel>(options_.channel, now, c, &reassembly_);
-  c.announced = true;
+  set_phase(c, Phase::connected, now);
   ++stats_.connected;
   handler_.on_connected(c.id, c.peer);
   mark_dirty(c);
@@ -215,23 +199,30 @@ void Host::open_channel(Connection& c, Time now) {
 
 void Host::on_record(Connection& c, std::span<const std::uint8_t> payload, Time now) {
   ++c.records_received;
-  if (!c.channel || c.finalized) return;
+  if (!c.channel || c.phase == Phase::closed) return;
   c.channel->receive(as_bytes(payload), now);
   mark_dirty(c);
 }
 
-void Host::on_channel_closed(Connection& c, gs::channel::CloseReason reason) {
-  end(c, from_channel(reason), "");
+void Host::on_channel_closed(Connection& c, const gs::End& end) {
+  this->end(c, end);
   mark_dirty(c);  // lets the channel send CLOSE / CLOSE_ACK, then finalize
 }
 
-void Host::end(Connection& c, CloseReason reason, std::string_view detail) {
-  if (c.ended) return;
-  c.ended = true;
+void Host::on_dtls_closed(Connection& c, const gs::End& end) {
+  if (c.phase == Phase::handshaking) ++stats_.connect_failures;
+  this->end(c, end);
+  finalize(c, /*dtls_closed=*/true);
+}
+
+void Host::end(Connection& c, gs::End end) {
+  if (c.phase >= Phase::ending) return;
+  set_phase(c, Phase::ending, now_);
   ++stats_.closed;
   // Reported from the loop's next flush, never from the stack that ended it: the caller
   // may be a handler walking its own table of connections.
-  ended_.push_back({c.id, reason, std::string(detail), *stats(c.id)});
+  ConnectionStats last = *stats(c.id);
+  ended_.push_back({c.id, std::move(end), std::move(last)});
   request_flush();
 }
 
@@ -241,7 +232,7 @@ void Host::deliver_ended() {
   if (!delivering_.empty()) return;
   while (!ended_.empty()) {
     delivering_.swap(ended_);
-    for (const Ended& e : delivering_) handler_.on_closed(e.id, e.reason, e.detail);
+    for (const Ended& e : delivering_) handler_.on_closed(e.id, e.end);
     delivering_.clear();
   }
 }
@@ -250,7 +241,7 @@ void Host::apply_close_request(Connection& c, Time now) {
   const CloseMode mode = *c.close_request;
   c.close_request.reset();
   if (!c.channel) {
-    end(c, CloseReason::local, "");
+    end(c, gs::End{gs::EndCode::local, {}});
     finalize(c);
   } else if (mode == CloseMode::immediate) {
     c.channel->close(now);
@@ -259,11 +250,10 @@ void Host::apply_close_request(Connection& c, Time now) {
   }
 }
 
-void Host::finalize(Connection& c) {
-  if (c.finalized) return;
-  c.finalized = true;
-  if (!c.dtls_gone) {
-    c.dtls_gone = true;
+void Host::finalize(Connection& c, bool dtls_closed) {
+  if (c.phase == Phase::closed) return;
+  set_phase(c, Phase::closed, now_);
+  if (!dtls_closed) {
     if (c.outgoing) {
       c.client->close();
     } else if (server_) {
@@ -293,7 +283,7 @@ void Host::post_reap() {
 }
 
 void Host::send_record(Connection& c, std::span<const std::byte> datagram) {
-  if (c.dtls_gone) return;
+  if (c.phase == Phase::closed) return;
   dtls::SendResult r = c.outgoing ? c.client->send(as_u8(datagram))
                                   : server_->send(c.peer_id, as_u8(datagram));
   if (r == dtls::SendResult::ok) {
@@ -304,9 +294,9 @@ void Host::send_record(Connection& c, std::span<const std::byte> datagram) {
 }
 
 void Host::service(Connection& c, Time now) {
-  if (c.finalized) return;
+  if (c.phase == Phase::closed) return;
   if (c.close_request) apply_close_request(c, now);
-  if (c.finalized) return;
+  if (c.phase == Phase::closed) return;
   if (c.channel) {
     c.channel->poll(now, [&](std::span<const std::byte> d) { send_record(c, d); });
     if (c.channel->state() == gs::channel::State::closed) {
@@ -314,7 +304,7 @@ void Host::service(Connection& c, Time now) {
       return;
     }
   }
-  if (c.finalized) return;
+  if (c.phase == Phase::closed) return;
   Time next = c.channel ? c.channel->next_wakeup() : Time::max();
   if (c.client) {
     if (auto t = c.client->next_wakeup()) next = std::min(next, *t);
@@ -327,11 +317,11 @@ void Host::begin_receive_batch() {
   // stale time here would make acks look instant and round-trip times collapse to zero.
   if (in_receive_batch_) return;
   in_receive_batch_ = true;
-  now_ = Clock::now();
+  now_ = options_.clock();
 }
 
 void Host::end_receive_batch() {
-  now_ = Clock::now();
+  now_ = options_.clock();
   flush_dirty();
   in_receive_batch_ = false;
 }
@@ -351,7 +341,7 @@ void Host::request_flush() {
     asio::post(io_, [this, alive] {
       if (alive.expired() || !*alive.lock()) return;
       flush_posted_ = false;
-      now_ = Clock::now();
+      now_ = options_.clock();
       flush_dirty();
     });
   }
@@ -364,6 +354,7 @@ void Host::flush_dirty() {
   // the loop's own callbacks (batch end, posted flush, timer), never from a handler.
   // Ended connections are reported here too; a handler's on_closed may send or close
   // others, which makes more work for this same loop.
+  Busy busy(*this);
   SocketBatch listen_batch(listen_.get());
   while (!dirty_.empty() || !ended_.empty()) {
     flushing_.swap(dirty_);
@@ -399,6 +390,7 @@ void Host::arm_timer(Time at) {
 
 void Host::on_timer() {
   Entry e(*this);
+  Busy busy(*this);
   ++stats_.timer_wakeups;
   timer_at_ = Time::max();
   const Time now = now_;
@@ -423,15 +415,20 @@ void Host::on_timer() {
 
 SendResult Host::send(ConnectionId id, std::size_t lane, std::span<const std::byte> message) {
   Connection* c = find(id);
-  if (c == nullptr || !c->channel || c->ended || c->close_request) return SendResult::closed;
-  SendResult r = c->channel->send(lane, message, Clock::now());
+  if (c == nullptr || c->phase != Phase::connected || c->close_request) return SendResult::closed;
+  // Inside a receive batch or while Host code hands out events, every channel runs at
+  // now_; reading the clock here would move this channel ahead of the rest of the batch,
+  // and its clock back when the batch goes on. From the owner's own code the clock is
+  // read afresh (now_ only moves forward, so no channel sees time go back).
+  if (!in_receive_batch_ && !busy_) now_ = options_.clock();
+  SendResult r = c->channel->send(lane, message, now_);
   if (r == SendResult::ok) mark_dirty(*c);
   return r;
 }
 
 void Host::close(ConnectionId id, CloseMode mode) {
   Connection* c = find(id);
-  if (c == nullptr || c->finalized) return;
+  if (c == nullptr || c->phase == Phase::closed) return;
   // An immediate close always wins over a pending flushing one.
   if (!c->close_request || mode == CloseMode::immediate) c->close_request = mode;
   mark_dirty(*c);
@@ -439,6 +436,7 @@ void Host::close(ConnectionId id, CloseMode mode) {
 
 void Host::shutdown() {
   Entry e(*this);
+  Busy busy(*this);
   std::vector<ConnectionId> ids;
   for (const auto& [id, c] : connections_) ids.push_back(id);
   for (ConnectionId id : ids) {
@@ -448,7 +446,7 @@ void Host::shutdown() {
       c->channel->close(now_);
       c->channel->poll(now_, [&](std::span<const std::byte> d) { send_record(*c, d); });
     }
-    end(*c, CloseReason::shutdown, "");
+    end(*c, gs::End{gs::EndCode::shutdown, {}});
     finalize(*c);
   }
   if (listen_) listen_->flush();
@@ -459,7 +457,7 @@ bool Host::export_keying_material(ConnectionId id, std::string_view label,
                                   std::span<const std::uint8_t> context,
                                   std::span<std::uint8_t> out) {
   Connection* c = find(id);
-  if (c == nullptr || c->dtls_gone) return false;
+  if (c == nullptr || c->phase == Phase::closed) return false;
   return c->outgoing ? c->client->export_keying_material(label, context, out)
                      : server_->export_keying_material(c->peer_id, label, context, out);
 }
@@ -481,8 +479,10 @@ std::optional<ConnectionStats> Host::stats(ConnectionId id) const {
   ConnectionStats s;
   s.peer = c->peer;
   s.outgoing = c->outgoing;
-  s.connected = c->channel != nullptr && !c->ended;
-  if (!c->dtls_gone) s.cipher = c->outgoing ? c->client->cipher_name() : server_->cipher_name(c->peer_id);
+  s.connected = c->phase == Phase::connected;
+  s.phase = c->phase;
+  s.phase_entered = c->entered[static_cast<std::size_t>(c->phase)];
+  if (c->phase != Phase::closed) s.cipher = c->outgoing ? c->client->cipher_name() : server_->cipher_name(c->peer_id);
   s.records_sent = c->records_sent;
   s.records_received = c->records_received;
   s.record_send_failures = c->send_failures;
@@ -512,6 +512,7 @@ void Host::on_accepted(dtls::PeerId peer, const net::Address& from) {
   const ConnectionId id = next_id_++;
   auto c = std::make_unique<Connection>(*this, id, from, false);
   c->peer_id = peer;
+  c->entered[static_cast<std::size_t>(Phase::handshaking)] = now_;
   Connection& ref = *c;
   connections_.emplace(id, std::move(c));
   by_peer_[peer] = id;
@@ -524,15 +525,13 @@ void Host::on_data(dtls::PeerId peer, std::span<const std::uint8_t> payload) {
   if (Connection* c = find(it->second)) on_record(*c, payload, now_);
 }
 
-void Host::on_closed(dtls::PeerId peer, dtls::CloseReason reason, std::string_view detail) {
+void Host::on_closed(dtls::PeerId peer, const gs::End& end) {
   auto it = by_peer_.find(peer);
   if (it == by_peer_.end()) return;
   Connection* c = find(it->second);
   by_peer_.erase(it);
   if (c == nullptr) return;
-  c->dtls_gone = true;
-  end(*c, from_dtls(reason), detail);
-  finalize(*c);
+  on_dtls_closed(*c, end);
 }
 
 }  // namespace transport

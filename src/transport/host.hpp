@@ -20,6 +20,7 @@
 #pragma once
 
 #include "channel/channel.hpp"
+#include "common/end.hpp"
 #include "dtls/client.hpp"
 #include "dtls/server.hpp"
 #include "net/udp_endpoint.hpp"
@@ -46,19 +47,16 @@ using Time = Clock::time_point;
 using ConnectionId = std::uint64_t;  // never 0
 using gs::channel::SendResult;
 
-enum class CloseReason : std::uint8_t {
-  local,              // close() on this side
-  remote,             // the peer closed (channel CLOSE or DTLS close_notify)
-  timeout,            // nothing heard from the peer within the channel timeout
-  protocol_error,     // the peer broke the channel protocol
-  overflow,           // the peer exceeded the reassembly cap
-  handshake_failed,   // DTLS: certificate, cipher or protocol failure
-  handshake_timeout,  // DTLS: no handshake in time
-  dtls_error,         // DTLS failure after the handshake
-  replaced,           // the same address connected again (peer restarted)
-  shutdown,           // the Host was shut down
+// Where a connection is in its life. Every change goes through one function
+// (Host::set_phase), which records when the phase was entered; phases only move forward.
+enum class Phase : std::uint8_t {
+  handshaking,  // outgoing: the DTLS handshake is under way, no channel yet
+  connected,    // the channel is open and on_connected was reported
+  ending,       // the end is decided (on_closed is or will be reported); the channel may
+                // still be sending its CLOSE or answering the peer's
+  closed,       // DTLS closed too; the connection's state is about to be freed
 };
-std::string_view to_string(CloseReason r);
+std::string_view to_string(Phase phase);
 
 enum class CloseMode : std::uint8_t {
   immediate,    // queued data is discarded
@@ -75,8 +73,9 @@ class Handler {
                           std::span<const std::byte> message) = 0;
   // Every connection ends with exactly one on_closed: connections announced by
   // on_connected, and those created by connect() whose handshake failed. A close() by
-  // this side reports `local`.
-  virtual void on_closed(ConnectionId id, CloseReason reason, std::string_view detail) = 0;
+  // this side reports EndCode::local; a peer's close the remote-range code of its
+  // CLOSE (or remote for a DTLS close_notify). `end.detail` explains DTLS failures.
+  virtual void on_closed(ConnectionId id, const gs::End& end) = 0;
 };
 
 struct HostOptions {
@@ -92,6 +91,9 @@ struct HostOptions {
   gs::channel::ChannelConfig channel;
   net::UdpOptions listen_udp;
   net::UdpOptions client_udp = small_socket();
+  // Where the Host reads the time its connections run at: steady_clock's now (its
+  // timers wait on steady_clock). Tests wrap it to count the reads.
+  std::function<Time()> clock = [] { return Clock::now(); };
 
   static net::UdpOptions small_socket() {
     net::UdpOptions o;
@@ -104,7 +106,9 @@ struct HostOptions {
 struct ConnectionStats {
   net::Address peer;
   bool outgoing = false;
-  bool connected = false;
+  bool connected = false;  // phase == connected
+  Phase phase = Phase::handshaking;
+  Time phase_entered{};    // when `phase` was entered
   std::string cipher;
   std::uint64_t records_sent = 0;
   std::uint64_t records_received = 0;
@@ -140,6 +144,8 @@ class Host : private dtls::ServerHandler {
   // carry (dtls::Client); usually the host part of the address dialed.
   ConnectionId connect(const net::Address& server, std::string server_name = {});
 
+  // Queues a message. Inside a Host callback it runs at the time the Host is handling
+  // (a receive batch's, a timer's), so a channel's clock never goes backwards.
   SendResult send(ConnectionId id, std::size_t lane, std::span<const std::byte> message);
   // Asks to close; applied from the event loop, on_closed(local) follows there. Sends
   // are refused from now on. An immediate close overrides an earlier after_flush one.
@@ -173,17 +179,20 @@ class Host : private dtls::ServerHandler {
   void on_transmit(const net::Address& to, std::span<const std::uint8_t> d) override;
   void on_accepted(dtls::PeerId peer, const net::Address& from) override;
   void on_data(dtls::PeerId peer, std::span<const std::uint8_t> payload) override;
-  void on_closed(dtls::PeerId peer, dtls::CloseReason reason, std::string_view detail) override;
+  void on_closed(dtls::PeerId peer, const gs::End& end) override;
 
   Connection* find(ConnectionId id) const;
   void open_channel(Connection& c, Time now);
   void on_record(Connection& c, std::span<const std::uint8_t> payload, Time now);
-  void on_channel_closed(Connection& c, gs::channel::CloseReason reason);
-  void end(Connection& c, CloseReason reason, std::string_view detail);
+  void set_phase(Connection& c, Phase next, Time now);
+  void on_channel_closed(Connection& c, const gs::End& end);
+  void on_dtls_closed(Connection& c, const gs::End& end);
+  void end(Connection& c, gs::End end);
   void deliver_ended();
   void apply_close_request(Connection& c, Time now);
   void request_flush();
-  void finalize(Connection& c);
+  // Closes DTLS (unless it reported its own close) and frees the connection's state.
+  void finalize(Connection& c, bool dtls_closed = false);
   void send_record(Connection& c, std::span<const std::byte> datagram);
   void service(Connection& c, Time now);
   void begin_receive_batch();
@@ -195,6 +204,7 @@ class Host : private dtls::ServerHandler {
   void on_timer();
   void post_reap();
   struct Entry;
+  class Busy;
 
   asio::io_context& io_;
   HostOptions options_;
@@ -211,8 +221,7 @@ class Host : private dtls::ServerHandler {
   // Connections ended but not yet reported to the handler (see the re-entrancy rule).
   struct Ended {
     ConnectionId id;
-    CloseReason reason;
-    std::string detail;
+    gs::End end;
     ConnectionStats last_stats;  // what stats(id) answers until on_closed is reported
   };
   std::vector<Ended> ended_;
@@ -222,6 +231,9 @@ class Host : private dtls::ServerHandler {
   // connection, so marking one dirty needs no posted flush (saves a reactor round).
   bool in_receive_batch_ = false;
   bool reap_posted_ = false;
+  // Host code that hands out events is on the stack (a timer, a flush, shutdown): now_
+  // is the time it handles and must not move under it (see send()).
+  bool busy_ = false;
   Time now_{};
   using Deadline = std::pair<Time, ConnectionId>;
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;

@@ -24,7 +24,7 @@ struct Received {
 struct Recorder : ChannelEvents {
     std::vector<Received> messages;
     std::vector<std::pair<State, State>> states;
-    std::vector<CloseReason> closes;
+    std::vector<EndCode> closes;
     bool keep_bytes = true;
     std::uint64_t count = 0;
 
@@ -33,7 +33,7 @@ struct Recorder : ChannelEvents {
         if (keep_bytes) messages.push_back({lane, {m.begin(), m.end()}, now});
     }
     void on_state(State from, State to, Time) override { states.emplace_back(from, to); }
-    void on_closed(CloseReason r, Time) override { closes.push_back(r); }
+    void on_closed(const End& end, Time) override { closes.push_back(end.code); }
 };
 
 // A message of `size` bytes that carries its id and a checksum so a test can tell it

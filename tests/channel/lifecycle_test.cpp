@@ -4,6 +4,7 @@
 #include "frames.hpp"
 #include "helpers.hpp"
 
+using namespace gs;
 using namespace gs::channel;
 using namespace gs::channel::test;
 using namespace std::chrono_literals;
@@ -36,11 +37,11 @@ TEST_CASE("a silent peer closes the channel with timeout after the configured ti
         now = std::max(now + 1ms, ch.next_wakeup());
     }
     REQUIRE(ch.state() == State::closed);
-    CHECK(ch.close_reason() == CloseReason::timeout);
+    CHECK(ch.close_reason() == EndCode::timeout);
     CHECK(now - kEpoch >= 3s);
     CHECK(now - kEpoch < 3s + 100ms);
     REQUIRE(ra.closes.size() == 1);
-    CHECK(ra.closes[0] == CloseReason::timeout);
+    CHECK(ra.closes[0] == EndCode::timeout);
     CHECK(ch.next_wakeup() == Time::max());
     CHECK(ch.stats().pto_count > 0);  // it kept retransmitting until then
 }
@@ -55,9 +56,9 @@ TEST_CASE("close: the local side reports local, the peer remote, both end closed
     pair.a().close(pair.now());
     CHECK(pair.a().state() == State::closing);
     REQUIRE(pair.run_until([&] { return pair.a().state() == State::closed && pair.b().state() == State::closed; }, 5s));
-    CHECK(pair.a().close_reason() == CloseReason::local);
-    CHECK(pair.b().close_reason() == CloseReason::remote);
-    CHECK(pair.b().peer_close_code() == static_cast<std::uint8_t>(CloseReason::local));
+    CHECK(pair.a().close_reason() == EndCode::local);
+    CHECK(pair.b().close_reason() == EndCode::remote);
+    CHECK(pair.b().peer_close_code() == static_cast<std::uint8_t>(CloseCode::local));
     REQUIRE(ra.closes.size() == 1);
     REQUIRE(rb.closes.size() == 1);
     CHECK(ra.states.front() == std::pair{State::open, State::closing});
@@ -81,7 +82,7 @@ TEST_CASE("close with an unreachable peer gives up after a few probe timeouts") 
     CHECK(pair.now() - t0 <= 8 * rto);
     CHECK(pair.now() - t0 < c.timeout);
     CHECK(pair.network().stats(sim::Side::a).lost >= 8);  // CLOSE was repeated
-    CHECK(pair.a().close_reason() == CloseReason::local);
+    CHECK(pair.a().close_reason() == EndCode::local);
 }
 
 TEST_CASE("both ends closing at once both finish with reason local") {
@@ -94,8 +95,8 @@ TEST_CASE("both ends closing at once both finish with reason local") {
     pair.a().close(pair.now());
     pair.b().close(pair.now());
     REQUIRE(pair.run_until([&] { return pair.a().state() == State::closed && pair.b().state() == State::closed; }, 5s));
-    CHECK(pair.a().close_reason() == CloseReason::local);
-    CHECK(pair.b().close_reason() == CloseReason::local);
+    CHECK(pair.a().close_reason() == EndCode::local);
+    CHECK(pair.b().close_reason() == EndCode::local);
 }
 
 TEST_CASE("close_after_flush delivers every queued reliable message, then closes") {
@@ -112,8 +113,8 @@ TEST_CASE("close_after_flush delivers every queued reliable message, then closes
     CHECK(pair.a().send(0, bytes_of({1}), pair.now()) == SendResult::closed);
     REQUIRE(pair.run_until([&] { return pair.a().state() == State::closed && pair.b().state() == State::closed; }, 60s));
     CHECK(rb.messages.size() == std::size_t(n));
-    CHECK(pair.a().close_reason() == CloseReason::local);
-    CHECK(pair.b().close_reason() == CloseReason::remote);
+    CHECK(pair.a().close_reason() == EndCode::local);
+    CHECK(pair.b().close_reason() == EndCode::remote);
     REQUIRE(ra.states.size() == 3);
     CHECK(ra.states[0] == std::pair{State::open, State::flushing});
     CHECK(ra.states[1] == std::pair{State::flushing, State::closing});
@@ -150,10 +151,10 @@ TEST_CASE("a flushing close ends by its deadline while the peer keeps pinging an
             std::chrono::duration_cast<std::chrono::milliseconds>(ch.flush_timeout()).count(), " ms)");
     CHECK(ch.state() == State::closing);
     CHECK(now - kEpoch <= 5s + 500ms);  // the deadline's cap, plus one step of this loop
-    CHECK(ch.close_reason() == CloseReason::timeout);
+    CHECK(ch.close_reason() == EndCode::timeout);
     REQUIRE(ra.closes.size() == 1);
-    CHECK(ra.closes[0] == CloseReason::timeout);
-    CHECK(close_code == int(CloseReason::timeout));
+    CHECK(ra.closes[0] == EndCode::timeout);
+    CHECK(close_code == int(CloseCode::timeout));
 }
 
 TEST_CASE("an immediate close during a flushing close takes effect at once") {
@@ -165,12 +166,12 @@ TEST_CASE("an immediate close during a flushing close takes effect at once") {
     REQUIRE(ch.state() == State::flushing);
     ch.close(kEpoch + 1ms);
     CHECK(ch.state() == State::closing);
-    CHECK(ch.close_reason() == CloseReason::local);
+    CHECK(ch.close_reason() == EndCode::local);
     REQUIRE(ra.closes.size() == 1);
     auto d = ch.next_datagram(kEpoch + 1ms);
     REQUIRE(d.size() == wire::kHeaderSize + 2);
     CHECK(d[5] == std::byte(wire::FrameType::close));
-    CHECK(d[6] == std::byte(CloseReason::local));
+    CHECK(d[6] == std::byte(CloseCode::local));
 }
 
 TEST_CASE("the sent-packet ring stays bounded over 10^6 packets to a peer that pings and never acknowledges") {
@@ -215,7 +216,7 @@ TEST_CASE("a partial message left incomplete is released on every lane kind") {
         CHECK(ch.stats().rx_buffered_bytes == 0);
         if (is_reliable(c.lanes[lane].kind)) {
             // Its parts were acknowledged and will not come again: the channel closes.
-            CHECK(ch.close_reason() == CloseReason::timeout);
+            CHECK(ch.close_reason() == EndCode::timeout);
             CHECK(now - kEpoch <= c.timeout + c.timeout / 8 + 250ms);
         } else {
             CHECK(ch.state() == State::open);
@@ -229,10 +230,10 @@ TEST_CASE("a closed channel answers a repeated CLOSE with CLOSE_ACK") {
     Recorder ra;
     ChannelConfig c;
     Channel ch(c, kEpoch, ra);
-    std::vector<std::byte> close_frame = bytes_of({int(wire::FrameType::close), int(CloseReason::local)});
+    std::vector<std::byte> close_frame = bytes_of({int(wire::FrameType::close), int(CloseCode::local)});
     ch.receive(packet(0, {close_frame}), kEpoch);
     CHECK(ch.state() == State::closed);
-    CHECK(ch.close_reason() == CloseReason::remote);
+    CHECK(ch.close_reason() == EndCode::remote);
     auto d = ch.next_datagram(kEpoch);
     REQUIRE(d.size() == wire::kHeaderSize + 1);
     CHECK(d[5] == std::byte(wire::FrameType::close_ack));
@@ -254,11 +255,11 @@ TEST_CASE("a peer exceeding the reassembly cap is closed with overflow") {
     CHECK(ch.stats().rx_buffered_bytes >= 60 * 1024);
     ch.receive(packet(1, {fragment_frame(0, 2, 60 * 1024, 1000, 0)}), kEpoch);
     CHECK(ch.state() == State::closing);
-    CHECK(ch.close_reason() == CloseReason::overflow);
+    CHECK(ch.close_reason() == EndCode::overflow);
     auto d = ch.next_datagram(kEpoch);
     REQUIRE(!d.empty());
     CHECK(d[5] == std::byte(wire::FrameType::close));
-    CHECK(d[6] == std::byte(CloseReason::overflow));
+    CHECK(d[6] == std::byte(CloseCode::overflow));
 }
 
 TEST_CASE("an exhausted global budget defers reliable data without closing and without acking it") {
@@ -324,9 +325,9 @@ TEST_CASE("protocol error: an ACK for a packet never sent") {
     ChannelConfig c;
     Channel ch(c, kEpoch, ra);
     ch.receive(packet(0, {ack_frame(5)}), kEpoch);
-    CHECK(ch.close_reason() == CloseReason::protocol_error);
+    CHECK(ch.close_reason() == EndCode::protocol_error);
     REQUIRE(ra.closes.size() == 1);
-    CHECK(ra.closes[0] == CloseReason::protocol_error);
+    CHECK(ra.closes[0] == EndCode::protocol_error);
 }
 
 TEST_CASE("protocol error: fragments of one message that disagree on its size") {
@@ -336,7 +337,7 @@ TEST_CASE("protocol error: fragments of one message that disagree on its size") 
     ch.receive(packet(0, {fragment_frame(0, 0, 5000, 1000, 1)}), kEpoch);
     CHECK(ch.state() == State::open);
     ch.receive(packet(1, {fragment_frame(0, 0, 6000, 1000, 2)}), kEpoch);
-    CHECK(ch.close_reason() == CloseReason::protocol_error);
+    CHECK(ch.close_reason() == EndCode::protocol_error);
 }
 
 TEST_CASE("protocol error: a reliable message id beyond the receive window") {
@@ -352,7 +353,7 @@ TEST_CASE("protocol error: a reliable message id beyond the receive window") {
     w.varint(1);
     w.u8(7);
     ch.receive(packet(0, {f}), kEpoch);
-    CHECK(ch.close_reason() == CloseReason::protocol_error);
+    CHECK(ch.close_reason() == EndCode::protocol_error);
     CHECK(ra.messages.empty());
 }
 
@@ -361,7 +362,7 @@ TEST_CASE("protocol error: a message on a lane that is not configured") {
     ChannelConfig c;
     Channel ch(c, kEpoch, ra);
     ch.receive(packet(0, {bytes_of({int(wire::FrameType::messages), 4, 0, 0, 0, 0, 1, 1, 9})}), kEpoch);
-    CHECK(ch.close_reason() == CloseReason::protocol_error);
+    CHECK(ch.close_reason() == EndCode::protocol_error);
     CHECK(ra.messages.empty());
 }
 
@@ -373,7 +374,7 @@ TEST_CASE("protocol error: a message larger than max_message") {
     std::vector<std::byte> f = bytes_of({int(wire::FrameType::messages), 0, 0, 0, 0, 0, 1, 11});
     f.resize(f.size() + 11);
     ch.receive(packet(0, {f}), kEpoch);
-    CHECK(ch.close_reason() == CloseReason::protocol_error);
+    CHECK(ch.close_reason() == EndCode::protocol_error);
     CHECK(ra.messages.empty());
 }
 
@@ -382,7 +383,7 @@ TEST_CASE("protocol error: a fragmented message larger than max_message") {
     ChannelConfig c;
     Channel ch(c, kEpoch, ra);
     ch.receive(packet(0, {fragment_frame(0, 0, c.max_message + 1, 1000, 0)}), kEpoch);
-    CHECK(ch.close_reason() == CloseReason::protocol_error);
+    CHECK(ch.close_reason() == EndCode::protocol_error);
     CHECK(ch.stats().rx_buffered_bytes == 0);
 }
 
@@ -402,7 +403,7 @@ TEST_CASE("the event handler may close the channel from inside on_message") {
     for (int i = 0; i < 10; ++i) REQUIRE(pair.a().send(0, make_payload(i, 50), pair.now()) == SendResult::ok);
     REQUIRE(pair.run_until([&] { return pair.a().state() == State::closed && pair.b().state() == State::closed; }, 5s));
     CHECK(rb.messages.size() == 1);
-    CHECK(pair.a().close_reason() == CloseReason::remote);
+    CHECK(pair.a().close_reason() == EndCode::remote);
 }
 
 TEST_CASE("an invalid configuration is refused at construction") {
@@ -484,4 +485,52 @@ TEST_CASE("the event handler may send from inside on_message (an echo peer)") {
             ordered += 2;
         }
     }
+}
+
+TEST_CASE("the CLOSE reason byte keeps its wire values") {
+    // docs/PROTOCOL.md, "CLOSE reason codes": these numbers are wire format.
+    CHECK(to_wire(EndCode::local) == 1);
+    CHECK(to_wire(EndCode::timeout) == 3);
+    CHECK(to_wire(EndCode::protocol_error) == 4);
+    CHECK(to_wire(EndCode::overflow) == 5);
+    CHECK(static_cast<int>(CloseCode::remote) == 2);
+    CHECK(from_wire(1) == EndCode::remote);
+    CHECK(from_wire(2) == EndCode::remote);
+    CHECK(from_wire(3) == EndCode::remote_timeout);
+    CHECK(from_wire(4) == EndCode::remote_protocol_error);
+    CHECK(from_wire(5) == EndCode::remote_overflow);
+    for (int code = 0; code < 256; ++code) CHECK(range_of(from_wire(std::uint8_t(code))) == EndRange::remote);
+}
+
+TEST_CASE("every CLOSE byte reaches on_closed as the peer's reason") {
+    for (int code = 0; code < 256; ++code) {
+        Recorder r;
+        ChannelConfig c;
+        Channel ch(c, kEpoch, r);
+        ch.receive(packet(0, {bytes_of({int(wire::FrameType::close), code})}), kEpoch);
+        REQUIRE(r.closes.size() == 1);
+        CHECK(r.closes[0] == from_wire(std::uint8_t(code)));
+        CHECK(ch.close_reason() == from_wire(std::uint8_t(code)));
+        CHECK(ch.peer_close_code() == code);
+    }
+}
+
+TEST_CASE("a peer closed for overflow reports remote_overflow on the other side") {
+    // The side that overflows sends CLOSE code 5; its peer's on_closed used to say only
+    // "remote" and lose why.
+    Recorder ra, rb;
+    ChannelConfig c;
+    c.max_message = 64 * 1024;
+    c.reassembly_cap = 100 * 1024;
+    Channel a(c, kEpoch, ra);
+    Channel b(c, kEpoch, rb);
+    a.receive(packet(0, {fragment_frame(0, 1, 60 * 1024, 1000, 0)}), kEpoch);
+    a.receive(packet(1, {fragment_frame(0, 2, 60 * 1024, 1000, 0)}), kEpoch);
+    REQUIRE(ra.closes == std::vector{EndCode::overflow});
+    auto close = a.next_datagram(kEpoch);
+    REQUIRE(!close.empty());
+    b.receive(close, kEpoch);
+    CHECK(b.state() == State::closed);
+    CHECK(rb.closes == std::vector{EndCode::remote_overflow});
+    CHECK(to_string(rb.closes[0]) == "remote_overflow");
 }

@@ -243,7 +243,7 @@ TEST_CASE("half-open sessions time out and are freed") {
   CHECK(w.server->stats().handshake_timeouts == 1);
   CHECK(w.server->stats().retransmissions >= 1);
   REQUIRE(w.sevents.failed.size() == 1);
-  CHECK(w.sevents.failed[0].first == dtls::CloseReason::handshake_timeout);
+  CHECK(w.sevents.failed[0].first == gs::EndCode::handshake_timeout);
 }
 
 TEST_CASE("client handshake timeout when the server never answers") {
@@ -256,7 +256,7 @@ TEST_CASE("client handshake timeout when the server never answers") {
     p.client->update(w.now);
   }
   REQUIRE(p.events.closed);
-  CHECK(*p.events.closed == dtls::CloseReason::handshake_timeout);
+  CHECK(*p.events.closed == gs::EndCode::handshake_timeout);
   CHECK(p.client->retransmissions() >= 2);
 }
 
@@ -275,7 +275,7 @@ TEST_CASE("a client offering only NULL, 3DES or CBC suites is refused") {
   CHECK(st.handshakes_failed + st.listener_resets >= 1);
   CHECK(w.server->peer_count() == 0);
   REQUIRE(p.events.closed);
-  CHECK(*p.events.closed == dtls::CloseReason::handshake_failed);
+  CHECK(*p.events.closed == gs::EndCode::handshake_failed);
 }
 
 TEST_CASE("a wrong certificate fails with a clear client-side error") {
@@ -283,7 +283,7 @@ TEST_CASE("a wrong certificate fails with a clear client-side error") {
   Peer& p = w.add_client(pinned_context(other_cert().certificate_pem));
   CHECK_FALSE(w.connect(p));
   REQUIRE(p.events.closed);
-  CHECK(*p.events.closed == dtls::CloseReason::handshake_failed);
+  CHECK(*p.events.closed == gs::EndCode::handshake_failed);
   CHECK(p.events.detail == "server certificate does not match the pinned certificate");
   CHECK(w.server->established_count() == 0);
 }
@@ -326,13 +326,13 @@ TEST_CASE("close_notify both ways frees the session") {
   a.client->close();
   w.pump();
   REQUIRE(w.sevents.closed.size() == 1);
-  CHECK(w.sevents.closed[0].second == dtls::CloseReason::remote);
+  CHECK(w.sevents.closed[0].second == gs::EndCode::remote);
   CHECK(w.server->peer_count() == 1);
   const dtls::PeerId idb = w.sevents.accepted[1];
   w.server->close(idb);
   w.pump();
   REQUIRE(b.events.closed);
-  CHECK(*b.events.closed == dtls::CloseReason::remote);
+  CHECK(*b.events.closed == gs::EndCode::remote);
   CHECK(w.server->peer_count() == 0);
   CHECK(w.server->stats().closed_local == 1);
   CHECK(w.server->stats().closed_remote == 1);
@@ -351,7 +351,7 @@ TEST_CASE("closing from inside on_data is safe") {
   w.pump();
   CHECK(w.server->peer_count() == 0);
   CHECK(p.events.data == std::vector<std::string>{"bye"});
-  CHECK(p.events.closed == dtls::CloseReason::remote);
+  CHECK(p.events.closed == gs::EndCode::remote);
 }
 
 TEST_CASE("a restarted peer at the same address replaces its old session") {
@@ -365,7 +365,7 @@ TEST_CASE("a restarted peer at the same address replaces its old session") {
   CHECK(w.server->peer_count() == 1);
   CHECK(w.server->stats().sessions_replaced == 1);
   REQUIRE(w.sevents.closed.size() == 1);
-  CHECK(w.sevents.closed[0] == std::pair{first, dtls::CloseReason::replaced});
+  CHECK(w.sevents.closed[0] == std::pair{first, gs::EndCode::replaced});
 }
 
 TEST_CASE("garbage is dropped and counted, never a crash") {

@@ -33,8 +33,8 @@ struct ServerEvents : dtls::ServerHandler {
   std::deque<std::pair<net::Address, Bytes>> out;
   std::vector<dtls::PeerId> accepted;
   std::map<dtls::PeerId, std::vector<std::string>> data;
-  std::vector<std::pair<dtls::PeerId, dtls::CloseReason>> closed;
-  std::vector<std::pair<dtls::CloseReason, std::string>> failed;
+  std::vector<std::pair<dtls::PeerId, gs::EndCode>> closed;
+  std::vector<std::pair<gs::EndCode, std::string>> failed;
   std::function<void(dtls::PeerId, std::span<const std::uint8_t>)> on_data_hook;
 
   void on_transmit(const net::Address& to, std::span<const std::uint8_t> d) override {
@@ -45,12 +45,9 @@ struct ServerEvents : dtls::ServerHandler {
     data[p].push_back(text(d));
     if (on_data_hook) on_data_hook(p, d);
   }
-  void on_closed(dtls::PeerId p, dtls::CloseReason r, std::string_view) override {
-    closed.emplace_back(p, r);
-  }
-  void on_handshake_failed(const net::Address&, dtls::CloseReason r,
-                           std::string_view detail) override {
-    failed.emplace_back(r, std::string(detail));
+  void on_closed(dtls::PeerId p, const gs::End& end) override { closed.emplace_back(p, end.code); }
+  void on_handshake_failed(const net::Address&, const gs::End& end) override {
+    failed.emplace_back(end.code, end.detail);
   }
 };
 
@@ -58,14 +55,14 @@ struct ClientEvents : dtls::ClientHandler {
   std::deque<Bytes> out;
   bool connected = false;
   std::vector<std::string> data;
-  std::optional<dtls::CloseReason> closed;
+  std::optional<gs::EndCode> closed;
   std::string detail;
   void on_transmit(std::span<const std::uint8_t> d) override { out.emplace_back(d.begin(), d.end()); }
   void on_connected() override { connected = true; }
   void on_data(std::span<const std::uint8_t> d) override { data.push_back(text(d)); }
-  void on_closed(dtls::CloseReason r, std::string_view d) override {
-    closed = r;
-    detail = std::string(d);
+  void on_closed(const gs::End& end) override {
+    closed = end.code;
+    detail = end.detail;
   }
 };
 

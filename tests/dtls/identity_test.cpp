@@ -46,7 +46,7 @@ TEST_CASE("a certificate from the trusted CA with another name is refused") {
   Peer& p = w.add_client(trusting(test_ca().certificate_pem), "gateway.example");
   CHECK_FALSE(w.connect(p));
   REQUIRE(p.events.closed);
-  CHECK(*p.events.closed == dtls::CloseReason::handshake_failed);
+  CHECK(*p.events.closed == gs::EndCode::handshake_failed);
   CHECK(p.events.detail == "server certificate does not name gateway.example");
   CHECK(w.server->established_count() == 0);
 

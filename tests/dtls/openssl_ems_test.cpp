@@ -93,7 +93,7 @@ struct ServerGlue : dtls::ServerHandler {
   void on_transmit(const net::Address& to, std::span<const std::uint8_t> d) override { udp->send(to, d); }
   void on_accepted(dtls::PeerId, const net::Address&) override {}
   void on_data(dtls::PeerId, std::span<const std::uint8_t>) override {}
-  void on_closed(dtls::PeerId, dtls::CloseReason, std::string_view) override {}
+  void on_closed(dtls::PeerId, const gs::End&) override {}
 };
 
 struct ClientGlue : dtls::ClientHandler {
@@ -105,9 +105,9 @@ struct ClientGlue : dtls::ClientHandler {
   void on_transmit(std::span<const std::uint8_t> d) override { udp->send(server, d); }
   void on_connected() override { connected = true; }
   void on_data(std::span<const std::uint8_t>) override {}
-  void on_closed(dtls::CloseReason, std::string_view d) override {
+  void on_closed(const gs::End& end) override {
     closed = true;
-    detail = std::string(d);
+    detail = end.detail;
   }
 };
 

@@ -45,7 +45,7 @@ struct Glue : dtls::ServerHandler {
       echoed = true;
     }
   }
-  void on_closed(dtls::PeerId, dtls::CloseReason, std::string_view) override {}
+  void on_closed(dtls::PeerId, const gs::End&) override {}
 };
 
 std::string read_file(const std::string& path) {

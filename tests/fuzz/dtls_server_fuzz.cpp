@@ -14,7 +14,7 @@ struct Sink final : dtls::ServerHandler {
   void on_transmit(const net::Address&, std::span<const std::uint8_t>) override {}
   void on_accepted(dtls::PeerId, const net::Address&) override {}
   void on_data(dtls::PeerId, std::span<const std::uint8_t>) override {}
-  void on_closed(dtls::PeerId, dtls::CloseReason, std::string_view) override {}
+  void on_closed(dtls::PeerId, const gs::End&) override {}
 };
 
 const dtls::ServerConfig& config() {

@@ -45,7 +45,7 @@ struct HelloCatcher final : dtls::ClientHandler {
   }
   void on_connected() override {}
   void on_data(std::span<const std::uint8_t>) override {}
-  void on_closed(dtls::CloseReason, std::string_view) override {}
+  void on_closed(const gs::End&) override {}
 };
 
 }  // namespace

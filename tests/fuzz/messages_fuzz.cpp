@@ -22,7 +22,7 @@ struct Null final : gs::session::SessionTransport, gs::session::SessionEvents {
   void on_connected(gs::session::Session&, gs::session::Time) override {}
   void on_authentication_failed(gs::session::Session&, std::string_view, gs::session::Time) override {}
   void on_message(gs::session::Session&, std::uint8_t, std::span<const std::byte>, gs::session::Time) override {}
-  void on_closed(gs::session::Session&, gs::session::EndReason, gs::session::Time) override {}
+  void on_closed(gs::session::Session&, const gs::End&, gs::session::Time) override {}
 };
 
 template <class... M>

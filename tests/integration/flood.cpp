@@ -72,7 +72,7 @@ struct Capture final : dtls::ClientHandler {
   void on_transmit(std::span<const std::uint8_t> d) override { out.emplace_back(d.begin(), d.end()); }
   void on_connected() override { connected = true; }
   void on_data(std::span<const std::uint8_t>) override {}
-  void on_closed(dtls::CloseReason, std::string_view) override { closed = true; }
+  void on_closed(const gs::End&) override { closed = true; }
 };
 
 std::shared_ptr<const dtls::ClientContext> insecure_context() {
@@ -332,7 +332,7 @@ struct PingerEvents final : dtls::ClientHandler {
     constexpr std::string_view reason = "bad_hello";  // AuthRefused's reason, inside a MESSAGES frame
     if (std::search(d.begin(), d.end(), reason.begin(), reason.end()) != d.end()) refused = true;
   }
-  void on_closed(dtls::CloseReason, std::string_view) override { closed = true; }
+  void on_closed(const gs::End&) override { closed = true; }
 };
 
 // A channel packet (docs/PROTOCOL.md 1.2): header byte, packet number u32, frames.

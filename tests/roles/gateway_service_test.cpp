@@ -158,7 +158,7 @@ struct ReentrantTransport : session::SessionTransport {
   bool send(std::uint8_t, std::span<const std::byte>) override { return true; }
   void close(bool) override {
     ++closes;
-    session->transport_closed(session::EndReason::local, now);
+    session->transport_closed(End{EndCode::local, {}}, now);
     gateway->remove_client(*session);
   }
 };

@@ -37,7 +37,7 @@ struct Recorder : SessionEvents {
   int connected = 0;
   std::vector<std::string> failures;
   std::vector<std::vector<std::byte>> messages;
-  std::vector<EndReason> closed;
+  std::vector<EndCode> closed;
 
   void on_authenticating(Session& s, Time now) override { authenticating(s, now); }
   void on_auth_data(Session& s, std::span<const std::uint8_t> d, Time now) override { auth_data(s, d, now); }
@@ -48,7 +48,7 @@ struct Recorder : SessionEvents {
   void on_message(Session&, std::uint8_t, std::span<const std::byte> m, Time) override {
     messages.emplace_back(m.begin(), m.end());
   }
-  void on_closed(Session&, EndReason reason, Time) override { closed.push_back(reason); }
+  void on_closed(Session&, const End& end, Time) override { closed.push_back(end.code); }
 };
 
 // Carries messages between two sessions' pipes; closes the far side when one closes.
@@ -62,8 +62,8 @@ inline void deliver(PipeEnd& from, Session& to, Time now) {
 
 inline void settle(PipeEnd& pipe, Session& self, Session& peer, Time now) {
   if (pipe.closed && self.state() != State::closed) {
-    self.transport_closed(EndReason::local, now);
-    peer.transport_closed(EndReason::remote, now);
+    self.transport_closed(End{EndCode::local, {}}, now);
+    peer.transport_closed(End{EndCode::remote, {}}, now);
   }
 }
 

@@ -6,6 +6,7 @@
 #include "session/control.hpp"
 #include "session_pair.hpp"
 
+using namespace gs;
 using namespace gs::session;
 using namespace gs::session::test;
 
@@ -70,7 +71,7 @@ TEST_CASE("one side never completes: both fail at the auth timeout") {
   CHECK(p.b_events.failures == std::vector<std::string>{"timeout"});
   CHECK(p.a.state() == State::closed);
   CHECK(p.b.state() == State::closed);
-  CHECK(p.a.end_reason() == EndReason::auth_timeout);
+  CHECK(p.a.end_reason().code == EndCode::auth_timeout);
   CHECK(p.a_events.connected == 0);
 }
 
@@ -83,8 +84,8 @@ TEST_CASE("a refusal reaches the peer with its reason and closes both") {
   p.pump();
   CHECK(p.a_events.failures == std::vector<std::string>{"bad_token"});
   CHECK(p.b_events.failures == std::vector<std::string>{"bad_token"});
-  CHECK(p.a.end_reason() == EndReason::auth_refused);
-  CHECK(p.b.end_reason() == EndReason::auth_refused);
+  CHECK(p.a.end_reason().code == EndCode::auth_refused);
+  CHECK(p.b.end_reason().code == EndCode::auth_refused);
   CHECK(p.a.state() == State::closed);
   CHECK(p.b.state() == State::closed);
 }
@@ -120,7 +121,7 @@ TEST_CASE("repeated garbage closes the session with protocol_error") {
   REQUIRE(p.a.state() == State::connected);
   const std::vector<std::byte> junk{std::byte{0x01}, std::byte{0xff}};  // AuthData, truncated
   for (std::uint32_t i = 0; i <= p.config.max_bad_messages; ++i) p.a.transport_message(0, junk, p.now);
-  CHECK(p.a.end_reason() == EndReason::protocol_error);
+  CHECK(p.a.end_reason().code == EndCode::session_protocol_error);
   CHECK(p.a.state() == State::closing);
 }
 
@@ -157,7 +158,7 @@ TEST_CASE("an immediate close cuts short a flushing close already under way") {
   p.a.close(/*flush=*/false, p.now);
   CHECK(p.a_pipe.closed);
   CHECK_FALSE(p.a_pipe.flushed);
-  CHECK(p.a.end_reason() == EndReason::auth_refused);  // the first reason stands
+  CHECK(p.a.end_reason().code == EndCode::auth_refused);  // the first reason stands
   // Once immediate, later closes change nothing.
   p.a_pipe.closed = false;
   p.a.close(/*flush=*/false, p.now);

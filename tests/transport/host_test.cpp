@@ -12,6 +12,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,7 +33,7 @@ std::span<const std::byte> as_bytes(const std::string& s) {
 struct Recorder : transport::Handler {
   std::vector<transport::ConnectionId> connected;
   std::map<transport::ConnectionId, std::vector<std::pair<std::size_t, std::string>>> messages;
-  std::vector<std::pair<transport::ConnectionId, transport::CloseReason>> closed;
+  std::vector<std::pair<transport::ConnectionId, gs::EndCode>> closed;
   std::map<transport::ConnectionId, std::string> details;
   std::function<void(transport::ConnectionId, std::size_t, const std::string&)> on_msg;
   std::function<void()> changed;
@@ -48,10 +49,9 @@ struct Recorder : transport::Handler {
     if (on_msg) on_msg(id, lane, s);
     if (changed) changed();
   }
-  void on_closed(transport::ConnectionId id, transport::CloseReason r,
-                 std::string_view detail) override {
-    closed.emplace_back(id, r);
-    details[id] = std::string(detail);
+  void on_closed(transport::ConnectionId id, const gs::End& end) override {
+    closed.emplace_back(id, end.code);
+    details[id] = end.detail;
     if (changed) changed();
   }
 };
@@ -102,7 +102,7 @@ struct RawChannelClient final : dtls::ClientHandler {
   void on_transmit(std::span<const std::uint8_t> d) override { socket_->send(server_, d); }
   void on_connected() override { connected = true; }
   void on_data(std::span<const std::uint8_t>) override {}
-  void on_closed(dtls::CloseReason, std::string_view) override {}
+  void on_closed(const gs::End&) override {}
 
   // One channel datagram: header, then a FRAGMENT of `total` bytes in parts of `chunk`.
   void send_fragment(std::uint8_t lane, std::uint32_t id, std::uint32_t total, std::uint16_t chunk,
@@ -180,8 +180,8 @@ TEST_CASE("connect, exchange messages on lanes, close after flush") {
   client.close(id, transport::CloseMode::after_flush);
   REQUIRE(run_until(io, [&] { return !srv_ev.closed.empty() && !cli_ev.closed.empty(); }));
   CHECK(srv_ev.messages[sid].back().second == "last words");
-  CHECK(cli_ev.closed[0] == std::pair{id, transport::CloseReason::local});
-  CHECK(srv_ev.closed[0] == std::pair{sid, transport::CloseReason::remote});
+  CHECK(cli_ev.closed[0] == std::pair{id, gs::EndCode::local});
+  CHECK(srv_ev.closed[0] == std::pair{sid, gs::EndCode::remote});
   REQUIRE(run_until(io, [&] {
     return client.connection_count() == 0 && server.connection_count() == 0;
   }));
@@ -218,7 +218,7 @@ TEST_CASE("a wrong pinned certificate ends the connect with a clear reason") {
   transport::Host client(io, client_options(other.certificate_pem), cli_ev);
   auto id = client.connect(server.local_address());
   REQUIRE(run_until(io, [&] { return !cli_ev.closed.empty(); }));
-  CHECK(cli_ev.closed[0] == std::pair{id, transport::CloseReason::handshake_failed});
+  CHECK(cli_ev.closed[0] == std::pair{id, gs::EndCode::handshake_failed});
   CHECK(cli_ev.details[id] == "server certificate does not match the pinned certificate");
   CHECK(cli_ev.connected.empty());
   CHECK(client.stats().connect_failures == 1);
@@ -239,7 +239,7 @@ TEST_CASE("the server notices a vanished client through the channel timeout") {
   REQUIRE(run_until(io, [&] { return srv_ev.connected.size() == 1; }));
   client.reset();  // no close: the process is gone
   REQUIRE(run_until(io, [&] { return !srv_ev.closed.empty(); }, 3000ms));
-  CHECK(srv_ev.closed[0].second == transport::CloseReason::timeout);
+  CHECK(srv_ev.closed[0].second == gs::EndCode::timeout);
   REQUIRE(run_until(io, [&] { return server.connection_count() == 0; }, 3000ms));
 }
 
@@ -253,7 +253,7 @@ TEST_CASE("shutdown closes everything with one on_closed each") {
   server.shutdown();
   CHECK(srv_ev.closed.size() == 3);
   REQUIRE(run_until(io, [&] { return cli_ev.closed.size() == 3; }));
-  for (auto& [id, r] : cli_ev.closed) CHECK(r == transport::CloseReason::remote);
+  for (auto& [id, r] : cli_ev.closed) CHECK(r == gs::EndCode::remote);
 }
 
 TEST_CASE("a round trip is timed from when the reply arrives, not from the last time the loop woke") {
@@ -332,9 +332,9 @@ TEST_CASE("close() never calls the handler back before it returns; on_closed fol
 
   REQUIRE(run_until(io, [&] { return srv_ev.closed.size() == 3 && cli_ev.closed.size() == 4; }));
   CHECK(table.empty());
-  for (const auto& [id, reason] : srv_ev.closed) CHECK(reason == transport::CloseReason::local);
+  for (const auto& [id, reason] : srv_ev.closed) CHECK(reason == gs::EndCode::local);
   CHECK(std::count(cli_ev.closed.begin(), cli_ev.closed.end(),
-                   std::pair{pending, transport::CloseReason::local}) == 1);
+                   std::pair{pending, gs::EndCode::local}) == 1);
 }
 
 TEST_CASE("an immediate close overrides a flushing close requested before it") {
@@ -351,7 +351,7 @@ TEST_CASE("an immediate close overrides a flushing close requested before it") {
   server.close(server_id, transport::CloseMode::after_flush);
   server.close(server_id, transport::CloseMode::immediate);
   REQUIRE(run_until(io, [&] { return !srv_ev.closed.empty(); }, 2000ms));
-  CHECK(srv_ev.closed[0].second == transport::CloseReason::local);
+  CHECK(srv_ev.closed[0].second == gs::EndCode::local);
   // The client never got the whole message: it was discarded, not flushed.
   CHECK(cli_ev.messages[id].empty());
 }
@@ -397,4 +397,92 @@ TEST_CASE("every connection of a Host draws on one reassembly budget of channel.
   CHECK(server.stats(first_id)->channel.dropped_budget == 0);
   CHECK(server.stats(second_id)->channel.rx_held_bytes < 60 * 1024);
   CHECK(srv_ev.closed.empty());  // refused memory is not a reason to close anyone
+}
+
+TEST_CASE("a peer's close reason reaches this side's on_closed with its code") {
+  // The server takes messages of at most 1000 bytes; the client's larger one breaks its
+  // channel protocol, so the server closes with protocol_error and CLOSE code 4. The
+  // client used to hear only "remote".
+  asio::io_context io;
+  Recorder srv_ev, cli_ev;
+  auto so = server_options(net::Address::loopback_v4(0));
+  so.channel.max_message = 1000;
+  so.channel.reassembly_cap = 1000;
+  transport::Host server(io, so, srv_ev);
+  transport::Host client(io, client_options(), cli_ev);
+  auto id = client.connect(server.local_address());
+  REQUIRE(run_until(io, [&] { return !cli_ev.connected.empty() && !srv_ev.connected.empty(); }));
+  REQUIRE(client.send(id, 0, as_bytes(std::string(5000, 'x'))) == transport::SendResult::ok);
+  REQUIRE(run_until(io, [&] { return !srv_ev.closed.empty() && !cli_ev.closed.empty(); }));
+  CHECK(srv_ev.closed[0].second == gs::EndCode::protocol_error);
+  CHECK(cli_ev.closed[0] == std::pair{id, gs::EndCode::remote_protocol_error});
+}
+
+TEST_CASE("a connection's phase: handshaking, connected, ending, each with when it was entered") {
+  asio::io_context io;
+  Recorder srv_ev, cli_ev;
+  transport::Host server(io, server_options(net::Address::loopback_v4(0)), srv_ev);
+  transport::Host client(io, client_options(), cli_ev);
+  const auto before = std::chrono::steady_clock::now();
+  auto id = client.connect(server.local_address());
+  auto st = client.stats(id);
+  REQUIRE(st);
+  CHECK(st->phase == transport::Phase::handshaking);
+  CHECK(st->phase_entered >= before);
+  CHECK_FALSE(st->connected);
+  CHECK(client.send(id, 0, as_bytes("too early")) == transport::SendResult::closed);
+
+  REQUIRE(run_until(io, [&] { return !cli_ev.connected.empty() && !srv_ev.connected.empty(); }));
+  st = client.stats(id);
+  CHECK(st->phase == transport::Phase::connected);
+  CHECK(st->phase_entered > before);
+  CHECK(st->connected);
+  const auto sid = srv_ev.connected[0];
+  CHECK(server.stats(sid)->phase == transport::Phase::connected);
+
+  // Inside on_closed the numbers are those of the end: phase ending, entered at the close.
+  std::optional<transport::ConnectionStats> at_close;
+  cli_ev.changed = [&] {
+    if (!cli_ev.closed.empty() && !at_close) at_close = client.stats(id);
+  };
+  const auto close_asked = std::chrono::steady_clock::now();
+  client.close(id, transport::CloseMode::immediate);
+  CHECK(client.stats(id)->phase == transport::Phase::connected);  // applied from the loop
+  REQUIRE(run_until(io, [&] { return at_close.has_value(); }));
+  CHECK(at_close->phase == transport::Phase::ending);
+  CHECK(at_close->phase_entered >= close_asked);
+  CHECK_FALSE(at_close->connected);
+  CHECK(transport::to_string(at_close->phase) == "ending");
+}
+
+TEST_CASE("inside a receive batch send runs at the batch's time: it reads no clock") {
+  // A send that read the clock in the middle of a batch would move its channel ahead of
+  // the time the rest of the batch is handled at, and so its clock back afterwards.
+  asio::io_context io;
+  Recorder srv_ev, cli_ev;
+  auto so = server_options(net::Address::loopback_v4(0));
+  int clock_reads = 0;
+  so.clock = [&] {
+    ++clock_reads;
+    return std::chrono::steady_clock::now();
+  };
+  transport::Host server(io, so, srv_ev);
+  transport::Host client(io, client_options(), cli_ev);
+  int echoes = 0;
+  srv_ev.on_msg = [&](transport::ConnectionId sid, std::size_t lane, const std::string& s) {
+    const int reads = clock_reads;
+    CHECK(server.send(sid, lane, as_bytes("echo:" + s)) == transport::SendResult::ok);
+    CHECK(server.send(sid, lane, as_bytes("again:" + s)) == transport::SendResult::ok);
+    CHECK(clock_reads == reads);
+    ++echoes;
+  };
+  auto id = client.connect(server.local_address());
+  REQUIRE(run_until(io, [&] { return !cli_ev.connected.empty() && !srv_ev.connected.empty(); }));
+  for (int i = 0; i < 20; ++i) REQUIRE(client.send(id, 0, as_bytes("m" + std::to_string(i))) == transport::SendResult::ok);
+  REQUIRE(run_until(io, [&] { return cli_ev.messages[id].size() == 40; }));
+  CHECK(echoes == 20);
+  // From the owner's own code, outside any callback, send reads the time afresh.
+  const int reads = clock_reads;
+  CHECK(server.send(srv_ev.connected[0], 0, as_bytes("from outside")) == transport::SendResult::ok);
+  CHECK(clock_reads == reads + 1);
 }
