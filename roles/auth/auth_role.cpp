@@ -145,7 +145,7 @@ void AuthRole::on_peer_added(peers::Peer& peer) {
 }
 
 void AuthRole::on_peer_removed(peers::Peer& peer, const End& end) {
-  peer_metrics_.removed(*host_, peer);
+  peer_metrics_.removed(*host_, peer, end);
   auto it = links_.find(&peer.session());
   if (it == links_.end()) return;
   if (auto who = it->second.auth.peer(); who && peer.session().entered(session::State::connected) != session::Time{}) {

@@ -123,8 +123,8 @@ void GatewayRole::on_peer_added(peers::Peer& peer) {
   service_.add_client(peer.session(), next_client_id_++, host, session::Time::clock::now());
 }
 
-void GatewayRole::on_peer_removed(peers::Peer& peer, const End&) {
-  peer_metrics_.removed(*clients_, peer);
+void GatewayRole::on_peer_removed(peers::Peer& peer, const End& end) {
+  peer_metrics_.removed(*clients_, peer, end);
   service_.remove_client(peer.session());
   auto it = per_address_.find(host_of(peer.address()));
   if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);

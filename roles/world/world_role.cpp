@@ -162,8 +162,8 @@ void WorldRole::on_peer_added(peers::Peer& peer) {
   service_->add_client(peer.session(), session::Time::clock::now());
 }
 
-void WorldRole::on_peer_removed(peers::Peer& peer, const End&) {
-  peer_metrics_.removed(*clients_, peer);
+void WorldRole::on_peer_removed(peers::Peer& peer, const End& end) {
+  peer_metrics_.removed(*clients_, peer, end);
   service_->remove_client(peer.session());
 }
 

@@ -63,6 +63,16 @@ void write_connections(MetricsWriter& out, const Snapshot& snap, std::size_t wit
               {{"state", std::string(session::to_string(state))}});
 }
 
+// One series per reason, zeros included, so a dashboard sees every reason from the start.
+void write_closed(MetricsWriter& out, const std::map<EndCode, std::uint64_t>& closed) {
+  for (EndCode code : kEndCodes) {
+    if (code == EndCode::none) continue;
+    const auto it = closed.find(code);
+    out.counter("gameserver_connections_closed_total", "Sessions ended, by reason (gs::EndCode names, as logged)",
+                it == closed.end() ? 0.0 : static_cast<double>(it->second), {{"reason", std::string(to_string(code))}});
+  }
+}
+
 void write_dtls(MetricsWriter& out, const Snapshot& snap) {
   const auto& host_stats = snap.host_stats;
   const auto& dtls = host_stats.dtls;
@@ -132,14 +142,16 @@ void write_channel(MetricsWriter& out, const Snapshot& snap) {
 
 void PeerMetrics::added(const peers::Peer& peer) { ids_.insert(peer.id()); }
 
-void PeerMetrics::removed(peers::PeerHost& host, const peers::Peer& peer) {
+void PeerMetrics::removed(peers::PeerHost& host, const peers::Peer& peer, const End& end) {
   if (ids_.erase(peer.id()) == 0) return;
+  if (end.ended()) ++closed_[end.code];
   if (auto stats = host.transport().stats(peer.id())) accumulate(retired_, stats->channel);
 }
 
 void PeerMetrics::collect(MetricsWriter& out, peers::PeerHost* host) const {
   const Snapshot snap = take_snapshot(ids_, retired_, host);
   write_connections(out, snap, ids_.size());
+  write_closed(out, closed_);
   write_dtls(out, snap);
   write_channel(out, snap);
 }

@@ -53,6 +53,17 @@ enum class EndCode : std::uint16_t {
   remote_overflow = 403,        // the peer's CLOSE said we exceeded its reassembly cap
 };
 
+// Every code, in order: what a metric family with one series per reason walks.
+inline constexpr EndCode kEndCodes[] = {
+    EndCode::none,           EndCode::kicked,          EndCode::login_replaced,
+    EndCode::login_timeout,  EndCode::auth_timeout,    EndCode::auth_refused,
+    EndCode::session_protocol_error, EndCode::local,   EndCode::timeout,
+    EndCode::protocol_error, EndCode::overflow,        EndCode::handshake_failed,
+    EndCode::handshake_timeout, EndCode::dtls_error,   EndCode::replaced,
+    EndCode::shutdown,       EndCode::remote,          EndCode::remote_timeout,
+    EndCode::remote_protocol_error, EndCode::remote_overflow,
+};
+
 // The code's name, as logs and metric labels print it; "unknown" for a number that is no
 // code (never for a listed one: tests/common/end_test.cpp walks every range).
 constexpr std::string_view to_string(EndCode code) {

@@ -8,6 +8,7 @@
 #include "admin/http_get.hpp"
 #include "admin/metrics.hpp"
 #include "client/client.hpp"
+#include "common/end.hpp"
 #include "exposition.hpp"
 #include "support/deployment.hpp"
 #include "support/login.hpp"
@@ -143,6 +144,16 @@ TEST_CASE("metrics move with a real login and parse as Prometheus text") {
   // The client's world connection has closed: its packets stay counted.
   CHECK(value(after, world_packets) > value(before, world_packets));
   CHECK(value(after, handshakes) >= value(before, handshakes) + 2);
+  // The client closed its world connection: the world counts it under the reason its log
+  // names (a peer's CLOSE), and every reason has a series from the start.
+  auto world_closed = [](const auto& scrape_result, std::string_view reason) {
+    return value(scrape_result, key("gameserver_connections_closed_total", {{"role", "world"}, {"reason", std::string(reason)}}));
+  };
+  CHECK(before.types.at("gameserver_connections_closed_total") == "counter");
+  for (gs::EndCode code : gs::kEndCodes)
+    if (code != gs::EndCode::none) CHECK(world_closed(before, to_string(code)) >= 0);  // the series exists
+  CHECK(world_closed(before, "kicked") == 0);
+  CHECK(world_closed(after, "remote") == world_closed(before, "remote") + 1);
   CHECK(value(after, key("gameserver_world_ticks_total", {{"role", "world"}})) >
         value(before, key("gameserver_world_ticks_total", {{"role", "world"}})));
   CHECK(value(after, key("gameserver_world_tick_seconds", {{"role", "world"}, {"stat", "max"}})) > 0);

@@ -419,7 +419,7 @@ TEST_CASE("channel.lanes: each lane's priority and weight, within the lane knobs
   CHECK(error_of("roles: [auth]\nchannel:\n  lanes:\n    snapshot:\n      priority: 8\n") ==
         "test.yaml:5:17: channel.lanes.snapshot.priority: expected a whole number from 0 to 7, found 8");
   CHECK(error_of("roles: [auth]\nchannel:\n  lanes:\n    control: {weight: 0}\n") ==
-        "test.yaml:4:24: channel.lanes.control.weight: expected a whole number from 1 to 1000, found 0");
+        "test.yaml:4:23: channel.lanes.control.weight: expected a whole number from 1 to 1000, found 0");
   CHECK(error_of("roles: [auth]\nchannel:\n  lanes:\n    chat: {weight: 2}\n").find(
             "test.yaml:4:5: channel.lanes.chat: unknown key") == 0);
 }

@@ -407,7 +407,7 @@ TEST_CASE("a peer's close reason reaches this side's on_closed with its code") {
   Recorder srv_ev, cli_ev;
   auto so = server_options(net::Address::loopback_v4(0));
   so.channel.max_message = 1000;
-  so.channel.reassembly_cap = 1000;
+  so.channel.reassembly_cap = 4096;
   transport::Host server(io, so, srv_ev);
   transport::Host client(io, client_options(), cli_ev);
   auto id = client.connect(server.local_address());
