@@ -1,10 +1,10 @@
-#include "registry.hpp"
+#include "roles/registry.hpp"
 
 #include <array>
 
-#include "auth/auth_role.hpp"
-#include "gateway/gateway_role.hpp"
-#include "world/world_role.hpp"
+#include "roles/auth/auth_role.hpp"
+#include "roles/gateway/gateway_role.hpp"
+#include "roles/world/world_role.hpp"
 
 namespace gs::roles {
 namespace {

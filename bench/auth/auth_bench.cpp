@@ -16,7 +16,7 @@
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 
-#include "auth/login_service.hpp"
+#include "roles/auth/login_service.hpp"
 #include "store/sqlite_account_store.hpp"
 
 using namespace gs;
@@ -26,8 +26,8 @@ using Steady = std::chrono::steady_clock;
 int main(int argc, char** argv) {
   int logins = argc > 1 ? std::atoi(argv[1]) : 200;
   unsigned threads = argc > 2 ? static_cast<unsigned>(std::atoi(argv[2])) : std::max(1u, std::thread::hardware_concurrency());
-  store::pwhash_params params;  // the defaults: OWASP's 19 MiB, 2 passes
-  store::password_hasher hasher(params);
+  store::PwhashParams params;  // the defaults: OWASP's 19 MiB, 2 passes
+  store::PasswordHasher hasher(params);
   auto hash = *hasher.hash("correct horse battery");
 
   // Raw: `threads` threads verifying back to back, `count` verifies; seconds taken.
@@ -54,11 +54,11 @@ int main(int argc, char** argv) {
   {
     asio::io_context io;
     gs::WorkerPool pool(threads);
-    store::sqlite_account_store accounts(dir / "accounts.db");
+    store::SqliteAccountStore accounts(dir / "accounts.db");
     auto wall = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     accounts.add("alice", hash, wall);
-    store::login_throttle throttle{store::throttle_limits{1u << 30, 1u << 30, std::chrono::seconds(1), 1000}};
-    crypto::token_signer signer{"auth-1", "k1", crypto::ed25519_private_key::generate()};
+    store::LoginThrottle throttle{store::ThrottleLimits{1u << 30, 1u << 30, std::chrono::seconds(1), 1000}};
+    crypto::TokenSigner signer{"auth-1", "k1", crypto::Ed25519PrivateKey::generate()};
     WorldDirectory worlds{std::chrono::hours(1)};
     worlds.report("world-1", "127.0.0.1:7200", 1u << 30, 0, Steady::now());
     auto alive = std::make_shared<bool>(true);

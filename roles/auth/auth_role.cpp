@@ -1,9 +1,9 @@
-#include "auth/auth_role.hpp"
+#include "roles/auth/auth_role.hpp"
 
 #include <fmt/format.h>
 
-#include "common/reload_metrics.hpp"
-#include "common/tls_setup.hpp"
+#include "roles/common/reload_metrics.hpp"
+#include "roles/common/tls_setup.hpp"
 #include "crypto/secret.hpp"
 #include "session/codec.hpp"
 #include "store/open_account_store.hpp"
@@ -20,10 +20,10 @@ Clock clock_now() {
           std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())};
 }
 
-store::throttle_limits throttle_limits(const config::AuthConfig& auth) {
+store::ThrottleLimits ThrottleLimits(const config::AuthConfig& auth) {
   using std::chrono::duration_cast;
   using std::chrono::seconds;
-  store::throttle_limits l;
+  store::ThrottleLimits l;
   l.account_failures = auth.max_failures_per_account;
   l.account_failures_total = auth.max_failures_per_account_total;
   l.address_failures = auth.max_failures_per_address;
@@ -53,7 +53,7 @@ AuthRole::~AuthRole() {
   if (database_) database_->stop();
 }
 
-const crypto::secret_buffer* AuthRole::secret_for(std::string_view role, std::string_view id) const {
+const crypto::SecretBuffer* AuthRole::secret_for(std::string_view role, std::string_view id) const {
   auto it = secrets_.find({std::string(role), std::string(id)});
   // An empty secret is a peer that a reload removed.
   return it == secrets_.end() || it->second.empty() ? nullptr : &it->second;
@@ -65,12 +65,12 @@ void AuthRole::start() {
     for (const auto& peer : auth.peers) secrets_[{peer.role, peer.id}] = crypto::read_secret_file(peer.secret);
     accounts_ = store::open_account_store(auth);
     database_ = std::make_unique<WorkerPool>(1);
-    hasher_ = std::make_unique<store::password_hasher>(
-        store::pwhash_params{auth.password_ops_limit, static_cast<std::size_t>(auth.password_memory)});
-    throttle_ = std::make_unique<store::login_throttle>(throttle_limits(auth));
+    hasher_ = std::make_unique<store::PasswordHasher>(
+        store::PwhashParams{auth.password_ops_limit, static_cast<std::size_t>(auth.password_memory)});
+    throttle_ = std::make_unique<store::LoginThrottle>(ThrottleLimits(auth));
     auto key = crypto::read_private_key_file(auth.token_key);
     auto kid = crypto::default_kid(key.public_key());
-    signer_ = std::make_unique<crypto::token_signer>(auth.id, kid, std::move(key));
+    signer_ = std::make_unique<crypto::TokenSigner>(auth.id, kid, std::move(key));
   } catch (const StartError&) {
     throw;
   } catch (const std::exception& e) {
@@ -102,7 +102,7 @@ bool AuthRole::reload(const config::Config& fresh) {
   try {
     // Everything is read before anything changes; the certificate swap, the only one
     // that can refuse, comes first.
-    std::map<std::pair<std::string, std::string>, crypto::secret_buffer> secrets;
+    std::map<std::pair<std::string, std::string>, crypto::SecretBuffer> secrets;
     for (const auto& peer : auth.peers) secrets[{peer.role, peer.id}] = crypto::read_secret_file(peer.secret);
     auto key = crypto::read_private_key_file(auth.token_key);
     auto kid = crypto::default_kid(key.public_key());
@@ -114,7 +114,7 @@ bool AuthRole::reload(const config::Config& fresh) {
       if (!secrets.contains(who)) secret.wipe();
     for (auto& [who, secret] : secrets) secrets_[who] = std::move(secret);
     // The login service holds the signer by reference; tokens are signed on this loop.
-    *signer_ = crypto::token_signer(config_.auth.id, kid, std::move(key));
+    *signer_ = crypto::TokenSigner(config_.auth.id, kid, std::move(key));
   } catch (const std::exception& e) {
     ++reloads_failed_;
     context_.log->error("reload failed, keeping the keys in use: {} (auth.token_key, auth.peers, tls)", e.what());

@@ -9,7 +9,7 @@
 
 #include "admin/metrics.hpp"
 #include "admin/peer_metrics.hpp"
-#include "auth/login_service.hpp"
+#include "roles/auth/login_service.hpp"
 #include "common/worker_pool.hpp"
 #include "config/config.hpp"
 #include "peers/peer_host.hpp"
@@ -53,19 +53,19 @@ class AuthRole final : public Role,
   void on_peer_added(peers::Peer& peer) override;
   void on_peer_removed(peers::Peer& peer, const End& end) override;
 
-  const crypto::secret_buffer* secret_for(std::string_view role, std::string_view id) const;
+  const crypto::SecretBuffer* secret_for(std::string_view role, std::string_view id) const;
 
   const config::Config& config_;
   RoleContext context_;
-  std::map<std::pair<std::string, std::string>, crypto::secret_buffer> secrets_;
-  std::unique_ptr<store::account_store> accounts_;
+  std::map<std::pair<std::string, std::string>, crypto::SecretBuffer> secrets_;
+  std::unique_ptr<store::AccountStore> accounts_;
   // The store's one connection is used on this thread only, so that a slow or stalled
   // database never holds up the event loop. Declared after the store: it is joined
   // before the store closes.
   std::unique_ptr<WorkerPool> database_;
-  std::unique_ptr<store::password_hasher> hasher_;
-  std::unique_ptr<store::login_throttle> throttle_;
-  std::unique_ptr<crypto::token_signer> signer_;
+  std::unique_ptr<store::PasswordHasher> hasher_;
+  std::unique_ptr<store::LoginThrottle> throttle_;
+  std::unique_ptr<crypto::TokenSigner> signer_;
   WorldDirectory worlds_;
   std::unique_ptr<LoginService> logins_;
   std::unique_ptr<peers::PeerHost> host_;

@@ -1,4 +1,4 @@
-#include "auth/login_service.hpp"
+#include "roles/auth/login_service.hpp"
 
 #include "crypto/secret.hpp"
 #include "store/account_rules.hpp"
@@ -14,15 +14,15 @@ struct LoginService::Attempt {
   std::string group;               // the client's address group (its throttling key)
   std::string gateway;             // the link it came on
   std::string password;            // wiped when the last job holding the attempt is done
-  store::account_store::lookup lookup;
+  store::AccountStore::Lookup lookup;
   bool password_ok = false;
   Reply reply;
 
   ~Attempt() { crypto::wipe(password); }
 };
 
-LoginService::LoginService(store::account_store& accounts, const store::password_hasher& hasher,
-                           store::login_throttle& throttle, const crypto::token_signer& signer, WorldDirectory& worlds,
+LoginService::LoginService(store::AccountStore& accounts, const store::PasswordHasher& hasher,
+                           store::LoginThrottle& throttle, const crypto::TokenSigner& signer, WorldDirectory& worlds,
                            Settings settings, Runner database, Runner hashing)
     : accounts_(accounts),
       hasher_(hasher),
@@ -79,7 +79,7 @@ void LoginService::authenticate(protocol::Authenticate request, const std::strin
   auto name = store::normalize_account_name(request.user);
   const std::string& account = name ? *name : request.user;
   // Checked first, malformed names too: a throttled key records no more failures.
-  if (throttle_.check(account, group, now.steady) != store::login_throttle::verdict::allowed) {
+  if (throttle_.check(account, group, now.steady) != store::LoginThrottle::Verdict::allowed) {
     crypto::wipe(password);
     return answer(request, reason::throttled, reply);
   }
@@ -107,11 +107,11 @@ void LoginService::authenticate(protocol::Authenticate request, const std::strin
 
 void LoginService::check_password(std::shared_ptr<Attempt> attempt) {
   const auto status = attempt->lookup.status;
-  if (status != store::store_status::ok && status != store::store_status::not_found) {
+  if (status != store::StoreStatus::ok && status != store::StoreStatus::not_found) {
     release(*attempt);
     // A busy or unreachable database passes; the client may try again shortly.
-    if (status == store::store_status::busy) return answer(attempt->request, reason::busy, attempt->reply);
-    if (status == store::store_status::unavailable) return answer(attempt->request, reason::unavailable, attempt->reply);
+    if (status == store::StoreStatus::busy) return answer(attempt->request, reason::busy, attempt->reply);
+    if (status == store::StoreStatus::unavailable) return answer(attempt->request, reason::unavailable, attempt->reply);
     return answer(attempt->request, reason::internal, attempt->reply);
   }
   // An unknown account is checked against a dummy hash: the same work as a wrong
@@ -135,7 +135,7 @@ void LoginService::finish(Attempt& attempt, Clock now) {
     throttle_.record_failure(attempt.name, attempt.group, now.steady);
     return answer(request, reason::bad_credentials, reply);
   }
-  const store::account& account = *attempt.lookup.found;
+  const store::Account& account = *attempt.lookup.found;
   // Only the owner of the password learns that the account is disabled.
   if (account.disabled) return answer(request, reason::disabled, reply);
   throttle_.record_success(attempt.name, attempt.group, now.steady);
@@ -171,13 +171,13 @@ void LoginService::rehash(const std::string& name, const std::string& old_hash,
       },
       [this, name, old_hash, fresh](Clock) {
         if (fresh->empty()) return;
-        auto swapped = std::make_shared<store::store_status>(store::store_status::database_error);
+        auto swapped = std::make_shared<store::StoreStatus>(store::StoreStatus::database_error);
         auto& accounts = accounts_;
         database_([&accounts, name, old_hash, fresh, swapped] {
                     *swapped = accounts.replace_password_hash(name, old_hash, *fresh);
                   },
                   [this, swapped](Clock) {
-                    if (*swapped == store::store_status::ok) ++stats_.rehashed;
+                    if (*swapped == store::StoreStatus::ok) ++stats_.rehashed;
                   });
       });
 }

@@ -14,8 +14,8 @@
 
 #include <asio/io_context.hpp>
 
-#include "auth/login_slots.hpp"
-#include "auth/world_directory.hpp"
+#include "roles/auth/login_slots.hpp"
+#include "roles/auth/world_directory.hpp"
 #include "common/worker_pool.hpp"
 #include "crypto/token_signer.hpp"
 #include "protocol/messages.hpp"
@@ -56,11 +56,11 @@ class LoginService {
     std::chrono::seconds token_ttl{30};
     std::uint32_t max_in_flight_per_address = 1;  // of them, from one address group
     std::uint32_t max_in_flight_per_gateway = 0;  // of them, through one gateway link; 0 = no own limit
-    store::address_prefixes prefixes{};            // how client addresses are grouped
+    store::AddressPrefixes prefixes{};            // how client addresses are grouped
   };
 
-  LoginService(store::account_store& accounts, const store::password_hasher& hasher, store::login_throttle& throttle,
-               const crypto::token_signer& signer, WorldDirectory& worlds, Settings settings, Runner database,
+  LoginService(store::AccountStore& accounts, const store::PasswordHasher& hasher, store::LoginThrottle& throttle,
+               const crypto::TokenSigner& signer, WorldDirectory& worlds, Settings settings, Runner database,
                Runner hashing);
 
   // Answers exactly once through `reply`, at once or after the lookup and the hash.
@@ -85,10 +85,10 @@ class LoginService {
   std::string group_of(const std::string& client_address, const std::string& gateway);
   void release(const Attempt& attempt);
 
-  store::account_store& accounts_;
-  const store::password_hasher& hasher_;
-  store::login_throttle& throttle_;
-  const crypto::token_signer& signer_;
+  store::AccountStore& accounts_;
+  const store::PasswordHasher& hasher_;
+  store::LoginThrottle& throttle_;
+  const crypto::TokenSigner& signer_;
   WorldDirectory& worlds_;
   Settings settings_;
   Runner database_;

@@ -1,4 +1,4 @@
-#include "auth/login_slots.hpp"
+#include "roles/auth/login_slots.hpp"
 
 namespace gs::roles {
 

@@ -1,4 +1,4 @@
-#include "auth/world_directory.hpp"
+#include "roles/auth/world_directory.hpp"
 
 namespace gs::roles {
 

@@ -1,11 +1,11 @@
-#include "common/auth_link.hpp"
+#include "roles/common/auth_link.hpp"
 
 #include <algorithm>
 
 namespace gs::roles {
 
 AuthLink::AuthLink(asio::io_context& io, std::shared_ptr<spdlog::logger> log, Settings settings,
-                   crypto::secret_buffer secret, transport::HostOptions options, Callbacks callbacks)
+                   crypto::SecretBuffer secret, transport::HostOptions options, Callbacks callbacks)
     : io_(io),
       log_(std::move(log)),
       settings_(std::move(settings)),
@@ -85,7 +85,7 @@ void AuthLink::went_down(std::string_view why) {
 void AuthLink::on_peer_added(peers::Peer& peer) {
   peer_ = &peer;
   link_auth_.emplace(session::LinkAuth::Side::initiator, session::LinkIdentity{settings_.role, settings_.id},
-                     [this](std::string_view role, std::string_view) -> const crypto::secret_buffer* {
+                     [this](std::string_view role, std::string_view) -> const crypto::SecretBuffer* {
                        return role == "auth" ? &secret_ : nullptr;
                      });
 }

@@ -38,7 +38,7 @@ class AuthLink final : private session::SessionEvents, private peers::PeerObserv
     std::function<void(std::uint8_t type, std::span<const std::byte> message)> message;
   };
 
-  AuthLink(asio::io_context& io, std::shared_ptr<spdlog::logger> log, Settings settings, crypto::secret_buffer secret,
+  AuthLink(asio::io_context& io, std::shared_ptr<spdlog::logger> log, Settings settings, crypto::SecretBuffer secret,
            transport::HostOptions options, Callbacks callbacks);
   ~AuthLink() override;
 
@@ -54,7 +54,7 @@ class AuthLink final : private session::SessionEvents, private peers::PeerObserv
   bool send(std::span<const std::byte> message);
   // Key rotation: the next link authentication proves `secret`, the next connection
   // trusts `trust`; a link that is up stays up.
-  void set_secret(crypto::secret_buffer secret) { secret_ = std::move(secret); }
+  void set_secret(crypto::SecretBuffer secret) { secret_ = std::move(secret); }
   void set_trust(std::shared_ptr<const dtls::ClientContext> trust) { host_->transport().set_client_trust(std::move(trust)); }
 
  private:
@@ -76,7 +76,7 @@ class AuthLink final : private session::SessionEvents, private peers::PeerObserv
   asio::io_context& io_;
   std::shared_ptr<spdlog::logger> log_;
   Settings settings_;
-  crypto::secret_buffer secret_;
+  crypto::SecretBuffer secret_;
   Callbacks callbacks_;
   std::unique_ptr<peers::PeerHost> host_;
   std::optional<session::LinkAuth> link_auth_;

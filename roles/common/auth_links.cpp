@@ -1,11 +1,11 @@
-#include "common/auth_links.hpp"
+#include "roles/common/auth_links.hpp"
 
 #include <fmt/format.h>
 
 namespace gs::roles {
 
 AuthLinks::AuthLinks(asio::io_context& io, std::shared_ptr<spdlog::logger> log, std::string role, std::string id,
-                     const std::vector<Endpoint>& auth, const crypto::secret_buffer& secret,
+                     const std::vector<Endpoint>& auth, const crypto::SecretBuffer& secret,
                      const transport::HostOptions& options, const session::SessionConfig& session,
                      Callbacks callbacks)
     : log_(log), role_(role), addresses_(auth), callbacks_(std::move(callbacks)) {
@@ -55,7 +55,7 @@ std::size_t AuthLinks::send_all(std::span<const std::byte> message) {
   return sent;
 }
 
-void AuthLinks::set_secret(const crypto::secret_buffer& secret) {
+void AuthLinks::set_secret(const crypto::SecretBuffer& secret) {
   for (auto& link : links_) link->set_secret(secret.clone());
 }
 

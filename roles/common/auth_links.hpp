@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "admin/metrics.hpp"
-#include "common/auth_link.hpp"
+#include "roles/common/auth_link.hpp"
 
 namespace gs::roles {
 
@@ -33,7 +33,7 @@ class AuthLinks {
 
   // One link per address in `auth` (at least one), each with a copy of `secret`.
   AuthLinks(asio::io_context& io, std::shared_ptr<spdlog::logger> log, std::string role, std::string id,
-            const std::vector<Endpoint>& auth, const crypto::secret_buffer& secret,
+            const std::vector<Endpoint>& auth, const crypto::SecretBuffer& secret,
             const transport::HostOptions& options, const session::SessionConfig& session, Callbacks callbacks);
 
   void start();
@@ -54,7 +54,7 @@ class AuthLinks {
 
   // Key rotation: new link authentications prove this secret, new connections trust
   // these certificates; links that are up stay up.
-  void set_secret(const crypto::secret_buffer& secret);
+  void set_secret(const crypto::SecretBuffer& secret);
   void set_trust(std::shared_ptr<const dtls::ClientContext> trust);
 
   // gameserver_auth_link_up (1 while any link is up), and per auth server

@@ -1,4 +1,4 @@
-#include "common/dev_keys.hpp"
+#include "roles/common/dev_keys.hpp"
 
 #include <map>
 
@@ -54,7 +54,7 @@ std::vector<fs::path> ensure_development_keys(const config::Config& config) {
 
   const fs::path* public_key = config.world.token_keys.empty() ? nullptr : &config.world.token_keys.front();
   if (runs("auth") && !fs::exists(config.auth.token_key)) {
-    auto key = crypto::ed25519_private_key::generate();
+    auto key = crypto::Ed25519PrivateKey::generate();
     make_parent(config.auth.token_key);
     crypto::write_private_key_file(config.auth.token_key, key, false);
     written.push_back(config.auth.token_key);
@@ -72,7 +72,7 @@ std::vector<fs::path> ensure_development_keys(const config::Config& config) {
   if (runs("world")) secrets.push_back(config.world.auth_secret);
   for (const auto& file : secrets) {
     if (fs::exists(file)) continue;
-    auto raw = crypto::secret_buffer::random(32);
+    auto raw = crypto::SecretBuffer::random(32);
     std::string text = crypto::base64url_encode(raw.bytes()) + "\n";
     make_parent(file);
     crypto::write_secret_file(file, bytes_of(text), false);

@@ -1,6 +1,6 @@
-#include "common/linked_role_keys.hpp"
+#include "roles/common/linked_role_keys.hpp"
 
-#include "common/tls_setup.hpp"
+#include "roles/common/tls_setup.hpp"
 
 namespace gs::roles {
 

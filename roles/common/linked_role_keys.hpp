@@ -8,7 +8,7 @@
 #include <memory>
 #include <string_view>
 
-#include "common/auth_links.hpp"
+#include "roles/common/auth_links.hpp"
 #include "config/config.hpp"
 #include "crypto/secret.hpp"
 #include "dtls/client.hpp"
@@ -18,7 +18,7 @@
 namespace gs::roles {
 
 struct LinkedRoleKeys {
-  crypto::secret_buffer link_secret;
+  crypto::SecretBuffer link_secret;
   std::shared_ptr<const dtls::ClientContext> trust;
   dtls::ServerConfig tls;
 

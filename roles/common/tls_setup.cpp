@@ -1,4 +1,4 @@
-#include "common/tls_setup.hpp"
+#include "roles/common/tls_setup.hpp"
 
 #include <fmt/format.h>
 

@@ -1,10 +1,10 @@
-#include "gateway/gateway_role.hpp"
+#include "roles/gateway/gateway_role.hpp"
 
 #include <fmt/format.h>
 
-#include "common/linked_role_keys.hpp"
-#include "common/reload_metrics.hpp"
-#include "common/tls_setup.hpp"
+#include "roles/common/linked_role_keys.hpp"
+#include "roles/common/reload_metrics.hpp"
+#include "roles/common/tls_setup.hpp"
 #include "crypto/secret.hpp"
 #include "session/codec.hpp"
 
@@ -39,7 +39,7 @@ GatewayRole::~GatewayRole() { *alive_ = false; }
 
 void GatewayRole::start() {
   const auto& gw = config_.gateway;
-  crypto::secret_buffer secret;
+  crypto::SecretBuffer secret;
   try {
     secret = crypto::read_secret_file(gw.auth_secret);
   } catch (const std::exception& e) {

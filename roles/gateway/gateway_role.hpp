@@ -9,9 +9,9 @@
 
 #include "admin/metrics.hpp"
 #include "admin/peer_metrics.hpp"
-#include "common/auth_links.hpp"
+#include "roles/common/auth_links.hpp"
 #include "config/config.hpp"
-#include "gateway/gateway_service.hpp"
+#include "roles/gateway/gateway_service.hpp"
 #include "peers/peer_host.hpp"
 #include "runtime/role.hpp"
 

@@ -1,4 +1,4 @@
-#include "gateway/gateway_service.hpp"
+#include "roles/gateway/gateway_service.hpp"
 
 #include "crypto/secret.hpp"
 #include "session/codec.hpp"

@@ -1,4 +1,4 @@
-#include "world/rate_limit.hpp"
+#include "roles/world/rate_limit.hpp"
 
 #include <algorithm>
 

@@ -1,10 +1,10 @@
-#include "world/world_role.hpp"
+#include "roles/world/world_role.hpp"
 
 #include <fmt/format.h>
 
-#include "common/linked_role_keys.hpp"
-#include "common/reload_metrics.hpp"
-#include "common/tls_setup.hpp"
+#include "roles/common/linked_role_keys.hpp"
+#include "roles/common/reload_metrics.hpp"
+#include "roles/common/tls_setup.hpp"
 #include "crypto/ed25519.hpp"
 #include "crypto/token_signer.hpp"
 #include "session/codec.hpp"
@@ -13,13 +13,13 @@ namespace gs::roles {
 
 namespace {
 
-crypto::token_key_set read_token_keys(const std::vector<std::filesystem::path>& files) {
+crypto::TokenKeySet read_token_keys(const std::vector<std::filesystem::path>& files) {
   auto keys = crypto::read_token_key_set(files);
   if (keys.empty()) throw std::runtime_error("no token key listed");
   return keys;
 }
 
-std::string kids(const crypto::token_key_set& keys) {
+std::string kids(const crypto::TokenKeySet& keys) {
   std::string text;
   for (const auto& [kid, key] : keys) text += (text.empty() ? "" : ", ") + kid;
   return text;
@@ -34,21 +34,21 @@ WorldRole::~WorldRole() { *alive_ = false; }
 
 void WorldRole::start() {
   const auto& world = config_.world;
-  crypto::token_key_set keys;
-  crypto::secret_buffer secret;
+  crypto::TokenKeySet keys;
+  crypto::SecretBuffer secret;
   try {
     keys = read_token_keys(world.token_keys);
     secret = crypto::read_secret_file(world.auth_secret);
   } catch (const std::exception& e) {
     throw StartError(fmt::format("world: {} (world.token_keys, world.auth_secret)", e.what()));
   }
-  crypto::token_verifier_config verify;
+  crypto::TokenVerifierConfig verify;
   verify.audience = world.id;
   // Only the configured auth servers send players: a token signed with a trusted key
   // but naming another issuer is refused.
   verify.issuers = world.token_issuers;
   verify.leeway = std::chrono::duration_cast<std::chrono::seconds>(world.token_leeway);
-  verifier_ = std::make_unique<crypto::token_verifier>(verify, std::move(keys));
+  verifier_ = std::make_unique<crypto::TokenVerifier>(verify, std::move(keys));
 
   WorldService::Settings settings;
   settings.id = world.id;

@@ -10,12 +10,12 @@
 
 #include "admin/metrics.hpp"
 #include "admin/peer_metrics.hpp"
-#include "common/auth_links.hpp"
+#include "roles/common/auth_links.hpp"
 #include "config/config.hpp"
 #include "crypto/token_verifier.hpp"
 #include "peers/peer_host.hpp"
 #include "runtime/role.hpp"
-#include "world/world_service.hpp"
+#include "roles/world/world_service.hpp"
 
 namespace gs::roles {
 
@@ -45,7 +45,7 @@ class WorldRole final : public Role, public admin::MetricsSource, private peers:
 
   const config::Config& config_;
   RoleContext context_;
-  std::unique_ptr<crypto::token_verifier> verifier_;
+  std::unique_ptr<crypto::TokenVerifier> verifier_;
   std::unique_ptr<WorldService> service_;
   std::unique_ptr<peers::PeerHost> clients_;
   std::unique_ptr<AuthLinks> auth_;

@@ -1,4 +1,4 @@
-#include "world/world_service.hpp"
+#include "roles/world/world_service.hpp"
 
 #include <algorithm>
 

@@ -19,7 +19,7 @@
 #include "crypto/token.hpp"
 #include "protocol/messages.hpp"
 #include "session/session.hpp"
-#include "world/rate_limit.hpp"
+#include "roles/world/rate_limit.hpp"
 
 namespace gs::roles {
 
@@ -50,7 +50,7 @@ class WorldService final : public session::SessionEvents {
     std::int32_t speed = 5'000;              // mm/s at full input
     RateLimitSettings rate_limit;
   };
-  using VerifyToken = std::function<crypto::result<crypto::token_claims, crypto::token_error>(std::string_view token)>;
+  using VerifyToken = std::function<crypto::Result<crypto::TokenClaims, crypto::TokenError>(std::string_view token)>;
 
   WorldService(Settings settings, VerifyToken verify);
 

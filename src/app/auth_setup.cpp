@@ -11,22 +11,22 @@
 
 namespace gs::app {
 
-store::pwhash_params password_params(const config::AuthConfig& auth) {
+store::PwhashParams password_params(const config::AuthConfig& auth) {
   return {auth.password_ops_limit, static_cast<std::size_t>(auth.password_memory)};
 }
 
-store::throttle_limits throttle_limits(const config::AuthConfig& auth) {
-  store::throttle_limits l;
+store::ThrottleLimits ThrottleLimits(const config::AuthConfig& auth) {
+  store::ThrottleLimits l;
   l.account_failures = auth.max_failures_per_account;
   l.address_failures = auth.max_failures_per_address;
   l.window = std::chrono::duration_cast<std::chrono::seconds>(auth.failure_window);
   return l;
 }
 
-crypto::token_signer load_token_signer(const config::AuthConfig& auth) {
+crypto::TokenSigner load_token_signer(const config::AuthConfig& auth) {
   auto key = crypto::read_private_key_file(auth.token_key);
   std::string kid = crypto::default_kid(key.public_key());
-  return crypto::token_signer(auth.id, std::move(kid), std::move(key));
+  return crypto::TokenSigner(auth.id, std::move(kid), std::move(key));
 }
 
 std::string read_password_stdin() {

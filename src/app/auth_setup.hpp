@@ -12,12 +12,12 @@
 
 namespace gs::app {
 
-store::pwhash_params password_params(const config::AuthConfig& auth);
-store::throttle_limits throttle_limits(const config::AuthConfig& auth);
+store::PwhashParams password_params(const config::AuthConfig& auth);
+store::ThrottleLimits ThrottleLimits(const config::AuthConfig& auth);
 
 // The signer of login tokens: key from auth.token_key, issuer auth.id, key id derived
 // from the public key (crypto::default_kid). Throws std::runtime_error naming the file.
-crypto::token_signer load_token_signer(const config::AuthConfig& auth);
+crypto::TokenSigner load_token_signer(const config::AuthConfig& auth);
 
 // The password on standard input: everything up to EOF, one trailing "\n" or "\r\n"
 // removed, checked against the password rules. Throws std::invalid_argument with the

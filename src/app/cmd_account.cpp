@@ -27,11 +27,11 @@ struct AccountOptions {
   bool password_stdin = false;
 };
 
-store::unix_time now() {
+store::UnixTime now() {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
-std::string utc(store::unix_time t) {
+std::string utc(store::UnixTime t) {
   std::time_t tt = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};
   gmtime_r(&tt, &tm);
@@ -40,12 +40,12 @@ std::string utc(store::unix_time t) {
   return buf;
 }
 
-int report(store::account_store& db, store::store_status status, const std::string& done) {
+int report(store::AccountStore& db, store::StoreStatus status, const std::string& done) {
   switch (status) {
-    case store::store_status::ok:
+    case store::StoreStatus::ok:
       std::cout << done << "\n";
       return exit_ok;
-    case store::store_status::invalid_name:
+    case store::StoreStatus::invalid_name:
       std::cerr << "gameserver: " << db.last_error() << "\n";
       return exit_usage;
     default:
@@ -82,7 +82,7 @@ std::string hash_or_throw(const config::Config& config, const std::string& passw
 }
 
 int account_add(const AccountOptions& o) {
-  return with_store(o, [&](const config::Config& config, store::account_store& db) {
+  return with_store(o, [&](const config::Config& config, store::AccountStore& db) {
     std::string password = require_password(o);
     std::string hash = hash_or_throw(config, password);
     crypto::wipe(password);
@@ -99,7 +99,7 @@ int account_add(const AccountOptions& o) {
 }
 
 int account_passwd(const AccountOptions& o) {
-  return with_store(o, [&](const config::Config& config, store::account_store& db) {
+  return with_store(o, [&](const config::Config& config, store::AccountStore& db) {
     std::string password = require_password(o);
     std::string hash = hash_or_throw(config, password);
     crypto::wipe(password);
@@ -109,14 +109,14 @@ int account_passwd(const AccountOptions& o) {
 }
 
 int account_set_disabled(const AccountOptions& o, bool disabled) {
-  return with_store(o, [&](const config::Config&, store::account_store& db) {
+  return with_store(o, [&](const config::Config&, store::AccountStore& db) {
     return report(db, db.set_disabled(o.name, disabled),
                   fmt::format("{} {}", disabled ? "disabled" : "enabled", o.name));
   });
 }
 
 int account_list(const AccountOptions& o) {
-  return with_store(o, [&](const config::Config&, store::account_store& db) {
+  return with_store(o, [&](const config::Config&, store::AccountStore& db) {
     auto all = db.list();
     if (!all) {
       std::cerr << "gameserver: " << db.last_error() << "\n";

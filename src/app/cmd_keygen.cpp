@@ -60,7 +60,7 @@ void make_private_folder(const std::filesystem::path& out) {
 // kid a file holds.
 int keygen_token(const KeygenOptions& o) {
   namespace fs = std::filesystem;
-  auto signing = crypto::ed25519_private_key::generate();
+  auto signing = crypto::Ed25519PrivateKey::generate();
   auto kid = crypto::default_kid(signing.public_key());
   const fs::path key = o.out / fmt::format("token-{}.key", kid);
   const fs::path pub = o.out / fmt::format("token-{}.pub", kid);
@@ -102,12 +102,12 @@ int keygen(const KeygenOptions& o) {
   }
   make_private_folder(o.out);
 
-  auto signing = crypto::ed25519_private_key::generate();
+  auto signing = crypto::Ed25519PrivateKey::generate();
   crypto::write_private_key_file(token_key, signing, o.force);
   crypto::write_public_key_file(token_pub, signing.public_key(), o.force);
 
   for (const char* f : link_secret_files) {
-    auto raw = crypto::secret_buffer::random(32);
+    auto raw = crypto::SecretBuffer::random(32);
     std::string text = crypto::base64url_encode(raw.bytes()) + "\n";
     crypto::write_secret_file(o.out / f, bytes_of(text), o.force);
     crypto::wipe(text);

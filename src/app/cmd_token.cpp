@@ -31,7 +31,7 @@ struct TokenOptions {
   std::vector<std::filesystem::path> keys;
 };
 
-crypto::token_time now() {
+crypto::TokenTime now() {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
@@ -58,22 +58,22 @@ int token_verify(const TokenOptions& o) {
     for (const auto& f : config.world.token_keys)
       if (std::filesystem::exists(f)) files.push_back(f);
   }
-  crypto::token_key_set keys = crypto::read_token_key_set(files);
+  crypto::TokenKeySet keys = crypto::read_token_key_set(files);
   if (keys.empty()) {
     auto key = crypto::read_private_key_file(config.auth.token_key);
     keys.emplace(crypto::default_kid(key.public_key()), key.public_key());
   }
-  crypto::token_verifier_config vc;
+  crypto::TokenVerifierConfig vc;
   vc.audience = o.aud.empty() ? config.world.id : o.aud;
   vc.issuers = {config.auth.id};
   vc.leeway = std::chrono::duration_cast<std::chrono::seconds>(config.world.token_leeway);
   vc.max_lifetime = std::chrono::seconds(max_cli_ttl_seconds);
-  crypto::token_verifier verifier(vc, std::move(keys));
+  crypto::TokenVerifier verifier(vc, std::move(keys));
 
   std::string token{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
     token.pop_back();
-  auto result = verifier.verify(token, now(), crypto::token_verifier::jti_use::inspect);
+  auto result = verifier.verify(token, now(), crypto::TokenVerifier::JtiUse::inspect);
   if (!result) {
     std::cerr << "token rejected: " << crypto::to_string(result.error()) << "\n";
     return exit_failure;

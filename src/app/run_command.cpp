@@ -9,8 +9,8 @@
 #include "app/commands.hpp"
 #include "common/log.hpp"
 #include "config/load.hpp"
-#include "common/dev_keys.hpp"
-#include "registry.hpp"
+#include "roles/common/dev_keys.hpp"
+#include "roles/registry.hpp"
 #include "runtime/runtime.hpp"
 
 namespace gs::app {

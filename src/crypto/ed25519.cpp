@@ -40,7 +40,7 @@ std::string to_pem(std::string_view label, std::span<const std::uint8_t> der) {
 }
 
 // The DER body between the BEGIN and END lines of exactly one block with `label`.
-std::optional<secret_buffer> from_pem(std::string_view pem, std::string_view label) {
+std::optional<SecretBuffer> from_pem(std::string_view pem, std::string_view label) {
     const std::string begin = fmt::format("-----BEGIN {}-----", label);
     const std::string end = fmt::format("-----END {}-----", label);
     std::size_t b = pem.find(begin);
@@ -54,40 +54,40 @@ std::optional<secret_buffer> from_pem(std::string_view pem, std::string_view lab
     if (text.find(':') != std::string_view::npos) return std::nullopt;  // encrypted-PEM headers
     auto der = base64_decode(text);
     if (!der) return std::nullopt;
-    secret_buffer out(*der);
+    SecretBuffer out(*der);
     sodium_memzero(der->data(), der->size());
     return out;
 }
 
 }  // namespace
 
-ed25519_private_key ed25519_private_key::generate() {
+Ed25519PrivateKey Ed25519PrivateKey::generate() {
     ensure_sodium();
-    secret_buffer seed = secret_buffer::random(ed25519_seed_bytes);
+    SecretBuffer seed = SecretBuffer::random(ed25519_seed_bytes);
     return from_seed(seed.bytes());
 }
 
-ed25519_private_key ed25519_private_key::from_seed(std::span<const std::uint8_t> seed) {
+Ed25519PrivateKey Ed25519PrivateKey::from_seed(std::span<const std::uint8_t> seed) {
     ensure_sodium();
     if (seed.size() != ed25519_seed_bytes)
         throw std::invalid_argument("an Ed25519 seed is 32 bytes");
-    ed25519_private_key key;
-    key.expanded_ = secret_buffer(crypto_sign_SECRETKEYBYTES);
+    Ed25519PrivateKey key;
+    key.expanded_ = SecretBuffer(crypto_sign_SECRETKEYBYTES);
     crypto_sign_seed_keypair(key.public_key_.data(), key.expanded_.data(), seed.data());
     return key;
 }
 
-std::span<const std::uint8_t> ed25519_private_key::seed() const {
+std::span<const std::uint8_t> Ed25519PrivateKey::seed() const {
     return expanded_.bytes().first(ed25519_seed_bytes);
 }
 
-ed25519_signature ed25519_private_key::sign(std::span<const std::uint8_t> message) const {
-    ed25519_signature sig{};
+Ed25519Signature Ed25519PrivateKey::sign(std::span<const std::uint8_t> message) const {
+    Ed25519Signature sig{};
     crypto_sign_detached(sig.data(), nullptr, message.data(), message.size(), expanded_.data());
     return sig;
 }
 
-bool ed25519_verify(const ed25519_public_key& key, std::span<const std::uint8_t> message,
+bool ed25519_verify(const Ed25519PublicKey& key, std::span<const std::uint8_t> message,
                     std::span<const std::uint8_t> signature) {
     ensure_sodium();
     if (signature.size() != ed25519_signature_bytes) return false;
@@ -95,37 +95,37 @@ bool ed25519_verify(const ed25519_public_key& key, std::span<const std::uint8_t>
                                        key.data()) == 0;
 }
 
-std::string private_key_to_pem(const ed25519_private_key& key) {
-    secret_buffer der(pkcs8_prefix.size() + ed25519_seed_bytes);
+std::string private_key_to_pem(const Ed25519PrivateKey& key) {
+    SecretBuffer der(pkcs8_prefix.size() + ed25519_seed_bytes);
     std::memcpy(der.data(), pkcs8_prefix.data(), pkcs8_prefix.size());
     std::memcpy(der.data() + pkcs8_prefix.size(), key.seed().data(), ed25519_seed_bytes);
     return to_pem(private_label, der.bytes());
 }
 
-std::string public_key_to_pem(const ed25519_public_key& key) {
+std::string public_key_to_pem(const Ed25519PublicKey& key) {
     std::array<std::uint8_t, spki_prefix.size() + ed25519_public_key_bytes> der{};
     std::copy(spki_prefix.begin(), spki_prefix.end(), der.begin());
     std::copy(key.begin(), key.end(), der.begin() + spki_prefix.size());
     return to_pem(public_label, der);
 }
 
-std::optional<ed25519_private_key> private_key_from_pem(std::string_view pem) {
+std::optional<Ed25519PrivateKey> private_key_from_pem(std::string_view pem) {
     auto der = from_pem(pem, private_label);
     if (!der || der->size() != pkcs8_prefix.size() + ed25519_seed_bytes) return std::nullopt;
     if (!std::equal(pkcs8_prefix.begin(), pkcs8_prefix.end(), der->data())) return std::nullopt;
-    return ed25519_private_key::from_seed(der->bytes().subspan(pkcs8_prefix.size()));
+    return Ed25519PrivateKey::from_seed(der->bytes().subspan(pkcs8_prefix.size()));
 }
 
-std::optional<ed25519_public_key> public_key_from_pem(std::string_view pem) {
+std::optional<Ed25519PublicKey> public_key_from_pem(std::string_view pem) {
     auto der = from_pem(pem, public_label);
     if (!der || der->size() != spki_prefix.size() + ed25519_public_key_bytes) return std::nullopt;
     if (!std::equal(spki_prefix.begin(), spki_prefix.end(), der->data())) return std::nullopt;
-    ed25519_public_key key{};
+    Ed25519PublicKey key{};
     std::memcpy(key.data(), der->data() + spki_prefix.size(), key.size());
     return key;
 }
 
-void write_private_key_file(const std::filesystem::path& path, const ed25519_private_key& key,
+void write_private_key_file(const std::filesystem::path& path, const Ed25519PrivateKey& key,
                             bool overwrite) {
     std::string pem = private_key_to_pem(key);
     try {
@@ -139,7 +139,7 @@ void write_private_key_file(const std::filesystem::path& path, const ed25519_pri
     sodium_memzero(pem.data(), pem.size());
 }
 
-void write_public_key_file(const std::filesystem::path& path, const ed25519_public_key& key,
+void write_public_key_file(const std::filesystem::path& path, const Ed25519PublicKey& key,
                            bool overwrite) {
     std::string pem = public_key_to_pem(key);
     write_key_file(path, std::span<const std::uint8_t>(
@@ -147,8 +147,8 @@ void write_public_key_file(const std::filesystem::path& path, const ed25519_publ
                    0644, overwrite);
 }
 
-ed25519_private_key read_private_key_file(const std::filesystem::path& path) {
-    secret_buffer text = read_key_file(path, 16 * 1024, file_access::owner_only);
+Ed25519PrivateKey read_private_key_file(const std::filesystem::path& path) {
+    SecretBuffer text = read_key_file(path, 16 * 1024, FileAccess::owner_only);
     auto key = private_key_from_pem(
         std::string_view(reinterpret_cast<const char*>(text.data()), text.size()));
     if (!key)
@@ -158,8 +158,8 @@ ed25519_private_key read_private_key_file(const std::filesystem::path& path) {
     return std::move(*key);
 }
 
-ed25519_public_key read_public_key_file(const std::filesystem::path& path) {
-    secret_buffer text = read_key_file(path, 16 * 1024, file_access::any);
+Ed25519PublicKey read_public_key_file(const std::filesystem::path& path) {
+    SecretBuffer text = read_key_file(path, 16 * 1024, FileAccess::any);
     auto key = public_key_from_pem(
         std::string_view(reinterpret_cast<const char*>(text.data()), text.size()));
     if (!key)

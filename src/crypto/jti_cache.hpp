@@ -17,34 +17,34 @@
 
 namespace gs::crypto {
 
-class jti_cache {
+class JtiCache {
 public:
-    using time_point = std::chrono::sys_seconds;
+    using TimePoint = std::chrono::sys_seconds;
 
-    enum class outcome : std::uint8_t { recorded, reused, full };
+    enum class Outcome : std::uint8_t { recorded, reused, full };
 
-    explicit jti_cache(std::size_t capacity) : capacity_(capacity) {}
+    explicit JtiCache(std::size_t capacity) : capacity_(capacity) {}
 
     // Records `jti` until `forget_after`, unless already present or the cache is full of
     // entries still live at `now`.
-    outcome record(std::string_view jti, time_point forget_after, time_point now);
+    Outcome record(std::string_view jti, TimePoint forget_after, TimePoint now);
     bool contains(std::string_view jti) const;
 
     std::size_t size() const { return ids_.size(); }
     std::size_t capacity() const { return capacity_; }
 
 private:
-    struct entry {
-        time_point forget_after;
+    struct Entry {
+        TimePoint forget_after;
         std::string id;
-        bool operator>(const entry& o) const { return forget_after > o.forget_after; }
+        bool operator>(const Entry& o) const { return forget_after > o.forget_after; }
     };
 
-    void expire(time_point now);
+    void expire(TimePoint now);
 
     std::size_t capacity_;
     std::unordered_set<std::string> ids_;
-    std::priority_queue<entry, std::vector<entry>, std::greater<>> by_expiry_;
+    std::priority_queue<Entry, std::vector<Entry>, std::greater<>> by_expiry_;
 };
 
 }  // namespace gs::crypto

@@ -16,14 +16,14 @@ namespace gs::crypto {
 
 // Signs `payload` under the protected header `header_json` (sent byte for byte).
 std::string jws_sign_compact(std::string_view header_json, std::span<const std::uint8_t> payload,
-                             const ed25519_private_key& key);
+                             const Ed25519PrivateKey& key);
 
-enum class jws_error : std::uint8_t {
+enum class JwsError : std::uint8_t {
     wrong_part_count,  // not exactly three dot-separated parts
     bad_base64url,     // a part is not strict unpadded base64url
 };
 
-struct jws_parts {
+struct JwsParts {
     std::string_view signing_input;  // "header.payload", what the signature covers
     std::vector<std::uint8_t> header;
     std::vector<std::uint8_t> payload;
@@ -31,9 +31,9 @@ struct jws_parts {
 };
 
 // Splits and decodes; checks no signature.
-result<jws_parts, jws_error> jws_split(std::string_view compact);
+Result<JwsParts, JwsError> jws_split(std::string_view compact);
 
 // True when `parts.signature` is a valid Ed25519 signature of `parts.signing_input`.
-bool jws_signature_valid(const jws_parts& parts, const ed25519_public_key& key);
+bool jws_signature_valid(const JwsParts& parts, const Ed25519PublicKey& key);
 
 }  // namespace gs::crypto

@@ -18,12 +18,12 @@ namespace {
     throw std::runtime_error(fmt::format("cannot {} {}: {}", what, path.string(), std::strerror(err)));
 }
 
-class fd_guard {
+class FdGuard {
 public:
-    explicit fd_guard(int fd) : fd_(fd) {}
-    ~fd_guard() { if (fd_ >= 0) ::close(fd_); }
-    fd_guard(const fd_guard&) = delete;
-    fd_guard& operator=(const fd_guard&) = delete;
+    explicit FdGuard(int fd) : fd_(fd) {}
+    ~FdGuard() { if (fd_ >= 0) ::close(fd_); }
+    FdGuard(const FdGuard&) = delete;
+    FdGuard& operator=(const FdGuard&) = delete;
     int get() const { return fd_; }
     int release() { int fd = fd_; fd_ = -1; return fd; }
 private:
@@ -45,15 +45,15 @@ void write_all(int fd, std::span<const std::uint8_t> bytes, const std::filesyste
 
 }  // namespace
 
-secret_buffer read_key_file(const std::filesystem::path& path, std::size_t max_bytes,
-                            file_access access) {
-    fd_guard fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+SecretBuffer read_key_file(const std::filesystem::path& path, std::size_t max_bytes,
+                            FileAccess access) {
+    FdGuard fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) fail_errno("open", path, errno);
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) fail_errno("stat", path, errno);
     if (!S_ISREG(st.st_mode))
         throw std::runtime_error(fmt::format("{} is not a regular file", path.string()));
-    if (access == file_access::owner_only && (st.st_mode & 077) != 0)
+    if (access == FileAccess::owner_only && (st.st_mode & 077) != 0)
         throw std::runtime_error(fmt::format(
             "{} is accessible by group or others (mode {:04o}); run: chmod 600 {}",
             path.string(), st.st_mode & 07777, path.string()));
@@ -61,7 +61,7 @@ secret_buffer read_key_file(const std::filesystem::path& path, std::size_t max_b
         throw std::runtime_error(fmt::format("{} is too large ({} bytes, at most {})",
                                              path.string(), st.st_size, max_bytes));
     // One byte more than allowed, to notice a file that grew after fstat.
-    secret_buffer buf(max_bytes + 1);
+    SecretBuffer buf(max_bytes + 1);
     std::size_t got = 0;
     while (got < buf.size()) {
         ssize_t n = ::read(fd.get(), buf.data() + got, buf.size() - got);
@@ -75,13 +75,13 @@ secret_buffer read_key_file(const std::filesystem::path& path, std::size_t max_b
     if (got > max_bytes)
         throw std::runtime_error(fmt::format("{} is too large (more than {} bytes)",
                                              path.string(), max_bytes));
-    return secret_buffer(std::span<const std::uint8_t>(buf.data(), got));
+    return SecretBuffer(std::span<const std::uint8_t>(buf.data(), got));
 }
 
 void write_key_file(const std::filesystem::path& path, std::span<const std::uint8_t> bytes,
                     mode_t mode, bool overwrite) {
     if (!overwrite) {
-        fd_guard fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+        FdGuard fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
         if (fd.get() < 0) {
             if (errno == EEXIST)
                 throw std::runtime_error(fmt::format(
@@ -96,7 +96,7 @@ void write_key_file(const std::filesystem::path& path, std::span<const std::uint
     }
     std::filesystem::path tmp = path;
     tmp += fmt::format(".tmp{}", ::getpid());
-    fd_guard fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+    FdGuard fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
     if (fd.get() < 0) fail_errno("create", tmp, errno);
     try {
         if (::fchmod(fd.get(), mode) != 0) fail_errno("chmod", tmp, errno);

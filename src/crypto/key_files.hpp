@@ -12,15 +12,15 @@
 
 namespace gs::crypto {
 
-enum class file_access {
+enum class FileAccess {
     any,            // world-readable is fine (public keys, certificates)
     owner_only,     // refuse files with any group or other permission bit (mode & 077)
 };
 
 // Reads the whole of `path` (a regular file, at most `max_bytes`) into wiping memory.
 // Throws std::runtime_error with the path and the cause.
-secret_buffer read_key_file(const std::filesystem::path& path, std::size_t max_bytes,
-                            file_access access);
+SecretBuffer read_key_file(const std::filesystem::path& path, std::size_t max_bytes,
+                            FileAccess access);
 
 // Writes `bytes` to `path` with permission `mode` (0600 for private material).
 // Without `overwrite` an existing file is an error and is left untouched; with it the

@@ -27,20 +27,20 @@ void absorb(crypto_auth_hmacsha256_state& st, std::string_view text) {
 
 }  // namespace
 
-link_nonce make_link_nonce() {
+LinkNonce make_link_nonce() {
     ensure_sodium();
-    link_nonce n{};
+    LinkNonce n{};
     randombytes_buf(n.data(), n.size());
     return n;
 }
 
-link_proof compute_link_proof(const secret_buffer& secret, const link_transcript& t,
-                              link_direction direction) {
+LinkProof compute_link_proof(const SecretBuffer& secret, const LinkTranscript& t,
+                              LinkDirection direction) {
     ensure_sodium();
     crypto_auth_hmacsha256_state st;
     crypto_auth_hmacsha256_init(&st, secret.data(), secret.size());
     absorb(st, context_label);
-    absorb(st, direction == link_direction::initiator_to_responder ? initiator_label
+    absorb(st, direction == LinkDirection::initiator_to_responder ? initiator_label
                                                                     : responder_label);
     absorb(st, t.initiator_nonce);
     absorb(st, t.responder_nonce);
@@ -49,16 +49,16 @@ link_proof compute_link_proof(const secret_buffer& secret, const link_transcript
     absorb(st, t.responder.role);
     absorb(st, t.responder.id);
     absorb(st, t.channel_binding);
-    link_proof out{};
+    LinkProof out{};
     crypto_auth_hmacsha256_final(&st, out.data());
     sodium_memzero(&st, sizeof st);
     return out;
 }
 
-bool verify_link_proof(const secret_buffer& secret, const link_transcript& transcript,
-                       link_direction direction, std::span<const std::uint8_t> proof) {
+bool verify_link_proof(const SecretBuffer& secret, const LinkTranscript& transcript,
+                       LinkDirection direction, std::span<const std::uint8_t> proof) {
     if (proof.size() != link_proof_bytes) return false;
-    link_proof expected = compute_link_proof(secret, transcript, direction);
+    LinkProof expected = compute_link_proof(secret, transcript, direction);
     bool same = crypto_verify_32(expected.data(), proof.data()) == 0;
     sodium_memzero(expected.data(), expected.size());
     return same;

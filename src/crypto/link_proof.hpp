@@ -20,38 +20,38 @@ namespace gs::crypto {
 inline constexpr std::size_t link_nonce_bytes = 32;
 inline constexpr std::size_t link_proof_bytes = 32;
 
-using link_nonce = std::array<std::uint8_t, link_nonce_bytes>;
-using link_proof = std::array<std::uint8_t, link_proof_bytes>;
+using LinkNonce = std::array<std::uint8_t, link_nonce_bytes>;
+using LinkProof = std::array<std::uint8_t, link_proof_bytes>;
 
 // Who speaks: the side that opened the connection, or the side that accepted it.
-enum class link_direction : std::uint8_t {
+enum class LinkDirection : std::uint8_t {
     initiator_to_responder,
     responder_to_initiator,
 };
 
-struct link_party {
+struct LinkParty {
     std::string_view role;  // "gateway", "auth", "world"
     std::string_view id;    // the configured instance id, e.g. "world-1"
 };
 
 // Views only: the strings and bytes it points at must outlive it.
-struct link_transcript {
-    link_party initiator;
-    link_party responder;
-    link_nonce initiator_nonce{};
-    link_nonce responder_nonce{};
+struct LinkTranscript {
+    LinkParty initiator;
+    LinkParty responder;
+    LinkNonce initiator_nonce{};
+    LinkNonce responder_nonce{};
     std::span<const std::uint8_t> channel_binding;  // exported keying material
 };
 
 // A fresh random nonce.
-link_nonce make_link_nonce();
+LinkNonce make_link_nonce();
 
-link_proof compute_link_proof(const secret_buffer& secret, const link_transcript& transcript,
-                              link_direction direction);
+LinkProof compute_link_proof(const SecretBuffer& secret, const LinkTranscript& transcript,
+                              LinkDirection direction);
 
 // Recomputes the expected proof and compares in constant time. `proof` of any other
 // length than link_proof_bytes fails.
-bool verify_link_proof(const secret_buffer& secret, const link_transcript& transcript,
-                       link_direction direction, std::span<const std::uint8_t> proof);
+bool verify_link_proof(const SecretBuffer& secret, const LinkTranscript& transcript,
+                       LinkDirection direction, std::span<const std::uint8_t> proof);
 
 }  // namespace gs::crypto

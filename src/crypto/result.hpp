@@ -9,18 +9,18 @@
 namespace gs::crypto {
 
 template <class E>
-struct failure {
+struct Failure {
     E reason;
 };
 
 template <class E>
-failure<E> fail(E reason) { return failure<E>{reason}; }
+Failure<E> fail(E reason) { return Failure<E>{reason}; }
 
 template <class T, class E>
-class result {
+class Result {
 public:
-    result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
-    result(failure<E> f) : v_(std::in_place_index<1>, f.reason) {}
+    Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
+    Result(Failure<E> f) : v_(std::in_place_index<1>, f.reason) {}
 
     bool ok() const { return v_.index() == 0; }
     explicit operator bool() const { return ok(); }

@@ -12,24 +12,24 @@
 
 namespace gs::crypto {
 
-secret_buffer::secret_buffer(std::size_t size) : size_(size) {
+SecretBuffer::SecretBuffer(std::size_t size) : size_(size) {
     if (size_ == 0) return;
     data_ = new std::uint8_t[size_]();
 }
 
-secret_buffer::secret_buffer(std::span<const std::uint8_t> bytes) : secret_buffer(bytes.size()) {
+SecretBuffer::SecretBuffer(std::span<const std::uint8_t> bytes) : SecretBuffer(bytes.size()) {
     if (!bytes.empty()) std::memcpy(data_, bytes.data(), bytes.size());
 }
 
-secret_buffer::~secret_buffer() { wipe(); }
+SecretBuffer::~SecretBuffer() { wipe(); }
 
-secret_buffer::secret_buffer(secret_buffer&& other) noexcept
+SecretBuffer::SecretBuffer(SecretBuffer&& other) noexcept
     : data_(other.data_), size_(other.size_) {
     other.data_ = nullptr;
     other.size_ = 0;
 }
 
-secret_buffer& secret_buffer::operator=(secret_buffer&& other) noexcept {
+SecretBuffer& SecretBuffer::operator=(SecretBuffer&& other) noexcept {
     if (this != &other) {
         wipe();
         data_ = other.data_;
@@ -40,22 +40,22 @@ secret_buffer& secret_buffer::operator=(secret_buffer&& other) noexcept {
     return *this;
 }
 
-secret_buffer secret_buffer::random(std::size_t size) {
+SecretBuffer SecretBuffer::random(std::size_t size) {
     ensure_sodium();
-    secret_buffer s(size);
+    SecretBuffer s(size);
     if (size != 0) randombytes_buf(s.data_, size);
     return s;
 }
 
-secret_buffer secret_buffer::clone() const { return secret_buffer(bytes()); }
+SecretBuffer SecretBuffer::clone() const { return SecretBuffer(bytes()); }
 
-bool secret_buffer::equals(std::span<const std::uint8_t> other) const {
+bool SecretBuffer::equals(std::span<const std::uint8_t> other) const {
     if (other.size() != size_) return false;
     if (size_ == 0) return true;
     return sodium_memcmp(data_, other.data(), size_) == 0;
 }
 
-void secret_buffer::wipe() {
+void SecretBuffer::wipe() {
     if (data_ != nullptr) {
         sodium_memzero(data_, size_);
         delete[] data_;
@@ -64,8 +64,8 @@ void secret_buffer::wipe() {
     size_ = 0;
 }
 
-secret_buffer read_secret_file(const std::filesystem::path& path) {
-    secret_buffer raw = read_key_file(path, secret_file_max_bytes + 64, file_access::owner_only);
+SecretBuffer read_secret_file(const std::filesystem::path& path) {
+    SecretBuffer raw = read_key_file(path, secret_file_max_bytes + 64, FileAccess::owner_only);
     std::size_t n = raw.size();
     while (n > 0) {
         std::uint8_t c = raw.data()[n - 1];
@@ -80,7 +80,7 @@ secret_buffer read_secret_file(const std::filesystem::path& path) {
     if (n > secret_file_max_bytes)
         throw std::runtime_error(fmt::format("{} holds {} bytes of secret; at most {} are allowed",
                                              path.string(), n, secret_file_max_bytes));
-    return secret_buffer(std::span<const std::uint8_t>(raw.data(), n));
+    return SecretBuffer(std::span<const std::uint8_t>(raw.data(), n));
 }
 
 void write_secret_file(const std::filesystem::path& path, std::span<const std::uint8_t> secret,

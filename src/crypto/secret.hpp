@@ -12,24 +12,24 @@
 
 namespace gs::crypto {
 
-class secret_buffer {
+class SecretBuffer {
 public:
-    secret_buffer() = default;
+    SecretBuffer() = default;
     // `size` zeroed bytes.
-    explicit secret_buffer(std::size_t size);
+    explicit SecretBuffer(std::size_t size);
     // A copy of `bytes`; wiping the source stays the caller's job.
-    explicit secret_buffer(std::span<const std::uint8_t> bytes);
-    ~secret_buffer();
+    explicit SecretBuffer(std::span<const std::uint8_t> bytes);
+    ~SecretBuffer();
 
-    secret_buffer(const secret_buffer&) = delete;
-    secret_buffer& operator=(const secret_buffer&) = delete;
-    secret_buffer(secret_buffer&& other) noexcept;
-    secret_buffer& operator=(secret_buffer&& other) noexcept;
+    SecretBuffer(const SecretBuffer&) = delete;
+    SecretBuffer& operator=(const SecretBuffer&) = delete;
+    SecretBuffer(SecretBuffer&& other) noexcept;
+    SecretBuffer& operator=(SecretBuffer&& other) noexcept;
 
     // `size` fresh random bytes from the operating system's generator.
-    static secret_buffer random(std::size_t size);
+    static SecretBuffer random(std::size_t size);
     // An explicit copy, for the rare place that needs two owners.
-    secret_buffer clone() const;
+    SecretBuffer clone() const;
 
     std::uint8_t* data() { return data_; }
     const std::uint8_t* data() const { return data_; }
@@ -69,7 +69,7 @@ inline constexpr std::size_t secret_file_max_bytes = 4096;
 //    a secret anyone else on the host can read is no secret;
 //  - secret_file_min_bytes..secret_file_max_bytes after trimming.
 // Throws std::runtime_error; meant for start-up and the command line.
-secret_buffer read_secret_file(const std::filesystem::path& path);
+SecretBuffer read_secret_file(const std::filesystem::path& path);
 
 // Writes `secret` to `path` with mode 0600. Refuses to replace an existing file unless
 // `overwrite`; the replacement is atomic (written beside, then renamed). Write text

@@ -13,26 +13,26 @@
 namespace gs::crypto {
 
 // Seconds since the Unix epoch, the JWT NumericDate.
-using token_time = std::chrono::sys_seconds;
+using TokenTime = std::chrono::sys_seconds;
 
 // The longest lifetime a token may have: the most auth.token_ttl accepts and the
 // verifier's default limit, one constant so that every token auth can be configured
 // to issue verifies.
 inline constexpr std::chrono::seconds max_token_lifetime{600};
 
-struct token_claims {
+struct TokenClaims {
     std::string kid;  // from the header: which key signed it
     std::string iss;  // issuer; empty when the token had none
     std::string sub;  // the account name
     std::string aud;  // the world the token is for (the verifier's own id once verified)
     std::string jti;  // unique token id
-    std::optional<token_time> iat;
-    std::optional<token_time> nbf;
-    token_time exp;
+    std::optional<TokenTime> iat;
+    std::optional<TokenTime> nbf;
+    TokenTime exp;
 };
 
 // Why a token was refused, in the order the verifier checks.
-enum class token_error : std::uint8_t {
+enum class TokenError : std::uint8_t {
     oversized,          // longer than the configured limit; nothing else was looked at
     wrong_part_count,   // not header.payload.signature (a JWE has five parts)
     bad_base64url,      // a part is not strict unpadded base64url
@@ -56,6 +56,6 @@ enum class token_error : std::uint8_t {
 };
 
 // Stable snake_case name, for logs, metrics and the `token verify` command.
-std::string_view to_string(token_error e);
+std::string_view to_string(TokenError e);
 
 }  // namespace gs::crypto

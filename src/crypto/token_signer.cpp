@@ -12,7 +12,7 @@
 
 namespace gs::crypto {
 
-token_signer::token_signer(std::string issuer, std::string kid, ed25519_private_key key)
+TokenSigner::TokenSigner(std::string issuer, std::string kid, Ed25519PrivateKey key)
     : issuer_(std::move(issuer)), kid_(std::move(kid)), key_(std::move(key)) {
     ensure_sodium();
     nlohmann::ordered_json header;
@@ -22,11 +22,11 @@ token_signer::token_signer(std::string issuer, std::string kid, ed25519_private_
     header_ = header.dump();
 }
 
-issued_token token_signer::issue(std::string_view sub, std::string_view aud,
-                                 std::chrono::seconds ttl, token_time now) const {
+IssuedToken TokenSigner::issue(std::string_view sub, std::string_view aud,
+                                 std::chrono::seconds ttl, TokenTime now) const {
     std::array<std::uint8_t, 16> id{};
     randombytes_buf(id.data(), id.size());
-    issued_token out;
+    IssuedToken out;
     out.jti = base64url_encode(id);
     out.expires = now + ttl;
 
@@ -46,7 +46,7 @@ issued_token token_signer::issue(std::string_view sub, std::string_view aud,
     return out;
 }
 
-std::string default_kid(const ed25519_public_key& key) {
+std::string default_kid(const Ed25519PublicKey& key) {
     ensure_sodium();
     static constexpr std::array<std::uint8_t, 12> spki_prefix = {
         0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};

@@ -55,12 +55,12 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 // A string member: absent → nullopt with ok; wrong type or too long → !ok.
-struct string_member {
+struct StringMember {
     bool ok = true;
     std::optional<std::string> value;
 };
 
-string_member get_string(const json& obj, const char* name, std::size_t max_len) {
+StringMember get_string(const json& obj, const char* name, std::size_t max_len) {
     auto it = obj.find(name);
     if (it == obj.end()) return {};
     if (!it->is_string()) return {false, std::nullopt};
@@ -69,70 +69,70 @@ string_member get_string(const json& obj, const char* name, std::size_t max_len)
     return {true, s};
 }
 
-struct date_member {
+struct DateMember {
     bool ok = true;
-    std::optional<token_time> value;
+    std::optional<TokenTime> value;
 };
 
-date_member get_date(const json& obj, const char* name) {
+DateMember get_date(const json& obj, const char* name) {
     auto it = obj.find(name);
     if (it == obj.end()) return {};
     if (!it->is_number()) return {false, std::nullopt};
     double d = it->get<double>();
     if (!std::isfinite(d) || d < 0 || d > max_numeric_date) return {false, std::nullopt};
     if (it->is_number_integer()) {
-        return {true, token_time(std::chrono::seconds(it->get<std::int64_t>()))};
+        return {true, TokenTime(std::chrono::seconds(it->get<std::int64_t>()))};
     }
-    return {true, token_time(std::chrono::seconds(static_cast<std::int64_t>(std::floor(d))))};
+    return {true, TokenTime(std::chrono::seconds(static_cast<std::int64_t>(std::floor(d))))};
 }
 
 // The header's checks, in order, then the signature; the key id on success.
-result<std::string, token_error> check_header(const jws_parts& parts, const token_key_set& keys) {
+Result<std::string, TokenError> check_header(const JwsParts& parts, const TokenKeySet& keys) {
     auto header = parse_object(parts.header);
-    if (!header) return fail(token_error::bad_json);
+    if (!header) return fail(TokenError::bad_json);
     auto alg = get_string(*header, "alg", 32);
     auto typ = get_string(*header, "typ", 32);
     auto kid = get_string(*header, "kid", max_string_claim);
     if (!alg.ok || !alg.value || !typ.ok || !kid.ok || header->contains("crit"))
-        return fail(token_error::bad_header);
-    if (iequals(*alg.value, "none")) return fail(token_error::alg_none);
-    if (*alg.value != "EdDSA") return fail(token_error::alg_not_allowed);
-    if (!typ.value || !iequals(*typ.value, "JWT")) return fail(token_error::bad_typ);
-    if (!kid.value) return fail(token_error::missing_kid);
+        return fail(TokenError::bad_header);
+    if (iequals(*alg.value, "none")) return fail(TokenError::alg_none);
+    if (*alg.value != "EdDSA") return fail(TokenError::alg_not_allowed);
+    if (!typ.value || !iequals(*typ.value, "JWT")) return fail(TokenError::bad_typ);
+    if (!kid.value) return fail(TokenError::missing_kid);
     auto key = keys.find(*kid.value);
-    if (key == keys.end()) return fail(token_error::unknown_kid);
-    if (!jws_signature_valid(parts, key->second)) return fail(token_error::bad_signature);
+    if (key == keys.end()) return fail(TokenError::unknown_kid);
+    if (!jws_signature_valid(parts, key->second)) return fail(TokenError::bad_signature);
     return std::move(*kid.value);
 }
 
 // The payload's registered claims, read and type-checked; nothing compared yet but aud.
-struct payload_claims {
-    string_member iss, sub, jti;
-    date_member exp, nbf, iat;
+struct PayloadClaims {
+    StringMember iss, sub, jti;
+    DateMember exp, nbf, iat;
     bool aud_matches = false;
 };
 
 // aud: a string, or an array of strings (RFC 7519 section 4.1.3); whether it names
 // `audience`, or bad_claims for any other shape.
-result<bool, token_error> audience_matches(const json& p, const std::string& audience) {
+Result<bool, TokenError> audience_matches(const json& p, const std::string& audience) {
     auto aud_it = p.find("aud");
-    if (aud_it == p.end()) return fail(token_error::bad_claims);
+    if (aud_it == p.end()) return fail(TokenError::bad_claims);
     if (aud_it->is_string()) return aud_it->get_ref<const std::string&>() == audience;
-    if (!aud_it->is_array() || aud_it->empty()) return fail(token_error::bad_claims);
+    if (!aud_it->is_array() || aud_it->empty()) return fail(TokenError::bad_claims);
     bool matches = false;
     for (const auto& a : *aud_it) {
-        if (!a.is_string()) return fail(token_error::bad_claims);
+        if (!a.is_string()) return fail(TokenError::bad_claims);
         if (a.get_ref<const std::string&>() == audience) matches = true;
     }
     return matches;
 }
 
-result<payload_claims, token_error> read_payload(const jws_parts& parts, const std::string& audience) {
+Result<PayloadClaims, TokenError> read_payload(const JwsParts& parts, const std::string& audience) {
     auto payload = parse_object(parts.payload);
-    if (!payload) return fail(token_error::bad_json);
+    if (!payload) return fail(TokenError::bad_json);
     const json& p = *payload;
 
-    payload_claims c;
+    PayloadClaims c;
     c.iss = get_string(p, "iss", max_string_claim);
     c.sub = get_string(p, "sub", max_string_claim);
     c.jti = get_string(p, "jti", max_jti);
@@ -141,7 +141,7 @@ result<payload_claims, token_error> read_payload(const jws_parts& parts, const s
     c.iat = get_date(p, "iat");
     if (!c.iss.ok || !c.sub.ok || !c.sub.value || c.sub.value->empty() || !c.jti.ok || !c.jti.value ||
         c.jti.value->empty() || !c.exp.ok || !c.exp.value || !c.nbf.ok || !c.iat.ok)
-        return fail(token_error::bad_claims);
+        return fail(TokenError::bad_claims);
     auto aud = audience_matches(p, audience);
     if (!aud) return fail(aud.error());
     c.aud_matches = *aud;
@@ -149,30 +149,30 @@ result<payload_claims, token_error> read_payload(const jws_parts& parts, const s
 }
 
 // exp, nbf, iat, aud, iss and lifetime, in that order; nullopt when all pass.
-std::optional<token_error> check_claims(const payload_claims& c, const token_verifier_config& config,
-                                        token_time now) {
-    if (now > *c.exp.value + config.leeway) return token_error::expired;
-    if (c.nbf.value && now < *c.nbf.value - config.leeway) return token_error::not_yet_valid;
-    if (c.iat.value && now < *c.iat.value - config.leeway) return token_error::issued_in_future;
-    if (!c.aud_matches) return token_error::wrong_audience;
+std::optional<TokenError> check_claims(const PayloadClaims& c, const TokenVerifierConfig& config,
+                                        TokenTime now) {
+    if (now > *c.exp.value + config.leeway) return TokenError::expired;
+    if (c.nbf.value && now < *c.nbf.value - config.leeway) return TokenError::not_yet_valid;
+    if (c.iat.value && now < *c.iat.value - config.leeway) return TokenError::issued_in_future;
+    if (!c.aud_matches) return TokenError::wrong_audience;
     if (!config.issuers.empty() &&
         std::find(config.issuers.begin(), config.issuers.end(), c.iss.value.value_or("")) == config.issuers.end())
-        return token_error::wrong_issuer;
-    if (*c.exp.value > now + config.max_lifetime) return token_error::lifetime_too_long;
+        return TokenError::wrong_issuer;
+    if (*c.exp.value > now + config.max_lifetime) return TokenError::lifetime_too_long;
     return std::nullopt;
 }
 
 }  // namespace
 
-token_verifier::token_verifier(token_verifier_config config, token_key_set keys)
+TokenVerifier::TokenVerifier(TokenVerifierConfig config, TokenKeySet keys)
     : config_(std::move(config)), keys_(std::move(keys)), used_(config_.jti_capacity) {
     if (config_.audience.empty())
         throw std::invalid_argument("a token verifier needs its own id as audience");
     if (keys_.empty()) throw std::invalid_argument("a token verifier needs at least one key");
 }
 
-token_key_set read_token_key_set(const std::vector<std::filesystem::path>& files) {
-    token_key_set keys;
+TokenKeySet read_token_key_set(const std::vector<std::filesystem::path>& files) {
+    TokenKeySet keys;
     for (const auto& file : files) {
         auto key = read_public_key_file(file);
         keys.emplace(default_kid(key), key);
@@ -180,19 +180,19 @@ token_key_set read_token_key_set(const std::vector<std::filesystem::path>& files
     return keys;
 }
 
-void token_verifier::set_keys(token_key_set keys) {
+void TokenVerifier::set_keys(TokenKeySet keys) {
     if (keys.empty()) throw std::invalid_argument("a token verifier needs at least one key");
     keys_ = std::move(keys);
 }
 
-result<token_claims, token_error> token_verifier::verify(std::string_view token, token_time now,
-                                                         jti_use use) {
-    if (token.size() > config_.max_token_bytes) return fail(token_error::oversized);
+Result<TokenClaims, TokenError> TokenVerifier::verify(std::string_view token, TokenTime now,
+                                                         JtiUse use) {
+    if (token.size() > config_.max_token_bytes) return fail(TokenError::oversized);
 
     auto parts = jws_split(token);
     if (!parts) {
-        return fail(parts.error() == jws_error::wrong_part_count ? token_error::wrong_part_count
-                                                                 : token_error::bad_base64url);
+        return fail(parts.error() == JwsError::wrong_part_count ? TokenError::wrong_part_count
+                                                                 : TokenError::bad_base64url);
     }
     auto kid = check_header(*parts, keys_);
     if (!kid) return fail(kid.error());
@@ -201,18 +201,18 @@ result<token_claims, token_error> token_verifier::verify(std::string_view token,
     if (auto refused = check_claims(*c, config_, now)) return fail(*refused);
 
     const std::string& jti = *c->jti.value;
-    const token_time exp = *c->exp.value;
-    if (use == jti_use::consume) {
+    const TokenTime exp = *c->exp.value;
+    if (use == JtiUse::consume) {
         switch (used_.record(jti, exp + config_.leeway, now)) {
-            case jti_cache::outcome::recorded: break;
-            case jti_cache::outcome::reused: return fail(token_error::jti_reused);
-            case jti_cache::outcome::full: return fail(token_error::jti_cache_full);
+            case JtiCache::Outcome::recorded: break;
+            case JtiCache::Outcome::reused: return fail(TokenError::jti_reused);
+            case JtiCache::Outcome::full: return fail(TokenError::jti_cache_full);
         }
     } else if (used_.contains(jti)) {
-        return fail(token_error::jti_reused);
+        return fail(TokenError::jti_reused);
     }
 
-    token_claims claims;
+    TokenClaims claims;
     claims.kid = std::move(*kid);
     claims.iss = c->iss.value.value_or("");
     claims.sub = std::move(*c->sub.value);

@@ -1,5 +1,5 @@
 #pragma once
-// Verifies login tokens with public keys only. Every refusal has its own token_error.
+// Verifies login tokens with public keys only. Every refusal has its own TokenError.
 // Not thread-safe (the single-use cache changes on every accepted token): one verifier
 // per event loop. Time is passed in; nothing here reads a clock.
 
@@ -18,7 +18,7 @@
 
 namespace gs::crypto {
 
-struct token_verifier_config {
+struct TokenVerifierConfig {
     // This verifier's own id; a token's aud must equal it. Required.
     std::string audience;
     // When not empty, a token's iss must be one of these (the world: world.token_issuers).
@@ -35,19 +35,19 @@ struct token_verifier_config {
 };
 
 // Key ids to public keys. Several at once during a rotation.
-using token_key_set = std::map<std::string, ed25519_public_key, std::less<>>;
+using TokenKeySet = std::map<std::string, Ed25519PublicKey, std::less<>>;
 
 // The public keys in `files` (PEM, SPKI), each under the key id auth derives when it
 // signs with its private half (default_kid), so nobody names keys and two keys never
 // share an id. Throws std::runtime_error naming a file that does not load.
-token_key_set read_token_key_set(const std::vector<std::filesystem::path>& files);
+TokenKeySet read_token_key_set(const std::vector<std::filesystem::path>& files);
 
-class token_verifier {
+class TokenVerifier {
 public:
     // Throws std::invalid_argument when the audience is empty or no key is given.
-    token_verifier(token_verifier_config config, token_key_set keys);
+    TokenVerifier(TokenVerifierConfig config, TokenKeySet keys);
 
-    enum class jti_use : std::uint8_t {
+    enum class JtiUse : std::uint8_t {
         consume,  // the normal path: the token is accepted once
         inspect,  // check everything but do not mark the token used (admin tools)
     };
@@ -55,22 +55,22 @@ public:
     // Verifies `token` at time `now`. Checks, in order: size, three parts, base64url,
     // header JSON, alg (EdDSA only), typ (JWT), kid, signature, claims JSON and types,
     // exp, nbf, iat, aud, iss, lifetime, jti.
-    result<token_claims, token_error> verify(std::string_view token, token_time now,
-                                             jti_use use = jti_use::consume);
+    Result<TokenClaims, TokenError> verify(std::string_view token, TokenTime now,
+                                             JtiUse use = JtiUse::consume);
 
     // Key rotation: verifies with `keys` from now on. Tokens already accepted stay
     // used (the single-use memory is kept). Throws std::invalid_argument, changing
     // nothing, when `keys` is empty.
-    void set_keys(token_key_set keys);
-    const token_key_set& keys() const { return keys_; }
+    void set_keys(TokenKeySet keys);
+    const TokenKeySet& keys() const { return keys_; }
 
-    const token_verifier_config& config() const { return config_; }
+    const TokenVerifierConfig& config() const { return config_; }
     std::size_t remembered_ids() const { return used_.size(); }
 
 private:
-    token_verifier_config config_;
-    token_key_set keys_;
-    jti_cache used_;
+    TokenVerifierConfig config_;
+    TokenKeySet keys_;
+    JtiCache used_;
 };
 
 }  // namespace gs::crypto

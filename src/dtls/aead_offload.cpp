@@ -15,7 +15,7 @@
 #include <atomic>
 #include <mutex>
 
-namespace dtls::detail {
+namespace gs::dtls::detail {
 
 namespace {
 
@@ -108,4 +108,4 @@ const char* default_cipher_list() {
   return aes_gcm_offload_available() ? kCipherListAesNi : kCipherList;
 }
 
-}  // namespace dtls::detail
+}  // namespace gs::dtls::detail

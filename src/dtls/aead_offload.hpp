@@ -12,7 +12,7 @@
 // (RFC 5288), so any peer, OpenSSL included, interoperates.
 #pragma once
 
-namespace dtls::detail {
+namespace gs::dtls::detail {
 
 // Registers the device once (thread-safe). True when AES-256-GCM runs on AES-NI.
 bool aes_gcm_offload_available();
@@ -32,4 +32,4 @@ unsigned long long offload_random_draws();
 // ChaCha20-Poly1305 first otherwise; AEAD with ECDHE only in both cases.
 const char* default_cipher_list();
 
-}  // namespace dtls::detail
+}  // namespace gs::dtls::detail

@@ -13,7 +13,7 @@
 #include <memory>
 #include <stdexcept>
 
-namespace dtls {
+namespace gs::dtls {
 
 namespace {
 
@@ -185,4 +185,4 @@ std::vector<std::uint8_t> ip_address_bytes(const std::string& text) {
 
 bool is_ip_address(const std::string& text) { return !ip_address_bytes(text).empty(); }
 
-}  // namespace dtls
+}  // namespace gs::dtls

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace dtls {
+namespace gs::dtls {
 
 struct CertificateRequest {
   std::string common_name = "gameserver";
@@ -37,4 +37,4 @@ std::vector<std::uint8_t> ip_address_bytes(const std::string& text);
 // True when `text` is an IPv4 or IPv6 address (and so belongs in ip_addresses).
 bool is_ip_address(const std::string& text);
 
-}  // namespace dtls
+}  // namespace gs::dtls

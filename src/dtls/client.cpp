@@ -13,7 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 
-namespace dtls {
+namespace gs::dtls {
 
 namespace {
 
@@ -365,4 +365,4 @@ std::vector<std::uint8_t> Client::peer_certificate_der() const {
   return out;
 }
 
-}  // namespace dtls
+}  // namespace gs::dtls

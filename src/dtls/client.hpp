@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-namespace dtls {
+namespace gs::dtls {
 
 // How a client decides to trust the server. Exactly one of the three trust sources is
 // needed unless `insecure` is set.
@@ -152,4 +152,4 @@ class Client : private detail::Transmitter {
   std::uint64_t retransmissions_ = 0;
 };
 
-}  // namespace dtls
+}  // namespace gs::dtls

@@ -8,7 +8,7 @@
 #include <atomic>
 #include <mutex>
 
-namespace dtls::detail {
+namespace gs::dtls::detail {
 
 namespace {
 
@@ -70,4 +70,4 @@ void fast_random(std::uint8_t* out, std::size_t size) {
   generator.fill(out, size);
 }
 
-}  // namespace dtls::detail
+}  // namespace gs::dtls::detail

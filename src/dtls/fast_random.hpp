@@ -13,10 +13,10 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace dtls::detail {
+namespace gs::dtls::detail {
 
 // Fills `out` with `size` cryptographically secure random bytes. Thread-safe (state per
 // thread); never fails once libsodium is initialised (sodium_init).
 void fast_random(std::uint8_t* out, std::size_t size);
 
-}  // namespace dtls::detail
+}  // namespace gs::dtls::detail

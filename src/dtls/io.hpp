@@ -8,7 +8,7 @@
 #include <span>
 #include <vector>
 
-namespace dtls::detail {
+namespace gs::dtls::detail {
 
 // Receives the datagrams a wolfSSL object writes.
 class Transmitter {
@@ -39,4 +39,4 @@ struct Io {
   }
 };
 
-}  // namespace dtls::detail
+}  // namespace gs::dtls::detail

@@ -8,7 +8,7 @@
 
 #include "common/knob.hpp"
 
-namespace dtls::knobs {
+namespace gs::dtls::knobs {
 
 using gs::Knob;
 using std::chrono::milliseconds;
@@ -48,4 +48,4 @@ void for_each(F&& f) {
   f(retransmit_max);
 }
 
-}  // namespace dtls::knobs
+}  // namespace gs::dtls::knobs

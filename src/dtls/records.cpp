@@ -1,6 +1,6 @@
 #include "dtls/records.hpp"
 
-namespace dtls {
+namespace gs::dtls {
 
 namespace {
 
@@ -122,4 +122,4 @@ HelloInfo inspect_client_hello(std::span<const std::uint8_t> d) {
   return info;
 }
 
-}  // namespace dtls
+}  // namespace gs::dtls

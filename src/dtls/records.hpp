@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <span>
 
-namespace dtls {
+namespace gs::dtls {
 
 struct HelloInfo {
   bool is_client_hello = false;  // first record is an unfragmented epoch-0 ClientHello
@@ -35,4 +35,4 @@ inline constexpr std::size_t kRecordHeaderSize = 13;
 inline constexpr std::uint8_t kContentHandshake = 22;
 inline constexpr std::uint8_t kContentApplicationData = 23;
 
-}  // namespace dtls
+}  // namespace gs::dtls

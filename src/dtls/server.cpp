@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-namespace dtls {
+namespace gs::dtls {
 
 struct Server::Session {
   PeerId id = 0;
@@ -489,4 +489,4 @@ std::string Server::cipher_name(PeerId peer) const {
   return c != nullptr ? c : "";
 }
 
-}  // namespace dtls
+}  // namespace gs::dtls

@@ -37,7 +37,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace dtls {
+namespace gs::dtls {
 
 using PeerId = std::uint64_t;  // never 0
 
@@ -204,4 +204,4 @@ class Server : private detail::Transmitter {
   ServerStats stats_;
 };
 
-}  // namespace dtls
+}  // namespace gs::dtls

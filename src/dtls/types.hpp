@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace dtls {
+namespace gs::dtls {
 
 using Clock = std::chrono::steady_clock;
 using TimePoint = Clock::time_point;
@@ -53,4 +53,4 @@ enum class SendResult : std::uint8_t {
   failed,         // the TLS library refused (connection is now failing)
 };
 
-}  // namespace dtls
+}  // namespace gs::dtls

@@ -12,13 +12,13 @@
 #include <stdexcept>
 #include <string.h>
 
-namespace dtls {
+namespace gs::dtls {
 
 void release_thread_caches() { wc_ecc_fp_free(); }
 
-}  // namespace dtls
+}  // namespace gs::dtls
 
-namespace dtls::detail {
+namespace gs::dtls::detail {
 
 void ensure_library() {
   static std::once_flag once;
@@ -84,4 +84,4 @@ void wipe(void* p, std::size_t n) {
   if (p != nullptr && n > 0) explicit_bzero(p, n);
 }
 
-}  // namespace dtls::detail
+}  // namespace gs::dtls::detail

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-namespace dtls::detail {
+namespace gs::dtls::detail {
 
 // Initializes wolfSSL once per process (thread-safe, idempotent).
 void ensure_library();
@@ -43,4 +43,4 @@ bool single_record_consumed(WOLFSSL* ssl, const Io& io);
 // Securely clears memory that held secrets.
 void wipe(void* p, std::size_t n);
 
-}  // namespace dtls::detail
+}  // namespace gs::dtls::detail

@@ -6,7 +6,7 @@
 #include <charconv>
 #include <cstring>
 
-namespace net {
+namespace gs::net {
 
 namespace {
 
@@ -186,4 +186,4 @@ bool operator==(const Address& a, const Address& b) {
   return a.len_ == b.len_ && std::memcmp(&a.storage_, &b.storage_, a.len_) == 0;
 }
 
-}  // namespace net
+}  // namespace gs::net

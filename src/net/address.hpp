@@ -15,7 +15,7 @@
 
 #include <asio/ip/udp.hpp>
 
-namespace net {
+namespace gs::net {
 
 // An IPv4 or IPv6 address with port. IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are
 // stored as plain IPv4, so one peer has one key whatever socket family received it.
@@ -67,4 +67,4 @@ struct AddressHash {
   std::size_t operator()(const Address& a) const { return a.hash(); }
 };
 
-}  // namespace net
+}  // namespace gs::net

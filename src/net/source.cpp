@@ -2,7 +2,7 @@
 
 #include <netinet/in.h>
 
-namespace net {
+namespace gs::net {
 
 Source source_of(const Address& address) {
   Source s;
@@ -17,4 +17,4 @@ Source source_of(const Address& address) {
   return s;
 }
 
-}  // namespace net
+}  // namespace gs::net

@@ -8,7 +8,7 @@
 
 #include "net/address.hpp"
 
-namespace net {
+namespace gs::net {
 
 struct Source {
   bool v6 = false;
@@ -27,4 +27,4 @@ struct SourceHash {
   }
 };
 
-}  // namespace net
+}  // namespace gs::net

@@ -8,7 +8,7 @@
 #include <sys/uio.h>
 #include <system_error>
 
-namespace net {
+namespace gs::net {
 
 namespace {
 
@@ -241,4 +241,4 @@ void UdpEndpoint::arm_writable() {
   });
 }
 
-}  // namespace net
+}  // namespace gs::net

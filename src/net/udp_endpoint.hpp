@@ -16,7 +16,7 @@
 #include <span>
 #include <vector>
 
-namespace net {
+namespace gs::net {
 
 struct UdpOptions {
   // Datagrams read per recvmmsg call.
@@ -124,4 +124,4 @@ class UdpEndpoint {
   bool receiving_ = false;
 };
 
-}  // namespace net
+}  // namespace gs::net

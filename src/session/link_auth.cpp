@@ -17,10 +17,10 @@ void LinkAuth::start(Session& session, Time) {
   send(session, encode(LinkHello{self_.role, self_.id, nonce_}));
 }
 
-crypto::link_transcript LinkAuth::transcript(std::span<const std::uint8_t> binding) const {
-  crypto::link_party self{self_.role, self_.id};
-  crypto::link_party peer{peer_->role, peer_->id};
-  crypto::link_transcript t;
+crypto::LinkTranscript LinkAuth::transcript(std::span<const std::uint8_t> binding) const {
+  crypto::LinkParty self{self_.role, self_.id};
+  crypto::LinkParty peer{peer_->role, peer_->id};
+  crypto::LinkTranscript t;
   t.initiator = side_ == Side::initiator ? self : peer;
   t.responder = side_ == Side::initiator ? peer : self;
   t.initiator_nonce = side_ == Side::initiator ? nonce_ : peer_nonce_;
@@ -31,10 +31,10 @@ crypto::link_transcript LinkAuth::transcript(std::span<const std::uint8_t> bindi
 
 void LinkAuth::on_auth_data(Session& session, std::span<const std::uint8_t> data, Time now) {
   std::span<const std::byte> bytes{reinterpret_cast<const std::byte*>(data.data()), data.size()};
-  const auto own = side_ == Side::initiator ? crypto::link_direction::initiator_to_responder
-                                            : crypto::link_direction::responder_to_initiator;
-  const auto theirs = side_ == Side::initiator ? crypto::link_direction::responder_to_initiator
-                                               : crypto::link_direction::initiator_to_responder;
+  const auto own = side_ == Side::initiator ? crypto::LinkDirection::initiator_to_responder
+                                            : crypto::LinkDirection::responder_to_initiator;
+  const auto theirs = side_ == Side::initiator ? crypto::LinkDirection::responder_to_initiator
+                                               : crypto::LinkDirection::initiator_to_responder;
   if (step_ == Step::wait_hello) {
     auto hello = decode<LinkHello>(bytes);
     if (!hello) return session.refuse_auth("malformed_hello", now);
@@ -42,7 +42,7 @@ void LinkAuth::on_auth_data(Session& session, std::span<const std::uint8_t> data
     if (!secret_) {
       // Unknown role or id: answered like a wrong secret (bad_proof at the next step),
       // never with a reason of its own that would let a caller list configured ids.
-      decoy_ = crypto::secret_buffer::random(crypto::secret_file_min_bytes);
+      decoy_ = crypto::SecretBuffer::random(crypto::secret_file_min_bytes);
       secret_ = &decoy_;
     }
     peer_ = LinkIdentity{hello->role, hello->id};

@@ -33,7 +33,7 @@ struct LinkHello {
   static constexpr std::uint8_t type = 0x01;
   std::string role;
   std::string id;
-  crypto::link_nonce nonce{};
+  crypto::LinkNonce nonce{};
   template <class IO, class M>
   static void fields(IO& io, M& m) {
     io.str(m.role, max_link_name);
@@ -44,7 +44,7 @@ struct LinkHello {
 
 struct LinkProof {
   static constexpr std::uint8_t type = 0x02;
-  crypto::link_proof proof{};
+  crypto::LinkProof proof{};
   template <class IO, class M>
   static void fields(IO& io, M& m) { io.array(m.proof); }
 };
@@ -53,7 +53,7 @@ class LinkAuth {
  public:
   enum class Side { initiator, responder };  // who opened the connection
   // The secret shared with a peer, or nullptr if that peer may not link with us.
-  using SecretLookup = std::function<const crypto::secret_buffer*(std::string_view role, std::string_view id)>;
+  using SecretLookup = std::function<const crypto::SecretBuffer*(std::string_view role, std::string_view id)>;
 
   LinkAuth(Side side, LinkIdentity self, SecretLookup lookup);
 
@@ -67,20 +67,20 @@ class LinkAuth {
 
  private:
   enum class Step { idle, wait_hello, wait_proof, done };
-  crypto::link_transcript transcript(std::span<const std::uint8_t> binding) const;
+  crypto::LinkTranscript transcript(std::span<const std::uint8_t> binding) const;
   void send(Session& session, std::span<const std::byte> bytes);
 
   Side side_;
   LinkIdentity self_;
   SecretLookup lookup_;
   Step step_ = Step::idle;
-  crypto::link_nonce nonce_{};
-  crypto::link_nonce peer_nonce_{};
+  crypto::LinkNonce nonce_{};
+  crypto::LinkNonce peer_nonce_{};
   std::optional<LinkIdentity> peer_;
-  const crypto::secret_buffer* secret_ = nullptr;
+  const crypto::SecretBuffer* secret_ = nullptr;
   // Stands in for the secret of a peer we do not know, so that an unknown id goes
   // through the same steps as a wrong secret and fails at the proof, the same way.
-  crypto::secret_buffer decoy_;
+  crypto::SecretBuffer decoy_;
 };
 
 }  // namespace gs::session

@@ -4,16 +4,16 @@
 
 namespace gs::store {
 
-crypto::result<std::string, name_error> normalize_account_name(std::string_view name) {
-    if (name.size() < account_name_min) return crypto::fail(name_error::too_short);
-    if (name.size() > account_name_max) return crypto::fail(name_error::too_long);
+crypto::Result<std::string, NameError> normalize_account_name(std::string_view name) {
+    if (name.size() < account_name_min) return crypto::fail(NameError::too_short);
+    if (name.size() > account_name_max) return crypto::fail(NameError::too_long);
     std::string out;
     out.reserve(name.size());
     for (char c : name) {
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
         const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-        if (!alnum && c != '_' && c != '.' && c != '-') return crypto::fail(name_error::bad_character);
-        if (out.empty() && !alnum) return crypto::fail(name_error::bad_first_character);
+        if (!alnum && c != '_' && c != '.' && c != '-') return crypto::fail(NameError::bad_character);
+        if (out.empty() && !alnum) return crypto::fail(NameError::bad_first_character);
         out.push_back(c);
     }
     return out;
@@ -45,34 +45,34 @@ bool is_valid_utf8(std::string_view text) {
     return true;
 }
 
-std::optional<password_error> check_password(std::string_view password) {
-    if (password.size() < password_min_bytes) return password_error::too_short;
-    if (password.size() > password_max_bytes) return password_error::too_long;
-    if (!is_valid_utf8(password)) return password_error::invalid_utf8;
+std::optional<PasswordError> check_password(std::string_view password) {
+    if (password.size() < password_min_bytes) return PasswordError::too_short;
+    if (password.size() > password_max_bytes) return PasswordError::too_long;
+    if (!is_valid_utf8(password)) return PasswordError::invalid_utf8;
     return std::nullopt;
 }
 
-std::string describe(name_error e) {
+std::string describe(NameError e) {
     switch (e) {
-        case name_error::too_short:
-        case name_error::too_long:
+        case NameError::too_short:
+        case NameError::too_long:
             return fmt::format("an account name is {} to {} characters", account_name_min,
                                account_name_max);
-        case name_error::bad_character:
+        case NameError::bad_character:
             return "an account name may contain only letters a-z, digits, '_', '.' and '-'";
-        case name_error::bad_first_character:
+        case NameError::bad_first_character:
             return "an account name must start with a letter or a digit";
     }
     return "invalid account name";
 }
 
-std::string describe(password_error e) {
+std::string describe(PasswordError e) {
     switch (e) {
-        case password_error::too_short:
+        case PasswordError::too_short:
             return fmt::format("a password is at least {} bytes", password_min_bytes);
-        case password_error::too_long:
+        case PasswordError::too_long:
             return fmt::format("a password is at most {} bytes", password_max_bytes);
-        case password_error::invalid_utf8:
+        case PasswordError::invalid_utf8:
             return "a password must be valid UTF-8";
     }
     return "invalid password";

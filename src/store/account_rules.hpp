@@ -26,19 +26,19 @@ inline constexpr std::size_t account_name_max = 32;
 inline constexpr std::size_t password_min_bytes = 8;
 inline constexpr std::size_t password_max_bytes = 1024;
 
-enum class name_error : std::uint8_t { too_short, too_long, bad_character, bad_first_character };
-enum class password_error : std::uint8_t { too_short, too_long, invalid_utf8 };
+enum class NameError : std::uint8_t { too_short, too_long, bad_character, bad_first_character };
+enum class PasswordError : std::uint8_t { too_short, too_long, invalid_utf8 };
 
 // The canonical (stored) form of `name`, or why it is not a valid name.
-crypto::result<std::string, name_error> normalize_account_name(std::string_view name);
+crypto::Result<std::string, NameError> normalize_account_name(std::string_view name);
 
 // nullopt when `password` is acceptable.
-std::optional<password_error> check_password(std::string_view password);
+std::optional<PasswordError> check_password(std::string_view password);
 
 bool is_valid_utf8(std::string_view text);
 
 // A sentence for people, e.g. "an account name is 3 to 32 characters".
-std::string describe(name_error e);
-std::string describe(password_error e);
+std::string describe(NameError e);
+std::string describe(PasswordError e);
 
 }  // namespace gs::store

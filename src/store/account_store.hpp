@@ -14,7 +14,7 @@
 // threads without outside locking; give each thread its own (the auth role uses one on
 // a database thread of its own, so the event loop never waits for it). Several
 // stores, in threads or processes, may share one database; a write that waits longer
-// than `busy_timeout` for another returns store_status::busy.
+// than `busy_timeout` for another returns StoreStatus::busy.
 
 #include <chrono>
 #include <cstddef>
@@ -26,18 +26,18 @@
 
 namespace gs::store {
 
-using unix_time = std::chrono::sys_seconds;
+using UnixTime = std::chrono::sys_seconds;
 
-struct account {
+struct Account {
     std::int64_t id = 0;
     std::string name;           // normalised
     std::string password_hash;  // PHC string, see password_hash.hpp
-    unix_time created_at{};
-    std::optional<unix_time> last_login_at;
+    UnixTime created_at{};
+    std::optional<UnixTime> last_login_at;
     bool disabled = false;
 };
 
-enum class store_status : std::uint8_t {
+enum class StoreStatus : std::uint8_t {
     ok,
     not_found,       // no account with that name (or the expected hash changed meanwhile)
     already_exists,  // an account with that name exists
@@ -47,51 +47,51 @@ enum class store_status : std::uint8_t {
     database_error,  // anything else the database reported; see last_error()
 };
 
-std::string_view to_string(store_status s);
+std::string_view to_string(StoreStatus s);
 
-struct store_options {
+struct StoreOptions {
     // How long a write waits for another connection's write (or row lock) to finish.
     std::chrono::milliseconds busy_timeout{1000};
 };
 
-class account_store {
+class AccountStore {
 public:
     // Both backends migrate to this version; each keeps its own list of migrations.
     static constexpr int schema_version_current = 1;
 
-    virtual ~account_store() = default;
-    account_store(const account_store&) = delete;
-    account_store& operator=(const account_store&) = delete;
+    virtual ~AccountStore() = default;
+    AccountStore(const AccountStore&) = delete;
+    AccountStore& operator=(const AccountStore&) = delete;
 
     // New account `name` with `password_hash`, created at `now`.
-    store_status add(std::string_view name, std::string_view password_hash, unix_time now);
+    StoreStatus add(std::string_view name, std::string_view password_hash, UnixTime now);
 
     // Accounts PREFIX1..PREFIXcount, all with `password_hash`, in one transaction: all are
     // added or none (already_exists names the first clash in last_error()). For load tests.
-    store_status add_numbered(std::string_view prefix, std::size_t count,
-                              std::string_view password_hash, unix_time now);
+    StoreStatus add_numbered(std::string_view prefix, std::size_t count,
+                              std::string_view password_hash, UnixTime now);
 
     // Replaces the hash (a password change by an administrator).
-    store_status set_password_hash(std::string_view name, std::string_view password_hash);
+    StoreStatus set_password_hash(std::string_view name, std::string_view password_hash);
 
     // Replaces the hash only while it is still `expected_old`, in one statement (a
     // compare-and-swap, also between processes): the rehash after a login with old
     // parameters must not undo a password change made in the meantime.
     // not_found when the account is gone or its hash changed.
-    store_status replace_password_hash(std::string_view name, std::string_view expected_old,
+    StoreStatus replace_password_hash(std::string_view name, std::string_view expected_old,
                                        std::string_view new_hash);
 
-    store_status set_disabled(std::string_view name, bool disabled);
-    store_status record_login(std::string_view name, unix_time now);
+    StoreStatus set_disabled(std::string_view name, bool disabled);
+    StoreStatus record_login(std::string_view name, UnixTime now);
 
-    struct lookup {
-        store_status status = store_status::not_found;
-        std::optional<account> found;  // set when status == ok
+    struct Lookup {
+        StoreStatus status = StoreStatus::not_found;
+        std::optional<Account> found;  // set when status == ok
     };
-    lookup find(std::string_view name);
+    Lookup find(std::string_view name);
 
     // Every account, ordered by name. nullopt on a database error (see last_error()).
-    virtual std::optional<std::vector<account>> list() = 0;
+    virtual std::optional<std::vector<Account>> list() = 0;
 
     // The schema version of the open database (schema_version_current once opened), 0
     // when it cannot be read.
@@ -101,21 +101,21 @@ public:
     const std::string& last_error() const { return last_error_; }
 
 protected:
-    account_store() = default;
+    AccountStore() = default;
 
     // The backends' part. Names are normalised already; `what` is what failed, for
     // messages. Each returns ok or a failure recorded with fail().
-    virtual store_status insert(const std::vector<std::string>& names, std::string_view password_hash,
-                                unix_time now) = 0;
-    virtual store_status update_hash(const std::string& name, std::string_view password_hash) = 0;
-    virtual store_status swap_hash(const std::string& name, std::string_view expected_old,
+    virtual StoreStatus insert(const std::vector<std::string>& names, std::string_view password_hash,
+                                UnixTime now) = 0;
+    virtual StoreStatus update_hash(const std::string& name, std::string_view password_hash) = 0;
+    virtual StoreStatus swap_hash(const std::string& name, std::string_view expected_old,
                                    std::string_view new_hash) = 0;
-    virtual store_status update_disabled(const std::string& name, bool disabled) = 0;
-    virtual store_status update_last_login(const std::string& name, unix_time now) = 0;
-    virtual lookup select(const std::string& name) = 0;
+    virtual StoreStatus update_disabled(const std::string& name, bool disabled) = 0;
+    virtual StoreStatus update_last_login(const std::string& name, UnixTime now) = 0;
+    virtual Lookup select(const std::string& name) = 0;
 
-    store_status fail(store_status s, std::string message);
-    static std::int64_t seconds(unix_time t) { return t.time_since_epoch().count(); }
+    StoreStatus fail(StoreStatus s, std::string message);
+    static std::int64_t seconds(UnixTime t) { return t.time_since_epoch().count(); }
 
 private:
     std::optional<std::string> normalise(std::string_view name);

@@ -76,7 +76,7 @@ bool is_v4_mapped(const std::uint8_t* ip) {
 
 }  // namespace
 
-std::optional<std::string> address_group(std::string_view client_address, address_prefixes prefixes) {
+std::optional<std::string> address_group(std::string_view client_address, AddressPrefixes prefixes) {
     auto host = host_part(client_address);
     if (!host || host->empty() || host->size() >= max_literal) return std::nullopt;
     // inet_pton would stop at an embedded NUL and read "1.2.3.4\0junk" as 1.2.3.4.

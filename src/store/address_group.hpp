@@ -14,7 +14,7 @@
 
 namespace gs::store {
 
-struct address_prefixes {
+struct AddressPrefixes {
     unsigned v4 = 32;  // bits of an IPv4 address that name a group, 8..32
     unsigned v6 = 64;  // bits of an IPv6 address that name a group, 16..128
 };
@@ -24,6 +24,6 @@ struct address_prefixes {
 // "v6" and "[v6]" (what gateways send), and either with ":port" (what gateways sent
 // before the field held the host only). IPv4-mapped IPv6 (::ffff:a.b.c.d) counts as IPv4.
 // Prefix lengths beyond the address size are capped to it.
-std::optional<std::string> address_group(std::string_view client_address, address_prefixes prefixes);
+std::optional<std::string> address_group(std::string_view client_address, AddressPrefixes prefixes);
 
 }  // namespace gs::store

@@ -14,15 +14,15 @@
 
 namespace gs::store {
 
-// Opens (creating or migrating) the configured store. Throws sqlite_error or
-// postgres_error, whose message names the file or server and the cause.
-std::unique_ptr<account_store> open_account_store(const config::AuthConfig& auth, store_options options = {});
+// Opens (creating or migrating) the configured store. Throws SqliteError or
+// PostgresError, whose message names the file or server and the cause.
+std::unique_ptr<AccountStore> open_account_store(const config::AuthConfig& auth, StoreOptions options = {});
 
 // The PostgreSQL settings for `auth`, the password read from its password file.
-postgres_settings postgres_settings_for(const config::AuthConfig& auth, store_options options = {});
+PostgresSettings postgres_settings_for(const config::AuthConfig& auth, StoreOptions options = {});
 
 // A password file: the password alone, one trailing newline removed. Refused (throws
-// postgres_error naming the file) when unreadable, empty, or readable by group or
+// PostgresError naming the file) when unreadable, empty, or readable by group or
 // others, like the link secrets.
 std::string read_password_file(const std::filesystem::path& path);
 

@@ -12,11 +12,11 @@
 
 namespace gs::store {
 
-pwhash_params pwhash_params_minimum() {
+PwhashParams pwhash_params_minimum() {
     return {crypto_pwhash_argon2id_OPSLIMIT_MIN, crypto_pwhash_argon2id_MEMLIMIT_MIN};
 }
 
-std::string validate(const pwhash_params& p) {
+std::string validate(const PwhashParams& p) {
     if (p.ops_limit < crypto_pwhash_argon2id_OPSLIMIT_MIN ||
         p.ops_limit > crypto_pwhash_argon2id_OPSLIMIT_MAX)
         return fmt::format("Argon2id ops limit {} is outside {}..{}", p.ops_limit,
@@ -28,7 +28,7 @@ std::string validate(const pwhash_params& p) {
     return {};
 }
 
-std::optional<std::string> hash_password(std::string_view password, const pwhash_params& params) {
+std::optional<std::string> hash_password(std::string_view password, const PwhashParams& params) {
     crypto::ensure_sodium();
     if (!validate(params).empty()) return std::nullopt;
     std::array<char, crypto_pwhash_STRBYTES> out{};
@@ -55,7 +55,7 @@ bool verify_password(std::string_view hash, std::string_view password) {
     return crypto_pwhash_str_verify(buf.data(), password.data(), password.size()) == 0;
 }
 
-bool needs_rehash(std::string_view hash, const pwhash_params& params) {
+bool needs_rehash(std::string_view hash, const PwhashParams& params) {
     crypto::ensure_sodium();
     std::array<char, crypto_pwhash_STRBYTES> buf{};
     if (!as_c_string(hash, buf)) return true;
@@ -65,16 +65,16 @@ bool needs_rehash(std::string_view hash, const pwhash_params& params) {
                                                    params.mem_limit) != 0;
 }
 
-password_hasher::password_hasher(pwhash_params params) : params_(params) {
+PasswordHasher::PasswordHasher(PwhashParams params) : params_(params) {
     if (auto why = validate(params_); !why.empty()) throw std::invalid_argument(why);
-    auto random = crypto::secret_buffer::random(32);
+    auto random = crypto::SecretBuffer::random(32);
     auto dummy = hash_password(
         std::string_view(reinterpret_cast<const char*>(random.data()), random.size()), params_);
     if (!dummy) throw std::runtime_error("cannot compute the dummy password hash (out of memory?)");
     dummy_hash_ = std::move(*dummy);
 }
 
-bool password_hasher::verify(const std::string* stored, std::string_view password) const {
+bool PasswordHasher::verify(const std::string* stored, std::string_view password) const {
     if (stored == nullptr) {
         (void)verify_password(dummy_hash_, password);
         return false;

@@ -16,7 +16,7 @@
 
 namespace gs::store {
 
-struct pwhash_params {
+struct PwhashParams {
     // Argon2id passes over memory ("t"). Minimum 1.
     std::uint64_t ops_limit = 2;
     // Argon2id memory in bytes ("m"). Minimum 8 KiB (crypto_pwhash_MEMLIMIT_MIN).
@@ -26,30 +26,30 @@ struct pwhash_params {
 };
 
 // Smallest parameters libsodium accepts for Argon2id (for tests; far too weak to deploy).
-pwhash_params pwhash_params_minimum();
+PwhashParams pwhash_params_minimum();
 
 // Empty string when `params` are within libsodium's limits, else what is wrong.
-std::string validate(const pwhash_params& params);
+std::string validate(const PwhashParams& params);
 
 // A new hash of `password` with a random salt; nullopt only when memory runs out or the
 // parameters are invalid.
-std::optional<std::string> hash_password(std::string_view password, const pwhash_params& params);
+std::optional<std::string> hash_password(std::string_view password, const PwhashParams& params);
 
 // True when `password` matches `hash`. A malformed hash string is a mismatch.
 bool verify_password(std::string_view hash, std::string_view password);
 
 // True when `hash` was not made with exactly `params` (or is not an Argon2id hash).
-bool needs_rehash(std::string_view hash, const pwhash_params& params);
+bool needs_rehash(std::string_view hash, const PwhashParams& params);
 
 // Checks passwords with one parameter set, and spends the same work on names that do not
 // exist, so the answer time does not tell whether an account exists.
-class password_hasher {
+class PasswordHasher {
 public:
     // Computes the dummy hash once (one hash at `params`). Throws std::invalid_argument
     // for parameters libsodium refuses.
-    explicit password_hasher(pwhash_params params);
+    explicit PasswordHasher(PwhashParams params);
 
-    const pwhash_params& params() const { return params_; }
+    const PwhashParams& params() const { return params_; }
 
     std::optional<std::string> hash(std::string_view password) const {
         return hash_password(password, params_);
@@ -64,7 +64,7 @@ public:
     }
 
 private:
-    pwhash_params params_;
+    PwhashParams params_;
     std::string dummy_hash_;
 };
 

@@ -17,7 +17,7 @@
 namespace gs::store {
 namespace {
 
-using steady = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 // SQLSTATEs that mean "try again shortly" rather than "this is broken".
 bool is_transient(std::string_view state) {
@@ -42,47 +42,47 @@ std::string trimmed(const char* message) {
 
 }  // namespace
 
-pg_result_set::~pg_result_set() { PQclear(result_); }
+PgResultSet::~PgResultSet() { PQclear(result_); }
 
-int pg_result_set::rows() const { return PQntuples(result_); }
+int PgResultSet::rows() const { return PQntuples(result_); }
 
-std::uint64_t pg_result_set::affected() const {
+std::uint64_t PgResultSet::affected() const {
     const char* n = PQcmdTuples(result_);
     return (n && *n) ? std::stoull(n) : 0;
 }
 
-std::string pg_result_set::text(int row, int column) const {
+std::string PgResultSet::text(int row, int column) const {
     return std::string(PQgetvalue(result_, row, column),
                        static_cast<std::size_t>(PQgetlength(result_, row, column)));
 }
 
-std::int64_t pg_result_set::integer(int row, int column) const {
+std::int64_t PgResultSet::integer(int row, int column) const {
     return std::stoll(PQgetvalue(result_, row, column));
 }
 
-bool pg_result_set::is_null(int row, int column) const { return PQgetisnull(result_, row, column) != 0; }
+bool PgResultSet::is_null(int row, int column) const { return PQgetisnull(result_, row, column) != 0; }
 
-pg_connection::pg_connection(postgres_settings settings) : settings_(std::move(settings)) {
+PgConnection::PgConnection(PostgresSettings settings) : settings_(std::move(settings)) {
     start_connecting();
-    if (!connecting_ || !advance(steady::now() + settings_.connect_timeout))
-        throw postgres_error(fmt::format("cannot connect to the PostgreSQL account database at {}: {}", server_,
+    if (!connecting_ || !advance(Steady::now() + settings_.connect_timeout))
+        throw PostgresError(fmt::format("cannot connect to the PostgreSQL account database at {}: {}", server_,
                                          down_reason_));
 }
 
-pg_connection::~pg_connection() {
+PgConnection::~PgConnection() {
     PQfinish(conn_);
     crypto::wipe(settings_.password);
 }
 
-void pg_connection::drop(std::string why) {
+void PgConnection::drop(std::string why) {
     PQfinish(conn_);
     conn_ = nullptr;
     connecting_ = false;
     down_reason_ = std::move(why);
-    failure_ = pg_failure::unavailable;
+    failure_ = PgFailure::unavailable;
 }
 
-void pg_connection::start_connecting() {
+void PgConnection::start_connecting() {
     // Keywords are applied in order: the defaults come first so that the conninfo
     // (expanded from "dbname") can override them, the password file last so it wins.
     // tcp_user_timeout bounds how long a statement waits on a server that vanished
@@ -97,7 +97,7 @@ void pg_connection::start_connecting() {
     }
     keys.push_back(nullptr);
     values.push_back(nullptr);
-    next_attempt_ = steady::now() + settings_.retry_interval;
+    next_attempt_ = Steady::now() + settings_.retry_interval;
     conn_ = PQconnectStartParams(keys.data(), values.data(), 1);
     // Server notices ("relation already exists, skipping") are not for stderr.
     if (conn_) PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
@@ -111,11 +111,11 @@ void pg_connection::start_connecting() {
     }
     connecting_ = true;
     poll_state_ = PGRES_POLLING_WRITING;
-    connect_deadline_ = steady::now() + settings_.connect_timeout;
+    connect_deadline_ = Steady::now() + settings_.connect_timeout;
 }
 
 // Drives the non-blocking handshake until it completes, fails, or `until` passes.
-bool pg_connection::advance(steady::time_point until) {
+bool PgConnection::advance(Steady::time_point until) {
     while (connecting_) {
         if (poll_state_ == PGRES_POLLING_OK) {
             connecting_ = false;
@@ -125,7 +125,7 @@ bool pg_connection::advance(steady::time_point until) {
             drop(trimmed(PQerrorMessage(conn_)));
             return false;
         }
-        auto now = steady::now();
+        auto now = Steady::now();
         if (now >= connect_deadline_) {
             drop(fmt::format("no answer within {} ms", settings_.connect_timeout.count()));
             return false;
@@ -133,7 +133,7 @@ bool pg_connection::advance(steady::time_point until) {
         auto stop = std::min(until, connect_deadline_);
         if (now >= stop) {
             down_reason_ = "reconnecting";
-            failure_ = pg_failure::unavailable;
+            failure_ = PgFailure::unavailable;
             return false;
         }
         pollfd pfd{PQsocket(conn_), static_cast<short>(poll_state_ == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
@@ -149,7 +149,7 @@ bool pg_connection::advance(steady::time_point until) {
 }
 
 // Timeouts that make a stuck lock or statement an answer (busy) instead of a hang.
-bool pg_connection::configure_session() {
+bool PgConnection::configure_session() {
     const std::string sql = fmt::format("SET lock_timeout = {}; SET statement_timeout = {}",
                                         settings_.busy_timeout.count(), settings_.statement_timeout.count());
     PGresult* r = PQexec(conn_, sql.c_str());
@@ -160,28 +160,28 @@ bool pg_connection::configure_session() {
     return ok;
 }
 
-bool pg_connection::ready() {
+bool PgConnection::ready() {
     if (conn_ && !connecting_) {
         if (PQstatus(conn_) == CONNECTION_OK) return true;
         drop(trimmed(PQerrorMessage(conn_)));
     }
     if (!connecting_) {
-        if (steady::now() < next_attempt_) {
-            failure_ = pg_failure::unavailable;
+        if (Steady::now() < next_attempt_) {
+            failure_ = PgFailure::unavailable;
             if (down_reason_.empty()) down_reason_ = "not connected";
             return false;
         }
         start_connecting();
         if (!connecting_) return false;
     }
-    return advance(steady::now() + settings_.reconnect_step);
+    return advance(Steady::now() + settings_.reconnect_step);
 }
 
-std::optional<pg_result_set> pg_connection::exec(const char* sql, std::initializer_list<param> params) {
-    failure_ = pg_failure::none;
+std::optional<PgResultSet> PgConnection::exec(const char* sql, std::initializer_list<Param> params) {
+    failure_ = PgFailure::none;
     if (!ready()) {
         error_ = fmt::format("account database {} unavailable: {}", server_, down_reason_);
-        failure_ = pg_failure::unavailable;
+        failure_ = PgFailure::unavailable;
         return std::nullopt;
     }
     std::vector<std::string> copies;  // libpq wants NUL-terminated text
@@ -197,7 +197,7 @@ std::optional<pg_result_set> pg_connection::exec(const char* sql, std::initializ
     }
     PGresult* raw = PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr,
                                  nullptr, 0);
-    pg_result_set result(raw);  // frees `raw` on every path
+    PgResultSet result(raw);  // frees `raw` on every path
     const auto status = PQresultStatus(raw);
     if (raw && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)) return result;
 
@@ -208,14 +208,14 @@ std::optional<pg_result_set> pg_connection::exec(const char* sql, std::initializ
         // Reconnect on a later call, not now: the server may be restarting.
         drop(error_);
         error_ = fmt::format("account database {} unavailable: {}", server_, down_reason_);
-        next_attempt_ = steady::now() + settings_.retry_interval;
-        failure_ = pg_failure::unavailable;
+        next_attempt_ = Steady::now() + settings_.retry_interval;
+        failure_ = PgFailure::unavailable;
     } else if (state == "23505") {
-        failure_ = pg_failure::unique_violation;
+        failure_ = PgFailure::unique_violation;
     } else if (is_transient(state)) {
-        failure_ = pg_failure::busy;
+        failure_ = PgFailure::busy;
     } else {
-        failure_ = pg_failure::other;
+        failure_ = PgFailure::other;
     }
     return std::nullopt;
 }

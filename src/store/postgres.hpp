@@ -24,12 +24,12 @@ struct pg_result;
 namespace gs::store {
 
 // Thrown when the first connection cannot be made or the schema cannot be set up.
-class postgres_error : public std::runtime_error {
+class PostgresError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
 
-struct postgres_settings {
+struct PostgresSettings {
     // A libpq connection string, key=value ("host=db.internal dbname=gameserver
     // sslmode=verify-full") or URI ("postgresql://gameserver@db.internal/gameserver").
     // Empty: libpq's defaults and PG* environment variables.
@@ -50,7 +50,7 @@ struct postgres_settings {
 };
 
 // How a failed statement should be reported.
-enum class pg_failure : std::uint8_t {
+enum class PgFailure : std::uint8_t {
     none,
     unique_violation,  // SQLSTATE 23505
     busy,              // lock or statement timeout, serialization failure, deadlock, too many connections
@@ -58,12 +58,12 @@ enum class pg_failure : std::uint8_t {
     other,
 };
 
-class pg_result_set {
+class PgResultSet {
 public:
-    explicit pg_result_set(pg_result* result) : result_(result) {}
-    ~pg_result_set();
-    pg_result_set(pg_result_set&& other) noexcept : result_(other.result_) { other.result_ = nullptr; }
-    pg_result_set& operator=(pg_result_set&&) = delete;
+    explicit PgResultSet(pg_result* result) : result_(result) {}
+    ~PgResultSet();
+    PgResultSet(PgResultSet&& other) noexcept : result_(other.result_) { other.result_ = nullptr; }
+    PgResultSet& operator=(PgResultSet&&) = delete;
 
     int rows() const;
     // The number of rows an INSERT, UPDATE or DELETE touched.
@@ -77,21 +77,21 @@ private:
     pg_result* result_;
 };
 
-class pg_connection {
+class PgConnection {
 public:
-    // Connects, within settings.connect_timeout. Throws postgres_error naming the server
+    // Connects, within settings.connect_timeout. Throws PostgresError naming the server
     // (host, port, database) and libpq's reason.
-    explicit pg_connection(postgres_settings settings);
-    ~pg_connection();
-    pg_connection(const pg_connection&) = delete;
-    pg_connection& operator=(const pg_connection&) = delete;
+    explicit PgConnection(PostgresSettings settings);
+    ~PgConnection();
+    PgConnection(const PgConnection&) = delete;
+    PgConnection& operator=(const PgConnection&) = delete;
 
-    using param = std::optional<std::string_view>;  // nullopt is SQL NULL
+    using Param = std::optional<std::string_view>;  // nullopt is SQL NULL
     // Runs `sql` with $1..$n bound to `params`. nullopt when it failed: see failure()
     // and last_error().
-    std::optional<pg_result_set> exec(const char* sql, std::initializer_list<param> params = {});
+    std::optional<PgResultSet> exec(const char* sql, std::initializer_list<Param> params = {});
 
-    pg_failure failure() const { return failure_; }
+    PgFailure failure() const { return failure_; }
     const std::string& last_error() const { return error_; }
     // "host:port/database", for messages; never includes the password.
     const std::string& server() const { return server_; }
@@ -103,7 +103,7 @@ private:
     bool configure_session();
     void drop(std::string why);
 
-    postgres_settings settings_;
+    PostgresSettings settings_;
     pg_conn* conn_ = nullptr;
     bool connecting_ = false;
     int poll_state_ = 0;
@@ -112,7 +112,7 @@ private:
     std::string server_;
     std::string down_reason_;  // why the connection is down, while it is
     std::string error_;
-    pg_failure failure_ = pg_failure::none;
+    PgFailure failure_ = PgFailure::none;
 };
 
 }  // namespace gs::store

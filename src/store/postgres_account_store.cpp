@@ -18,7 +18,7 @@ constexpr const char* migrations[] = {
     "  disabled boolean NOT NULL DEFAULT false"
     ")",
 };
-static_assert(std::size(migrations) == account_store::schema_version_current);
+static_assert(std::size(migrations) == AccountStore::schema_version_current);
 
 // Any constant will do as long as it is ours: "gs-accts".
 constexpr const char* migration_lock = "SELECT pg_advisory_xact_lock(7454138061232452723)";
@@ -27,13 +27,13 @@ constexpr const char* select_columns =
     "SELECT id, name, password_hash, extract(epoch FROM created_at)::bigint,"
     " extract(epoch FROM last_login_at)::bigint, disabled FROM accounts";
 
-account read_account(const pg_result_set& r, int row) {
-    account a;
+Account read_account(const PgResultSet& r, int row) {
+    Account a;
     a.id = r.integer(row, 0);
     a.name = r.text(row, 1);
     a.password_hash = r.text(row, 2);
-    a.created_at = unix_time(std::chrono::seconds(r.integer(row, 3)));
-    if (!r.is_null(row, 4)) a.last_login_at = unix_time(std::chrono::seconds(r.integer(row, 4)));
+    a.created_at = UnixTime(std::chrono::seconds(r.integer(row, 3)));
+    if (!r.is_null(row, 4)) a.last_login_at = UnixTime(std::chrono::seconds(r.integer(row, 4)));
     a.disabled = r.text(row, 5) == "t";
     return a;
 }
@@ -56,15 +56,15 @@ std::string array_literal(const std::vector<std::string>& names) {
 
 }  // namespace
 
-postgres_account_store::postgres_account_store(postgres_settings settings) : db_(std::move(settings)) {
+PostgresAccountStore::PostgresAccountStore(PostgresSettings settings) : db_(std::move(settings)) {
     migrate();
 }
 
-void postgres_account_store::migrate() {
-    auto must = [this](const char* sql, std::initializer_list<pg_connection::param> params,
+void PostgresAccountStore::migrate() {
+    auto must = [this](const char* sql, std::initializer_list<PgConnection::Param> params,
                        std::string_view what) {
         auto r = db_.exec(sql, params);
-        if (!r) throw postgres_error(fmt::format("{} on {}: {}", what, db_.server(), db_.last_error()));
+        if (!r) throw PostgresError(fmt::format("{} on {}: {}", what, db_.server(), db_.last_error()));
         return std::move(*r);
     };
     must("BEGIN", {}, "starting the schema check");
@@ -77,7 +77,7 @@ void postgres_account_store::migrate() {
         const bool has_row = q.rows() > 0;
         const int version = has_row ? static_cast<int>(q.integer(0, 0)) : 0;
         if (version > schema_version_current)
-            throw postgres_error(fmt::format(
+            throw PostgresError(fmt::format(
                 "the account database {} has schema version {}, newer than this build understands ({}); "
                 "use a newer gameserver",
                 db_.server(), version, schema_version_current));
@@ -95,21 +95,21 @@ void postgres_account_store::migrate() {
     }
 }
 
-int postgres_account_store::schema_version() {
+int PostgresAccountStore::schema_version() {
     auto r = db_.exec("SELECT version FROM schema_version");
     return r && r->rows() > 0 ? static_cast<int>(r->integer(0, 0)) : 0;
 }
 
-store_status postgres_account_store::failed(std::string_view what) {
+StoreStatus PostgresAccountStore::failed(std::string_view what) {
     switch (db_.failure()) {
-        case pg_failure::busy: return fail(store_status::busy, fmt::format("{}: database is busy ({})", what, db_.last_error()));
-        case pg_failure::unavailable: return fail(store_status::unavailable, fmt::format("{}: {}", what, db_.last_error()));
-        default: return fail(store_status::database_error, fmt::format("{}: {}", what, db_.last_error()));
+        case PgFailure::busy: return fail(StoreStatus::busy, fmt::format("{}: database is busy ({})", what, db_.last_error()));
+        case PgFailure::unavailable: return fail(StoreStatus::unavailable, fmt::format("{}: {}", what, db_.last_error()));
+        default: return fail(StoreStatus::database_error, fmt::format("{}: {}", what, db_.last_error()));
     }
 }
 
-store_status postgres_account_store::insert(const std::vector<std::string>& names, std::string_view password_hash,
-                                            unix_time now) {
+StoreStatus PostgresAccountStore::insert(const std::vector<std::string>& names, std::string_view password_hash,
+                                            UnixTime now) {
     // One statement for any number of names: all are added or none.
     const std::string list = array_literal(names);
     const std::string created = std::to_string(seconds(now));
@@ -117,62 +117,62 @@ store_status postgres_account_store::insert(const std::vector<std::string>& name
         "INSERT INTO accounts (name, password_hash, created_at)"
         " SELECT n, $2, to_timestamp($3::bigint) FROM unnest($1::text[]) WITH ORDINALITY AS u(n, i) ORDER BY i",
         {list, password_hash, created});
-    if (r) return store_status::ok;
+    if (r) return StoreStatus::ok;
     const std::string what = names.size() == 1 ? fmt::format("adding account {}", names.front()) : "bulk add";
-    if (db_.failure() != pg_failure::unique_violation) return failed(what);
+    if (db_.failure() != PgFailure::unique_violation) return failed(what);
     // Name the first clash, as the SQLite store does by adding in order.
     auto clash = db_.exec(
         "SELECT n FROM unnest($1::text[]) WITH ORDINALITY AS u(n, i)"
         " WHERE EXISTS (SELECT 1 FROM accounts a WHERE a.name = u.n) ORDER BY i LIMIT 1",
         {list});
     const std::string name = clash && clash->rows() > 0 ? clash->text(0, 0) : names.front();
-    return fail(store_status::already_exists, fmt::format("account {} already exists", name));
+    return fail(StoreStatus::already_exists, fmt::format("account {} already exists", name));
 }
 
-store_status postgres_account_store::update_one(const char* sql, std::initializer_list<pg_connection::param> params,
+StoreStatus PostgresAccountStore::update_one(const char* sql, std::initializer_list<PgConnection::Param> params,
                                                 const std::string& name) {
     auto r = db_.exec(sql, params);
     if (!r) return failed(fmt::format("updating account {}", name));
-    if (r->affected() == 0) return fail(store_status::not_found, fmt::format("no account named {}", name));
-    return store_status::ok;
+    if (r->affected() == 0) return fail(StoreStatus::not_found, fmt::format("no account named {}", name));
+    return StoreStatus::ok;
 }
 
-store_status postgres_account_store::update_hash(const std::string& name, std::string_view password_hash) {
+StoreStatus PostgresAccountStore::update_hash(const std::string& name, std::string_view password_hash) {
     return update_one("UPDATE accounts SET password_hash = $2 WHERE name = $1", {name, password_hash}, name);
 }
 
 // One statement, so the comparison and the write are one step for PostgreSQL too: an
 // UPDATE that waited for a concurrent one re-checks its WHERE against the new row.
-store_status postgres_account_store::swap_hash(const std::string& name, std::string_view expected_old,
+StoreStatus PostgresAccountStore::swap_hash(const std::string& name, std::string_view expected_old,
                                                std::string_view new_hash) {
     return update_one("UPDATE accounts SET password_hash = $3 WHERE name = $1 AND password_hash = $2",
                       {name, expected_old, new_hash}, name);
 }
 
-store_status postgres_account_store::update_disabled(const std::string& name, bool disabled) {
+StoreStatus PostgresAccountStore::update_disabled(const std::string& name, bool disabled) {
     return update_one("UPDATE accounts SET disabled = $2 WHERE name = $1", {name, disabled ? "true" : "false"}, name);
 }
 
-store_status postgres_account_store::update_last_login(const std::string& name, unix_time now) {
+StoreStatus PostgresAccountStore::update_last_login(const std::string& name, UnixTime now) {
     const std::string at = std::to_string(seconds(now));
     return update_one("UPDATE accounts SET last_login_at = to_timestamp($2::bigint) WHERE name = $1", {name, at},
                       name);
 }
 
-account_store::lookup postgres_account_store::select(const std::string& name) {
+AccountStore::Lookup PostgresAccountStore::select(const std::string& name) {
     auto r = db_.exec((std::string(select_columns) + " WHERE name = $1").c_str(), {name});
     if (!r) return {failed(fmt::format("looking up account {}", name)), std::nullopt};
-    if (r->rows() == 0) return {fail(store_status::not_found, fmt::format("no account named {}", name)), std::nullopt};
-    return {store_status::ok, read_account(*r, 0)};
+    if (r->rows() == 0) return {fail(StoreStatus::not_found, fmt::format("no account named {}", name)), std::nullopt};
+    return {StoreStatus::ok, read_account(*r, 0)};
 }
 
-std::optional<std::vector<account>> postgres_account_store::list() {
+std::optional<std::vector<Account>> PostgresAccountStore::list() {
     auto r = db_.exec((std::string(select_columns) + " ORDER BY name COLLATE \"C\"").c_str());
     if (!r) {
         failed("listing accounts");
         return std::nullopt;
     }
-    std::vector<account> out;
+    std::vector<Account> out;
     out.reserve(static_cast<std::size_t>(r->rows()));
     for (int i = 0; i < r->rows(); ++i) out.push_back(read_account(*r, i));
     return out;

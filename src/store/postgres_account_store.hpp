@@ -17,31 +17,31 @@
 
 namespace gs::store {
 
-class postgres_account_store final : public account_store {
+class PostgresAccountStore final : public AccountStore {
 public:
-    // Connects and migrates. Throws postgres_error naming the server and the cause
+    // Connects and migrates. Throws PostgresError naming the server and the cause
     // (unreachable, authentication failed, schema from a newer build...).
-    explicit postgres_account_store(postgres_settings settings);
+    explicit PostgresAccountStore(PostgresSettings settings);
 
-    std::optional<std::vector<account>> list() override;
+    std::optional<std::vector<Account>> list() override;
     int schema_version() override;
 
 private:
-    store_status insert(const std::vector<std::string>& names, std::string_view password_hash,
-                        unix_time now) override;
-    store_status update_hash(const std::string& name, std::string_view password_hash) override;
-    store_status swap_hash(const std::string& name, std::string_view expected_old,
+    StoreStatus insert(const std::vector<std::string>& names, std::string_view password_hash,
+                        UnixTime now) override;
+    StoreStatus update_hash(const std::string& name, std::string_view password_hash) override;
+    StoreStatus swap_hash(const std::string& name, std::string_view expected_old,
                            std::string_view new_hash) override;
-    store_status update_disabled(const std::string& name, bool disabled) override;
-    store_status update_last_login(const std::string& name, unix_time now) override;
-    lookup select(const std::string& name) override;
+    StoreStatus update_disabled(const std::string& name, bool disabled) override;
+    StoreStatus update_last_login(const std::string& name, UnixTime now) override;
+    Lookup select(const std::string& name) override;
 
     void migrate();
-    store_status failed(std::string_view what);
-    store_status update_one(const char* sql, std::initializer_list<pg_connection::param> params,
+    StoreStatus failed(std::string_view what);
+    StoreStatus update_one(const char* sql, std::initializer_list<PgConnection::Param> params,
                             const std::string& name);
 
-    pg_connection db_;
+    PgConnection db_;
 };
 
 }  // namespace gs::store

@@ -16,18 +16,18 @@ namespace gs::store {
 
 // Thrown when a database cannot be opened or prepared; runtime failures of statements
 // are reported as return codes instead.
-class sqlite_error : public std::runtime_error {
+class SqliteError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
 
-class sqlite_db {
+class SqliteDb {
 public:
-    // Opens (creating) `path` read-write. Throws sqlite_error.
-    explicit sqlite_db(const std::filesystem::path& path);
-    ~sqlite_db();
-    sqlite_db(const sqlite_db&) = delete;
-    sqlite_db& operator=(const sqlite_db&) = delete;
+    // Opens (creating) `path` read-write. Throws SqliteError.
+    explicit SqliteDb(const std::filesystem::path& path);
+    ~SqliteDb();
+    SqliteDb(const SqliteDb&) = delete;
+    SqliteDb& operator=(const SqliteDb&) = delete;
 
     sqlite3* handle() const { return db_; }
     // Runs SQL without parameters (schema, pragmas, BEGIN/COMMIT). Returns the SQLite code.
@@ -40,13 +40,13 @@ private:
     std::filesystem::path path_;
 };
 
-class sqlite_stmt {
+class SqliteStmt {
 public:
-    // Prepares `sql`. Throws sqlite_error (a prepare failure is a programming error).
-    sqlite_stmt(sqlite_db& db, const char* sql);
-    ~sqlite_stmt();
-    sqlite_stmt(const sqlite_stmt&) = delete;
-    sqlite_stmt& operator=(const sqlite_stmt&) = delete;
+    // Prepares `sql`. Throws SqliteError (a prepare failure is a programming error).
+    SqliteStmt(SqliteDb& db, const char* sql);
+    ~SqliteStmt();
+    SqliteStmt(const SqliteStmt&) = delete;
+    SqliteStmt& operator=(const SqliteStmt&) = delete;
 
     // Parameters are numbered from 1.
     void bind(int index, std::string_view text);
@@ -68,19 +68,19 @@ private:
 };
 
 // A transaction rolled back unless committed.
-class sqlite_transaction {
+class SqliteTransaction {
 public:
     // BEGIN IMMEDIATE: takes the write lock now, so a busy database fails here, early.
-    explicit sqlite_transaction(sqlite_db& db);
-    ~sqlite_transaction();
-    sqlite_transaction(const sqlite_transaction&) = delete;
-    sqlite_transaction& operator=(const sqlite_transaction&) = delete;
+    explicit SqliteTransaction(SqliteDb& db);
+    ~SqliteTransaction();
+    SqliteTransaction(const SqliteTransaction&) = delete;
+    SqliteTransaction& operator=(const SqliteTransaction&) = delete;
 
     bool began() const { return began_; }
     bool commit();
 
 private:
-    sqlite_db& db_;
+    SqliteDb& db_;
     bool began_ = false;
     bool done_ = false;
 };

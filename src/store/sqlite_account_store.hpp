@@ -6,7 +6,7 @@
 // older files up to date when opened, and a file from a newer build is refused.
 // Several stores, in threads or processes, may open the same file: WAL lets readers
 // proceed while one writer writes, and a writer waits at most `busy_timeout` for
-// another before the call returns store_status::busy. Calls take microseconds to a
+// another before the call returns StoreStatus::busy. Calls take microseconds to a
 // millisecond (one indexed row); bulk adds take longer and belong on the command line.
 
 #include <filesystem>
@@ -17,35 +17,35 @@
 
 namespace gs::store {
 
-class sqlite_account_store final : public account_store {
+class SqliteAccountStore final : public AccountStore {
 public:
-    // Opens or creates the database and migrates it. Throws sqlite_error with the path and
+    // Opens or creates the database and migrates it. Throws SqliteError with the path and
     // cause (unwritable folder, not a database, schema from a newer build...).
-    explicit sqlite_account_store(const std::filesystem::path& path, store_options options = {});
-    ~sqlite_account_store() override;
+    explicit SqliteAccountStore(const std::filesystem::path& path, StoreOptions options = {});
+    ~SqliteAccountStore() override;
 
-    std::optional<std::vector<account>> list() override;
+    std::optional<std::vector<Account>> list() override;
     int schema_version() override;
 
 private:
-    struct statements;
+    struct Statements;
 
-    store_status insert(const std::vector<std::string>& names, std::string_view password_hash,
-                        unix_time now) override;
-    store_status update_hash(const std::string& name, std::string_view password_hash) override;
-    store_status swap_hash(const std::string& name, std::string_view expected_old,
+    StoreStatus insert(const std::vector<std::string>& names, std::string_view password_hash,
+                        UnixTime now) override;
+    StoreStatus update_hash(const std::string& name, std::string_view password_hash) override;
+    StoreStatus swap_hash(const std::string& name, std::string_view expected_old,
                            std::string_view new_hash) override;
-    store_status update_disabled(const std::string& name, bool disabled) override;
-    store_status update_last_login(const std::string& name, unix_time now) override;
-    lookup select(const std::string& name) override;
+    StoreStatus update_disabled(const std::string& name, bool disabled) override;
+    StoreStatus update_last_login(const std::string& name, UnixTime now) override;
+    Lookup select(const std::string& name) override;
 
     void migrate();
-    store_status from_sqlite(int rc, std::string_view what);
-    store_status insert_one(const std::string& name, std::string_view password_hash, unix_time now);
-    store_status update_one(sqlite_stmt& stmt, const std::string& name);
+    StoreStatus from_sqlite(int rc, std::string_view what);
+    StoreStatus insert_one(const std::string& name, std::string_view password_hash, UnixTime now);
+    StoreStatus update_one(SqliteStmt& stmt, const std::string& name);
 
-    sqlite_db db_;
-    std::unique_ptr<statements> stmts_;
+    SqliteDb db_;
+    std::unique_ptr<Statements> stmts_;
 };
 
 }  // namespace gs::store

@@ -4,20 +4,20 @@
 
 namespace gs::store {
 
-failure_window::failure_window(std::uint32_t limit, std::chrono::seconds window,
+FailureWindow::FailureWindow(std::uint32_t limit, std::chrono::seconds window,
                                std::size_t max_tracked)
     : limit_(limit == 0 ? 1 : limit), window_(window), max_tracked_(max_tracked == 0 ? 1 : max_tracked) {}
 
-void failure_window::drop_old(entry& e, time_point now) const {
-    auto live = std::find_if(e.times.begin(), e.times.end(), [&](time_point t) { return t > now - window_; });
+void FailureWindow::drop_old(Entry& e, TimePoint now) const {
+    auto live = std::find_if(e.times.begin(), e.times.end(), [&](TimePoint t) { return t > now - window_; });
     e.times.erase(e.times.begin(), live);
 }
 
-bool failure_window::over_limit(const std::string& key, time_point now) {
+bool FailureWindow::over_limit(const std::string& key, TimePoint now) {
     return failures(key, now) >= limit_;
 }
 
-std::size_t failure_window::failures(const std::string& key, time_point now) {
+std::size_t FailureWindow::failures(const std::string& key, TimePoint now) {
     auto it = entries_.find(key);
     if (it == entries_.end()) return 0;
     drop_old(it->second, now);
@@ -29,7 +29,7 @@ std::size_t failure_window::failures(const std::string& key, time_point now) {
     return it->second.times.size();
 }
 
-void failure_window::make_room(time_point now) {
+void FailureWindow::make_room(TimePoint now) {
     // Keys are ordered by latest failure, so the front is the stalest: keys whose
     // failures all left the window come first, then the least recently failing live one.
     (void)now;
@@ -39,16 +39,16 @@ void failure_window::make_room(time_point now) {
     }
 }
 
-void failure_window::record(const std::string& key, time_point now) {
+void FailureWindow::record(const std::string& key, TimePoint now) {
     auto it = entries_.find(key);
     if (it == entries_.end()) {
         make_room(now);
         by_latest_.push_back(key);
-        it = entries_.emplace(key, entry{{}, std::prev(by_latest_.end())}).first;
+        it = entries_.emplace(key, Entry{{}, std::prev(by_latest_.end())}).first;
     } else {
         by_latest_.splice(by_latest_.end(), by_latest_, it->second.order);
     }
-    entry& e = it->second;
+    Entry& e = it->second;
     drop_old(e, now);
     // Callers check before they record, so a key over its limit is rarely recorded again
     // and this shift (up to `limit` entries) stays off the path of a throttled flood.
@@ -57,26 +57,26 @@ void failure_window::record(const std::string& key, time_point now) {
     e.times.push_back(now);
 }
 
-void failure_window::clear(const std::string& key) {
+void FailureWindow::clear(const std::string& key) {
     auto it = entries_.find(key);
     if (it == entries_.end()) return;
     by_latest_.erase(it->second.order);
     entries_.erase(it);
 }
 
-known_addresses::known_addresses(std::chrono::seconds ttl, std::size_t per_account, std::size_t max_accounts)
+KnownAddresses::KnownAddresses(std::chrono::seconds ttl, std::size_t per_account, std::size_t max_accounts)
     : ttl_(ttl),
       per_account_(per_account == 0 ? 1 : per_account),
       max_accounts_(max_accounts == 0 ? 1 : max_accounts) {}
 
-bool known_addresses::contains(const std::string& account, const std::string& group, time_point now) const {
+bool KnownAddresses::contains(const std::string& account, const std::string& group, TimePoint now) const {
     auto it = entries_.find(account);
     if (it == entries_.end()) return false;
     return std::any_of(it->second.places.begin(), it->second.places.end(),
-                       [&](const place& p) { return p.group == group && now - p.at < ttl_; });
+                       [&](const Place& p) { return p.group == group && now - p.at < ttl_; });
 }
 
-void known_addresses::remember(const std::string& account, const std::string& group, time_point now) {
+void KnownAddresses::remember(const std::string& account, const std::string& group, TimePoint now) {
     auto it = entries_.find(account);
     if (it == entries_.end()) {
         // The front is the account whose latest success is oldest.
@@ -85,15 +85,15 @@ void known_addresses::remember(const std::string& account, const std::string& gr
             by_latest_.pop_front();
         }
         by_latest_.push_back(account);
-        it = entries_.emplace(account, entry{{}, std::prev(by_latest_.end())}).first;
+        it = entries_.emplace(account, Entry{{}, std::prev(by_latest_.end())}).first;
     } else {
         by_latest_.splice(by_latest_.end(), by_latest_, it->second.order);
     }
     auto& places = it->second.places;
-    std::erase_if(places, [&](const place& p) { return p.group == group || now - p.at >= ttl_; });
+    std::erase_if(places, [&](const Place& p) { return p.group == group || now - p.at >= ttl_; });
     if (places.size() >= per_account_) {
         places.erase(std::min_element(places.begin(), places.end(),
-                                      [](const place& a, const place& b) { return a.at < b.at; }));
+                                      [](const Place& a, const Place& b) { return a.at < b.at; }));
     }
     places.push_back({group, now});
 }
@@ -105,28 +105,28 @@ std::string pair_key(const std::string& account, const std::string& group) { ret
 
 }  // namespace
 
-login_throttle::login_throttle(throttle_limits limits)
+LoginThrottle::LoginThrottle(ThrottleLimits limits)
     : limits_(limits),
       pairs_(limits.account_failures, limits.window, limits.max_tracked),
       accounts_(limits.account_failures_total, limits.window, limits.max_tracked),
       addresses_(limits.address_failures, limits.window, limits.max_tracked),
       known_(limits.known_ttl, limits.known_per_account, limits.max_tracked) {}
 
-login_throttle::verdict login_throttle::check(const std::string& account, const std::string& group,
-                                              time_point now) {
-    if (addresses_.over_limit(group, now)) return verdict::address_throttled;
-    if (pairs_.over_limit(pair_key(account, group), now)) return verdict::account_throttled;
-    if (accounts_.over_limit(account, now) && !known_.contains(account, group, now)) return verdict::account_throttled;
-    return verdict::allowed;
+LoginThrottle::Verdict LoginThrottle::check(const std::string& account, const std::string& group,
+                                              TimePoint now) {
+    if (addresses_.over_limit(group, now)) return Verdict::address_throttled;
+    if (pairs_.over_limit(pair_key(account, group), now)) return Verdict::account_throttled;
+    if (accounts_.over_limit(account, now) && !known_.contains(account, group, now)) return Verdict::account_throttled;
+    return Verdict::allowed;
 }
 
-void login_throttle::record_failure(const std::string& account, const std::string& group, time_point now) {
+void LoginThrottle::record_failure(const std::string& account, const std::string& group, TimePoint now) {
     pairs_.record(pair_key(account, group), now);
     accounts_.record(account, now);
     addresses_.record(group, now);
 }
 
-void login_throttle::record_success(const std::string& account, const std::string& group, time_point now) {
+void LoginThrottle::record_success(const std::string& account, const std::string& group, TimePoint now) {
     pairs_.clear(pair_key(account, group));
     known_.remember(account, group, now);
 }

@@ -10,12 +10,12 @@
 //     failures do not lock the owner out at the owner's own address;
 //   - per account from every group, a far higher ceiling: a guess spread over many
 //     hosts. It does not apply at a group the account has logged in from with the right
-//     password within `known_ttl` (known_addresses), so the owner at a usual place
+//     password within `known_ttl` (KnownAddresses), so the owner at a usual place
 //     still gets in while the ceiling holds everyone else back.
 //
 // Memory is bounded: at most `max_tracked` keys per table (four tables), each failure
 // table holding at most its limit of timestamps (8 bytes each) per key. A key costs
-// about 250 bytes with one timestamp (measured in tests/store/test_throttle.cpp): the
+// about 250 bytes with one timestamp (measured in tests/store/throttle_test.cpp): the
 // defaults (100000 keys) take about 100 MB with every table full, up to 100 MB more if
 // every failure key also held its limit of timestamps. When a table is full, keys whose
 // failures have all left the window go first; if every key is still live, the one whose
@@ -34,7 +34,7 @@
 
 namespace gs::store {
 
-struct throttle_limits {
+struct ThrottleLimits {
     // Failures of one account from one address group within `window` after which that
     // pair is throttled.
     std::uint32_t account_failures = 5;
@@ -56,94 +56,94 @@ struct throttle_limits {
 // The address groups each account has recently logged in from with the right password.
 // At most `max_accounts` accounts (the one whose latest success is oldest is forgotten
 // first) and `per_account` groups each; a group is known for `ttl` after its last success.
-class known_addresses {
+class KnownAddresses {
 public:
-    using time_point = std::chrono::steady_clock::time_point;
+    using TimePoint = std::chrono::steady_clock::time_point;
 
-    known_addresses(std::chrono::seconds ttl, std::size_t per_account, std::size_t max_accounts);
+    KnownAddresses(std::chrono::seconds ttl, std::size_t per_account, std::size_t max_accounts);
 
-    bool contains(const std::string& account, const std::string& group, time_point now) const;
-    void remember(const std::string& account, const std::string& group, time_point now);
+    bool contains(const std::string& account, const std::string& group, TimePoint now) const;
+    void remember(const std::string& account, const std::string& group, TimePoint now);
     std::size_t tracked() const { return entries_.size(); }
 
 private:
-    struct place {
+    struct Place {
         std::string group;
-        time_point at;
+        TimePoint at;
     };
-    struct entry {
-        std::vector<place> places;                 // at most per_account_
+    struct Entry {
+        std::vector<Place> places;                 // at most per_account_
         std::list<std::string>::iterator order;    // position in by_latest_
     };
 
     std::chrono::seconds ttl_;
     std::size_t per_account_;
     std::size_t max_accounts_;
-    std::unordered_map<std::string, entry> entries_;
+    std::unordered_map<std::string, Entry> entries_;
     std::list<std::string> by_latest_;  // accounts by latest success, oldest first
 };
 
-class failure_window {
+class FailureWindow {
 public:
-    using time_point = std::chrono::steady_clock::time_point;
+    using TimePoint = std::chrono::steady_clock::time_point;
 
-    failure_window(std::uint32_t limit, std::chrono::seconds window, std::size_t max_tracked);
+    FailureWindow(std::uint32_t limit, std::chrono::seconds window, std::size_t max_tracked);
 
     // True when `key` has at least `limit` failures in (now - window, now].
-    bool over_limit(const std::string& key, time_point now);
-    void record(const std::string& key, time_point now);
+    bool over_limit(const std::string& key, TimePoint now);
+    void record(const std::string& key, TimePoint now);
     void clear(const std::string& key);
 
     std::size_t tracked() const { return entries_.size(); }
-    std::size_t failures(const std::string& key, time_point now);
+    std::size_t failures(const std::string& key, TimePoint now);
 
 private:
-    struct entry {
-        std::vector<time_point> times;                // at most limit_, oldest first
+    struct Entry {
+        std::vector<TimePoint> times;                // at most limit_, oldest first
         std::list<std::string>::iterator order;       // position in by_latest_
     };
 
-    void drop_old(entry& e, time_point now) const;
-    void make_room(time_point now);  // evicts until one more key fits
+    void drop_old(Entry& e, TimePoint now) const;
+    void make_room(TimePoint now);  // evicts until one more key fits
 
     std::uint32_t limit_;
     std::chrono::seconds window_;
     std::size_t max_tracked_;
-    std::unordered_map<std::string, entry> entries_;
+    std::unordered_map<std::string, Entry> entries_;
     std::list<std::string> by_latest_;  // keys by latest failure, oldest first
 };
 
-class login_throttle {
+class LoginThrottle {
 public:
-    using time_point = failure_window::time_point;
+    using TimePoint = FailureWindow::TimePoint;
 
-    enum class verdict : std::uint8_t { allowed, account_throttled, address_throttled };
+    enum class Verdict : std::uint8_t { allowed, account_throttled, address_throttled };
 
-    explicit login_throttle(throttle_limits limits);
+    explicit LoginThrottle(ThrottleLimits limits);
 
     // Whether a login attempt for `account` (normalised) from address group `group`
     // may be checked.
-    verdict check(const std::string& account, const std::string& group, time_point now);
+    Verdict check(const std::string& account, const std::string& group, TimePoint now);
     // A wrong password (or an unknown account) for this pair.
-    void record_failure(const std::string& account, const std::string& group, time_point now);
+    void record_failure(const std::string& account, const std::string& group, TimePoint now);
     // A correct password: the pair's failures are forgiven and the group becomes known
     // for the account. The group's failures and the account's total are not (one good
     // account must not launder a group that guesses at others, nor the owner's login
     // reset the count of a guess spread over many hosts).
-    void record_success(const std::string& account, const std::string& group, time_point now);
+    void record_success(const std::string& account, const std::string& group, TimePoint now);
 
-    const throttle_limits& limits() const { return limits_; }
+    const ThrottleLimits& limits() const { return limits_; }
     std::size_t tracked_accounts() const { return accounts_.tracked(); }
     std::size_t tracked_pairs() const { return pairs_.tracked(); }
     std::size_t tracked_addresses() const { return addresses_.tracked(); }
     std::size_t tracked_known() const { return known_.tracked(); }
 
 private:
-    throttle_limits limits_;
-    failure_window pairs_;      // by account and group
-    failure_window accounts_;   // by account, all groups
-    failure_window addresses_;  // by group
-    known_addresses known_;
+    ThrottleLimits limits_;
+    FailureWindow pairs_;      // by account and group
+    FailureWindow accounts_;   // by account, all groups
+    FailureWindow addresses_;  // by group
+    KnownAddresses known_;
 };
 
 }  // namespace gs::store

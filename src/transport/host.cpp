@@ -5,7 +5,7 @@
 #include <array>
 #include <stdexcept>
 
-namespace transport {
+namespace gs::transport {
 
 std::string_view to_string(Phase phase) {
   switch (phase) {
@@ -534,4 +534,4 @@ void Host::on_closed(dtls::PeerId peer, const gs::End& end) {
   on_dtls_closed(*c, end);
 }
 
-}  // namespace transport
+}  // namespace gs::transport

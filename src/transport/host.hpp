@@ -40,7 +40,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace transport {
+namespace gs::transport {
 
 using Clock = std::chrono::steady_clock;
 using Time = Clock::time_point;
@@ -244,4 +244,4 @@ class Host : private dtls::ServerHandler {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-}  // namespace transport
+}  // namespace gs::transport

@@ -353,7 +353,7 @@ TEST_CASE("channel.keepalive must be shorter than channel.timeout, refused at th
 }
 
 TEST_CASE("tls: the listeners' DTLS limits and timers, defaults from the DTLS knobs") {
-  namespace knobs = dtls::knobs;
+  namespace knobs = gs::dtls::knobs;
   auto defaults = load_text("roles: [auth]\n", "test.yaml", base);
   CHECK(defaults.tls.max_half_open == knobs::max_half_open.def);
   CHECK(defaults.tls.handshake_timeout == knobs::handshake_timeout.def);

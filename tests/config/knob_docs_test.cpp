@@ -204,7 +204,7 @@ std::vector<Declared> declared_knobs() {
   gs::channel::knobs::for_each(add);
   add(gs::channel::knobs::lane_priority);
   add(gs::channel::knobs::lane_weight);
-  dtls::knobs::for_each(add);
+  gs::dtls::knobs::for_each(add);
   gs::session::knobs::for_each(add);
   return out;
 }

@@ -14,7 +14,7 @@
 #include <array>
 #include <vector>
 
-using namespace dtls_test;
+using namespace gs::dtls::test;
 
 namespace {
 
@@ -54,12 +54,12 @@ int open(int device, const std::array<byte, 32>& key, const std::array<byte, 12>
 }  // namespace
 
 TEST_CASE("the AES-NI device seals and opens exactly as wolfCrypt does") {
-  if (!dtls::detail::aes_gcm_offload_available()) {
+  if (!gs::dtls::detail::aes_gcm_offload_available()) {
     MESSAGE("this CPU has no AES-NI/PCLMULQDQ: records use wolfCrypt's own code; nothing to compare");
-    CHECK(dtls::detail::aes_gcm_offload_device() == INVALID_DEVID);
+    CHECK(gs::dtls::detail::aes_gcm_offload_device() == INVALID_DEVID);
     return;
   }
-  const int device = dtls::detail::aes_gcm_offload_device();
+  const int device = gs::dtls::detail::aes_gcm_offload_device();
   std::array<byte, 32> key{};
   std::array<byte, 12> nonce{};
   for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<byte>(i * 7 + 1);
@@ -71,11 +71,11 @@ TEST_CASE("the AES-NI device seals and opens exactly as wolfCrypt does") {
     std::vector<byte> plain(size);
     for (std::size_t i = 0; i < size; ++i) plain[i] = static_cast<byte>(i ^ 0x5a);
 
-    const auto before = dtls::detail::aes_gcm_offload_operations();
+    const auto before = gs::dtls::detail::aes_gcm_offload_operations();
     const Sealed fast = seal(device, key, nonce, plain, aad);
-    CHECK(dtls::detail::aes_gcm_offload_operations() == before + 1);  // the device did it
+    CHECK(gs::dtls::detail::aes_gcm_offload_operations() == before + 1);  // the device did it
     const Sealed soft = seal(INVALID_DEVID, key, nonce, plain, aad);
-    CHECK(dtls::detail::aes_gcm_offload_operations() == before + 1);  // and not this one
+    CHECK(gs::dtls::detail::aes_gcm_offload_operations() == before + 1);  // and not this one
     CHECK(fast.ciphertext == soft.ciphertext);
     CHECK(fast.tag == soft.tag);
 
@@ -98,32 +98,32 @@ TEST_CASE("default connections use the fast suite; a ChaCha20-only client still 
   {
     World w;
     Peer& p = w.add_client();
-    const auto before = dtls::detail::aes_gcm_offload_operations();
+    const auto before = gs::dtls::detail::aes_gcm_offload_operations();
     REQUIRE(w.connect(p));
-    const dtls::PeerId id = w.sevents.accepted[0];
-    CHECK(p.client->send(bytes("over the fast path")) == dtls::SendResult::ok);
+    const gs::dtls::PeerId id = w.sevents.accepted[0];
+    CHECK(p.client->send(bytes("over the fast path")) == gs::dtls::SendResult::ok);
     w.pump();
     REQUIRE(w.sevents.data[id].size() == 1);
     CHECK(w.sevents.data[id][0] == "over the fast path");
-    if (dtls::detail::aes_gcm_offload_available()) {
+    if (gs::dtls::detail::aes_gcm_offload_available()) {
       CHECK(p.client->cipher_name().find("AES256-GCM") != std::string::npos);
       // Finished messages and the record, sealed by one side and opened by the other.
-      CHECK(dtls::detail::aes_gcm_offload_operations() >= before + 4);
+      CHECK(gs::dtls::detail::aes_gcm_offload_operations() >= before + 4);
     } else {
       CHECK(p.client->cipher_name().find("CHACHA20") != std::string::npos);
-      CHECK(dtls::detail::aes_gcm_offload_operations() == before);
+      CHECK(gs::dtls::detail::aes_gcm_offload_operations() == before);
     }
   }
   {
     World w;
-    dtls::ClientConfig cc;
+    gs::dtls::ClientConfig cc;
     cc.pinned_certificate_pem = server_cert().certificate_pem;
     cc.cipher_list = "ECDHE-ECDSA-CHACHA20-POLY1305";
-    Peer& p = w.add_client(std::make_shared<dtls::ClientContext>(cc));
+    Peer& p = w.add_client(std::make_shared<gs::dtls::ClientContext>(cc));
     REQUIRE(w.connect(p));
     CHECK(p.client->cipher_name().find("CHACHA20") != std::string::npos);
-    const dtls::PeerId id = w.sevents.accepted[0];
-    CHECK(p.client->send(bytes("chacha")) == dtls::SendResult::ok);
+    const gs::dtls::PeerId id = w.sevents.accepted[0];
+    CHECK(p.client->send(bytes("chacha")) == gs::dtls::SendResult::ok);
     w.pump();
     REQUIRE(w.sevents.data[id].size() == 1);
     CHECK(w.sevents.data[id][0] == "chacha");

@@ -8,10 +8,10 @@
 #include <string>
 
 TEST_CASE("generated certificate and key are standard PEM that OpenSSL reads") {
-  auto c = dtls::generate_self_signed({"gameserver-test", {"localhost", "game.local"}, 10});
+  auto c = gs::dtls::generate_self_signed({"gameserver-test", {"localhost", "game.local"}, 10});
   CHECK(c.certificate_pem.rfind("-----BEGIN CERTIFICATE-----", 0) == 0);
   CHECK(c.private_key_pem.rfind("-----BEGIN " "PRIVATE KEY-----", 0) == 0);
-  auto other = dtls::generate_self_signed();
+  auto other = gs::dtls::generate_self_signed();
   CHECK(other.private_key_pem != c.private_key_pem);
 
   char dir_template[] = "/tmp/certgen-test-XXXXXX";
@@ -41,14 +41,14 @@ TEST_CASE("generated certificate and key are standard PEM that OpenSSL reads") {
 }
 
 TEST_CASE("bad requests are refused with a reason") {
-  CHECK_THROWS_AS(dtls::generate_self_signed({"", {}, 10}), std::runtime_error);
-  CHECK_THROWS_AS(dtls::generate_self_signed({std::string(100, 'a'), {}, 10}),
+  CHECK_THROWS_AS(gs::dtls::generate_self_signed({"", {}, 10}), std::runtime_error);
+  CHECK_THROWS_AS(gs::dtls::generate_self_signed({std::string(100, 'a'), {}, 10}),
                   std::runtime_error);
 }
 
 TEST_CASE("an issued certificate carries DNS and IP address names and verifies against its CA") {
-  auto ca = dtls::generate_self_signed({"certgen-test-ca", {}, 10});
-  auto leaf = dtls::issue_certificate({"leaf", {"game.example"}, 10, {"127.0.0.1", "::1"}}, ca);
+  auto ca = gs::dtls::generate_self_signed({"certgen-test-ca", {}, 10});
+  auto leaf = gs::dtls::issue_certificate({"leaf", {"game.example"}, 10, {"127.0.0.1", "::1"}}, ca);
   char dir_template[] = "/tmp/certgen-test-XXXXXX";
   const char* dir = mkdtemp(dir_template);
   REQUIRE(dir != nullptr);
@@ -70,7 +70,7 @@ TEST_CASE("an issued certificate carries DNS and IP address names and verifies a
   CHECK(text.find("DNS:game.example, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1") != std::string::npos);
   CHECK(text.find("CA:TRUE") == std::string::npos);
   CHECK(text.find("Issuer: O = gameserver, CN = certgen-test-ca") != std::string::npos);
-  CHECK_THROWS_AS(dtls::issue_certificate({"leaf", {}, 10, {"not-an-address"}}, ca), std::runtime_error);
-  CHECK(dtls::is_ip_address("::1"));
-  CHECK_FALSE(dtls::is_ip_address("localhost"));
+  CHECK_THROWS_AS(gs::dtls::issue_certificate({"leaf", {}, 10, {"not-an-address"}}, ca), std::runtime_error);
+  CHECK(gs::dtls::is_ip_address("::1"));
+  CHECK_FALSE(gs::dtls::is_ip_address("localhost"));
 }

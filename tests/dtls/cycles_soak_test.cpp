@@ -5,15 +5,15 @@
 
 #include <malloc.h>
 
-using namespace dtls_test;
+using namespace gs::dtls::test;
 
 TEST_CASE("10,000 connect/disconnect cycles: no growth") {
   World w;
-  const auto addr = net::Address::v4(0x0e000001u, 7000);
+  const auto addr = gs::net::Address::v4(0x0e000001u, 7000);
   auto cycle = [&](int n) {
     for (int i = 0; i < n; ++i) {
       ClientEvents ev;
-      dtls::Client c(w.default_ctx(), ev);
+      gs::dtls::Client c(w.default_ctx(), ev);
       c.start(w.now);
       for (int r = 0; r < 20 && (!ev.out.empty() || !w.sevents.out.empty()); ++r) {
         while (!ev.out.empty()) {

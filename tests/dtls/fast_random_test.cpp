@@ -14,13 +14,13 @@
 #include <string>
 #include <vector>
 
-using namespace dtls_test;
+using namespace gs::dtls::test;
 
 namespace {
 
 std::vector<std::uint8_t> draw(std::size_t n) {
   std::vector<std::uint8_t> out(n);
-  dtls::detail::fast_random(out.data(), out.size());
+  gs::dtls::detail::fast_random(out.data(), out.size());
   return out;
 }
 
@@ -68,18 +68,18 @@ TEST_CASE("fast_random gives parent and child different bytes after fork") {
 }
 
 TEST_CASE("AES-GCM records draw their random bytes from the fast generator") {
-  if (!dtls::detail::aes_gcm_offload_available()) {
+  if (!gs::dtls::detail::aes_gcm_offload_available()) {
     MESSAGE("no AES instructions on this CPU: records use ChaCha20-Poly1305, which draws none");
     return;
   }
   World w;
   Peer& p = w.add_client();
   REQUIRE(w.connect(p));
-  const dtls::PeerId id = w.sevents.accepted[0];
-  const auto before = dtls::detail::offload_random_draws();
-  for (int i = 0; i < 10; ++i) CHECK(p.client->send(bytes("record " + std::to_string(i))) == dtls::SendResult::ok);
+  const gs::dtls::PeerId id = w.sevents.accepted[0];
+  const auto before = gs::dtls::detail::offload_random_draws();
+  for (int i = 0; i < 10; ++i) CHECK(p.client->send(bytes("record " + std::to_string(i))) == gs::dtls::SendResult::ok);
   w.pump();
   REQUIRE(w.sevents.data[id].size() == 10);
   CHECK(w.sevents.data[id][9] == "record 9");
-  CHECK(dtls::detail::offload_random_draws() >= before + 10);
+  CHECK(gs::dtls::detail::offload_random_draws() >= before + 10);
 }

@@ -9,13 +9,13 @@
 
 #include <random>
 
-using namespace dtls_test;
+using namespace gs::dtls::test;
 using namespace std::chrono_literals;
 
 namespace {
 
 int handshake_type(const Bytes& d) {
-  return d.size() > 13 && d[0] == dtls::kContentHandshake ? d[13] : -1;
+  return d.size() > 13 && d[0] == gs::dtls::kContentHandshake ? d[13] : -1;
 }
 
 }  // namespace
@@ -25,16 +25,16 @@ TEST_CASE("handshake with a pinned certificate, data both ways, exporter agrees"
   Peer& p = w.add_client();
   REQUIRE(w.connect(p));
   REQUIRE(w.sevents.accepted.size() == 1);
-  const dtls::PeerId id = w.sevents.accepted[0];
+  const gs::dtls::PeerId id = w.sevents.accepted[0];
   CHECK(w.server->established_count() == 1);
   CHECK(w.server->half_open_count() == 0);
   // AES-256-GCM on CPUs with AES instructions (sealed by the offload device), else ChaCha20.
-  const std::string expected = dtls::detail::aes_gcm_offload_available() ? "AES256-GCM" : "CHACHA20";
+  const std::string expected = gs::dtls::detail::aes_gcm_offload_available() ? "AES256-GCM" : "CHACHA20";
   CHECK(p.client->cipher_name().find(expected) != std::string::npos);
   CHECK(w.server->cipher_name(id).find(expected) != std::string::npos);
 
-  CHECK(p.client->send(bytes("hello")) == dtls::SendResult::ok);
-  CHECK(w.server->send(id, bytes("world")) == dtls::SendResult::ok);
+  CHECK(p.client->send(bytes("hello")) == gs::dtls::SendResult::ok);
+  CHECK(w.server->send(id, bytes("world")) == gs::dtls::SendResult::ok);
   w.pump();
   REQUIRE(w.sevents.data[id].size() == 1);
   CHECK(w.sevents.data[id][0] == "hello");
@@ -54,18 +54,18 @@ TEST_CASE("one record per datagram up to the largest payload") {
   World w;
   Peer& p = w.add_client();
   REQUIRE(w.connect(p));
-  const dtls::PeerId id = w.sevents.accepted[0];
-  Bytes big(dtls::kMaxRecordPayload, 0xab);
-  REQUIRE(p.client->send(big) == dtls::SendResult::ok);
+  const gs::dtls::PeerId id = w.sevents.accepted[0];
+  Bytes big(gs::dtls::kMaxRecordPayload, 0xab);
+  REQUIRE(p.client->send(big) == gs::dtls::SendResult::ok);
   REQUIRE(p.events.out.size() == 1);  // exactly one datagram
   CHECK(p.events.out.front().size() <= 1400);
   w.pump();
   REQUIRE(w.sevents.data[id].size() == 1);
-  CHECK(w.sevents.data[id][0].size() == dtls::kMaxRecordPayload);
-  Bytes too_big(dtls::kMaxRecordPayload + 1, 1);
-  CHECK(p.client->send(too_big) == dtls::SendResult::too_large);
-  CHECK(w.server->send(id, too_big) == dtls::SendResult::too_large);
-  CHECK(w.server->send(id + 100, big) == dtls::SendResult::not_connected);
+  CHECK(w.sevents.data[id][0].size() == gs::dtls::kMaxRecordPayload);
+  Bytes too_big(gs::dtls::kMaxRecordPayload + 1, 1);
+  CHECK(p.client->send(too_big) == gs::dtls::SendResult::too_large);
+  CHECK(w.server->send(id, too_big) == gs::dtls::SendResult::too_large);
+  CHECK(w.server->send(id + 100, big) == gs::dtls::SendResult::not_connected);
 }
 
 TEST_CASE("stateless cookie: no session before the cookie returns") {
@@ -75,8 +75,8 @@ TEST_CASE("stateless cookie: no session before the cookie returns") {
   REQUIRE(p.events.out.size() == 1);
   auto ch1 = p.events.out.front();
   p.events.out.pop_front();
-  CHECK(dtls::inspect_client_hello(ch1).is_client_hello);
-  CHECK_FALSE(dtls::inspect_client_hello(ch1).has_cookie);
+  CHECK(gs::dtls::inspect_client_hello(ch1).is_client_hello);
+  CHECK_FALSE(gs::dtls::inspect_client_hello(ch1).has_cookie);
   w.server->receive(p.addr, ch1, w.now);
   CHECK(w.server->peer_count() == 0);
   CHECK(w.server->stats().hello_verify_sent == 1);
@@ -84,7 +84,7 @@ TEST_CASE("stateless cookie: no session before the cookie returns") {
   CHECK(handshake_type(w.sevents.out.front().second) == 3);  // hello_verify_request
   // A flood of cookie-less hellos from many addresses allocates nothing per peer.
   for (std::uint32_t i = 0; i < 500; ++i)
-    w.server->receive(net::Address::v4(0x0b000000u + i, 1000), ch1, w.now);
+    w.server->receive(gs::net::Address::v4(0x0b000000u + i, 1000), ch1, w.now);
   CHECK(w.server->peer_count() == 0);
   CHECK(w.server->stats().hello_verify_sent == 501);
   w.sevents.out.erase(w.sevents.out.begin() + 1, w.sevents.out.end());
@@ -103,9 +103,9 @@ TEST_CASE("a cookie is bound to the address it was issued to") {
   w.sevents.out.clear();
   REQUIRE(p.events.out.size() == 1);
   auto ch2 = p.events.out.front();
-  CHECK(dtls::inspect_client_hello(ch2).has_cookie);
+  CHECK(gs::dtls::inspect_client_hello(ch2).has_cookie);
   // Replayed from another address: challenged again, never promoted.
-  const auto other = net::Address::v4(0x0c000001u, 5555);
+  const auto other = gs::net::Address::v4(0x0c000001u, 5555);
   w.server->receive(other, ch2, w.now);
   CHECK(w.server->peer_count() == 0);
   CHECK(w.server->stats().cookies_accepted == 0);
@@ -122,7 +122,7 @@ TEST_CASE("a cookie is bound to the address it was issued to") {
 }
 
 TEST_CASE("cookie secret rotation keeps the previous secret for one period") {
-  dtls::ServerConfig cfg = server_config();
+  gs::dtls::ServerConfig cfg = server_config();
   cfg.cookie_rotation = 60s;
   cfg.handshake_timeout = 1000s;
   World w(cfg);
@@ -157,7 +157,7 @@ TEST_CASE("cookie secret rotation keeps the previous secret for one period") {
 }
 
 TEST_CASE("caps on half-open handshakes and on peers refuse and count") {
-  dtls::ServerConfig cfg = server_config();
+  gs::dtls::ServerConfig cfg = server_config();
   cfg.max_half_open = 2;
   cfg.max_peers = 3;
   World w(cfg);
@@ -221,7 +221,7 @@ TEST_CASE("handshake retransmission recovers lost flights") {
 }
 
 TEST_CASE("half-open sessions time out and are freed") {
-  dtls::ServerConfig cfg = server_config();
+  gs::dtls::ServerConfig cfg = server_config();
   cfg.handshake_timeout = 5s;
   World w(cfg);
   Peer& p = w.add_client();
@@ -262,11 +262,11 @@ TEST_CASE("client handshake timeout when the server never answers") {
 
 TEST_CASE("a client offering only NULL, 3DES or CBC suites is refused") {
   World w;
-  dtls::ClientConfig cc;
+  gs::dtls::ClientConfig cc;
   cc.insecure = true;
   cc.cipher_list = "NULL-SHA256:DES-CBC3-SHA:ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA:"
                    "AES128-SHA:ECDHE-ECDSA-NULL-SHA";
-  Peer& p = w.add_client(std::make_shared<dtls::ClientContext>(cc));
+  Peer& p = w.add_client(std::make_shared<gs::dtls::ClientContext>(cc));
   CHECK_FALSE(w.connect(p));
   CHECK(w.server->established_count() == 0);
   const auto& st = w.server->stats();
@@ -291,16 +291,16 @@ TEST_CASE("a wrong certificate fails with a clear client-side error") {
 TEST_CASE("CA mode: trusted issuer accepted, unknown issuer refused") {
   World w;
   {
-    dtls::ClientConfig cc;
+    gs::dtls::ClientConfig cc;
     cc.ca_pem = server_cert().certificate_pem;
     cc.server_name = "localhost";
-    Peer& p = w.add_client(std::make_shared<dtls::ClientContext>(cc));
+    Peer& p = w.add_client(std::make_shared<gs::dtls::ClientContext>(cc));
     CHECK(w.connect(p));
   }
   {
-    dtls::ClientConfig cc;
+    gs::dtls::ClientConfig cc;
     cc.ca_pem = other_cert().certificate_pem;
-    Peer& p = w.add_client(std::make_shared<dtls::ClientContext>(cc));
+    Peer& p = w.add_client(std::make_shared<gs::dtls::ClientContext>(cc));
     CHECK_FALSE(w.connect(p));
     REQUIRE(p.events.closed);
     CHECK(p.events.detail.find("server certificate not trusted") == 0);
@@ -308,13 +308,13 @@ TEST_CASE("CA mode: trusted issuer accepted, unknown issuer refused") {
   // Wrong names: tests/dtls/identity_test.cpp (a certificate that is itself in the
   // trust file, as here, is trusted by identity whatever its name).
   {
-    dtls::ClientConfig cc;
+    gs::dtls::ClientConfig cc;
     cc.insecure = true;
-    Peer& p = w.add_client(std::make_shared<dtls::ClientContext>(cc));
+    Peer& p = w.add_client(std::make_shared<gs::dtls::ClientContext>(cc));
     CHECK(w.connect(p));
   }
-  dtls::ClientConfig none;
-  CHECK_THROWS_AS(dtls::ClientContext{none}, std::runtime_error);
+  gs::dtls::ClientConfig none;
+  CHECK_THROWS_AS(gs::dtls::ClientContext{none}, std::runtime_error);
 }
 
 TEST_CASE("close_notify both ways frees the session") {
@@ -328,7 +328,7 @@ TEST_CASE("close_notify both ways frees the session") {
   REQUIRE(w.sevents.closed.size() == 1);
   CHECK(w.sevents.closed[0].second == gs::EndCode::remote);
   CHECK(w.server->peer_count() == 1);
-  const dtls::PeerId idb = w.sevents.accepted[1];
+  const gs::dtls::PeerId idb = w.sevents.accepted[1];
   w.server->close(idb);
   w.pump();
   REQUIRE(b.events.closed);
@@ -342,7 +342,7 @@ TEST_CASE("closing from inside on_data is safe") {
   World w;
   Peer& p = w.add_client();
   REQUIRE(w.connect(p));
-  w.sevents.on_data_hook = [&](dtls::PeerId id, std::span<const std::uint8_t>) {
+  w.sevents.on_data_hook = [&](gs::dtls::PeerId id, std::span<const std::uint8_t>) {
     w.server->send(id, bytes("bye"));
     w.server->close(id);
   };
@@ -358,9 +358,9 @@ TEST_CASE("a restarted peer at the same address replaces its old session") {
   World w;
   Peer& p = w.add_client();
   REQUIRE(w.connect(p));
-  const dtls::PeerId first = w.sevents.accepted[0];
+  const gs::dtls::PeerId first = w.sevents.accepted[0];
   p.events = ClientEvents{};
-  p.client = std::make_unique<dtls::Client>(w.default_ctx(), p.events);
+  p.client = std::make_unique<gs::dtls::Client>(w.default_ctx(), p.events);
   REQUIRE(w.connect(p));
   CHECK(w.server->peer_count() == 1);
   CHECK(w.server->stats().sessions_replaced == 1);
@@ -372,10 +372,10 @@ TEST_CASE("garbage is dropped and counted, never a crash") {
   World w;
   Peer& p = w.add_client();
   REQUIRE(w.connect(p));
-  const dtls::PeerId id = w.sevents.accepted[0];
+  const gs::dtls::PeerId id = w.sevents.accepted[0];
   std::mt19937 rng(7);
   std::uniform_int_distribution<int> byte(0, 255), len(0, 1500);
-  const auto stranger = net::Address::v4(0x0d000001u, 9);
+  const auto stranger = gs::net::Address::v4(0x0d000001u, 9);
   Bytes hello = {22, 0xfe, 0xfd, 0, 0};
   for (int i = 0; i < 3000; ++i) {
     Bytes d(static_cast<std::size_t>(len(rng)));
@@ -402,10 +402,10 @@ TEST_CASE("no memory growth over many connect/disconnect cycles") {
   auto cycle = [&](int n) {
     for (int i = 0; i < n; ++i) {
       ClientEvents ev;
-      dtls::Client c(w.default_ctx(), ev);
+      gs::dtls::Client c(w.default_ctx(), ev);
       c.start(w.now);
       // Route by hand: one client at a fixed address.
-      const auto addr = net::Address::v4(0x0e000001u, 7000);
+      const auto addr = gs::net::Address::v4(0x0e000001u, 7000);
       for (int r = 0; r < 20 && (!ev.out.empty() || !w.sevents.out.empty()); ++r) {
         while (!ev.out.empty()) {
           w.server->receive(addr, ev.out.front(), w.now);
@@ -445,16 +445,16 @@ TEST_CASE("records are delivered whether a datagram holds one or several") {
   World w;
   Peer& p = w.add_client();
   REQUIRE(w.connect(p));
-  const dtls::PeerId id = w.sevents.accepted[0];
-  for (const char* m : {"one", "two", "three"}) REQUIRE(p.client->send(bytes(m)) == dtls::SendResult::ok);
+  const gs::dtls::PeerId id = w.sevents.accepted[0];
+  for (const char* m : {"one", "two", "three"}) REQUIRE(p.client->send(bytes(m)) == gs::dtls::SendResult::ok);
   REQUIRE(p.events.out.size() == 3);
   Bytes single = p.events.out[0];
   Bytes both = p.events.out[1];
   both.insert(both.end(), p.events.out[2].begin(), p.events.out[2].end());
   p.events.out.clear();
-  CHECK(dtls::is_single_record(single));
-  CHECK_FALSE(dtls::is_single_record(both));
-  CHECK_FALSE(dtls::is_single_record(Bytes(single.begin(), single.end() - 1)));
+  CHECK(gs::dtls::is_single_record(single));
+  CHECK_FALSE(gs::dtls::is_single_record(both));
+  CHECK_FALSE(gs::dtls::is_single_record(Bytes(single.begin(), single.end() - 1)));
 
   w.server->receive(p.addr, single, w.now);
   CHECK(w.sevents.data[id] == std::vector<std::string>{"one"});
@@ -463,14 +463,14 @@ TEST_CASE("records are delivered whether a datagram holds one or several") {
 }
 
 TEST_CASE("one host on many ports holds at most max_half_open_per_source handshakes; another host still gets in") {
-  dtls::ServerConfig cfg = server_config();
+  gs::dtls::ServerConfig cfg = server_config();
   cfg.max_half_open_per_source = 4;
   World w(cfg);
   // 50 ports of 10.9.9.9: each sends its cookie'd hello, then nothing more.
   std::vector<Peer*> flood;
   for (int i = 0; i < 50; ++i) {
     Peer& p = w.add_client();
-    p.addr = net::Address::v4(0x0a090909u, static_cast<std::uint16_t>(20000 + i));
+    p.addr = gs::net::Address::v4(0x0a090909u, static_cast<std::uint16_t>(20000 + i));
     flood.push_back(&p);
   }
   for (auto* p : flood) {
@@ -497,7 +497,7 @@ TEST_CASE("one host on many ports holds at most max_half_open_per_source handsha
 
   // An IPv6 host is one source per /64, whatever its lower 64 bits.
   auto v6 = [](int low) {
-    return *net::Address::parse("[2001:db8:1:2::" + std::to_string(low) + "]:5000");
+    return *gs::net::Address::parse("[2001:db8:1:2::" + std::to_string(low) + "]:5000");
   };
   std::vector<Peer*> six;
   for (int i = 1; i <= 6; ++i) {
@@ -530,6 +530,6 @@ TEST_CASE("one host on many ports holds at most max_half_open_per_source handsha
   CHECK(w.server->half_open_count() == 0);
   CHECK(w.server->half_open_count(flood[0]->addr) == 0);
   Peer& again = w.add_client();
-  again.addr = net::Address::v4(0x0a090909u, 30000);
+  again.addr = gs::net::Address::v4(0x0a090909u, 30000);
   CHECK(w.connect(again));
 }

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace dtls_test {
+namespace gs::dtls::test {
 
 using Bytes = std::vector<std::uint8_t>;
 
@@ -155,4 +155,4 @@ class World {
   std::shared_ptr<dtls::ClientContext> ctx_;
 };
 
-}  // namespace dtls_test
+}  // namespace gs::dtls::test

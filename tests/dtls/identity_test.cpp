@@ -4,39 +4,39 @@
 
 #include <doctest/doctest.h>
 
-using namespace dtls_test;
+using namespace gs::dtls::test;
 
 namespace {
 
-const dtls::GeneratedCertificate& test_ca() {
-  static const auto ca = dtls::generate_self_signed({"identity-test-ca", {}, 30});
+const gs::dtls::GeneratedCertificate& test_ca() {
+  static const auto ca = gs::dtls::generate_self_signed({"identity-test-ca", {}, 30});
   return ca;
 }
 
 // gateway.example, 127.0.0.1 and ::1, issued by test_ca().
-const dtls::GeneratedCertificate& gateway_cert() {
+const gs::dtls::GeneratedCertificate& gateway_cert() {
   static const auto cert =
-      dtls::issue_certificate({"gateway", {"gateway.example"}, 30, {"127.0.0.1", "::1"}}, test_ca());
+      gs::dtls::issue_certificate({"gateway", {"gateway.example"}, 30, {"127.0.0.1", "::1"}}, test_ca());
   return cert;
 }
 
 // world.example, issued by the same CA.
-const dtls::GeneratedCertificate& world_cert() {
-  static const auto cert = dtls::issue_certificate({"world", {"world.example"}, 30, {"10.0.0.7"}}, test_ca());
+const gs::dtls::GeneratedCertificate& world_cert() {
+  static const auto cert = gs::dtls::issue_certificate({"world", {"world.example"}, 30, {"10.0.0.7"}}, test_ca());
   return cert;
 }
 
-dtls::ServerConfig serving(const dtls::GeneratedCertificate& cert) {
-  dtls::ServerConfig c;
+gs::dtls::ServerConfig serving(const gs::dtls::GeneratedCertificate& cert) {
+  gs::dtls::ServerConfig c;
   c.certificate_pem = cert.certificate_pem;
   c.private_key_pem = cert.private_key_pem;
   return c;
 }
 
-std::shared_ptr<dtls::ClientContext> trusting(const std::string& pem) {
-  dtls::ClientConfig c;
+std::shared_ptr<gs::dtls::ClientContext> trusting(const std::string& pem) {
+  gs::dtls::ClientConfig c;
   c.ca_pem = pem;
-  return std::make_shared<dtls::ClientContext>(c);
+  return std::make_shared<gs::dtls::ClientContext>(c);
 }
 
 }  // namespace
@@ -76,14 +76,14 @@ TEST_CASE("a CA-issued certificate is refused when the client has no name to che
 
 TEST_CASE("a configured server name replaces the name the client dials") {
   World w(serving(gateway_cert()));
-  dtls::ClientConfig c;
+  gs::dtls::ClientConfig c;
   c.ca_pem = test_ca().certificate_pem;
   c.server_name = "gateway.example";
-  auto context = std::make_shared<dtls::ClientContext>(c);
+  auto context = std::make_shared<gs::dtls::ClientContext>(c);
   CHECK(w.connect(w.add_client(context)));
   CHECK(w.connect(w.add_client(context, "10.1.2.3")));
   c.server_name = "world.example";
-  CHECK_FALSE(w.connect(w.add_client(std::make_shared<dtls::ClientContext>(c), "gateway.example")));
+  CHECK_FALSE(w.connect(w.add_client(std::make_shared<gs::dtls::ClientContext>(c), "gateway.example")));
 }
 
 TEST_CASE("a certificate that is itself in the trust file is trusted by identity, whatever its name") {
@@ -103,10 +103,10 @@ TEST_CASE("a certificate that is itself in the trust file is trusted by identity
 
 TEST_CASE("a client that does not offer Extended Master Secret is refused by the server") {
   World w;
-  dtls::ClientConfig c;
+  gs::dtls::ClientConfig c;
   c.pinned_certificate_pem = server_cert().certificate_pem;
   c.extended_master_secret = false;
-  Peer& p = w.add_client(std::make_shared<dtls::ClientContext>(c));
+  Peer& p = w.add_client(std::make_shared<gs::dtls::ClientContext>(c));
   CHECK_FALSE(w.connect(p));
   for (int i = 0; i < 30 && !p.events.closed; ++i) {
     w.advance(std::chrono::milliseconds(500));

@@ -27,7 +27,7 @@ bool have_openssl() { return std::system("openssl version > /dev/null 2>&1") == 
 // A temporary folder with a certificate, its key and an OpenSSL config without EMS.
 struct Files {
   std::string dir;
-  dtls::GeneratedCertificate cert = dtls::generate_self_signed({"localhost", {"localhost"}, 1});
+  gs::dtls::GeneratedCertificate cert = gs::dtls::generate_self_signed({"localhost", {"localhost"}, 1});
   Files() {
     char dir_template[] = "/tmp/dtls-ems-XXXXXX";
     dir = mkdtemp(dir_template);
@@ -68,7 +68,7 @@ void stop(pid_t child) {
 
 std::uint16_t free_udp_port() {
   asio::io_context io;
-  net::UdpEndpoint probe(io, net::Address::loopback_v4(0));
+  gs::net::UdpEndpoint probe(io, gs::net::Address::loopback_v4(0));
   return probe.local_address().port();
 }
 
@@ -88,17 +88,17 @@ void run_until(asio::io_context& io, const std::function<bool()>& done, std::chr
   io.run();
 }
 
-struct ServerGlue : dtls::ServerHandler {
-  net::UdpEndpoint* udp = nullptr;
-  void on_transmit(const net::Address& to, std::span<const std::uint8_t> d) override { udp->send(to, d); }
-  void on_accepted(dtls::PeerId, const net::Address&) override {}
-  void on_data(dtls::PeerId, std::span<const std::uint8_t>) override {}
-  void on_closed(dtls::PeerId, const gs::End&) override {}
+struct ServerGlue : gs::dtls::ServerHandler {
+  gs::net::UdpEndpoint* udp = nullptr;
+  void on_transmit(const gs::net::Address& to, std::span<const std::uint8_t> d) override { udp->send(to, d); }
+  void on_accepted(gs::dtls::PeerId, const gs::net::Address&) override {}
+  void on_data(gs::dtls::PeerId, std::span<const std::uint8_t>) override {}
+  void on_closed(gs::dtls::PeerId, const gs::End&) override {}
 };
 
-struct ClientGlue : dtls::ClientHandler {
-  net::UdpEndpoint* udp = nullptr;
-  net::Address server;
+struct ClientGlue : gs::dtls::ClientHandler {
+  gs::net::UdpEndpoint* udp = nullptr;
+  gs::net::Address server;
   bool connected = false;
   bool closed = false;
   std::string detail;
@@ -118,25 +118,25 @@ ClientGlue client_against_s_server(const Files& files, const std::string& conf) 
                        files.dir + "/cert.pem", "-key", files.dir + "/key.pem", "-quiet"},
                       conf, files.dir + "/out.txt");
   asio::io_context io;
-  net::UdpEndpoint udp(io, net::Address::loopback_v4(0));
+  gs::net::UdpEndpoint udp(io, gs::net::Address::loopback_v4(0));
   ClientGlue glue;
   glue.udp = &udp;
-  glue.server = net::Address::loopback_v4(port);
-  dtls::ClientConfig config;
+  glue.server = gs::net::Address::loopback_v4(port);
+  gs::dtls::ClientConfig config;
   config.ca_pem = files.cert.certificate_pem;  // pinned: s_server presents it
-  dtls::Client client(std::make_shared<dtls::ClientContext>(config), glue);
-  udp.start([&](const net::Address&, std::span<const std::uint8_t> d) { client.receive(d, dtls::Clock::now()); });
+  gs::dtls::Client client(std::make_shared<gs::dtls::ClientContext>(config), glue);
+  udp.start([&](const gs::net::Address&, std::span<const std::uint8_t> d) { client.receive(d, gs::dtls::Clock::now()); });
   asio::steady_timer timer(io);
   std::function<void()> tick = [&] {
     timer.expires_after(100ms);
     timer.async_wait([&](const asio::error_code& ec) {
       if (ec) return;
-      client.update(dtls::Clock::now());
+      client.update(gs::dtls::Clock::now());
       tick();
     });
   };
   tick();
-  client.start(dtls::Clock::now());
+  client.start(gs::dtls::Clock::now());
   run_until(io, [&] { return glue.connected || glue.closed; }, 15s);
   client.close();
   stop(child);
@@ -166,15 +166,15 @@ TEST_CASE("openssl s_client without Extended Master Secret is refused by our ser
   }
   Files files;
   asio::io_context io;
-  net::UdpEndpoint udp(io, net::Address::loopback_v4(0));
+  gs::net::UdpEndpoint udp(io, gs::net::Address::loopback_v4(0));
   ServerGlue glue;
   glue.udp = &udp;
-  dtls::ServerConfig config;
+  gs::dtls::ServerConfig config;
   config.certificate_pem = files.cert.certificate_pem;
   config.private_key_pem = files.cert.private_key_pem;
-  dtls::Server server(config, glue, dtls::Clock::now());
-  udp.start([&](const net::Address& from, std::span<const std::uint8_t> d) {
-    server.receive(from, d, dtls::Clock::now());
+  gs::dtls::Server server(config, glue, gs::dtls::Clock::now());
+  udp.start([&](const gs::net::Address& from, std::span<const std::uint8_t> d) {
+    server.receive(from, d, gs::dtls::Clock::now());
   });
   // s_client retransmits its hello for a while; `timeout` ends it after 4 s.
   pid_t child = spawn({"timeout", "4", "openssl", "s_client", "-dtls1_2", "-connect",

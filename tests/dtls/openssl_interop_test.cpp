@@ -19,23 +19,23 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Glue : dtls::ServerHandler {
-  net::UdpEndpoint* udp = nullptr;
-  dtls::Server* server = nullptr;
+struct Glue : gs::dtls::ServerHandler {
+  gs::net::UdpEndpoint* udp = nullptr;
+  gs::dtls::Server* server = nullptr;
   int client_stdin = -1;
   bool accepted = false;
   bool echoed = false;
   std::string received;
 
-  void on_transmit(const net::Address& to, std::span<const std::uint8_t> d) override {
+  void on_transmit(const gs::net::Address& to, std::span<const std::uint8_t> d) override {
     udp->send(to, d);
   }
-  void on_accepted(dtls::PeerId, const net::Address&) override {
+  void on_accepted(gs::dtls::PeerId, const gs::net::Address&) override {
     accepted = true;
     const char line[] = "ping from s_client\n";
     (void)!::write(client_stdin, line, sizeof(line) - 1);  // s_client sends it as data
   }
-  void on_data(dtls::PeerId peer, std::span<const std::uint8_t> d) override {
+  void on_data(gs::dtls::PeerId peer, std::span<const std::uint8_t> d) override {
     received.append(d.begin(), d.end());
     if (!echoed && received.find('\n') != std::string::npos) {
       const std::string reply = "pong from gameserver\n";
@@ -45,7 +45,7 @@ struct Glue : dtls::ServerHandler {
       echoed = true;
     }
   }
-  void on_closed(dtls::PeerId, const gs::End&) override {}
+  void on_closed(gs::dtls::PeerId, const gs::End&) override {}
 };
 
 std::string read_file(const std::string& path) {
@@ -56,12 +56,12 @@ std::string read_file(const std::string& path) {
 // Keeps `server`'s retransmission and timeout timer running on the loop.
 struct ServerTimer {
   asio::steady_timer timer;
-  dtls::Server& server;
+  gs::dtls::Server& server;
   void arm() {
     timer.expires_at(server.next_wakeup());
     timer.async_wait([this](const asio::error_code& ec) {
       if (ec) return;
-      server.update(dtls::Clock::now());
+      server.update(gs::dtls::Clock::now());
       arm();
     });
   }
@@ -119,7 +119,7 @@ TEST_CASE("openssl s_client -dtls1_2 completes a handshake with cookie exchange"
     MESSAGE("openssl not installed; skipped");
     return;
   }
-  auto cert = dtls::generate_self_signed({"localhost", {"localhost"}, 1});
+  auto cert = gs::dtls::generate_self_signed({"localhost", {"localhost"}, 1});
   char dir_template[] = "/tmp/dtls-interop-XXXXXX";
   const std::string dir = mkdtemp(dir_template);
   const std::string ca_path = dir + "/ca.pem";
@@ -127,18 +127,18 @@ TEST_CASE("openssl s_client -dtls1_2 completes a handshake with cookie exchange"
   std::ofstream(ca_path) << cert.certificate_pem;
 
   asio::io_context io;
-  net::UdpEndpoint udp(io, net::Address::loopback_v4(0));
+  gs::net::UdpEndpoint udp(io, gs::net::Address::loopback_v4(0));
   Glue glue;
-  dtls::ServerConfig cfg;
+  gs::dtls::ServerConfig cfg;
   cfg.certificate_pem = cert.certificate_pem;
   cfg.private_key_pem = cert.private_key_pem;
-  dtls::Server server(cfg, glue, dtls::Clock::now());
+  gs::dtls::Server server(cfg, glue, gs::dtls::Clock::now());
   glue.udp = &udp;
   glue.server = &server;
 
   ServerTimer timer{asio::steady_timer(io), server};
-  udp.start([&](const net::Address& from, std::span<const std::uint8_t> d) {
-    server.receive(from, d, dtls::Clock::now());
+  udp.start([&](const gs::net::Address& from, std::span<const std::uint8_t> d) {
+    server.receive(from, d, gs::dtls::Clock::now());
   }, [&] { timer.arm(); });
   timer.arm();
 

@@ -38,7 +38,7 @@ struct Sink final : gs::channel::ChannelEvents {
   void on_message(std::size_t, std::span<const std::byte>, gs::channel::Time) override {}
 };
 
-struct HelloCatcher final : dtls::ClientHandler {
+struct HelloCatcher final : gs::dtls::ClientHandler {
   std::vector<std::uint8_t> hello;
   void on_transmit(std::span<const std::uint8_t> d) override {
     if (hello.empty()) hello.assign(d.begin(), d.end());
@@ -90,8 +90,8 @@ int main(int argc, char** argv) {
 
   // Token: a valid one for world-1, signed with the fuzzer's fixed key.
   {
-    auto key = gs::crypto::ed25519_private_key::from_seed(std::vector<std::uint8_t>(32, 7));
-    gs::crypto::token_signer signer("auth-1", "k1", std::move(key));
+    auto key = gs::crypto::Ed25519PrivateKey::from_seed(std::vector<std::uint8_t>(32, 7));
+    gs::crypto::TokenSigner signer("auth-1", "k1", std::move(key));
     auto t = signer.issue("alice", "world-1", std::chrono::seconds(30),
                           std::chrono::sys_seconds{std::chrono::seconds{1'800'000'000}});
     write(out / "token", "valid", {t.token.begin(), t.token.end()});
@@ -112,12 +112,12 @@ int main(int argc, char** argv) {
 
   // DTLS: a real ClientHello, framed as the server fuzzer reads it.
   {
-    dtls::ClientConfig tls;
+    gs::dtls::ClientConfig tls;
     tls.insecure = true;
-    auto context = std::make_shared<const dtls::ClientContext>(tls);
+    auto context = std::make_shared<const gs::dtls::ClientContext>(tls);
     HelloCatcher catcher;
-    dtls::Client client(context, catcher);
-    client.start(dtls::TimePoint{});
+    gs::dtls::Client client(context, catcher);
+    client.start(gs::dtls::TimePoint{});
     std::vector<std::uint8_t> framed{0, static_cast<std::uint8_t>(catcher.hello.size()),
                                      static_cast<std::uint8_t>(catcher.hello.size() >> 8)};
     framed.insert(framed.end(), catcher.hello.begin(), catcher.hello.end());

@@ -7,8 +7,8 @@
 #include "crypto/token_verifier.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const auto key = gs::crypto::ed25519_private_key::from_seed(std::vector<std::uint8_t>(32, 7));
-  gs::crypto::token_verifier verifier({"world-1", {}}, {{"k1", key.public_key()}});
+  static const auto key = gs::crypto::Ed25519PrivateKey::from_seed(std::vector<std::uint8_t>(32, 7));
+  gs::crypto::TokenVerifier verifier({"world-1", {}}, {{"k1", key.public_key()}});
   std::string_view token(reinterpret_cast<const char*>(data), size);
   (void)verifier.verify(token, std::chrono::sys_seconds{std::chrono::seconds{1'800'000'000}});
   return 0;

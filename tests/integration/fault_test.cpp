@@ -120,7 +120,7 @@ class LoginLoop {
             }
             std::this_thread::sleep_for(20ms);
           }
-          dtls::release_thread_caches();
+          gs::dtls::release_thread_caches();
         }) {}
   ~LoginLoop() { stop(); }
   void stop() {

@@ -78,7 +78,7 @@ void add_account(const gs::test::Deployment& d, const std::string& name) {
 
 // A token key pair beside the deployment's own; the private key's path.
 fs::path new_token_key(const gs::test::Deployment& d, const std::string& name) {
-  auto key = gs::crypto::ed25519_private_key::generate();
+  auto key = gs::crypto::Ed25519PrivateKey::generate();
   gs::crypto::write_private_key_file(d.dir / "keys" / (name + ".key"), key, false);
   gs::crypto::write_public_key_file(d.dir / "keys" / (name + ".pub"), key.public_key(), false);
   return d.dir / "keys" / (name + ".key");
@@ -91,7 +91,7 @@ std::string kid_of(const fs::path& private_key) {
 // A token for alice at world-1 signed with `private_key`, as auth would sign it.
 std::string token_signed_with(const fs::path& private_key) {
   auto key = gs::crypto::read_private_key_file(private_key);
-  gs::crypto::token_signer signer("auth-1", gs::crypto::default_kid(key.public_key()), std::move(key));
+  gs::crypto::TokenSigner signer("auth-1", gs::crypto::default_kid(key.public_key()), std::move(key));
   return signer
       .issue("alice", "world-1", 30s, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()))
       .token;
@@ -235,7 +235,7 @@ TEST_CASE("rotation: a renewed DTLS certificate serves new handshakes, establish
   gs::test::Deployment d("rotation-cert");
   add_account(d, "alice");
   add_account(d, "bob");
-  auto renewed = dtls::generate_self_signed({"gameserver", {"gameserver"}, 30});
+  auto renewed = gs::dtls::generate_self_signed({"gameserver", {"gameserver"}, 30});
   const auto crt = d.dir / "keys/dtls-renewed.crt", key_file = d.dir / "keys/dtls-renewed.key";
   auto bytes = [](const std::string& s) {
     return std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());

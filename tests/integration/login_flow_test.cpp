@@ -49,7 +49,7 @@ TEST_CASE("a player logs in through the gateway and joins the world, all encrypt
     CHECK(bad.reason == "bad_credentials");
   }
   SUBCASE("disabled account") {
-    gs::store::sqlite_account_store(d.config.auth.database).set_disabled("alice", true);
+    gs::store::SqliteAccountStore(d.config.auth.database).set_disabled("alice", true);
     auto bad = login_once(options, "alice", "correct horse");
     CHECK(bad.reason == "disabled");
   }
@@ -168,7 +168,7 @@ std::string issue_token(const gs::config::Config& config, const std::string& sub
                         std::chrono::seconds ttl, std::chrono::sys_seconds now) {
   auto key = gs::crypto::read_private_key_file(config.auth.token_key);
   auto kid = gs::crypto::default_kid(key.public_key());
-  gs::crypto::token_signer signer(config.auth.id, kid, std::move(key));
+  gs::crypto::TokenSigner signer(config.auth.id, kid, std::move(key));
   return signer.issue(sub, aud, ttl, now).token;
 }
 

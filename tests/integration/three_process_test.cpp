@@ -24,8 +24,8 @@ using gs::test::start_role;
 TEST_CASE("auth, gateway and world in three processes: login works; a world restart is survived") {
   gs::test::Deployment d("three");
   {
-    gs::store::sqlite_account_store accounts(d.config.auth.database);
-    gs::store::password_hasher hasher({1, 8192});
+    gs::store::SqliteAccountStore accounts(d.config.auth.database);
+    gs::store::PasswordHasher hasher({1, 8192});
     accounts.add("alice", *hasher.hash("correct horse"), std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
   }
   auto auth = start_role(d, "auth");

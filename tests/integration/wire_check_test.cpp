@@ -10,7 +10,7 @@
 #include <asio/ip/udp.hpp>
 
 #include "client/client.hpp"
-#include "registry.hpp"
+#include "roles/registry.hpp"
 #include "runtime/runtime.hpp"
 #include "store/sqlite_account_store.hpp"
 #include "store/password_hash.hpp"
@@ -64,8 +64,8 @@ TEST_CASE("neither the password nor the token crosses the network in clear text"
   gs::test::Deployment d("wire");
   const std::string password = "tr0ub4dor&3-very-secret";
   {
-    gs::store::sqlite_account_store accounts(d.config.auth.database);
-    gs::store::password_hasher hasher({1, 8192});
+    gs::store::SqliteAccountStore accounts(d.config.auth.database);
+    gs::store::PasswordHasher hasher({1, 8192});
     accounts.add("alice", *hasher.hash(password), std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
   }
   asio::io_context relay_io;

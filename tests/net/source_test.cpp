@@ -4,10 +4,10 @@
 
 namespace {
 
-net::Source of(const char* host_port) {
-  auto address = net::Address::parse(host_port);
+gs::net::Source of(const char* host_port) {
+  auto address = gs::net::Address::parse(host_port);
   REQUIRE(address);
-  return net::source_of(*address);
+  return gs::net::source_of(*address);
 }
 
 }  // namespace

@@ -20,9 +20,9 @@ std::vector<std::uint8_t> payload(std::uint32_t seq, std::size_t size) {
   return d;
 }
 
-std::unique_ptr<net::UdpEndpoint> try_bind(asio::io_context& io, const net::Address& a) {
+std::unique_ptr<gs::net::UdpEndpoint> try_bind(asio::io_context& io, const gs::net::Address& a) {
   try {
-    return std::make_unique<net::UdpEndpoint>(io, a);
+    return std::make_unique<gs::net::UdpEndpoint>(io, a);
   } catch (const std::exception&) {
     return nullptr;
   }
@@ -31,21 +31,21 @@ std::unique_ptr<net::UdpEndpoint> try_bind(asio::io_context& io, const net::Addr
 }  // namespace
 
 TEST_CASE("address parsing, formatting and equality") {
-  auto a = net::Address::parse("127.0.0.1:7000");
+  auto a = gs::net::Address::parse("127.0.0.1:7000");
   REQUIRE(a);
   CHECK(a->is_v4());
   CHECK(a->port() == 7000);
   CHECK(a->to_string() == "127.0.0.1:7000");
-  CHECK(*a == net::Address::loopback_v4(7000));
-  CHECK_FALSE(*a == net::Address::loopback_v4(7001));
+  CHECK(*a == gs::net::Address::loopback_v4(7000));
+  CHECK_FALSE(*a == gs::net::Address::loopback_v4(7001));
 
-  auto b = net::Address::parse("[::1]:9");
+  auto b = gs::net::Address::parse("[::1]:9");
   REQUIRE(b);
   CHECK(b->is_v6());
   CHECK(b->to_string() == "[::1]:9");
-  CHECK(*b == net::Address::loopback_v6(9));
+  CHECK(*b == gs::net::Address::loopback_v6(9));
 
-  auto mapped = net::Address::parse("[::ffff:127.0.0.1]:7000");
+  auto mapped = gs::net::Address::parse("[::ffff:127.0.0.1]:7000");
   REQUIRE(mapped);
   CHECK(mapped->is_v4());
   CHECK(*mapped == *a);
@@ -53,7 +53,7 @@ TEST_CASE("address parsing, formatting and equality") {
 
   for (const char* bad : {"", "127.0.0.1", "127.0.0.1:", "127.0.0.1:70000", "::1:80",
                           "[::1]80", "host.example:80", "1.2.3.4:8x"})
-    CHECK_FALSE(net::Address::parse(bad));
+    CHECK_FALSE(gs::net::Address::parse(bad));
 
   sockaddr_storage ss{};
   CHECK(a->to_socket_form(AF_INET6, ss) == sizeof(sockaddr_in6));
@@ -62,13 +62,13 @@ TEST_CASE("address parsing, formatting and equality") {
 
 TEST_CASE("IPv4 loopback: many datagrams, received in batches") {
   asio::io_context io;
-  net::UdpEndpoint rx(io, net::Address::loopback_v4(0));
-  net::UdpEndpoint tx(io, net::Address::loopback_v4(0));
+  gs::net::UdpEndpoint rx(io, gs::net::Address::loopback_v4(0));
+  gs::net::UdpEndpoint tx(io, gs::net::Address::loopback_v4(0));
   constexpr std::uint32_t kCount = 2000;
   std::vector<int> seen(kCount, 0);
   std::uint32_t received = 0;
-  net::Address from;
-  rx.start([&](const net::Address& f, std::span<const std::uint8_t> d) {
+  gs::net::Address from;
+  rx.start([&](const gs::net::Address& f, std::span<const std::uint8_t> d) {
     REQUIRE(d.size() == 200);
     std::uint32_t seq = 0;
     std::memcpy(&seq, d.data(), sizeof(seq));
@@ -92,17 +92,17 @@ TEST_CASE("IPv4 loopback: many datagrams, received in batches") {
 
 TEST_CASE("IPv6 loopback and a dual-stack socket talking to IPv4") {
   asio::io_context io;
-  auto v6 = try_bind(io, net::Address::loopback_v6(0));
+  auto v6 = try_bind(io, gs::net::Address::loopback_v6(0));
   if (!v6) {
     MESSAGE("no IPv6 loopback here; skipped");
     return;
   }
-  auto any6 = net::Address::parse("[::]:0");
+  auto any6 = gs::net::Address::parse("[::]:0");
   REQUIRE(any6);
-  net::UdpEndpoint dual(io, *any6);
-  net::UdpEndpoint v4(io, net::Address::loopback_v4(0));
+  gs::net::UdpEndpoint dual(io, *any6);
+  gs::net::UdpEndpoint v4(io, gs::net::Address::loopback_v4(0));
   int got = 0;
-  dual.start([&](const net::Address& f, std::span<const std::uint8_t> d) {
+  dual.start([&](const gs::net::Address& f, std::span<const std::uint8_t> d) {
     ++got;
     if (f.is_v4()) {
       CHECK(f == v4.local_address());  // mapped sender normalized to IPv4
@@ -112,13 +112,13 @@ TEST_CASE("IPv6 loopback and a dual-stack socket talking to IPv4") {
     dual.send(f, d);  // echo: IPv4 destinations are mapped for the IPv6 socket
   });
   int echoes = 0;
-  auto count = [&](const net::Address&, std::span<const std::uint8_t>) {
+  auto count = [&](const gs::net::Address&, std::span<const std::uint8_t>) {
     if (++echoes == 2) io.stop();
   };
   v4.start(count);
   v6->start(count);
-  auto dual_v4 = net::Address::loopback_v4(dual.local_address().port());
-  auto dual_v6 = net::Address::loopback_v6(dual.local_address().port());
+  auto dual_v4 = gs::net::Address::loopback_v4(dual.local_address().port());
+  auto dual_v6 = gs::net::Address::loopback_v6(dual.local_address().port());
   v4.send(dual_v4, payload(1, 10));
   v6->send(dual_v6, payload(2, 10));
   io.run_for(5s);
@@ -128,12 +128,12 @@ TEST_CASE("IPv6 loopback and a dual-stack socket talking to IPv4") {
 
 TEST_CASE("oversized datagrams are dropped and counted") {
   asio::io_context io;
-  net::UdpOptions small;
+  gs::net::UdpOptions small;
   small.max_datagram = 100;
-  net::UdpEndpoint rx(io, net::Address::loopback_v4(0), small);
-  net::UdpEndpoint tx(io, net::Address::loopback_v4(0));
+  gs::net::UdpEndpoint rx(io, gs::net::Address::loopback_v4(0), small);
+  gs::net::UdpEndpoint tx(io, gs::net::Address::loopback_v4(0));
   int got = 0;
-  rx.start([&](const net::Address&, std::span<const std::uint8_t> d) {
+  rx.start([&](const gs::net::Address&, std::span<const std::uint8_t> d) {
     ++got;
     CHECK(d.size() == 100);
     io.stop();
@@ -144,16 +144,16 @@ TEST_CASE("oversized datagrams are dropped and counted") {
   CHECK(got == 1);
   CHECK(rx.stats().oversized_dropped == 1);
   // Sending to an address the socket family cannot reach is refused, not thrown.
-  CHECK_FALSE(tx.send(net::Address::loopback_v6(1), payload(3, 10)));
+  CHECK_FALSE(tx.send(gs::net::Address::loopback_v6(1), payload(3, 10)));
   CHECK(tx.stats().send_errors == 1);
 }
 
 TEST_CASE("the send queue is bounded") {
   asio::io_context io;
-  net::UdpOptions o;
+  gs::net::UdpOptions o;
   o.send_queue_limit = 10;
-  net::UdpEndpoint tx(io, net::Address::loopback_v4(0), o);
-  const auto nowhere = net::Address::loopback_v4(9);
+  gs::net::UdpEndpoint tx(io, gs::net::Address::loopback_v4(0), o);
+  const auto nowhere = gs::net::Address::loopback_v4(9);
   int accepted = 0;
   for (int i = 0; i < 20; ++i) accepted += tx.send(nowhere, payload(1, 10)) ? 1 : 0;
   CHECK(accepted == 10);

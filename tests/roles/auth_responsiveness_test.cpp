@@ -14,7 +14,7 @@
 
 #include <asio/steady_timer.hpp>
 
-#include "auth/login_service.hpp"
+#include "roles/auth/login_service.hpp"
 #include "store/sqlite_account_store.hpp"
 
 using namespace gs;
@@ -27,12 +27,12 @@ TEST_CASE("the event loop stays responsive while 50 password hashes run") {
   {
     asio::io_context io;
     gs::WorkerPool pool(2);
-    store::sqlite_account_store accounts(dir / "accounts.db");
-    store::password_hasher hasher{store::pwhash_params{}};  // OWASP defaults: 19 MiB, 2 passes
+    store::SqliteAccountStore accounts(dir / "accounts.db");
+    store::PasswordHasher hasher{store::PwhashParams{}};  // OWASP defaults: 19 MiB, 2 passes
     auto wall = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    REQUIRE(accounts.add("alice", *hasher.hash("correct horse"), wall) == store::store_status::ok);
-    store::login_throttle throttle{store::throttle_limits{1000, 1000, std::chrono::seconds(60), 1000}};
-    crypto::token_signer signer{"auth-1", "k1", crypto::ed25519_private_key::generate()};
+    REQUIRE(accounts.add("alice", *hasher.hash("correct horse"), wall) == store::StoreStatus::ok);
+    store::LoginThrottle throttle{store::ThrottleLimits{1000, 1000, std::chrono::seconds(60), 1000}};
+    crypto::TokenSigner signer{"auth-1", "k1", crypto::Ed25519PrivateKey::generate()};
     WorldDirectory worlds{10s};
     auto alive = std::make_shared<bool>(true);
     gs::WorkerPool database(1);
@@ -85,9 +85,9 @@ TEST_CASE("the event loop stays responsive while 50 password hashes run") {
 namespace {
 
 // An account database that answers lookups only once released: a server that stalls.
-struct StallingStore final : store::account_store {
+struct StallingStore final : store::AccountStore {
   explicit StallingStore(std::string hash) : hash(std::move(hash)) {}
-  std::optional<std::vector<store::account>> list() override { return std::nullopt; }
+  std::optional<std::vector<store::Account>> list() override { return std::nullopt; }
   int schema_version() override { return schema_version_current; }
 
   void release() {
@@ -103,30 +103,30 @@ struct StallingStore final : store::account_store {
   std::atomic<int> lookups{0};
 
  private:
-  store::store_status insert(const std::vector<std::string>&, std::string_view, store::unix_time) override {
-    return fail(store::store_status::database_error, "read-only");
+  store::StoreStatus insert(const std::vector<std::string>&, std::string_view, store::UnixTime) override {
+    return fail(store::StoreStatus::database_error, "read-only");
   }
-  store::store_status update_hash(const std::string&, std::string_view) override {
-    return fail(store::store_status::database_error, "read-only");
+  store::StoreStatus update_hash(const std::string&, std::string_view) override {
+    return fail(store::StoreStatus::database_error, "read-only");
   }
-  store::store_status swap_hash(const std::string&, std::string_view, std::string_view) override {
-    return fail(store::store_status::database_error, "read-only");
+  store::StoreStatus swap_hash(const std::string&, std::string_view, std::string_view) override {
+    return fail(store::StoreStatus::database_error, "read-only");
   }
-  store::store_status update_disabled(const std::string&, bool) override {
-    return fail(store::store_status::database_error, "read-only");
+  store::StoreStatus update_disabled(const std::string&, bool) override {
+    return fail(store::StoreStatus::database_error, "read-only");
   }
-  store::store_status update_last_login(const std::string&, store::unix_time) override {
-    return store::store_status::ok;
+  store::StoreStatus update_last_login(const std::string&, store::UnixTime) override {
+    return store::StoreStatus::ok;
   }
-  lookup select(const std::string& name) override {
+  Lookup select(const std::string& name) override {
     ++lookups;
     std::unique_lock lock(mutex);
     wake.wait(lock, [&] { return released; });
-    store::account a;
+    store::Account a;
     a.id = 1;
     a.name = name;
     a.password_hash = hash;
-    return {store::store_status::ok, a};
+    return {store::StoreStatus::ok, a};
   }
 };
 
@@ -136,11 +136,11 @@ TEST_CASE("the event loop stays responsive while the account database stalls") {
   asio::io_context io;
   gs::WorkerPool pool(1);
   gs::WorkerPool database(1);
-  store::password_hasher hasher{store::pwhash_params_minimum()};
+  store::PasswordHasher hasher{store::pwhash_params_minimum()};
   StallingStore accounts(*hasher.hash("correct horse"));
   auto wall = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  store::login_throttle throttle{store::throttle_limits{1000, 1000, std::chrono::seconds(60), 1000}};
-  crypto::token_signer signer{"auth-1", "k1", crypto::ed25519_private_key::generate()};
+  store::LoginThrottle throttle{store::ThrottleLimits{1000, 1000, std::chrono::seconds(60), 1000}};
+  crypto::TokenSigner signer{"auth-1", "k1", crypto::Ed25519PrivateKey::generate()};
   WorldDirectory worlds{10s};
   worlds.report("world-1", "127.0.0.1:7200", 1000, 0, std::chrono::steady_clock::now());
   auto alive = std::make_shared<bool>(true);

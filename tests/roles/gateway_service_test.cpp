@@ -2,7 +2,7 @@
 
 #include <memory>
 
-#include "gateway/gateway_service.hpp"
+#include "roles/gateway/gateway_service.hpp"
 #include "session/codec.hpp"
 #include "session/session_pair.hpp"
 

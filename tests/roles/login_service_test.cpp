@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <unistd.h>
 
-#include "auth/login_service.hpp"
+#include "roles/auth/login_service.hpp"
 #include "store/sqlite_account_store.hpp"
 #include "crypto/token_verifier.hpp"
 
@@ -18,11 +18,11 @@ namespace {
 struct Fixture {
   std::filesystem::path dir = std::filesystem::temp_directory_path() /
                               ("gs-login-test-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
-  store::sqlite_account_store accounts{dir / "accounts.db"};
-  store::password_hasher hasher{store::pwhash_params_minimum()};
-  store::login_throttle throttle{store::throttle_limits{3, 10, std::chrono::seconds(60), 1000}};
-  crypto::ed25519_private_key key = crypto::ed25519_private_key::generate();
-  crypto::token_signer signer{"auth-1", "k1", crypto::ed25519_private_key::from_seed(key.seed())};
+  store::SqliteAccountStore accounts{dir / "accounts.db"};
+  store::PasswordHasher hasher{store::pwhash_params_minimum()};
+  store::LoginThrottle throttle{store::ThrottleLimits{3, 10, std::chrono::seconds(60), 1000}};
+  crypto::Ed25519PrivateKey key = crypto::Ed25519PrivateKey::generate();
+  crypto::TokenSigner signer{"auth-1", "k1", crypto::Ed25519PrivateKey::from_seed(key.seed())};
   WorldDirectory worlds{10s};
   // Hash jobs wait here until run_jobs(): lets tests see work in flight. Database
   // calls run at once (database_test below holds them back).
@@ -114,7 +114,7 @@ TEST_CASE("the right password gets a token for a world, verifiable with the publ
   CHECK(f.last().player_id == 7);
   CHECK(f.last().world_id == "world-1");
   CHECK(f.last().world_address == "127.0.0.1:7200");
-  crypto::token_verifier verifier({"world-1", {"auth-1"}}, {{"k1", f.key.public_key()}});
+  crypto::TokenVerifier verifier({"world-1", {"auth-1"}}, {{"k1", f.key.public_key()}});
   auto claims = verifier.verify(f.last().token, f.now.wall);
   REQUIRE(claims.ok());
   CHECK(claims->sub == "alice");
@@ -254,9 +254,9 @@ TEST_CASE("the guessing address stays throttled for the account after its owner 
 
 TEST_CASE("the per-account ceiling throttles a guess spread over many addresses, but not the owner's usual one") {
   Fixture f;
-  store::throttle_limits limits{3, 10, std::chrono::seconds(60), 1000};
+  store::ThrottleLimits limits{3, 10, std::chrono::seconds(60), 1000};
   limits.account_failures_total = 8;
-  store::login_throttle throttle{limits};
+  store::LoginThrottle throttle{limits};
   LoginService service{f.accounts, f.hasher, throttle, f.signer, f.worlds, {4, std::chrono::seconds(30)},
                        at_once(f.now), at_once(f.now)};
   std::vector<protocol::AuthResult> results;
@@ -295,7 +295,7 @@ TEST_CASE("a client address that is no IP address is throttled with the rest of 
 
 TEST_CASE("one gateway link holds at most its share of the slots") {
   Fixture f;
-  store::login_throttle throttle{store::throttle_limits{3, 10, std::chrono::seconds(60), 1000}};
+  store::LoginThrottle throttle{store::ThrottleLimits{3, 10, std::chrono::seconds(60), 1000}};
   int hashes = 0;
   LoginService::Settings settings{4, std::chrono::seconds(30)};
   settings.max_in_flight_per_gateway = 2;
@@ -322,7 +322,7 @@ TEST_CASE("one gateway link holds at most its share of the slots") {
 // slots. The guesser's address is never throttled here, to measure the pool alone.
 TEST_CASE("players still log in during a flood of random names from one address") {
   Fixture f;
-  store::login_throttle lenient{store::throttle_limits{1000, 1u << 30, std::chrono::seconds(60), 1000}};
+  store::LoginThrottle lenient{store::ThrottleLimits{1000, 1u << 30, std::chrono::seconds(60), 1000}};
   std::deque<std::pair<std::function<void()>, std::function<void(Clock)>>> jobs;
   LoginService service{f.accounts, f.hasher, lenient, f.signer, f.worlds, {4, std::chrono::seconds(30)},
                        at_once(f.now),
@@ -377,9 +377,9 @@ TEST_CASE("malformed names and passwords answer bad_credentials without hashing"
 
 TEST_CASE("an account hashed with old parameters is rehashed at its next login") {
   Fixture f;
-  store::pwhash_params stronger = store::pwhash_params_minimum();
+  store::PwhashParams stronger = store::pwhash_params_minimum();
   stronger.ops_limit += 1;
-  store::password_hasher new_hasher{stronger};
+  store::PasswordHasher new_hasher{stronger};
   LoginService service{f.accounts, new_hasher, f.throttle, f.signer, f.worlds, {2, std::chrono::seconds(30)},
                        at_once(f.now), at_once(f.now)};
   auto before = f.accounts.find("alice").found->password_hash;
@@ -398,31 +398,31 @@ TEST_CASE("an account hashed with old parameters is rehashed at its next login")
 namespace {
 
 // An account database that is away: every call answers `status`.
-struct AwayStore final : store::account_store {
-  explicit AwayStore(store::store_status s) : status(s) {}
-  std::optional<std::vector<store::account>> list() override { return std::nullopt; }
+struct AwayStore final : store::AccountStore {
+  explicit AwayStore(store::StoreStatus s) : status(s) {}
+  std::optional<std::vector<store::Account>> list() override { return std::nullopt; }
   int schema_version() override { return 0; }
-  store::store_status status;
+  store::StoreStatus status;
 
  private:
-  store::store_status insert(const std::vector<std::string>&, std::string_view, store::unix_time) override {
+  store::StoreStatus insert(const std::vector<std::string>&, std::string_view, store::UnixTime) override {
     return fail(status, "away");
   }
-  store::store_status update_hash(const std::string&, std::string_view) override { return fail(status, "away"); }
-  store::store_status swap_hash(const std::string&, std::string_view, std::string_view) override {
+  store::StoreStatus update_hash(const std::string&, std::string_view) override { return fail(status, "away"); }
+  store::StoreStatus swap_hash(const std::string&, std::string_view, std::string_view) override {
     return fail(status, "away");
   }
-  store::store_status update_disabled(const std::string&, bool) override { return fail(status, "away"); }
-  store::store_status update_last_login(const std::string&, store::unix_time) override { return fail(status, "away"); }
-  lookup select(const std::string&) override { return {fail(status, "away"), std::nullopt}; }
+  store::StoreStatus update_disabled(const std::string&, bool) override { return fail(status, "away"); }
+  store::StoreStatus update_last_login(const std::string&, store::UnixTime) override { return fail(status, "away"); }
+  Lookup select(const std::string&) override { return {fail(status, "away"), std::nullopt}; }
 };
 
 }  // namespace
 
 TEST_CASE("a busy or unreachable account database answers busy or unavailable, at once, without hashing") {
-  for (auto [status, expected] : {std::pair{store::store_status::busy, "busy"},
-                                  std::pair{store::store_status::unavailable, "unavailable"},
-                                  std::pair{store::store_status::database_error, "internal"}}) {
+  for (auto [status, expected] : {std::pair{store::StoreStatus::busy, "busy"},
+                                  std::pair{store::StoreStatus::unavailable, "unavailable"},
+                                  std::pair{store::StoreStatus::database_error, "internal"}}) {
     Fixture f;
     AwayStore away(status);
     int hashes = 0;

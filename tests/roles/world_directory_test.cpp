@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "auth/world_directory.hpp"
+#include "roles/auth/world_directory.hpp"
 
 using namespace gs::roles;
 using namespace std::chrono_literals;

@@ -6,7 +6,7 @@
 #include "crypto/token_verifier.hpp"
 #include "session/codec.hpp"
 #include "session/session_pair.hpp"
-#include "world/world_service.hpp"
+#include "roles/world/world_service.hpp"
 
 using namespace gs;
 using namespace gs::roles;
@@ -40,9 +40,9 @@ struct Harness {
   Time now{};
   std::chrono::sys_seconds wall{std::chrono::seconds{1'800'000'000}};
   session::SessionConfig config{};
-  crypto::ed25519_private_key key = crypto::ed25519_private_key::generate();
-  crypto::token_signer signer{"auth-1", "k1", crypto::ed25519_private_key::from_seed(key.seed())};
-  crypto::token_verifier verifier{{"world-1", {"auth-1"}}, {{"k1", key.public_key()}}};
+  crypto::Ed25519PrivateKey key = crypto::Ed25519PrivateKey::generate();
+  crypto::TokenSigner signer{"auth-1", "k1", crypto::Ed25519PrivateKey::from_seed(key.seed())};
+  crypto::TokenVerifier verifier{{"world-1", {"auth-1"}}, {{"k1", key.public_key()}}};
   WorldService world;
   std::vector<std::unique_ptr<Conn>> conns;
 

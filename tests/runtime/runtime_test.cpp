@@ -10,7 +10,7 @@
 #include <asio/ip/udp.hpp>
 
 #include "common/log.hpp"
-#include "registry.hpp"
+#include "roles/registry.hpp"
 #include "runtime/runtime.hpp"
 #include "runtime/udp_bind.hpp"
 #include "support/deployment.hpp"

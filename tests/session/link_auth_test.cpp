@@ -7,21 +7,21 @@
 
 using namespace gs::session;
 using namespace gs::session::test;
-using gs::crypto::secret_buffer;
+using gs::crypto::SecretBuffer;
 
 namespace {
 
 // gateway-1 (initiator) links to auth-1 (responder).
 struct LinkPair {
   Pair p;
-  secret_buffer gateway_secret = secret_buffer::random(32);
-  secret_buffer auth_secret = gateway_secret.clone();
+  SecretBuffer gateway_secret = SecretBuffer::random(32);
+  SecretBuffer auth_secret = gateway_secret.clone();
   LinkAuth gateway{LinkAuth::Side::initiator, {"gateway", "gateway-1"},
-                   [this](std::string_view role, std::string_view) -> const secret_buffer* {
+                   [this](std::string_view role, std::string_view) -> const SecretBuffer* {
                      return role == "auth" ? &gateway_secret : nullptr;
                    }};
   LinkAuth auth{LinkAuth::Side::responder, {"auth", "auth-1"},
-                [this](std::string_view role, std::string_view id) -> const secret_buffer* {
+                [this](std::string_view role, std::string_view id) -> const SecretBuffer* {
                   return role == "gateway" && id == "gateway-1" ? &auth_secret : nullptr;
                 }};
 
@@ -50,7 +50,7 @@ TEST_CASE("link peers with the same secret both end up connected, each knowing t
 
 TEST_CASE("a wrong secret fails authentication on both sides") {
   LinkPair l;
-  l.auth_secret = secret_buffer::random(32);
+  l.auth_secret = SecretBuffer::random(32);
   l.p.open();
   l.p.pump();
   CHECK(l.p.a_events.connected + l.p.b_events.connected == 0);
@@ -66,7 +66,7 @@ TEST_CASE("an unknown peer id is refused exactly like a wrong secret, so ids can
   auto run = [](bool known_id) {
     LinkPair l;
     if (known_id) {
-      l.auth_secret = secret_buffer::random(32);
+      l.auth_secret = SecretBuffer::random(32);
     } else {
       l.gateway = LinkAuth{LinkAuth::Side::initiator, {"gateway", "gateway-9"},
                            [&](std::string_view, std::string_view) { return &l.gateway_secret; }};
@@ -95,7 +95,7 @@ TEST_CASE("a transcript replayed from an earlier connection fails") {
   // attacker without the secret replaying the gateway's messages from connection 1.
   Pair again;
   again.binding.assign(32, 0x77);
-  secret_buffer secret = first.auth_secret.clone();
+  SecretBuffer secret = first.auth_secret.clone();
   LinkAuth auth{LinkAuth::Side::responder, {"auth", "auth-1"},
                 [&](std::string_view, std::string_view) { return &secret; }};
   LinkPair::wire(again.b_events, auth);
@@ -110,7 +110,7 @@ TEST_CASE("a transcript replayed from an earlier connection fails") {
 
 TEST_CASE("a peer that reflects our own hello or proof back fails") {
   Pair p;
-  secret_buffer secret = secret_buffer::random(32);
+  SecretBuffer secret = SecretBuffer::random(32);
   LinkAuth gateway{LinkAuth::Side::initiator, {"gateway", "gateway-1"},
                    [&](std::string_view, std::string_view) { return &secret; }};
   LinkPair::wire(p.a_events, gateway);

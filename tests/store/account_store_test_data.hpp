@@ -11,12 +11,12 @@
 
 namespace gs::test {
 
-inline const store::unix_time t0{std::chrono::seconds(1'800'000'000)};
+inline const store::UnixTime t0{std::chrono::seconds(1'800'000'000)};
 inline const std::string hash_a = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo";
 
 // Retries and waits short enough for tests.
-inline store::postgres_settings settings_for(ThrowawayPostgres& server, const std::string& database) {
-    store::postgres_settings s;
+inline store::PostgresSettings settings_for(ThrowawayPostgres& server, const std::string& database) {
+    store::PostgresSettings s;
     s.conninfo = server.conninfo(database);
     s.password = server.password();
     s.retry_interval = std::chrono::milliseconds(50);

@@ -9,7 +9,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/ip/udp.hpp>
 
-#include "common/dev_keys.hpp"
+#include "roles/common/dev_keys.hpp"
 #include "config/load.hpp"
 
 namespace gs::test {

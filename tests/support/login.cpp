@@ -21,10 +21,10 @@ gs::client::ClientOptions client_options(const config::Config& config) {
 
 void add_account(const config::Config& config, const std::string& name, const std::string& password) {
   auto accounts = store::open_account_store(config.auth);
-  store::password_hasher hasher({config.auth.password_ops_limit, static_cast<std::size_t>(config.auth.password_memory)});
+  store::PasswordHasher hasher({config.auth.password_ops_limit, static_cast<std::size_t>(config.auth.password_memory)});
   REQUIRE(accounts->add(name, *hasher.hash(password),
                         std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())) ==
-          store::store_status::ok);
+          store::StoreStatus::ok);
 }
 
 gs::client::FlowResult login_once(const gs::client::ClientOptions& options, const std::string& user,

@@ -4,7 +4,7 @@
 
 #include "admin/runtime_metrics.hpp"
 #include "common/log.hpp"
-#include "registry.hpp"
+#include "roles/registry.hpp"
 
 namespace gs::test {
 

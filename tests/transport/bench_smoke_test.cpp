@@ -16,22 +16,22 @@ namespace {
 struct Server {
   std::atomic<bool> stop{false};
   std::thread thread;
-  net::Address address;
+  gs::net::Address address;
 
   Server() {
-    auto cert = dtls::generate_self_signed({"localhost", {"localhost"}, 1});
-    std::promise<net::Address> bound;
+    auto cert = gs::dtls::generate_self_signed({"localhost", {"localhost"}, 1});
+    std::promise<gs::net::Address> bound;
     auto ready = bound.get_future();
     thread = std::thread([this, cert, &bound] {
       gs::bench::GsServerOptions o;
-      o.listen = net::Address::loopback_v4(0);
+      o.listen = gs::net::Address::loopback_v4(0);
       o.certificate_pem = cert.certificate_pem;
       o.private_key_pem = cert.private_key_pem;
       auto net = gs::bench::make_gs_server(o);
       bound.set_value(net->local_address());
       gs::bench::run_server(*net, stop);
       net.reset();
-      dtls::release_thread_caches();
+      gs::dtls::release_thread_caches();
     });
     address = ready.get();
   }
@@ -41,10 +41,10 @@ struct Server {
   }
 };
 
-std::shared_ptr<const dtls::ClientContext> insecure() {
-  dtls::ClientConfig c;
+std::shared_ptr<const gs::dtls::ClientContext> insecure() {
+  gs::dtls::ClientConfig c;
   c.insecure = true;
-  return std::make_shared<dtls::ClientContext>(c);
+  return std::make_shared<gs::dtls::ClientContext>(c);
 }
 
 }  // namespace

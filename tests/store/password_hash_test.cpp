@@ -7,7 +7,7 @@
 using namespace gs::store;
 
 namespace {
-const pwhash_params fast = pwhash_params_minimum();  // opslimit 1, memlimit 8 KiB
+const PwhashParams fast = pwhash_params_minimum();  // opslimit 1, memlimit 8 KiB
 
 double ms_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -23,7 +23,7 @@ TEST_CASE("minimum parameters are libsodium's Argon2id minimum") {
 }
 
 TEST_CASE("the default is OWASP's Argon2id baseline: t=2, m=19 MiB") {
-    pwhash_params d;
+    PwhashParams d;
     CHECK(d.ops_limit == 2);
     CHECK(d.mem_limit == 19u * 1024u * 1024u);
 }
@@ -57,18 +57,18 @@ TEST_CASE("needs_rehash notices changed parameters") {
 }
 
 TEST_CASE("password_hasher spends a verify on unknown accounts and always says no") {
-    password_hasher hasher(fast);
+    PasswordHasher hasher(fast);
     auto h = hasher.hash("password1");
     REQUIRE(h);
     CHECK(hasher.verify(&*h, "password1"));
     CHECK_FALSE(hasher.verify(&*h, "password2"));
     CHECK_FALSE(hasher.verify(nullptr, "password1"));
     CHECK_FALSE(hasher.needs_rehash(*h));
-    CHECK_THROWS_AS(password_hasher({0, 0}), std::invalid_argument);
+    CHECK_THROWS_AS(PasswordHasher({0, 0}), std::invalid_argument);
 }
 
 TEST_CASE("at the default parameters: hash, verify, and the dummy path cost alike") {
-    password_hasher hasher{pwhash_params{}};
+    PasswordHasher hasher{PwhashParams{}};
     auto start = std::chrono::steady_clock::now();
     auto h = hasher.hash("a long enough password");
     const double hash_ms = ms_since(start);

@@ -22,25 +22,25 @@ const std::string secret_text = "0123456789abcdefghijklmnopqrstuvwxyzABCD";  // 
 }  // namespace
 
 TEST_CASE("secret_buffer owns, moves and wipes") {
-    static_assert(!std::is_copy_constructible_v<secret_buffer>);
-    static_assert(!std::is_copy_assignable_v<secret_buffer>);
-    secret_buffer a(as_bytes("hello"));
+    static_assert(!std::is_copy_constructible_v<SecretBuffer>);
+    static_assert(!std::is_copy_assignable_v<SecretBuffer>);
+    SecretBuffer a(as_bytes("hello"));
     CHECK(a.size() == 5);
     CHECK(a.equals(as_bytes("hello")));
     CHECK_FALSE(a.equals(as_bytes("hellO")));
     CHECK_FALSE(a.equals(as_bytes("hell")));
-    secret_buffer b = std::move(a);
+    SecretBuffer b = std::move(a);
     CHECK(a.empty());  // NOLINT(bugprone-use-after-move): moved-from is documented empty
     CHECK(b.equals(as_bytes("hello")));
-    secret_buffer c = b.clone();
+    SecretBuffer c = b.clone();
     b.wipe();
     CHECK(b.empty());
     CHECK(c.equals(as_bytes("hello")));
 }
 
 TEST_CASE("secret_buffer::random gives distinct bytes") {
-    auto x = secret_buffer::random(32);
-    auto y = secret_buffer::random(32);
+    auto x = SecretBuffer::random(32);
+    auto y = SecretBuffer::random(32);
     CHECK(x.size() == 32);
     CHECK_FALSE(x.equals(y.bytes()));
 }
@@ -86,9 +86,9 @@ TEST_CASE("write_secret_file writes 0600 and refuses to overwrite unless asked")
     auto path = dir / "new.secret";
     // Text, as keygen writes it: raw random bytes may end in a byte the reader trims.
     auto text_secret = [](std::size_t size) {
-        auto raw = secret_buffer::random(size);
+        auto raw = SecretBuffer::random(size);
         auto text = base64url_encode(raw.bytes());
-        return secret_buffer(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()),
+        return SecretBuffer(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()),
                                                            text.size()));
     };
     auto s = text_secret(32);

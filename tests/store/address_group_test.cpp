@@ -5,10 +5,10 @@
 #include "store/address_group.hpp"
 
 using gs::store::address_group;
-using gs::store::address_prefixes;
+using gs::store::AddressPrefixes;
 
 namespace {
-std::string group(std::string_view address, address_prefixes prefixes = {}) {
+std::string group(std::string_view address, AddressPrefixes prefixes = {}) {
     return address_group(address, prefixes).value_or("(none)");
 }
 }  // namespace

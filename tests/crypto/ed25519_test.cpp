@@ -20,10 +20,10 @@ namespace {
 constexpr std::string_view rfc_d = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A";
 constexpr std::string_view rfc_x = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
 
-ed25519_private_key rfc_key() {
+Ed25519PrivateKey rfc_key() {
     auto seed = base64url_decode(rfc_d);
     REQUIRE(seed);
-    return ed25519_private_key::from_seed(*seed);
+    return Ed25519PrivateKey::from_seed(*seed);
 }
 
 int run(const std::string& cmd) { return std::system((cmd + " 2>/dev/null").c_str()); }
@@ -39,7 +39,7 @@ TEST_CASE("RFC 8037 A.1: the private key derives the published public key") {
 }
 
 TEST_CASE("sign and verify; a flipped bit or another key fails") {
-    auto key = ed25519_private_key::generate();
+    auto key = Ed25519PrivateKey::generate();
     auto msg = as_bytes("the message");
     auto sig = key.sign(msg);
     CHECK(ed25519_verify(key.public_key(), msg, sig));
@@ -47,7 +47,7 @@ TEST_CASE("sign and verify; a flipped bit or another key fails") {
     auto bad = sig;
     bad[10] ^= 1;
     CHECK_FALSE(ed25519_verify(key.public_key(), msg, bad));
-    CHECK_FALSE(ed25519_verify(ed25519_private_key::generate().public_key(), msg, sig));
+    CHECK_FALSE(ed25519_verify(Ed25519PrivateKey::generate().public_key(), msg, sig));
     CHECK_FALSE(ed25519_verify(key.public_key(), msg, std::span(sig).first(63)));
 }
 
@@ -65,7 +65,7 @@ TEST_CASE("PEM round trip in the RFC 8410 layout") {
 }
 
 TEST_CASE("PEM parsing refuses the wrong kind, other algorithms and garbage") {
-    auto key = ed25519_private_key::generate();
+    auto key = Ed25519PrivateKey::generate();
     std::string priv = private_key_to_pem(key);
     std::string pub = public_key_to_pem(key.public_key());
     CHECK_FALSE(private_key_from_pem(pub));
@@ -84,7 +84,7 @@ TEST_CASE("PEM parsing refuses the wrong kind, other algorithms and garbage") {
 
 TEST_CASE("key files: private 0600, public 0644, no silent overwrite") {
     temp_dir dir;
-    auto key = ed25519_private_key::generate();
+    auto key = Ed25519PrivateKey::generate();
     write_private_key_file(dir / "token.key", key, false);
     write_public_key_file(dir / "token.pub", key.public_key(), false);
     struct stat st {};
@@ -96,7 +96,7 @@ TEST_CASE("key files: private 0600, public 0644, no silent overwrite") {
     CHECK(read_private_key_file(dir / "token.key").public_key() == key.public_key());
     CHECK(read_public_key_file(dir / "token.pub") == key.public_key());
 
-    auto other = ed25519_private_key::generate();
+    auto other = Ed25519PrivateKey::generate();
     CHECK_THROWS_WITH_AS(write_private_key_file(dir / "token.key", other, false),
                          doctest::Contains("already exists"), std::runtime_error);
     CHECK(read_private_key_file(dir / "token.key").public_key() == key.public_key());
@@ -117,7 +117,7 @@ TEST_CASE("openssl agrees: our PKCS#8 yields exactly our SPKI, and we read its k
         return;
     }
     temp_dir dir;
-    auto key = ed25519_private_key::generate();
+    auto key = Ed25519PrivateKey::generate();
     write_private_key_file(dir / "priv.pem", key, false);
     REQUIRE(run("openssl pkey -in " + (dir / "priv.pem").string() + " -pubout -out " +
                 (dir / "pub.pem").string()) == 0);

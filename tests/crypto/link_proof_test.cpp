@@ -18,8 +18,8 @@ std::span<const std::uint8_t> as_bytes(std::string_view s) {
 const std::string binding_a = "exported keying material of session A, 32B";
 const std::string binding_b = "exported keying material of session B, 32B";
 
-link_transcript transcript(const link_nonce& ni, const link_nonce& nr, const std::string& binding) {
-    link_transcript t;
+LinkTranscript transcript(const LinkNonce& ni, const LinkNonce& nr, const std::string& binding) {
+    LinkTranscript t;
     t.initiator = {"world", "world-1"};
     t.responder = {"auth", "auth-1"};
     t.initiator_nonce = ni;
@@ -31,42 +31,42 @@ link_transcript transcript(const link_nonce& ni, const link_nonce& nr, const std
 }  // namespace
 
 TEST_CASE("both sides prove and check each other with the same secret") {
-    auto secret = secret_buffer::random(32);
+    auto secret = SecretBuffer::random(32);
     auto ni = make_link_nonce();
     auto nr = make_link_nonce();
     CHECK(ni != nr);
     auto t = transcript(ni, nr, binding_a);
-    auto from_initiator = compute_link_proof(secret, t, link_direction::initiator_to_responder);
-    auto from_responder = compute_link_proof(secret, t, link_direction::responder_to_initiator);
-    CHECK(verify_link_proof(secret, t, link_direction::initiator_to_responder, from_initiator));
-    CHECK(verify_link_proof(secret, t, link_direction::responder_to_initiator, from_responder));
+    auto from_initiator = compute_link_proof(secret, t, LinkDirection::initiator_to_responder);
+    auto from_responder = compute_link_proof(secret, t, LinkDirection::responder_to_initiator);
+    CHECK(verify_link_proof(secret, t, LinkDirection::initiator_to_responder, from_initiator));
+    CHECK(verify_link_proof(secret, t, LinkDirection::responder_to_initiator, from_responder));
     CHECK(from_initiator != from_responder);
 }
 
 TEST_CASE("a wrong secret fails") {
-    auto secret = secret_buffer::random(32);
-    auto wrong = secret_buffer::random(32);
+    auto secret = SecretBuffer::random(32);
+    auto wrong = SecretBuffer::random(32);
     auto t = transcript(make_link_nonce(), make_link_nonce(), binding_a);
-    auto proof = compute_link_proof(wrong, t, link_direction::initiator_to_responder);
-    CHECK_FALSE(verify_link_proof(secret, t, link_direction::initiator_to_responder, proof));
+    auto proof = compute_link_proof(wrong, t, LinkDirection::initiator_to_responder);
+    CHECK_FALSE(verify_link_proof(secret, t, LinkDirection::initiator_to_responder, proof));
 }
 
 TEST_CASE("a reflected proof fails: the directions are labelled apart") {
-    auto secret = secret_buffer::random(32);
+    auto secret = SecretBuffer::random(32);
     auto t = transcript(make_link_nonce(), make_link_nonce(), binding_a);
     // The responder sends its proof; a malicious initiator echoes it back as its own.
-    auto responder_proof = compute_link_proof(secret, t, link_direction::responder_to_initiator);
+    auto responder_proof = compute_link_proof(secret, t, LinkDirection::responder_to_initiator);
     CHECK_FALSE(
-        verify_link_proof(secret, t, link_direction::initiator_to_responder, responder_proof));
+        verify_link_proof(secret, t, LinkDirection::initiator_to_responder, responder_proof));
 }
 
 TEST_CASE("a replayed proof fails with other nonces or another channel binding") {
-    auto secret = secret_buffer::random(32);
+    auto secret = SecretBuffer::random(32);
     auto ni = make_link_nonce();
     auto nr = make_link_nonce();
     auto recorded = compute_link_proof(secret, transcript(ni, nr, binding_a),
-                                       link_direction::initiator_to_responder);
-    const auto dir = link_direction::initiator_to_responder;
+                                       LinkDirection::initiator_to_responder);
+    const auto dir = LinkDirection::initiator_to_responder;
     CHECK_FALSE(verify_link_proof(secret, transcript(ni, make_link_nonce(), binding_a), dir, recorded));
     CHECK_FALSE(verify_link_proof(secret, transcript(make_link_nonce(), nr, binding_a), dir, recorded));
     CHECK_FALSE(verify_link_proof(secret, transcript(ni, nr, binding_b), dir, recorded));
@@ -74,33 +74,33 @@ TEST_CASE("a replayed proof fails with other nonces or another channel binding")
 }
 
 TEST_CASE("roles and ids are bound, and fields cannot slide into each other") {
-    auto secret = secret_buffer::random(32);
+    auto secret = SecretBuffer::random(32);
     auto t = transcript(make_link_nonce(), make_link_nonce(), binding_a);
-    auto proof = compute_link_proof(secret, t, link_direction::initiator_to_responder);
+    auto proof = compute_link_proof(secret, t, LinkDirection::initiator_to_responder);
     auto other = t;
     other.initiator = {"gateway", "world-1"};
-    CHECK_FALSE(verify_link_proof(secret, other, link_direction::initiator_to_responder, proof));
+    CHECK_FALSE(verify_link_proof(secret, other, LinkDirection::initiator_to_responder, proof));
     other = t;
     other.initiator = {"world", "world-2"};
-    CHECK_FALSE(verify_link_proof(secret, other, link_direction::initiator_to_responder, proof));
+    CHECK_FALSE(verify_link_proof(secret, other, LinkDirection::initiator_to_responder, proof));
     // "world"+"-1" against "world-"+"1": the length prefixes keep them apart.
     auto a = t;
     a.initiator = {"world", "-1"};
     auto b = t;
     b.initiator = {"world-", "1"};
-    CHECK(compute_link_proof(secret, a, link_direction::initiator_to_responder) !=
-          compute_link_proof(secret, b, link_direction::initiator_to_responder));
+    CHECK(compute_link_proof(secret, a, LinkDirection::initiator_to_responder) !=
+          compute_link_proof(secret, b, LinkDirection::initiator_to_responder));
 }
 
 TEST_CASE("a truncated or extended proof fails") {
-    auto secret = secret_buffer::random(32);
+    auto secret = SecretBuffer::random(32);
     auto t = transcript(make_link_nonce(), make_link_nonce(), binding_a);
-    auto proof = compute_link_proof(secret, t, link_direction::initiator_to_responder);
-    CHECK_FALSE(verify_link_proof(secret, t, link_direction::initiator_to_responder,
+    auto proof = compute_link_proof(secret, t, LinkDirection::initiator_to_responder);
+    CHECK_FALSE(verify_link_proof(secret, t, LinkDirection::initiator_to_responder,
                                   std::span(proof).first(31)));
     std::vector<std::uint8_t> longer(proof.begin(), proof.end());
     longer.push_back(0);
-    CHECK_FALSE(verify_link_proof(secret, t, link_direction::initiator_to_responder, longer));
+    CHECK_FALSE(verify_link_proof(secret, t, LinkDirection::initiator_to_responder, longer));
 }
 
 TEST_CASE("known answer: the transcript encoding is stable") {
@@ -108,14 +108,14 @@ TEST_CASE("known answer: the transcript encoding is stable") {
     // versions) shows up here. Secret: 32 bytes 0x01; nonces 0x02.. and 0x03..; binding "cb".
     std::array<std::uint8_t, 32> raw{};
     raw.fill(1);
-    secret_buffer secret(raw);
-    link_nonce ni{};
+    SecretBuffer secret(raw);
+    LinkNonce ni{};
     ni.fill(2);
-    link_nonce nr{};
+    LinkNonce nr{};
     nr.fill(3);
     const std::string binding = "cb";
     auto t = transcript(ni, nr, binding);
-    auto p = compute_link_proof(secret, t, link_direction::initiator_to_responder);
+    auto p = compute_link_proof(secret, t, LinkDirection::initiator_to_responder);
     // Recompute with a plain one-shot HMAC over the documented layout.
     std::string msg;
     auto field = [&](std::string_view f) {
@@ -132,7 +132,7 @@ TEST_CASE("known answer: the transcript encoding is stable") {
     field("auth");
     field("auth-1");
     field("cb");
-    link_proof expected{};
+    LinkProof expected{};
     crypto_auth_hmacsha256_state st;
     crypto_auth_hmacsha256_init(&st, raw.data(), raw.size());
     crypto_auth_hmacsha256_update(&st, as_bytes(msg).data(), msg.size());
