@@ -3,14 +3,14 @@
 // the raw crypto_pwhash_str_verify rate with the same parameters and threads, in one
 // run. Usage: auth_bench [LOGINS] [THREADS]
 
+#include <unistd.h>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <atomic>
 #include <functional>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 #include <asio/executor_work_guard.hpp>
@@ -25,7 +25,8 @@ using Steady = std::chrono::steady_clock;
 
 int main(int argc, char** argv) {
   int logins = argc > 1 ? std::atoi(argv[1]) : 200;
-  unsigned threads = argc > 2 ? static_cast<unsigned>(std::atoi(argv[2])) : std::max(1u, std::thread::hardware_concurrency());
+  unsigned threads = argc > 2 ? static_cast<unsigned>(std::atoi(argv[2]))
+                              : std::max(1u, std::thread::hardware_concurrency());
   store::PwhashParams params;  // the defaults: OWASP's 19 MiB, 2 passes
   store::PasswordHasher hasher(params);
   auto hash = *hasher.hash("correct horse battery");
@@ -63,8 +64,14 @@ int main(int argc, char** argv) {
     worlds.report("world-1", "127.0.0.1:7200", 1u << 30, 0, Steady::now());
     auto alive = std::make_shared<bool>(true);
     gs::WorkerPool database(1);  // as in the auth role: the store's connection on a thread of its own
-    LoginService service{accounts, hasher, throttle, signer, worlds, {threads * 2, std::chrono::seconds(30), threads * 2},
-                         LoginService::pool_runner(database, io, alive), LoginService::pool_runner(pool, io, alive)};
+    LoginService service{accounts,
+                         hasher,
+                         throttle,
+                         signer,
+                         worlds,
+                         {threads * 2, std::chrono::seconds(30), threads * 2},
+                         LoginService::pool_runner(database, io, alive),
+                         LoginService::pool_runner(pool, io, alive)};
     int sent = 0, answered = 0;
     // Completions arrive from the pool: keep the loop running until the last one.
     auto guard = asio::make_work_guard(io);
@@ -74,13 +81,15 @@ int main(int argc, char** argv) {
       request.user = "alice";
       request.password = "correct horse battery";
       request.client_address = "10.0.0.1";
-      service.authenticate(std::move(request), "gateway-1", {Steady::now(), wall}, [&](protocol::AuthResult r) {
-        ++answered;
-        ok += r.ok ? 1 : 0;
-        if (!r.ok && answered == 1) std::fprintf(stderr, "login refused: %s\n", r.reason.c_str());
-        if (sent < logins) send_one();
-        if (answered == logins) guard.reset();
-      });
+      service.authenticate(std::move(request), "gateway-1", {Steady::now(), wall},
+                           [&](protocol::AuthResult r) {
+                             ++answered;
+                             ok += r.ok ? 1 : 0;
+                             if (!r.ok && answered == 1)
+                               std::fprintf(stderr, "login refused: %s\n", r.reason.c_str());
+                             if (sent < logins) send_one();
+                             if (answered == logins) guard.reset();
+                           });
     };
     auto start = Steady::now();
     // Keep as many logins in flight as the pool has threads, twice over.

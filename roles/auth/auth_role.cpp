@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "crypto/secret.hpp"
 #include "roles/common/reload_metrics.hpp"
 #include "roles/common/tls_setup.hpp"
-#include "crypto/secret.hpp"
 #include "session/codec.hpp"
 #include "store/open_account_store.hpp"
 
@@ -62,7 +62,8 @@ const crypto::SecretBuffer* AuthRole::secret_for(std::string_view role, std::str
 void AuthRole::start() {
   const auto& auth = config_.auth;
   try {
-    for (const auto& peer : auth.peers) secrets_[{peer.role, peer.id}] = crypto::read_secret_file(peer.secret);
+    for (const auto& peer : auth.peers)
+      secrets_[{peer.role, peer.id}] = crypto::read_secret_file(peer.secret);
     accounts_ = store::open_account_store(auth);
     database_ = std::make_unique<WorkerPool>(1);
     hasher_ = std::make_unique<store::PasswordHasher>(
@@ -76,15 +77,15 @@ void AuthRole::start() {
   } catch (const std::exception& e) {
     throw StartError(fmt::format("auth: {}", e.what()));
   }
-  logins_ = std::make_unique<LoginService>(
-      *accounts_, *hasher_, *throttle_, *signer_, worlds_, login_settings(auth),
-      LoginService::pool_runner(*database_, context_.io, alive_),
-      LoginService::pool_runner(context_.workers, context_.io, alive_));
+  logins_ = std::make_unique<LoginService>(*accounts_, *hasher_, *throttle_, *signer_, worlds_,
+                                           login_settings(auth),
+                                           LoginService::pool_runner(*database_, context_.io, alive_),
+                                           LoginService::pool_runner(context_.workers, context_.io, alive_));
   try {
-    host_ = std::make_unique<peers::PeerHost>(context_.io, listening_host("auth", config_, auth.listen, context_.io),
-                                              peers::session_config(config_.session),
-                                              static_cast<session::SessionEvents&>(*this),
-                                              static_cast<peers::PeerObserver&>(*this));
+    host_ = std::make_unique<peers::PeerHost>(
+        context_.io, listening_host("auth", config_, auth.listen, context_.io),
+        peers::session_config(config_.session), static_cast<session::SessionEvents&>(*this),
+        static_cast<peers::PeerObserver&>(*this));
   } catch (const StartError&) {
     throw;
   } catch (const std::exception& e) {
@@ -117,7 +118,8 @@ bool AuthRole::reload(const config::Config& fresh) {
     *signer_ = crypto::TokenSigner(config_.auth.id, kid, std::move(key));
   } catch (const std::exception& e) {
     ++reloads_failed_;
-    context_.log->error("reload failed, keeping the keys in use: {} (auth.token_key, auth.peers, tls)", e.what());
+    context_.log->error("reload failed, keeping the keys in use: {} (auth.token_key, auth.peers, tls)",
+                        e.what());
     return false;
   }
   ++reloads_ok_;
@@ -136,19 +138,20 @@ void AuthRole::stop(std::function<void()> done) {
 
 void AuthRole::on_peer_added(peers::Peer& peer) {
   peer_metrics_.added(peer);
-  links_.emplace(&peer.session(),
-                 Link{session::LinkAuth{session::LinkAuth::Side::responder, {"auth", config_.auth.id},
-                                        [this](std::string_view role, std::string_view id) {
-                                          return secret_for(role, id);
-                                        }},
-                      peer.id()});
+  links_.emplace(&peer.session(), Link{session::LinkAuth{session::LinkAuth::Side::responder,
+                                                         {"auth", config_.auth.id},
+                                                         [this](std::string_view role, std::string_view id) {
+                                                           return secret_for(role, id);
+                                                         }},
+                                       peer.id()});
 }
 
 void AuthRole::on_peer_removed(peers::Peer& peer, const End& end) {
   peer_metrics_.removed(*host_, peer, end);
   auto it = links_.find(&peer.session());
   if (it == links_.end()) return;
-  if (auto who = it->second.auth.peer(); who && peer.session().entered(session::State::connected) != session::Time{}) {
+  if (auto who = it->second.auth.peer();
+      who && peer.session().entered(session::State::connected) != session::Time{}) {
     context_.log->info("{} {} unlinked ({})", who->role, who->id, to_string(end.code));
     if (who->role == "world") worlds_.remove(who->id);
   }
@@ -159,7 +162,8 @@ void AuthRole::on_authenticating(session::Session& session, session::Time now) {
   if (auto it = links_.find(&session); it != links_.end()) it->second.auth.start(session, now);
 }
 
-void AuthRole::on_auth_data(session::Session& session, std::span<const std::uint8_t> data, session::Time now) {
+void AuthRole::on_auth_data(session::Session& session, std::span<const std::uint8_t> data,
+                            session::Time now) {
   if (auto it = links_.find(&session); it != links_.end()) it->second.auth.on_auth_data(session, data, now);
 }
 
@@ -208,21 +212,27 @@ void AuthRole::collect(admin::MetricsWriter& out) {
   peer_metrics_.collect(out, host_.get());
   LoginStats s = logins_ ? logins_->stats() : LoginStats{};
   const char* logins = "Password logins answered by auth, by result";
-  for (auto [result, count] : {std::pair{"ok", s.ok}, {"bad_credentials", s.bad_credentials}, {"throttled", s.throttled},
-                               {"disabled", s.disabled}, {"no_world", s.no_world}, {"busy", s.busy},
-                               {"internal", s.internal}, {"unavailable", s.unavailable}})
+  for (auto [result, count] : {std::pair{"ok", s.ok},
+                               {"bad_credentials", s.bad_credentials},
+                               {"throttled", s.throttled},
+                               {"disabled", s.disabled},
+                               {"no_world", s.no_world},
+                               {"busy", s.busy},
+                               {"internal", s.internal},
+                               {"unavailable", s.unavailable}})
     out.counter("gameserver_logins_total", logins, static_cast<double>(count), {{"result", result}});
   out.counter("gameserver_tokens_issued_total", "Login tokens signed", static_cast<double>(s.ok));
   out.counter("gameserver_login_unparsed_addresses_total",
               "Logins whose client address from the gateway was no IP address (throttled per gateway link)",
               static_cast<double>(s.unparsed_address));
-  out.counter("gameserver_password_rehashes_total", "Password hashes redone with the current settings at login",
-              static_cast<double>(s.rehashed));
+  out.counter("gameserver_password_rehashes_total",
+              "Password hashes redone with the current settings at login", static_cast<double>(s.rehashed));
   out.gauge("gameserver_logins_in_flight", "Logins being looked up or password-checked now",
             logins_ ? static_cast<double>(logins_->in_flight()) : 0.0);
   out.gauge("gameserver_worker_queue_depth", "Jobs waiting for a worker-pool thread",
             static_cast<double>(context_.workers.queue_depth()));
-  out.gauge("gameserver_worker_threads", "Worker-pool threads", static_cast<double>(context_.workers.thread_count()));
+  out.gauge("gameserver_worker_threads", "Worker-pool threads",
+            static_cast<double>(context_.workers.thread_count()));
   out.gauge("gameserver_account_store_queue_depth", "Account database calls waiting for the database thread",
             database_ ? static_cast<double>(database_->queue_depth()) : 0.0);
   std::size_t gateways = 0, worlds = 0;

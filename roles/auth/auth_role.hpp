@@ -9,10 +9,10 @@
 
 #include "admin/metrics.hpp"
 #include "admin/peer_metrics.hpp"
-#include "roles/auth/login_service.hpp"
 #include "common/worker_pool.hpp"
 #include "config/config.hpp"
 #include "peers/peer_host.hpp"
+#include "roles/auth/login_service.hpp"
 #include "runtime/role.hpp"
 #include "session/link_auth.hpp"
 
@@ -44,9 +44,11 @@ class AuthRole final : public Role,
   };
 
   void on_authenticating(session::Session& session, session::Time now) override;
-  void on_auth_data(session::Session& session, std::span<const std::uint8_t> data, session::Time now) override;
+  void on_auth_data(session::Session& session, std::span<const std::uint8_t> data,
+                    session::Time now) override;
   void on_connected(session::Session& session, session::Time now) override;
-  void on_authentication_failed(session::Session& session, std::string_view reason, session::Time now) override;
+  void on_authentication_failed(session::Session& session, std::string_view reason,
+                                session::Time now) override;
   void on_message(session::Session& session, std::uint8_t type, std::span<const std::byte> message,
                   session::Time now) override;
   void on_closed(session::Session& session, const End& end, session::Time now) override;

@@ -22,8 +22,8 @@ struct LoginService::Attempt {
 };
 
 LoginService::LoginService(store::AccountStore& accounts, const store::PasswordHasher& hasher,
-                           store::LoginThrottle& throttle, const crypto::TokenSigner& signer, WorldDirectory& worlds,
-                           Settings settings, Runner database, Runner hashing)
+                           store::LoginThrottle& throttle, const crypto::TokenSigner& signer,
+                           WorldDirectory& worlds, Settings settings, Runner database, Runner hashing)
     : accounts_(accounts),
       hasher_(hasher),
       throttle_(throttle),
@@ -32,10 +32,11 @@ LoginService::LoginService(store::AccountStore& accounts, const store::PasswordH
       settings_(settings),
       database_(std::move(database)),
       hashing_(std::move(hashing)),
-      slots_({settings.max_in_flight, settings.max_in_flight_per_address, settings.max_in_flight_per_gateway}) {}
+      slots_(
+          {settings.max_in_flight, settings.max_in_flight_per_address, settings.max_in_flight_per_gateway}) {}
 
 LoginService::Runner LoginService::pool_runner(gs::WorkerPool& pool, asio::io_context& io,
-                                              std::shared_ptr<bool> alive) {
+                                               std::shared_ptr<bool> alive) {
   return [&pool, &io, alive = std::move(alive)](std::function<void()> work, std::function<void(Clock)> done) {
     pool.submit(std::move(work), io.get_executor(), [alive, done = std::move(done)] {
       if (!*alive) return;
@@ -51,13 +52,20 @@ void LoginService::answer(const protocol::Authenticate& request, const char* why
   result.player_id = request.player_id;
   result.reason = why;
   std::string_view r = why;
-  if (r == reason::bad_credentials) ++stats_.bad_credentials;
-  else if (r == reason::throttled) ++stats_.throttled;
-  else if (r == reason::disabled) ++stats_.disabled;
-  else if (r == reason::no_world) ++stats_.no_world;
-  else if (r == reason::busy) ++stats_.busy;
-  else if (r == reason::unavailable) ++stats_.unavailable;
-  else ++stats_.internal;
+  if (r == reason::bad_credentials)
+    ++stats_.bad_credentials;
+  else if (r == reason::throttled)
+    ++stats_.throttled;
+  else if (r == reason::disabled)
+    ++stats_.disabled;
+  else if (r == reason::no_world)
+    ++stats_.no_world;
+  else if (r == reason::busy)
+    ++stats_.busy;
+  else if (r == reason::unavailable)
+    ++stats_.unavailable;
+  else
+    ++stats_.internal;
   reply(std::move(result));
 }
 
@@ -111,7 +119,8 @@ void LoginService::check_password(std::shared_ptr<Attempt> attempt) {
     release(*attempt);
     // A busy or unreachable database passes; the client may try again shortly.
     if (status == store::StoreStatus::busy) return answer(attempt->request, reason::busy, attempt->reply);
-    if (status == store::StoreStatus::unavailable) return answer(attempt->request, reason::unavailable, attempt->reply);
+    if (status == store::StoreStatus::unavailable)
+      return answer(attempt->request, reason::unavailable, attempt->reply);
     return answer(attempt->request, reason::internal, attempt->reply);
   }
   // An unknown account is checked against a dummy hash: the same work as a wrong
@@ -143,7 +152,8 @@ void LoginService::finish(Attempt& attempt, Clock now) {
   if (!world) return answer(request, reason::no_world, reply);
   auto token = signer_.issue(attempt.name, world->id, settings_.token_ttl, now.wall);
   auto& accounts = accounts_;
-  database_([&accounts, name = attempt.name, at = now.wall] { accounts.record_login(name, at); }, [](Clock) {});
+  database_([&accounts, name = attempt.name, at = now.wall] { accounts.record_login(name, at); },
+            [](Clock) {});
 
   if (hasher_.needs_rehash(account.password_hash)) {
     // New hash parameters: re-hash now that we hold the right password.
@@ -173,9 +183,8 @@ void LoginService::rehash(const std::string& name, const std::string& old_hash,
         if (fresh->empty()) return;
         auto swapped = std::make_shared<store::StoreStatus>(store::StoreStatus::database_error);
         auto& accounts = accounts_;
-        database_([&accounts, name, old_hash, fresh, swapped] {
-                    *swapped = accounts.replace_password_hash(name, old_hash, *fresh);
-                  },
+        database_([&accounts, name, old_hash, fresh,
+                   swapped] { *swapped = accounts.replace_password_hash(name, old_hash, *fresh); },
                   [this, swapped](Clock) {
                     if (*swapped == store::StoreStatus::ok) ++stats_.rehashed;
                   });

@@ -14,11 +14,11 @@
 
 #include <asio/io_context.hpp>
 
-#include "roles/auth/login_slots.hpp"
-#include "roles/auth/world_directory.hpp"
 #include "common/worker_pool.hpp"
 #include "crypto/token_signer.hpp"
 #include "protocol/messages.hpp"
+#include "roles/auth/login_slots.hpp"
+#include "roles/auth/world_directory.hpp"
 #include "store/account_store.hpp"
 #include "store/address_group.hpp"
 #include "store/password_hash.hpp"
@@ -59,9 +59,9 @@ class LoginService {
     store::AddressPrefixes prefixes{};            // how client addresses are grouped
   };
 
-  LoginService(store::AccountStore& accounts, const store::PasswordHasher& hasher, store::LoginThrottle& throttle,
-               const crypto::TokenSigner& signer, WorldDirectory& worlds, Settings settings, Runner database,
-               Runner hashing);
+  LoginService(store::AccountStore& accounts, const store::PasswordHasher& hasher,
+               store::LoginThrottle& throttle, const crypto::TokenSigner& signer, WorldDirectory& worlds,
+               Settings settings, Runner database, Runner hashing);
 
   // Answers exactly once through `reply`, at once or after the lookup and the hash.
   // The password in `request` is wiped. `gateway` names the link the request came on

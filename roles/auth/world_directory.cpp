@@ -29,7 +29,8 @@ std::optional<WorldEntry> WorldDirectory::pick(std::string_view requested, Time 
     for (auto& [id, world] : worlds_) {
       if (!alive(world, now) || !world.has_room()) continue;
       // Compare fill ratios without division: a/b < c/d  <=>  a*d < c*b.
-      if (!chosen || std::uint64_t(world.load()) * chosen->capacity < std::uint64_t(chosen->load()) * world.capacity)
+      if (!chosen ||
+          std::uint64_t(world.load()) * chosen->capacity < std::uint64_t(chosen->load()) * world.capacity)
         chosen = &world;
     }
   }

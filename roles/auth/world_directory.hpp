@@ -16,8 +16,8 @@ struct WorldEntry {
   std::string id;
   std::string address;
   std::uint32_t capacity = 0;
-  std::uint32_t players = 0;   // as last reported
-  std::uint32_t pending = 0;   // logins sent there since that report
+  std::uint32_t players = 0;  // as last reported
+  std::uint32_t pending = 0;  // logins sent there since that report
   std::chrono::steady_clock::time_point last_report{};
 
   std::uint32_t load() const { return players + pending; }
@@ -29,7 +29,8 @@ class WorldDirectory {
   using Time = std::chrono::steady_clock::time_point;
   explicit WorldDirectory(std::chrono::steady_clock::duration timeout) : timeout_(timeout) {}
 
-  void report(std::string_view id, std::string_view address, std::uint32_t capacity, std::uint32_t players, Time now);
+  void report(std::string_view id, std::string_view address, std::uint32_t capacity, std::uint32_t players,
+              Time now);
   void remove(std::string_view id);
 
   // The requested world if it has room, otherwise the least loaded (by fill ratio)

@@ -55,8 +55,8 @@ void AuthLink::dial() {
 // scaled by a random 50..100% so that many gateways do not return in lockstep.
 void AuthLink::retry_later() {
   if (stopped_) return;
-  auto base = std::min<long long>(settings_.backoff_max.count(),
-                                  settings_.backoff_min.count() << std::min(attempt_, 16u));
+  auto base = std::min<long long>(settings_.backoff_max.count(), settings_.backoff_min.count()
+                                                                     << std::min(attempt_, 16u));
   ++attempt_;
   std::uniform_int_distribution<long long> spread(base / 2, base);
   auto delay = std::chrono::milliseconds(spread(jitter_));
@@ -90,9 +90,7 @@ void AuthLink::on_peer_added(peers::Peer& peer) {
                      });
 }
 
-void AuthLink::on_peer_removed(peers::Peer&, const End& end) {
-  went_down(end.text());
-}
+void AuthLink::on_peer_removed(peers::Peer&, const End& end) { went_down(end.text()); }
 
 void AuthLink::on_connect_failed(transport::ConnectionId, const End& end) {
   last_failure_ = end.text();
@@ -103,7 +101,8 @@ void AuthLink::on_authenticating(session::Session& session, session::Time now) {
   if (link_auth_) link_auth_->start(session, now);
 }
 
-void AuthLink::on_auth_data(session::Session& session, std::span<const std::uint8_t> data, session::Time now) {
+void AuthLink::on_auth_data(session::Session& session, std::span<const std::uint8_t> data,
+                            session::Time now) {
   if (link_auth_) link_auth_->on_auth_data(session, data, now);
 }
 
@@ -115,11 +114,12 @@ void AuthLink::on_connected(session::Session&, session::Time) {
 }
 
 void AuthLink::on_authentication_failed(session::Session&, std::string_view reason, session::Time) {
-  log_->error("auth at {} refused the link: {} (check the link secret and auth.peers)", settings_.auth.to_string(),
-              reason);
+  log_->error("auth at {} refused the link: {} (check the link secret and auth.peers)",
+              settings_.auth.to_string(), reason);
 }
 
-void AuthLink::on_message(session::Session&, std::uint8_t type, std::span<const std::byte> message, session::Time) {
+void AuthLink::on_message(session::Session&, std::uint8_t type, std::span<const std::byte> message,
+                          session::Time) {
   if (callbacks_.message) callbacks_.message(type, message);
 }
 

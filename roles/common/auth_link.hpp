@@ -10,9 +10,9 @@
 #include <random>
 #include <string>
 
+#include <spdlog/logger.h>
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
-#include <spdlog/logger.h>
 
 #include "crypto/secret.hpp"
 #include "peers/peer_host.hpp"
@@ -38,8 +38,8 @@ class AuthLink final : private session::SessionEvents, private peers::PeerObserv
     std::function<void(std::uint8_t type, std::span<const std::byte> message)> message;
   };
 
-  AuthLink(asio::io_context& io, std::shared_ptr<spdlog::logger> log, Settings settings, crypto::SecretBuffer secret,
-           transport::HostOptions options, Callbacks callbacks);
+  AuthLink(asio::io_context& io, std::shared_ptr<spdlog::logger> log, Settings settings,
+           crypto::SecretBuffer secret, transport::HostOptions options, Callbacks callbacks);
   ~AuthLink() override;
 
   void start();
@@ -55,7 +55,9 @@ class AuthLink final : private session::SessionEvents, private peers::PeerObserv
   // Key rotation: the next link authentication proves `secret`, the next connection
   // trusts `trust`; a link that is up stays up.
   void set_secret(crypto::SecretBuffer secret) { secret_ = std::move(secret); }
-  void set_trust(std::shared_ptr<const dtls::ClientContext> trust) { host_->transport().set_client_trust(std::move(trust)); }
+  void set_trust(std::shared_ptr<const dtls::ClientContext> trust) {
+    host_->transport().set_client_trust(std::move(trust));
+  }
 
  private:
   void dial();
@@ -63,9 +65,11 @@ class AuthLink final : private session::SessionEvents, private peers::PeerObserv
   void went_down(std::string_view why);
 
   void on_authenticating(session::Session& session, session::Time now) override;
-  void on_auth_data(session::Session& session, std::span<const std::uint8_t> data, session::Time now) override;
+  void on_auth_data(session::Session& session, std::span<const std::uint8_t> data,
+                    session::Time now) override;
   void on_connected(session::Session& session, session::Time now) override;
-  void on_authentication_failed(session::Session& session, std::string_view reason, session::Time now) override;
+  void on_authentication_failed(session::Session& session, std::string_view reason,
+                                session::Time now) override;
   void on_message(session::Session& session, std::uint8_t type, std::span<const std::byte> message,
                   session::Time now) override;
   void on_closed(session::Session& session, const End& end, session::Time now) override;

@@ -4,27 +4,27 @@
 
 namespace gs::roles {
 
-AuthLinks::AuthLinks(asio::io_context& io, std::shared_ptr<spdlog::logger> log, std::string role, std::string id,
-                     const std::vector<Endpoint>& auth, const crypto::SecretBuffer& secret,
+AuthLinks::AuthLinks(asio::io_context& io, std::shared_ptr<spdlog::logger> log, std::string role,
+                     std::string id, const std::vector<Endpoint>& auth, const crypto::SecretBuffer& secret,
                      const transport::HostOptions& options, const session::SessionConfig& session,
                      Callbacks callbacks)
     : log_(log), role_(role), addresses_(auth), callbacks_(std::move(callbacks)) {
   for (std::size_t i = 0; i < auth.size(); ++i) {
-    AuthLink::Callbacks on{
-        [this, i] {
-          changed();
-          if (callbacks_.up) callbacks_.up(i);
-        },
-        [this, i] {
-          changed();
-          if (callbacks_.down) callbacks_.down(i);
-        },
-        [this, i](std::uint8_t type, std::span<const std::byte> message) {
-          if (callbacks_.message) callbacks_.message(i, type, message);
-        }};
+    AuthLink::Callbacks on{[this, i] {
+                             changed();
+                             if (callbacks_.up) callbacks_.up(i);
+                           },
+                           [this, i] {
+                             changed();
+                             if (callbacks_.down) callbacks_.down(i);
+                           },
+                           [this, i](std::uint8_t type, std::span<const std::byte> message) {
+                             if (callbacks_.message) callbacks_.message(i, type, message);
+                           }};
     AuthLink::Settings settings{role, id, auth[i]};
     settings.session = session;
-    links_.push_back(std::make_unique<AuthLink>(io, log, std::move(settings), secret.clone(), options, std::move(on)));
+    links_.push_back(
+        std::make_unique<AuthLink>(io, log, std::move(settings), secret.clone(), options, std::move(on)));
   }
 }
 
@@ -79,13 +79,13 @@ void AuthLinks::changed() {
 }
 
 void AuthLinks::collect(admin::MetricsWriter& out) const {
-  out.gauge("gameserver_auth_link_up", "1 while the authenticated link to auth is up (to any listed auth server)",
-            any_up() ? 1 : 0);
+  out.gauge("gameserver_auth_link_up",
+            "1 while the authenticated link to auth is up (to any listed auth server)", any_up() ? 1 : 0);
   auto preferred_link = preferred();
   for (std::size_t i = 0; i < links_.size(); ++i) {
     admin::Labels auth{{"auth", addresses_[i].to_string()}};
-    out.gauge("gameserver_auth_server_up", "1 while the link to this auth server is up", links_[i]->up() ? 1 : 0,
-              auth);
+    out.gauge("gameserver_auth_server_up", "1 while the link to this auth server is up",
+              links_[i]->up() ? 1 : 0, auth);
     out.gauge("gameserver_auth_server_preferred", "1 for the auth server that gets logins and is tried first",
               preferred_link == i ? 1 : 0, auth);
     if (auto stats = links_[i]->connection_stats())
@@ -100,7 +100,8 @@ std::string AuthLinks::describe_down(std::string_view role) const {
   std::string text;
   for (std::size_t i = 0; i < links_.size(); ++i)
     if (!links_[i]->up())
-      text += fmt::format("{}{}: auth link to {} down", text.empty() ? "" : "\n", role, addresses_[i].to_string());
+      text += fmt::format("{}{}: auth link to {} down", text.empty() ? "" : "\n", role,
+                          addresses_[i].to_string());
   return text;
 }
 

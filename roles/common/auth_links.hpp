@@ -34,7 +34,8 @@ class AuthLinks {
   // One link per address in `auth` (at least one), each with a copy of `secret`.
   AuthLinks(asio::io_context& io, std::shared_ptr<spdlog::logger> log, std::string role, std::string id,
             const std::vector<Endpoint>& auth, const crypto::SecretBuffer& secret,
-            const transport::HostOptions& options, const session::SessionConfig& session, Callbacks callbacks);
+            const transport::HostOptions& options, const session::SessionConfig& session,
+            Callbacks callbacks);
 
   void start();
   void stop();

@@ -8,11 +8,11 @@
 #include <memory>
 #include <string_view>
 
-#include "roles/common/auth_links.hpp"
 #include "config/config.hpp"
 #include "crypto/secret.hpp"
 #include "dtls/client.hpp"
 #include "dtls/server.hpp"
+#include "roles/common/auth_links.hpp"
 #include "transport/host.hpp"
 
 namespace gs::roles {

@@ -13,8 +13,8 @@ dtls::ServerConfig server_tls(std::string_view role, const config::Config& confi
     tls.certificate_pem = peers::read_text_file(config.tls.certificate);
     tls.private_key_pem = peers::read_text_file(config.tls.private_key);
   } catch (const std::exception& e) {
-    throw StartError(fmt::format("{}: {} (tls.certificate, tls.private_key; `gameserver keygen` writes them)", role,
-                                 e.what()));
+    throw StartError(fmt::format("{}: {} (tls.certificate, tls.private_key; `gameserver keygen` writes them)",
+                                 role, e.what()));
   }
   return tls;
 }
@@ -35,20 +35,21 @@ std::shared_ptr<const dtls::ClientContext> client_tls(std::string_view role, con
   }
 }
 
-transport::HostOptions listening_host(std::string_view role, const config::Config& config, const Endpoint& listen,
-                                      asio::io_context& io) {
+transport::HostOptions listening_host(std::string_view role, const config::Config& config,
+                                      const Endpoint& listen, asio::io_context& io) {
   transport::HostOptions options;
   auto address = peers::resolve(io, listen);
   if (!address)
-    throw StartError(fmt::format("{}: cannot listen on {}: the name does not resolve", role, listen.to_string()));
+    throw StartError(
+        fmt::format("{}: cannot listen on {}: the name does not resolve", role, listen.to_string()));
   options.listen = *address;
   options.server = server_tls(role, config);
   options.server->max_half_open_per_source = config.per_source.max_half_open;
   options.server->max_half_open = config.tls.max_half_open;
   options.server->handshake_timeout = config.tls.handshake_timeout;
   options.server->cookie_rotation = config.tls.cookie_rotation;
-  options.server->retransmit_initial_s =
-      static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(config.tls.retransmit_initial).count());
+  options.server->retransmit_initial_s = static_cast<int>(
+      std::chrono::duration_cast<std::chrono::seconds>(config.tls.retransmit_initial).count());
   options.server->retransmit_max_s =
       static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(config.tls.retransmit_max).count());
   options.channel = peers::channel_config(config.channel);

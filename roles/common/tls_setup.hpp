@@ -16,7 +16,7 @@ dtls::ServerConfig server_tls(std::string_view role, const config::Config& confi
 std::shared_ptr<const dtls::ClientContext> client_tls(std::string_view role, const config::Config& config);
 
 // Host options for a listening role (server_tls + channel settings + address).
-transport::HostOptions listening_host(std::string_view role, const config::Config& config, const Endpoint& listen,
-                                      asio::io_context& io);
+transport::HostOptions listening_host(std::string_view role, const config::Config& config,
+                                      const Endpoint& listen, asio::io_context& io);
 
 }  // namespace gs::roles

@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "crypto/secret.hpp"
 #include "roles/common/linked_role_keys.hpp"
 #include "roles/common/reload_metrics.hpp"
 #include "roles/common/tls_setup.hpp"
-#include "crypto/secret.hpp"
 #include "session/codec.hpp"
 
 namespace gs::roles {
@@ -51,11 +51,12 @@ void GatewayRole::start() {
   auth_ = std::make_unique<AuthLinks>(
       context_.io, context_.log, "gateway", gw.id, gw.auth, secret, link_options,
       peers::session_config(config_.session),
-      AuthLinks::Callbacks{{},
-                           [this](std::size_t link) { service_.on_auth_link_down(session::Time::clock::now(), link); },
-                           [this](std::size_t, std::uint8_t type, std::span<const std::byte> m) {
-                             on_auth_message(type, m);
-                           }});
+      AuthLinks::Callbacks{
+          {},
+          [this](std::size_t link) { service_.on_auth_link_down(session::Time::clock::now(), link); },
+          [this](std::size_t, std::uint8_t type, std::span<const std::byte> m) {
+            on_auth_message(type, m);
+          }});
   auto options = listening_host("gateway", config_, gw.listen, context_.io);
   options.server->max_peers = gw.max_clients;
   try {
@@ -133,21 +134,24 @@ void GatewayRole::on_peer_removed(peers::Peer& peer, const End& end) {
 void GatewayRole::collect(admin::MetricsWriter& out) {
   peer_metrics_.collect(out, clients_.get());
   const auto& s = service_.stats();
-  out.gauge("gameserver_gateway_clients", "Clients connected to the gateway", static_cast<double>(service_.clients()));
+  out.gauge("gameserver_gateway_clients", "Clients connected to the gateway",
+            static_cast<double>(service_.clients()));
   const char* logins = "Logins the gateway answered, by result";
-  out.counter("gameserver_gateway_logins_total", logins, static_cast<double>(s.logins_ok), {{"result", "ok"}});
-  out.counter("gameserver_gateway_logins_total", logins, static_cast<double>(s.logins_failed), {{"result", "failed"}});
+  out.counter("gameserver_gateway_logins_total", logins, static_cast<double>(s.logins_ok),
+              {{"result", "ok"}});
+  out.counter("gameserver_gateway_logins_total", logins, static_cast<double>(s.logins_failed),
+              {{"result", "failed"}});
   out.counter("gameserver_gateway_logins_forwarded_total", "Login requests forwarded to auth",
               static_cast<double>(s.logins_forwarded));
   out.counter("gameserver_gateway_auth_unavailable_total", "Logins failed because the auth link was down",
               static_cast<double>(s.unavailable));
-  out.counter("gameserver_gateway_login_timeouts_total", "Clients dropped for not finishing their login in time",
-              static_cast<double>(s.login_timeouts));
+  out.counter("gameserver_gateway_login_timeouts_total",
+              "Clients dropped for not finishing their login in time", static_cast<double>(s.login_timeouts));
   const char* refused = "Clients refused, by reason";
   out.counter("gameserver_gateway_clients_refused_total", refused, static_cast<double>(s.clients_refused),
               {{"reason", "hello"}});
-  out.counter("gameserver_gateway_clients_refused_total", refused, static_cast<double>(clients_refused_per_address_),
-              {{"reason", "per_address"}});
+  out.counter("gameserver_gateway_clients_refused_total", refused,
+              static_cast<double>(clients_refused_per_address_), {{"reason", "per_address"}});
   out.counter("gameserver_malformed_messages_total", "Messages that failed to decode, dropped",
               static_cast<double>(s.malformed));
   if (auth_) auth_->collect(out);
@@ -157,7 +161,8 @@ void GatewayRole::collect(admin::MetricsWriter& out) {
 admin::Health GatewayRole::health() const {
   if (!clients_) return {false, "gateway: not listening"};
   // Logins need one auth server; the others are standbys.
-  if (!auth_ || !auth_->any_up()) return {false, auth_ ? auth_->describe_down("gateway") : "gateway: no auth link"};
+  if (!auth_ || !auth_->any_up())
+    return {false, auth_ ? auth_->describe_down("gateway") : "gateway: no auth link"};
   return {true, {}};
 }
 

@@ -9,10 +9,10 @@
 
 #include "admin/metrics.hpp"
 #include "admin/peer_metrics.hpp"
-#include "roles/common/auth_links.hpp"
 #include "config/config.hpp"
-#include "roles/gateway/gateway_service.hpp"
 #include "peers/peer_host.hpp"
+#include "roles/common/auth_links.hpp"
+#include "roles/gateway/gateway_service.hpp"
 #include "runtime/role.hpp"
 
 namespace gs::roles {

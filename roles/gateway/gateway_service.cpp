@@ -20,7 +20,8 @@ std::span<const std::uint8_t> as_u8(const std::vector<std::byte>& bytes) {
 GatewayService::GatewayService(Settings settings, SendToAuth send_to_auth)
     : settings_(std::move(settings)), send_to_auth_(std::move(send_to_auth)) {}
 
-void GatewayService::add_client(session::Session& session, std::uint64_t client_id, std::string address, Time now) {
+void GatewayService::add_client(session::Session& session, std::uint64_t client_id, std::string address,
+                                Time now) {
   Client client;
   client.session = &session;
   client.id = client_id;
@@ -68,8 +69,8 @@ void GatewayService::on_connected(session::Session& session, Time) {
 
 void GatewayService::on_authentication_failed(session::Session&, std::string_view, Time) {}
 
-void GatewayService::on_message(session::Session& session, std::uint8_t type, std::span<const std::byte> message,
-                                Time now) {
+void GatewayService::on_message(session::Session& session, std::uint8_t type,
+                                std::span<const std::byte> message, Time now) {
   auto it = clients_.find(&session);
   if (it == clients_.end()) return;
   if (type != protocol::LoginRequest::type) {
@@ -115,8 +116,10 @@ void GatewayService::handle_login(Client& client, std::span<const std::byte> mes
 }
 
 void GatewayService::respond(Client& client, protocol::LoginResponse response, Time now) {
-  if (response.ok) ++stats_.logins_ok;
-  else ++stats_.logins_failed;
+  if (response.ok)
+    ++stats_.logins_ok;
+  else
+    ++stats_.logins_failed;
   scratch_.clear();
   // The fields come from auth's answer, decoded under the same limits: cannot fail.
   if (encode(response, scratch_)) client.session->send(protocol::lane_control, scratch_);
@@ -131,7 +134,8 @@ void GatewayService::on_auth_result(const protocol::AuthResult& result, Time now
   by_request_.erase(it);
   if (client == clients_.end() || client->second.id != result.player_id) return;
   client->second.phase = Phase::answered;
-  respond(client->second, {result.ok, result.reason, result.token, result.world_id, result.world_address}, now);
+  respond(client->second, {result.ok, result.reason, result.token, result.world_id, result.world_address},
+          now);
 }
 
 void GatewayService::on_auth_link_down(Time now, std::size_t link) {

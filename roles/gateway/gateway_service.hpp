@@ -18,12 +18,12 @@
 namespace gs::roles {
 
 struct GatewayStats {
-  std::uint64_t clients_refused = 0;     // wrong version or game
+  std::uint64_t clients_refused = 0;  // wrong version or game
   std::uint64_t logins_forwarded = 0;
   std::uint64_t logins_ok = 0;
   std::uint64_t logins_failed = 0;
-  std::uint64_t unavailable = 0;         // no auth link
-  std::uint64_t extra_requests = 0;      // a second LoginRequest on one connection, dropped
+  std::uint64_t unavailable = 0;     // no auth link
+  std::uint64_t extra_requests = 0;  // a second LoginRequest on one connection, dropped
   std::uint64_t malformed = 0;
   std::uint64_t login_timeouts = 0;
 };
@@ -67,7 +67,8 @@ class GatewayService final : public session::SessionEvents {
   void on_auth_data(session::Session& session, std::span<const std::uint8_t> data, Time now) override;
   void on_connected(session::Session& session, Time now) override;
   void on_authentication_failed(session::Session& session, std::string_view reason, Time now) override;
-  void on_message(session::Session& session, std::uint8_t type, std::span<const std::byte> message, Time now) override;
+  void on_message(session::Session& session, std::uint8_t type, std::span<const std::byte> message,
+                  Time now) override;
   void on_closed(session::Session& session, const End& end, Time now) override;
 
  private:

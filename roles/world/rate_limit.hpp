@@ -36,8 +36,8 @@ enum class MessageKind : std::uint8_t { input, chat };
 inline constexpr std::size_t message_kinds = 2;
 
 struct RateLimitSettings {
-  std::uint32_t chat_per_s = 5;       // chat lines a second, sustained
-  std::uint32_t chat_burst = 10;      // chat lines at once after a quiet spell
+  std::uint32_t chat_per_s = 5;   // chat lines a second, sustained
+  std::uint32_t chat_burst = 10;  // chat lines at once after a quiet spell
   // Other messages a second: input sent once a frame by a client drawing up to 240
   // frames a second (the most world.tick_rate allows) stays within it.
   std::uint32_t input_per_s = 250;

@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 
+#include "crypto/ed25519.hpp"
+#include "crypto/token_signer.hpp"
 #include "roles/common/linked_role_keys.hpp"
 #include "roles/common/reload_metrics.hpp"
 #include "roles/common/tls_setup.hpp"
-#include "crypto/ed25519.hpp"
-#include "crypto/token_signer.hpp"
 #include "session/codec.hpp"
 
 namespace gs::roles {
@@ -56,10 +56,11 @@ void WorldRole::start() {
   settings.capacity = world.capacity;
   settings.tick_rate = world.tick_rate;
   const auto& limits = world.rate_limit;
-  settings.rate_limit = {limits.chat_per_s, limits.chat_burst, limits.input_per_s, limits.input_burst,
-                         limits.kick_drops, limits.kick_window};
+  settings.rate_limit = {limits.chat_per_s,  limits.chat_burst, limits.input_per_s,
+                         limits.input_burst, limits.kick_drops, limits.kick_window};
   service_ = std::make_unique<WorldService>(settings, [this](std::string_view token) {
-    auto claims = verifier_->verify(token, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+    auto claims =
+        verifier_->verify(token, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
     if (claims) {
       ++tokens_accepted_;
     } else {
@@ -76,7 +77,8 @@ void WorldRole::start() {
   auth_ = std::make_unique<AuthLinks>(
       context_.io, context_.log, "world", world.id, world.auth, secret, link_options,
       peers::session_config(config_.session),
-      AuthLinks::Callbacks{[this](std::size_t link) { auth_->send(link, session::encode(make_report())); }, {}, {}});
+      AuthLinks::Callbacks{
+          [this](std::size_t link) { auth_->send(link, session::encode(make_report())); }, {}, {}});
 
   auto options = listening_host("world", config_, world.listen, context_.io);
   try {
@@ -87,8 +89,8 @@ void WorldRole::start() {
     throw StartError(fmt::format("world: cannot listen on {}: {}", world.listen.to_string(), e.what()));
   }
   clients_->limit_unauthenticated_per_source(config_.per_source.max_unauthenticated);
-  context_.log->info("world listening on {} (id {}, capacity {})", clients_->transport().local_address().to_string(),
-                     world.id, world.capacity);
+  context_.log->info("world listening on {} (id {}, capacity {})",
+                     clients_->transport().local_address().to_string(), world.id, world.capacity);
   auth_->start();
   next_tick_ = std::chrono::steady_clock::now();
   tick();
@@ -106,8 +108,8 @@ bool WorldRole::reload(const config::Config& fresh) {
     verifier_->set_keys(std::move(token_keys));
   } catch (const std::exception& e) {
     ++reloads_failed_;
-    context_.log->error("reload failed, keeping the keys in use: {} (world.token_keys, world.auth_secret, tls)",
-                        e.what());
+    context_.log->error(
+        "reload failed, keeping the keys in use: {} (world.token_keys, world.auth_secret, tls)", e.what());
     return false;
   }
   ++reloads_ok_;
@@ -180,7 +182,8 @@ void WorldRole::collect(admin::MetricsWriter& out) {
   out.counter("gameserver_world_ticks_total", "Simulation ticks run", static_cast<double>(s.ticks));
   out.counter("gameserver_world_snapshots_sent_total", "State snapshots sent to players",
               static_cast<double>(s.snapshots_sent));
-  out.counter("gameserver_world_chat_messages_total", "Chat messages relayed", static_cast<double>(s.chat_messages));
+  out.counter("gameserver_world_chat_messages_total", "Chat messages relayed",
+              static_cast<double>(s.chat_messages));
   out.counter("gameserver_malformed_messages_total", "Messages that failed to decode, dropped",
               static_cast<double>(s.malformed));
   out.counter("gameserver_world_rate_limited_total",
@@ -188,7 +191,8 @@ void WorldRole::collect(admin::MetricsWriter& out) {
               static_cast<double>(s.rate_limited));
   out.counter("gameserver_world_rate_limit_kicks_total", "Players kicked for staying over their rate limit",
               static_cast<double>(s.rate_limit_kicks));
-  const char* tick = "Duration of one simulation tick: the last one, and the longest since the previous scrape";
+  const char* tick =
+      "Duration of one simulation tick: the last one, and the longest since the previous scrape";
   out.gauge("gameserver_world_tick_seconds", tick, admin::seconds(tick_last_), {{"stat", "last"}});
   out.gauge("gameserver_world_tick_seconds", tick, admin::seconds(tick_max_), {{"stat", "max"}});
   tick_max_ = {};
@@ -197,9 +201,11 @@ void WorldRole::collect(admin::MetricsWriter& out) {
   const char* rejected = "Login tokens refused, by reason";
   // The usual reasons always appear, so rate() sees them from zero.
   for (auto reason : {"expired", "bad_signature", "wrong_audience", "wrong_issuer", "jti_reused"})
-    if (!tokens_rejected_.contains(reason)) out.counter("gameserver_tokens_rejected_total", rejected, 0, {{"reason", reason}});
+    if (!tokens_rejected_.contains(reason))
+      out.counter("gameserver_tokens_rejected_total", rejected, 0, {{"reason", reason}});
   for (const auto& [reason, count] : tokens_rejected_)
-    out.counter("gameserver_tokens_rejected_total", rejected, static_cast<double>(count), {{"reason", reason}});
+    out.counter("gameserver_tokens_rejected_total", rejected, static_cast<double>(count),
+                {{"reason", reason}});
   if (auth_) auth_->collect(out);
   out.gauge("gameserver_token_keys", "Public keys whose tokens the world accepts (world.token_keys)",
             verifier_ ? static_cast<double>(verifier_->keys().size()) : 0.0);
@@ -209,7 +215,8 @@ void WorldRole::collect(admin::MetricsWriter& out) {
 admin::Health WorldRole::health() const {
   if (!clients_) return {false, "world: not listening"};
   // Ready while some auth server can send players here.
-  if (!auth_ || !auth_->any_up()) return {false, auth_ ? auth_->describe_down("world") : "world: no auth link"};
+  if (!auth_ || !auth_->any_up())
+    return {false, auth_ ? auth_->describe_down("world") : "world: no auth link"};
   return {true, {}};
 }
 

@@ -10,12 +10,12 @@
 
 #include "admin/metrics.hpp"
 #include "admin/peer_metrics.hpp"
-#include "roles/common/auth_links.hpp"
 #include "config/config.hpp"
 #include "crypto/token_verifier.hpp"
 #include "peers/peer_host.hpp"
-#include "runtime/role.hpp"
+#include "roles/common/auth_links.hpp"
 #include "roles/world/world_service.hpp"
+#include "runtime/role.hpp"
 
 namespace gs::roles {
 

@@ -33,7 +33,9 @@ void WorldService::broadcast(const M& message, std::uint32_t except) {
     if (id != except) player.session->send(protocol::lane_control, scratch_);
 }
 
-void WorldService::add_client(session::Session& session, Time) { clients_[&session] = Client{&session, {}, 0}; }
+void WorldService::add_client(session::Session& session, Time) {
+  clients_[&session] = Client{&session, {}, 0};
+}
 
 void WorldService::remove_client(session::Session& session) {
   auto it = clients_.find(&session);
@@ -130,8 +132,8 @@ void WorldService::leave(std::uint32_t player_id, const std::string& reason) {
 
 void WorldService::on_authentication_failed(session::Session&, std::string_view, Time) {}
 
-void WorldService::on_message(session::Session& session, std::uint8_t type, std::span<const std::byte> message,
-                              Time now) {
+void WorldService::on_message(session::Session& session, std::uint8_t type,
+                              std::span<const std::byte> message, Time now) {
   auto it = clients_.find(&session);
   if (it == clients_.end() || it->second.player_id == 0) return;
   Player& player = players_.at(it->second.player_id);
@@ -167,7 +169,8 @@ void WorldService::handle_input(Player& player, std::span<const std::byte> messa
   player.move_y = input->move_y;
 }
 
-void WorldService::handle_chat(const Client& client, const Player& player, std::span<const std::byte> message) {
+void WorldService::handle_chat(const Client& client, const Player& player,
+                               std::span<const std::byte> message) {
   auto chat = decode<protocol::Chat>(message);
   if (!chat || chat->text.empty()) {
     ++stats_.malformed;

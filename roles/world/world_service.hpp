@@ -18,8 +18,8 @@
 #include "crypto/result.hpp"
 #include "crypto/token.hpp"
 #include "protocol/messages.hpp"
-#include "session/session.hpp"
 #include "roles/world/rate_limit.hpp"
+#include "session/session.hpp"
 
 namespace gs::roles {
 
@@ -44,13 +44,14 @@ class WorldService final : public session::SessionEvents {
     std::string id = "world-1";
     std::string game = "gameserver";
     std::uint32_t capacity = 100;
-    std::uint32_t tick_rate = 30;            // Hz
-    std::int32_t map_size = 100'000;         // mm: a 100 m square
-    std::int32_t interest_radius = 30'000;   // mm
-    std::int32_t speed = 5'000;              // mm/s at full input
+    std::uint32_t tick_rate = 30;           // Hz
+    std::int32_t map_size = 100'000;        // mm: a 100 m square
+    std::int32_t interest_radius = 30'000;  // mm
+    std::int32_t speed = 5'000;             // mm/s at full input
     RateLimitSettings rate_limit;
   };
-  using VerifyToken = std::function<crypto::Result<crypto::TokenClaims, crypto::TokenError>(std::string_view token)>;
+  using VerifyToken =
+      std::function<crypto::Result<crypto::TokenClaims, crypto::TokenError>(std::string_view token)>;
 
   WorldService(Settings settings, VerifyToken verify);
 
@@ -68,15 +69,16 @@ class WorldService final : public session::SessionEvents {
   void on_auth_data(session::Session& session, std::span<const std::uint8_t> data, Time now) override;
   void on_connected(session::Session& session, Time now) override;
   void on_authentication_failed(session::Session& session, std::string_view reason, Time now) override;
-  void on_message(session::Session& session, std::uint8_t type, std::span<const std::byte> message, Time now) override;
+  void on_message(session::Session& session, std::uint8_t type, std::span<const std::byte> message,
+                  Time now) override;
   void on_closed(session::Session& session, const End& end, Time now) override;
 
  private:
   struct Client {
     session::Session* session = nullptr;
-    std::string account;       // from the verified token
+    std::string account;          // from the verified token
     std::uint32_t player_id = 0;  // 0 until joined, and again once it left
-    bool admitted = false;     // verified, not yet joined: counted once in admitted_
+    bool admitted = false;        // verified, not yet joined: counted once in admitted_
   };
   struct Player {
     session::Session* session = nullptr;

@@ -5,9 +5,9 @@
 #include <stdexcept>
 #include <vector>
 
-#include <asio/post.hpp>
 #include <fmt/format.h>
 #include <httplib.h>
+#include <asio/post.hpp>
 
 namespace gs::admin {
 
@@ -63,7 +63,9 @@ void AdminServer::add(Role& role) {
   if (auto* source = dynamic_cast<MetricsSource*>(&role)) add(std::string(role.name()), *source);
 }
 
-void AdminServer::add(std::string name, MetricsSource& source) { shared_->sources.emplace_back(std::move(name), &source); }
+void AdminServer::add(std::string name, MetricsSource& source) {
+  shared_->sources.emplace_back(std::move(name), &source);
+}
 
 void AdminServer::add_process_metrics(std::function<void(MetricsWriter&)> collect) {
   shared_->process.push_back(std::move(collect));

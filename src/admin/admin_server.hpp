@@ -12,8 +12,8 @@
 #include <string>
 #include <thread>
 
-#include <asio/io_context.hpp>
 #include <spdlog/logger.h>
+#include <asio/io_context.hpp>
 
 #include "admin/metrics.hpp"
 #include "common/units.hpp"

@@ -25,7 +25,8 @@ bool notify_service_manager(std::string_view state) {
   auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name.size());
   int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
-  auto sent = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&address), length);
+  auto sent = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL,
+                       reinterpret_cast<const sockaddr*>(&address), length);
   ::close(fd);
   return sent == static_cast<ssize_t>(state.size());
 }

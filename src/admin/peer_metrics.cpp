@@ -27,8 +27,8 @@ struct Snapshot {
   double source_refused = 0;  // per_source.max_unauthenticated refusals
 };
 
-Snapshot take_snapshot(const std::unordered_set<transport::ConnectionId>& ids, const channel::ChannelStats& retired,
-                       peers::PeerHost* host) {
+Snapshot take_snapshot(const std::unordered_set<transport::ConnectionId>& ids,
+                       const channel::ChannelStats& retired, peers::PeerHost* host) {
   Snapshot snap;
   snap.sum = retired;
   if (!host) return snap;
@@ -54,12 +54,14 @@ void write_connections(MetricsWriter& out, const Snapshot& snap, std::size_t wit
   using session::State;
   const auto& by_state = snap.by_state;
   const auto connections = snap.connections;
-  const char* connections_help = "Connections open now, by state (dtls_handshaking: before the session exists)";
+  const char* connections_help =
+      "Connections open now, by state (dtls_handshaking: before the session exists)";
   out.gauge("gameserver_connections", connections_help,
             static_cast<double>(connections > with_session ? connections - with_session : 0),
             {{"state", "dtls_handshaking"}});
   for (State state : {State::handshaking, State::authenticating, State::connected, State::closing})
-    out.gauge("gameserver_connections", connections_help, static_cast<double>(by_state[static_cast<std::size_t>(state)]),
+    out.gauge("gameserver_connections", connections_help,
+              static_cast<double>(by_state[static_cast<std::size_t>(state)]),
               {{"state", std::string(session::to_string(state))}});
 }
 
@@ -68,8 +70,10 @@ void write_closed(MetricsWriter& out, const std::map<EndCode, std::uint64_t>& cl
   for (EndCode code : kEndCodes) {
     if (code == EndCode::none) continue;
     const auto it = closed.find(code);
-    out.counter("gameserver_connections_closed_total", "Sessions ended, by reason (gs::EndCode names, as logged)",
-                it == closed.end() ? 0.0 : static_cast<double>(it->second), {{"reason", std::string(to_string(code))}});
+    out.counter("gameserver_connections_closed_total",
+                "Sessions ended, by reason (gs::EndCode names, as logged)",
+                it == closed.end() ? 0.0 : static_cast<double>(it->second),
+                {{"reason", std::string(to_string(code))}});
   }
 }
 
@@ -79,24 +83,25 @@ void write_dtls(MetricsWriter& out, const Snapshot& snap) {
   out.counter("gameserver_dtls_handshakes_total", "DTLS handshakes completed by the listening socket",
               static_cast<double>(dtls.handshakes_completed));
   const char* failures_help = "DTLS handshakes that failed or were refused, by reason";
-  out.counter("gameserver_dtls_handshake_failures_total", failures_help, static_cast<double>(dtls.handshakes_failed),
-              {{"reason", "failed"}});
-  out.counter("gameserver_dtls_handshake_failures_total", failures_help, static_cast<double>(dtls.handshake_timeouts),
-              {{"reason", "timeout"}});
-  out.counter("gameserver_dtls_handshake_failures_total", failures_help, static_cast<double>(dtls.refused_peer_cap),
-              {{"reason", "peer_cap"}});
+  out.counter("gameserver_dtls_handshake_failures_total", failures_help,
+              static_cast<double>(dtls.handshakes_failed), {{"reason", "failed"}});
+  out.counter("gameserver_dtls_handshake_failures_total", failures_help,
+              static_cast<double>(dtls.handshake_timeouts), {{"reason", "timeout"}});
+  out.counter("gameserver_dtls_handshake_failures_total", failures_help,
+              static_cast<double>(dtls.refused_peer_cap), {{"reason", "peer_cap"}});
   out.counter("gameserver_dtls_handshake_failures_total", failures_help,
               static_cast<double>(dtls.refused_half_open_cap), {{"reason", "half_open_cap"}});
-  out.counter("gameserver_dtls_handshake_failures_total", failures_help, static_cast<double>(dtls.refused_no_ems),
-              {{"reason", "no_extended_master_secret"}});
+  out.counter("gameserver_dtls_handshake_failures_total", failures_help,
+              static_cast<double>(dtls.refused_no_ems), {{"reason", "no_extended_master_secret"}});
   out.counter("gameserver_dtls_handshake_failures_total", failures_help,
               static_cast<double>(dtls.refused_source_half_open_cap), {{"reason", "source_half_open_cap"}});
-  out.counter("gameserver_connections_refused_total",
-              "Connections closed right after their DTLS handshake, by reason (source_unauthenticated_cap: "
-              "their host already held per_source.max_unauthenticated connections that had not authenticated)",
-              snap.source_refused,
-              {{"reason", "source_unauthenticated_cap"}});
-  out.counter("gameserver_dtls_cookie_challenges_total", "Stateless cookie challenges sent (HelloVerifyRequest)",
+  out.counter(
+      "gameserver_connections_refused_total",
+      "Connections closed right after their DTLS handshake, by reason (source_unauthenticated_cap: "
+      "their host already held per_source.max_unauthenticated connections that had not authenticated)",
+      snap.source_refused, {{"reason", "source_unauthenticated_cap"}});
+  out.counter("gameserver_dtls_cookie_challenges_total",
+              "Stateless cookie challenges sent (HelloVerifyRequest)",
               static_cast<double>(dtls.hello_verify_sent));
   out.counter("gameserver_dtls_cookies_accepted_total",
               "ClientHellos with a valid cookie (the only ones that create per-peer state)",
@@ -116,8 +121,8 @@ void write_channel(MetricsWriter& out, const Snapshot& snap) {
   const auto rtt_count = snap.rtt_count;
   out.gauge("gameserver_channel_rtt_seconds", "Smoothed round-trip time over the connections open now",
             rtt_count ? rtt_sum / static_cast<double>(rtt_count) : 0.0, {{"stat", "mean"}});
-  out.gauge("gameserver_channel_rtt_seconds", "Smoothed round-trip time over the connections open now", rtt_max,
-            {{"stat", "max"}});
+  out.gauge("gameserver_channel_rtt_seconds", "Smoothed round-trip time over the connections open now",
+            rtt_max, {{"stat", "max"}});
   out.counter("gameserver_channel_packets_total", "Channel packets (datagrams) sent and received",
               static_cast<double>(sum.packets_sent), {{"direction", "sent"}});
   out.counter("gameserver_channel_packets_total", "Channel packets (datagrams) sent and received",

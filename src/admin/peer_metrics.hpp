@@ -23,7 +23,8 @@ class PeerMetrics {
   void removed(peers::PeerHost& host, const peers::Peer& peer, const End& end);
 
   // Writes the `gameserver_connections`, `gameserver_connections_closed_total`,
-  // `gameserver_dtls_*` and `gameserver_channel_*` families. `host` may be null (the role has not started): zeros are written.
+  // `gameserver_dtls_*` and `gameserver_channel_*` families. `host` may be null (the role has not started):
+  // zeros are written.
   void collect(MetricsWriter& out, peers::PeerHost* host) const;
 
  private:

@@ -42,15 +42,11 @@ std::string utc(store::UnixTime t) {
 
 int report(store::AccountStore& db, store::StoreStatus status, const std::string& done) {
   switch (status) {
-    case store::StoreStatus::ok:
-      std::cout << done << "\n";
-      return exit_ok;
+    case store::StoreStatus::ok: std::cout << done << "\n"; return exit_ok;
     case store::StoreStatus::invalid_name:
       std::cerr << "gameserver: " << db.last_error() << "\n";
       return exit_usage;
-    default:
-      std::cerr << "gameserver: " << db.last_error() << "\n";
-      return exit_failure;
+    default: std::cerr << "gameserver: " << db.last_error() << "\n"; return exit_failure;
   }
 }
 
@@ -103,8 +99,7 @@ int account_passwd(const AccountOptions& o) {
     std::string password = require_password(o);
     std::string hash = hash_or_throw(config, password);
     crypto::wipe(password);
-    return report(db, db.set_password_hash(o.name, hash),
-                  fmt::format("changed the password of {}", o.name));
+    return report(db, db.set_password_hash(o.name, hash), fmt::format("changed the password of {}", o.name));
   });
 }
 
@@ -149,21 +144,23 @@ void add_account_command(CLI::App& root, Action& action) {
   account->require_subcommand(1);
   auto o = std::make_shared<AccountOptions>();
 
-  auto* add = add_sub(account, "add",
-                      "add account NAME, or with --count N the accounts NAME1..NAMEN (load tests)",
-                      action, o, account_add, true);
+  auto* add =
+      add_sub(account, "add", "add account NAME, or with --count N the accounts NAME1..NAMEN (load tests)",
+              action, o, account_add, true);
   add->add_option("--count", o->count, "add NAME1..NAMEN with one password, in one transaction")
       ->check(CLI::Range(1, 1'000'000));
   add->add_flag("--password-stdin", o->password_stdin, "read the password from standard input");
 
-  auto* passwd = add_sub(account, "passwd", "set a new password for account NAME", action, o,
-                         account_passwd, true);
+  auto* passwd =
+      add_sub(account, "passwd", "set a new password for account NAME", action, o, account_passwd, true);
   passwd->add_flag("--password-stdin", o->password_stdin, "read the password from standard input");
 
-  add_sub(account, "disable", "refuse logins of account NAME", action, o,
-          [](const AccountOptions& opt) { return account_set_disabled(opt, true); }, true);
-  add_sub(account, "enable", "allow logins of account NAME again", action, o,
-          [](const AccountOptions& opt) { return account_set_disabled(opt, false); }, true);
+  add_sub(
+      account, "disable", "refuse logins of account NAME", action, o,
+      [](const AccountOptions& opt) { return account_set_disabled(opt, true); }, true);
+  add_sub(
+      account, "enable", "allow logins of account NAME again", action, o,
+      [](const AccountOptions& opt) { return account_set_disabled(opt, false); }, true);
   add_sub(account, "list", "list all accounts", action, o, account_list, false);
 }
 

@@ -13,10 +13,10 @@
 #include <numbers>
 #include <random>
 
+#include <fmt/format.h>
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "app/auth_setup.hpp"
@@ -36,7 +36,7 @@ struct BotCommandOptions {
   std::string prefix;
   std::uint32_t count = 0;
   bool password_stdin = false;
-  double duration = 0;          // seconds, from the first login to the end of the run
+  double duration = 0;  // seconds, from the first login to the end of the run
   std::string ca;
   std::string server_name;
   bool insecure = false;
@@ -87,7 +87,8 @@ double round2(double v) { return std::round(v * 100) / 100; }
 struct Bot {
   enum class State { queued, backoff, logging_in, in_world, failed, left };
 
-  Bot(asio::io_context& io, std::uint32_t i, std::string n) : index(i), name(std::move(n)), timer(io), rng(i) {}
+  Bot(asio::io_context& io, std::uint32_t i, std::string n)
+      : index(i), name(std::move(n)), timer(io), rng(i) {}
 
   std::uint32_t index;
   std::string name;
@@ -107,7 +108,8 @@ struct Bot {
 
 class BotRun {
  public:
-  BotRun(asio::io_context& io, client::ClientOptions options, const BotCommandOptions& o, std::string password)
+  BotRun(asio::io_context& io, client::ClientOptions options, const BotCommandOptions& o,
+         std::string password)
       : io_(io),
         options_(std::move(options)),
         o_(o),
@@ -127,7 +129,8 @@ class BotRun {
 
   void start() {
     start_ = Steady::now();
-    deadline_timer_.expires_after(std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(o_.duration)));
+    deadline_timer_.expires_after(
+        std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(o_.duration)));
     deadline_timer_.async_wait([this](const asio::error_code& ec) {
       if (!ec) end();
     });
@@ -163,7 +166,8 @@ class BotRun {
         {},
         [this, &bot](std::string_view reason) { on_disconnected(bot, reason); },
     });
-    bot.client->login_and_join(bot.name, password_, [this, &bot](const client::FlowResult& r) { on_flow(bot, r); });
+    bot.client->login_and_join(bot.name, password_,
+                               [this, &bot](const client::FlowResult& r) { on_flow(bot, r); });
   }
 
   void on_flow(Bot& bot, const client::FlowResult& r) {
@@ -226,8 +230,7 @@ class BotRun {
   void retire(Bot& bot) {
     if (!bot.client) return;
     graveyard_.push_back(std::move(bot.client));
-    if (graveyard_.size() == 1)
-      asio::post(io_, [this] { graveyard_.clear(); });
+    if (graveyard_.size() == 1) asio::post(io_, [this] { graveyard_.clear(); });
   }
 
   void on_snapshot(Bot& bot, const protocol::Snapshot& s) {
@@ -237,7 +240,8 @@ class BotRun {
       bot.first_tick = s.tick;
       bot.first_tick_at = now;
     } else {
-      snapshot_interval_ms_.add(std::chrono::duration<double, std::milli>(now - bot.last_snapshot_at).count());
+      snapshot_interval_ms_.add(
+          std::chrono::duration<double, std::milli>(now - bot.last_snapshot_at).count());
     }
     bot.last_snapshot_at = now;
     bot.last_tick = s.tick;
@@ -269,13 +273,15 @@ class BotRun {
 
   // A random walk: the heading turns up to 45 degrees either way at every input.
   void move(Bot& bot) {
-    bot.heading += std::uniform_real_distribution<double>(-std::numbers::pi / 4, std::numbers::pi / 4)(bot.rng);
+    bot.heading +=
+        std::uniform_real_distribution<double>(-std::numbers::pi / 4, std::numbers::pi / 4)(bot.rng);
     auto x = static_cast<std::int32_t>(std::lround(100 * std::cos(bot.heading)));
     auto y = static_cast<std::int32_t>(std::lround(100 * std::sin(bot.heading)));
     if (bot.client->send_input(x, y)) ++inputs_sent_;
     if (o_.chat_interval > 0 &&
         std::uniform_real_distribution<double>(0, 1)(bot.rng) < 1.0 / (o_.input_rate * o_.chat_interval)) {
-      if (bot.client->send_chat(fmt::format("hello from {} at {:.0f} degrees", bot.name, bot.heading * 180 / std::numbers::pi)))
+      if (bot.client->send_chat(
+              fmt::format("hello from {} at {:.0f} degrees", bot.name, bot.heading * 180 / std::numbers::pi)))
         ++chat_sent_;
     }
   }
@@ -294,10 +300,11 @@ class BotRun {
       std::uint64_t failed = 0;
       for (const auto& [reason, n] : failures_) failed += n;
       std::cerr << fmt::format(
-          "bot: {:.0f}s joined {}/{}, logging in {} (window {:.0f}), failed {}, busy retries {}, snapshots {}, "
+          "bot: {:.0f}s joined {}/{}, logging in {} (window {:.0f}), failed {}, busy retries {}, snapshots "
+          "{}, "
           "rtt p50 {:.2f} ms\n",
-          seconds_between(start_, Steady::now()), joined_, bots_.size(), in_flight_, window_, failed, busy_retries_,
-          snapshots_, rtt_ms_.percentile(0.5));
+          seconds_between(start_, Steady::now()), joined_, bots_.size(), in_flight_, window_, failed,
+          busy_retries_, snapshots_, rtt_ms_.percentile(0.5));
       arm_progress();
     });
   }
@@ -398,13 +405,16 @@ nlohmann::json BotRun::summary() const {
   }
   double tick_rate = 0;
   if (!tick_rates.empty()) {
-    std::nth_element(tick_rates.begin(), tick_rates.begin() + static_cast<long>(tick_rates.size() / 2), tick_rates.end());
+    std::nth_element(tick_rates.begin(), tick_rates.begin() + static_cast<long>(tick_rates.size() / 2),
+                     tick_rates.end());
     tick_rate = tick_rates[tick_rates.size() / 2];
   }
   j["world_ticks_per_s"] = round2(tick_rate);
   // Channel datagram bytes of the world connections per player and second, each way.
-  j["bytes_in_per_player_s"] = player_seconds > 0 ? std::round(static_cast<double>(bytes_in) / player_seconds) : 0.0;
-  j["bytes_out_per_player_s"] = player_seconds > 0 ? std::round(static_cast<double>(bytes_out) / player_seconds) : 0.0;
+  j["bytes_in_per_player_s"] =
+      player_seconds > 0 ? std::round(static_cast<double>(bytes_in) / player_seconds) : 0.0;
+  j["bytes_out_per_player_s"] =
+      player_seconds > 0 ? std::round(static_cast<double>(bytes_out) / player_seconds) : 0.0;
   j["inputs_sent"] = inputs_sent_;
   j["chat_sent"] = chat_sent_;
   j["chat_received"] = chat_received_;
@@ -417,17 +427,19 @@ void BotRun::print_summary(std::ostream& out) const {
   out << fmt::format("{} of {} bots joined ({} logins ok) in {:.2f} s: {:.1f} logins/s, {} busy retries\n",
                      joined_, bots_.size(), logins_ok_, j["join_phase_s"].get<double>(),
                      j["logins_per_s"].get<double>(), busy_retries_);
-  out << fmt::format("login p50 {:.2f} ms p99 {:.2f} ms; join p50 {:.2f} ms\n", j["login_ms_p50"].get<double>(),
-                     j["login_ms_p99"].get<double>(), j["join_ms_p50"].get<double>());
+  out << fmt::format("login p50 {:.2f} ms p99 {:.2f} ms; join p50 {:.2f} ms\n",
+                     j["login_ms_p50"].get<double>(), j["login_ms_p99"].get<double>(),
+                     j["join_ms_p50"].get<double>());
   for (const auto& [reason, n] : failures_) out << fmt::format("failed: {} x{}\n", reason, n);
   for (const auto& [reason, n] : disconnects_) out << fmt::format("disconnected: {} x{}\n", reason, n);
-  out << fmt::format("rtt p50 {:.2f} ms p99 {:.2f} ms\n", j["rtt_p50_ms"].get<double>(), j["rtt_p99_ms"].get<double>());
+  out << fmt::format("rtt p50 {:.2f} ms p99 {:.2f} ms\n", j["rtt_p50_ms"].get<double>(),
+                     j["rtt_p99_ms"].get<double>());
   out << fmt::format("{} snapshots, interval p50 {:.2f} ms p99 {:.2f} ms, world {:.2f} ticks/s\n", snapshots_,
                      j["snapshot_interval_p50_ms"].get<double>(), j["snapshot_interval_p99_ms"].get<double>(),
                      j["world_ticks_per_s"].get<double>());
   out << fmt::format("per player: {} B/s in, {} B/s out; {} inputs, {} chat lines sent, {} received\n",
-                     j["bytes_in_per_player_s"].get<double>(), j["bytes_out_per_player_s"].get<double>(), inputs_sent_,
-                     chat_sent_, chat_received_);
+                     j["bytes_in_per_player_s"].get<double>(), j["bytes_out_per_player_s"].get<double>(),
+                     inputs_sent_, chat_sent_, chat_received_);
 }
 
 // 0 when every bot joined and stayed; when none joined and all failed alike, the
@@ -477,12 +489,15 @@ int run_bot(const BotCommandOptions& o) {
   asio::io_context io;
   BotRun run(io, options, o, std::move(password));
   if (!o.json)
-    std::cout << fmt::format("{} bots ({}1..{}{}) to gateway {} for {} s, at most {} logins at once\n", o.count,
-                             o.prefix, o.prefix, o.count, options.gateway.to_string(), o.duration, o.concurrency);
+    std::cout << fmt::format("{} bots ({}1..{}{}) to gateway {} for {} s, at most {} logins at once\n",
+                             o.count, o.prefix, o.prefix, o.count, options.gateway.to_string(), o.duration,
+                             o.concurrency);
   run.start();
   io.run();
-  if (o.json) std::cout << run.summary().dump() << "\n";
-  else run.print_summary(std::cout);
+  if (o.json)
+    std::cout << run.summary().dump() << "\n";
+  else
+    run.print_summary(std::cout);
   return run.exit_code();
 }
 
@@ -497,22 +512,27 @@ void add_bot_command(CLI::App& root, Action& action) {
   cmd->add_option("--user-prefix", o->prefix, "account names are PREFIX1..PREFIXN (see account add --count)")
       ->required();
   cmd->add_option("--count", o->count, "number of bots")->required()->check(CLI::Range(1u, 100000u));
-  cmd->add_flag("--password-stdin", o->password_stdin, "read the bots' one password from standard input")->required();
+  cmd->add_flag("--password-stdin", o->password_stdin, "read the bots' one password from standard input")
+      ->required();
   cmd->add_option("--duration", o->duration, "seconds the run lasts, logins included")
       ->required()
       ->check(CLI::Range(0.1, 86400.0));
-  auto* ca = cmd->add_option("--ca", o->ca, "trusted certificate or CA file (default: the config's tls.trust)");
+  auto* ca =
+      cmd->add_option("--ca", o->ca, "trusted certificate or CA file (default: the config's tls.trust)");
   cmd->add_option("--server-name", o->server_name,
                   "name a CA-issued gateway certificate must carry (default: the host of --gateway)");
-  cmd->add_flag("--insecure", o->insecure, "do not check the server certificate (testing only)")->excludes(ca);
-  cmd->add_option("--concurrency", o->concurrency,
-                  "logins in flight at most (default 8: below gateway.max_clients_per_address, 16 by default)")
+  cmd->add_flag("--insecure", o->insecure, "do not check the server certificate (testing only)")
+      ->excludes(ca);
+  cmd->add_option(
+         "--concurrency", o->concurrency,
+         "logins in flight at most (default 8: below gateway.max_clients_per_address, 16 by default)")
       ->check(CLI::Range(1u, 4096u));
   cmd->add_option("--busy-retries", o->retries, "attempts after a 'busy' answer per bot (default 8)")
       ->check(CLI::Range(0u, 100u));
   cmd->add_option("--input-rate", o->input_rate, "movement inputs per second per bot (default 4)")
       ->check(CLI::Range(0.1, 60.0));
-  cmd->add_option("--chat-interval", o->chat_interval, "mean seconds between chat lines per bot; 0 = silent (default 15)")
+  cmd->add_option("--chat-interval", o->chat_interval,
+                  "mean seconds between chat lines per bot; 0 = silent (default 15)")
       ->check(CLI::Range(0.0, 86400.0));
   cmd->add_flag("--json", o->json,
                 "end with one JSON object: count, logins_ok, joined, failures, logins_per_s, rtt_p50_ms, "

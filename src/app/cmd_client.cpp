@@ -3,8 +3,8 @@
 
 #include <iostream>
 
-#include <asio/steady_timer.hpp>
 #include <fmt/format.h>
+#include <asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include "app/auth_setup.hpp"
@@ -69,7 +69,8 @@ int run_client(const ClientCommandOptions& o) {
   options.insecure = o.insecure;
   if (options.insecure) std::cerr << "warning: --insecure: the server's certificate is not checked\n";
   if (!o.password_stdin) {
-    std::cerr << "gameserver: client: --password-stdin is required (passwords never go on the command line)\n";
+    std::cerr
+        << "gameserver: client: --password-stdin is required (passwords never go on the command line)\n";
     return exit_usage;
   }
   std::string password = read_password_stdin();
@@ -82,34 +83,42 @@ int run_client(const ClientCommandOptions& o) {
   asio::steady_timer stay(io);
   double rtt = 0;
   if (!o.json) std::cout << "connecting to gateway " << options.gateway.to_string() << "\n";
-  player.login_and_join(o.user, std::move(password), [&](const client::FlowResult& r) {
-    result = r;
-    if (r.outcome != client::Outcome::joined) return io.stop();
-    if (!o.json) {
-      std::cout << fmt::format("login ok in {:.1f} ms: world {} at {}\n", r.login_ms, r.world_id, r.world_address);
-      std::cout << fmt::format("joined {} as player {} in {:.1f} ms\n", r.world_id, r.player_id, r.join_ms);
-    }
-    player.send_input(0, 0);
-    // Stay at least a moment so the round-trip time has a sample.
-    stay.expires_after(std::chrono::milliseconds(std::max<long>(200, static_cast<long>(o.stay * 1000))));
-    stay.async_wait([&](const asio::error_code&) {
-      rtt = player.rtt_ms();
-      player.close();
-      io.stop();
-    });
-  }, o.world);
+  player.login_and_join(
+      o.user, std::move(password),
+      [&](const client::FlowResult& r) {
+        result = r;
+        if (r.outcome != client::Outcome::joined) return io.stop();
+        if (!o.json) {
+          std::cout << fmt::format("login ok in {:.1f} ms: world {} at {}\n", r.login_ms, r.world_id,
+                                   r.world_address);
+          std::cout << fmt::format("joined {} as player {} in {:.1f} ms\n", r.world_id, r.player_id,
+                                   r.join_ms);
+        }
+        player.send_input(0, 0);
+        // Stay at least a moment so the round-trip time has a sample.
+        stay.expires_after(std::chrono::milliseconds(std::max<long>(200, static_cast<long>(o.stay * 1000))));
+        stay.async_wait([&](const asio::error_code&) {
+          rtt = player.rtt_ms();
+          player.close();
+          io.stop();
+        });
+      },
+      o.world);
   io.run();
 
   bool joined = result.outcome == client::Outcome::joined;
   if (!o.json) {
-    if (joined) std::cout << fmt::format("rtt {:.2f} ms, {} snapshots\n", rtt, snapshots);
-    else std::cout << fmt::format("{}: {}\n", client::to_string(result.outcome), result.reason);
+    if (joined)
+      std::cout << fmt::format("rtt {:.2f} ms, {} snapshots\n", rtt, snapshots);
+    else
+      std::cout << fmt::format("{}: {}\n", client::to_string(result.outcome), result.reason);
   }
   if (o.json) {
     nlohmann::json j;
     bool logged_in = joined || !result.world_id.empty();
     j["login"] = logged_in ? "ok" : "failed";
-    if (!logged_in) j["reason"] = result.reason.empty() ? std::string(client::to_string(result.outcome)) : result.reason;
+    if (!logged_in)
+      j["reason"] = result.reason.empty() ? std::string(client::to_string(result.outcome)) : result.reason;
     if (!result.world_id.empty()) j["world"] = result.world_id;
     j["joined"] = joined;
     if (!joined && logged_in) j["reason"] = result.reason;
@@ -129,17 +138,21 @@ void add_client_command(CLI::App& root, Action& action) {
   cmd->add_option("--gateway", o->gateway, "gateway HOST:PORT (default: the config's gateway.listen)");
   cmd->add_option("--user", o->user, "account name")->required();
   cmd->add_flag("--password-stdin", o->password_stdin, "read the password from standard input")->required();
-  auto* ca = cmd->add_option("--ca", o->ca, "trusted certificate or CA file (default: the config's tls.trust)");
+  auto* ca =
+      cmd->add_option("--ca", o->ca, "trusted certificate or CA file (default: the config's tls.trust)");
   cmd->add_option("--server-name", o->server_name,
                   "name a CA-issued gateway certificate must carry (default: the host of --gateway)");
-  cmd->add_flag("--insecure", o->insecure, "do not check the server certificate (testing only)")->excludes(ca);
-  cmd->add_option("--stay", o->stay, "seconds to stay in the world after joining")->check(CLI::Range(0.0, 86400.0));
+  cmd->add_flag("--insecure", o->insecure, "do not check the server certificate (testing only)")
+      ->excludes(ca);
+  cmd->add_option("--stay", o->stay, "seconds to stay in the world after joining")
+      ->check(CLI::Range(0.0, 86400.0));
   cmd->add_option("--world", o->world, "preferred world id");
   cmd->add_flag("--json", o->json, "end with one JSON object: login, reason, world, joined, rtt_ms");
   cmd->footer(
       "Exit status: 0 joined; 1 disconnected or timed out; 2 bad usage or config; 10 bad credentials;\n"
       "11 throttled; 12 account disabled; 13 service unavailable (no auth link, no world with room, busy);\n"
-      "14 certificate not trusted; 15 server unreachable; 16 refused by the server (version, game, token).\n");
+      "14 certificate not trusted; 15 server unreachable; 16 refused by the server (version, game, "
+      "token).\n");
   cmd->callback([&action, o] { action = [o] { return run_client(*o); }; });
 }
 

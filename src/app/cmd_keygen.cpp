@@ -52,7 +52,8 @@ std::span<const std::uint8_t> bytes_of(const std::string& s) {
 void make_private_folder(const std::filesystem::path& out) {
   if (std::filesystem::exists(out)) return;
   std::filesystem::create_directories(out);
-  std::filesystem::permissions(out, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
+  std::filesystem::permissions(out, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace);
 }
 
 // A new token key pair for a rotation, beside the one in use: named after its key id
@@ -146,17 +147,19 @@ int keygen(const KeygenOptions& o) {
 
 void add_keygen_command(CLI::App& root, Action& action) {
   auto o = std::make_shared<KeygenOptions>();
-  auto* cmd = root.add_subcommand(
-      "keygen", "write a deployment's keys and secrets: token signing key pair, role-link "
-                "secrets, DTLS certificate and key");
+  auto* cmd = root.add_subcommand("keygen",
+                                  "write a deployment's keys and secrets: token signing key pair, role-link "
+                                  "secrets, DTLS certificate and key");
   cmd->add_option("--out", o->out, "folder to write into (created, mode 0700)")->required();
   cmd->add_flag("--force", o->force, "replace existing files");
-  cmd->add_flag("--token-only", o->token_only,
-                "only a new token key pair for a rotation, named after its key id (token-KID.key, token-KID.pub); "
-                "never replaces a file");
-  cmd->add_option("--dtls-name", o->dtls_names,
-                  "a DNS name or IP address the DTLS certificate carries (repeat it, or separate with commas; "
-                  "default: localhost, 127.0.0.1, ::1); the first DNS name is also its common name")
+  cmd->add_flag(
+      "--token-only", o->token_only,
+      "only a new token key pair for a rotation, named after its key id (token-KID.key, token-KID.pub); "
+      "never replaces a file");
+  cmd->add_option(
+         "--dtls-name", o->dtls_names,
+         "a DNS name or IP address the DTLS certificate carries (repeat it, or separate with commas; "
+         "default: localhost, 127.0.0.1, ::1); the first DNS name is also its common name")
       ->delimiter(',')
       ->check([](const std::string& name) -> std::string {
         if (name.empty() || name.size() > 253) return "a name is 1 to 253 characters";

@@ -107,13 +107,15 @@ void add_token_command(CLI::App& root, Action& action) {
   issue->add_option("-c,--config", o->config, "YAML config file")->check(CLI::ExistingFile);
   issue->callback([&action, o] { action = [o] { return token_issue(*o); }; });
 
-  auto* verify = token->add_subcommand(
-      "verify", "check a token read from standard input; print its claims as JSON, or why it "
-                "was rejected (exit 1)");
+  auto* verify =
+      token->add_subcommand("verify",
+                            "check a token read from standard input; print its claims as JSON, or why it "
+                            "was rejected (exit 1)");
   verify->add_option("--aud", o->aud, "the world id to check against (default: world.id)");
-  verify->add_option("--key", o->keys,
-                     "public key file (SPKI PEM), repeatable (default: world.token_keys, or "
-                     "the public half of auth.token_key)")
+  verify
+      ->add_option("--key", o->keys,
+                   "public key file (SPKI PEM), repeatable (default: world.token_keys, or "
+                   "the public half of auth.token_key)")
       ->check(CLI::ExistingFile);
   verify->add_option("-c,--config", o->config, "YAML config file")->check(CLI::ExistingFile);
   verify->callback([&action, o] { action = [o] { return token_verify(*o); }; });

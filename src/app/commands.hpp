@@ -19,9 +19,9 @@ using Action = std::function<int()>;
 // Exit statuses shared by every command (listed in --help).
 enum ExitCode : int {
   exit_ok = 0,
-  exit_failure = 1,   // a runtime failure
-  exit_usage = 2,     // bad command line or config
-  exit_start = 3,     // a role could not start (address in use, unresolvable name)
+  exit_failure = 1,  // a runtime failure
+  exit_usage = 2,    // bad command line or config
+  exit_start = 3,    // a role could not start (address in use, unresolvable name)
   // `client` and `bot`:
   exit_bad_credentials = 10,
   exit_throttled = 11,
@@ -29,7 +29,7 @@ enum ExitCode : int {
   exit_unavailable = 13,  // no auth link, no world with room, busy, internal
   exit_certificate = 14,  // the server's certificate is not trusted
   exit_unreachable = 15,
-  exit_refused = 16,      // refused by the server: version, game or token
+  exit_refused = 16,  // refused by the server: version, game or token
 };
 
 // Loads `file` if given, otherwise the built-in defaults. Throws config::ConfigError.

@@ -36,8 +36,9 @@ std::vector<std::string> in_table_order(const std::vector<std::string>& roles) {
 
 // False if they could not be written (the server must not start).
 bool create_development_keys(const config::Config& config, const Logger& log) {
-  log->warn("development mode (config 'development: true'): missing keys and secrets are created; "
-            "never use this config in production");
+  log->warn(
+      "development mode (config 'development: true'): missing keys and secrets are created; "
+      "never use this config in production");
   try {
     for (const auto& file : roles::ensure_development_keys(config))
       log->warn("created development key {}", file.string());
@@ -49,7 +50,8 @@ bool create_development_keys(const config::Config& config, const Logger& log) {
 }
 
 // Starts the admin endpoint; said once the roles are up, after their own start-up lines.
-void start_admin(admin::AdminServer& admin, Runtime& runtime, const config::Config& config, const Logger& log) {
+void start_admin(admin::AdminServer& admin, Runtime& runtime, const config::Config& config,
+                 const Logger& log) {
   admin::add_runtime_metrics(admin, runtime);
   std::string admin_failure;
   try {
@@ -99,7 +101,8 @@ int run(const RunOptions& options) {
   if (!options.log_level.empty()) config.log.level = *parse_log_level(options.log_level);
   std::vector<std::string> roles = options.roles.empty() ? config.roles : options.roles;
   if (roles.empty()) {
-    std::cerr << "gameserver: nothing to run: pass --config FILE with a 'roles:' list, or --role auth|gateway|world\n";
+    std::cerr << "gameserver: nothing to run: pass --config FILE with a 'roles:' list, or --role "
+                 "auth|gateway|world\n";
     return exit_usage;
   }
   const std::vector<std::string> ordered = in_table_order(roles);
@@ -109,11 +112,12 @@ int run(const RunOptions& options) {
 
   // Every role that reports metrics is registered with the admin endpoint as it is built.
   admin::AdminServer* admin_server = nullptr;
-  Runtime runtime(config, ordered, [&admin_server](std::string_view name, const config::Config& c, RoleContext& context) {
-    auto role = roles::make_role(name, c, context);
-    if (role && admin_server) admin_server->add(*role);
-    return role;
-  });
+  Runtime runtime(config, ordered,
+                  [&admin_server](std::string_view name, const config::Config& c, RoleContext& context) {
+                    auto role = roles::make_role(name, c, context);
+                    if (role && admin_server) admin_server->add(*role);
+                    return role;
+                  });
   admin::AdminServer admin(runtime.io(), log);
   admin_server = &admin;
   start_admin(admin, runtime, config, log);

@@ -7,9 +7,13 @@
 #include "config/config.hpp"
 #include "dtls/certgen.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -17,10 +21,6 @@
 #include <iostream>
 #include <optional>
 #include <sstream>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace gs::bench {
 
@@ -129,8 +129,7 @@ int serve(const Options& o) {
     }
     net = make_gs_server(s);
   }
-  std::cout << "listening on " << net->local_address().to_string() << " (" << net->name()
-            << ")" << std::endl;
+  std::cout << "listening on " << net->local_address().to_string() << " (" << net->name() << ")" << std::endl;
   run_server(*net, g_stop);
   return 0;
 }
@@ -142,8 +141,8 @@ int run(const Options& o) {
   RunOptions ro = o.run;
   ro.workload = *w;
   const auto server = parse_address(o.connect, "--connect");
-  std::unique_ptr<Net> net = o.peer == "enet" ? make_enet_client(server, enet_peers(ro))
-                                              : make_gs_client(server, client_trust(o));
+  std::unique_ptr<Net> net =
+      o.peer == "enet" ? make_enet_client(server, enet_peers(ro)) : make_gs_client(server, client_trust(o));
   auto result = run_client(*net, ro);
   std::cout << describe(result) << "\n";
   if (o.json) std::cout << result.dump() << "\n";
@@ -231,9 +230,8 @@ int local(const Options& o) {
   std::vector<nlohmann::json> results;
   try {
     {
-      Child server = Child::spawn({"gameserver", "bench", "serve", "--listen", "127.0.0.1:0",
-                                   "--cert", cert_path, "--key", key_path, "--busy-poll",
-                                   o.busy_poll});
+      Child server = Child::spawn({"gameserver", "bench", "serve", "--listen", "127.0.0.1:0", "--cert",
+                                   cert_path, "--key", key_path, "--busy-poll", o.busy_poll});
       Child impaired = with_proxy(o, server.address);
       dtls::ClientConfig cc;
       cc.pinned_certificate_pem = cert.certificate_pem;
@@ -247,8 +245,7 @@ int local(const Options& o) {
       RunOptions eo = ro;
       if (eo.workload == Workload::hold) eo.clients = std::min<std::uint32_t>(eo.clients, 4000);
       Child impaired = with_proxy(o, server.address);
-      auto net = make_enet_client(impaired.pid > 0 ? impaired.address : server.address,
-                                  enet_peers(eo));
+      auto net = make_enet_client(impaired.pid > 0 ? impaired.address : server.address, enet_peers(eo));
       results.push_back(run_client(*net, eo));
     }
   } catch (...) {
@@ -262,8 +259,8 @@ int local(const Options& o) {
   if (results.size() == 2) {
     out["enet"] = results[1];
     nlohmann::json ratio = nlohmann::json::object();
-    for (const char* k : {"msgs_per_s", "mb_per_s", "p50_us", "p99_us", "p50_ms", "p99_ms",
-                          "max_ms", "connects_per_s", "bytes_per_connection"}) {
+    for (const char* k : {"msgs_per_s", "mb_per_s", "p50_us", "p99_us", "p50_ms", "p99_ms", "max_ms",
+                          "connects_per_s", "bytes_per_connection"}) {
       if (results[0].contains(k) && results[1].contains(k) && results[1][k].get<double>() > 0)
         ratio[k] = results[0][k].get<double>() / results[1][k].get<double>();
     }
@@ -308,20 +305,15 @@ void add_server_options(CLI::App* app, Options& o) {
 }
 
 void add_run_options(CLI::App* app, Options& o) {
-  app->add_option("--workload", o.workload, "stream|pingpong|paced|connect|hold")
-      ->capture_default_str();
+  app->add_option("--workload", o.workload, "stream|pingpong|paced|connect|hold")->capture_default_str();
   app->add_option("--messages", o.run.messages, "messages to send (stream, pingpong, paced)")
       ->capture_default_str();
-  app->add_option("--size", o.run.size, "message size in bytes (at least 17)")
-      ->capture_default_str();
+  app->add_option("--size", o.run.size, "message size in bytes (at least 17)")->capture_default_str();
   app->add_option("--rate", o.run.rate, "paced: messages per second")->capture_default_str();
-  app->add_option("--clients", o.run.clients, "connect, hold: number of clients")
+  app->add_option("--clients", o.run.clients, "connect, hold: number of clients")->capture_default_str();
+  app->add_option("--concurrency", o.run.concurrency, "connect, hold: handshakes in flight at a time")
       ->capture_default_str();
-  app->add_option("--concurrency", o.run.concurrency,
-                  "connect, hold: handshakes in flight at a time")
-      ->capture_default_str();
-  app->add_option("--timeout", o.run.timeout_s, "give up after this many seconds")
-      ->capture_default_str();
+  app->add_option("--timeout", o.run.timeout_s, "give up after this many seconds")->capture_default_str();
   app->add_flag("--json", o.json, "end the output with one JSON object");
 }
 
@@ -343,8 +335,7 @@ void add_bench_command(CLI::App& root, std::function<int()>& action) {
   serve_cmd->callback([opts, &action] { action = [opts] { return serve(*opts); }; });
 
   auto* run_cmd = bench->add_subcommand("run", "Run a workload against `bench serve`");
-  run_cmd->add_option("--connect", opts->connect, "HOST:PORT of the server (or of a proxy)")
-      ->required();
+  run_cmd->add_option("--connect", opts->connect, "HOST:PORT of the server (or of a proxy)")->required();
   add_run_options(run_cmd, *opts);
   run_cmd->add_option("--peer", opts->peer, "gameserver (default) or enet")
       ->check(CLI::IsMember({"gameserver", "enet"}));
@@ -353,8 +344,8 @@ void add_bench_command(CLI::App& root, std::function<int()>& action) {
                       "trust server certificates issued by these CAs for the host of --connect");
   run_cmd->callback([opts, &action] { action = [opts] { return run(*opts); }; });
 
-  auto* local_cmd = bench->add_subcommand(
-      "local", "Run a workload with a server process on loopback (both sides here)");
+  auto* local_cmd =
+      bench->add_subcommand("local", "Run a workload with a server process on loopback (both sides here)");
   add_run_options(local_cmd, *opts);
   local_cmd->add_option("--peer", opts->peer, "also measure enet and print the ratio")
       ->check(CLI::IsMember({"gameserver", "enet"}));

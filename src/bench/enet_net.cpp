@@ -115,8 +115,7 @@ class EnetNet final : public Net {
       }
       case ENET_EVENT_TYPE_RECEIVE: {
         ConnId id = reinterpret_cast<ConnId>(ev.peer->data);
-        if (events.message)
-          events.message(id, {ev.packet->data, ev.packet->dataLength});
+        if (events.message) events.message(id, {ev.packet->data, ev.packet->dataLength});
         enet_packet_destroy(ev.packet);
         break;
       }

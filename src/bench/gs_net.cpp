@@ -3,8 +3,8 @@
 #include "common/event_loop.hpp"
 #include "transport/host.hpp"
 
-#include <asio/io_context.hpp>
 #include <fmt/format.h>
+#include <asio/io_context.hpp>
 
 namespace gs::bench {
 
@@ -12,8 +12,7 @@ namespace {
 
 class GsNet final : public Net, private transport::Handler {
  public:
-  GsNet(transport::HostOptions options, const net::Address& server,
-        std::chrono::microseconds busy_poll)
+  GsNet(transport::HostOptions options, const net::Address& server, std::chrono::microseconds busy_poll)
       : server_(server), host_(io_, std::move(options), *this), loop_(io_, busy_poll) {}
 
   ConnId connect() override { return host_.connect(server_); }
@@ -42,20 +41,17 @@ class GsNet final : public Net, private transport::Handler {
     return fmt::format(
         "srtt={}us min_rtt={}us packets_sent={} lost={} retransmitted={} pto={} "
         "send_rate={:.1f}MB/s delivery_rate={:.1f}MB/s cwnd={} records_sent={} received={}",
-        std::chrono::duration_cast<us>(c.srtt).count(),
-        std::chrono::duration_cast<us>(c.min_rtt).count(), c.packets_sent, c.packets_lost,
-        c.retransmitted, c.pto_count, c.send_rate / 1e6, c.delivery_rate / 1e6, c.cwnd,
-        s->records_sent, s->records_received);
+        std::chrono::duration_cast<us>(c.srtt).count(), std::chrono::duration_cast<us>(c.min_rtt).count(),
+        c.packets_sent, c.packets_lost, c.retransmitted, c.pto_count, c.send_rate / 1e6,
+        c.delivery_rate / 1e6, c.cwnd, s->records_sent, s->records_received);
   }
 
  private:
   void on_connected(transport::ConnectionId id, const net::Address&) override {
     if (events.connected) events.connected(id);
   }
-  void on_message(transport::ConnectionId id, std::size_t,
-                  std::span<const std::byte> m) override {
-    if (events.message)
-      events.message(id, {reinterpret_cast<const std::uint8_t*>(m.data()), m.size()});
+  void on_message(transport::ConnectionId id, std::size_t, std::span<const std::byte> m) override {
+    if (events.message) events.message(id, {reinterpret_cast<const std::uint8_t*>(m.data()), m.size()});
   }
   void on_closed(transport::ConnectionId id, const End& end) override {
     if (events.closed) {

@@ -35,13 +35,11 @@ std::uint32_t fnv_seq(std::uint32_t h, std::uint32_t seq) {
 }  // namespace
 
 DataBuilder::DataBuilder(std::size_t size) : buf_(std::max(size, kDataHeader)) {
-  for (std::size_t i = kDataHeader; i < buf_.size(); ++i)
-    buf_[i] = static_cast<std::uint8_t>(i * 31 + 7);
+  for (std::size_t i = kDataHeader; i < buf_.size(); ++i) buf_[i] = static_cast<std::uint8_t>(i * 31 + 7);
   filler_hash_ = checksum(std::span(buf_).subspan(kDataHeader));
 }
 
-std::span<const std::uint8_t> DataBuilder::make(MsgType type, std::uint32_t seq,
-                                                std::uint64_t sent_ns) {
+std::span<const std::uint8_t> DataBuilder::make(MsgType type, std::uint32_t seq, std::uint64_t sent_ns) {
   const std::uint32_t sum = fnv_seq(filler_hash_, seq);
   std::uint8_t* p = buf_.data();
   p[0] = static_cast<std::uint8_t>(type);
@@ -80,9 +78,8 @@ std::optional<Report> decode_report(std::span<const std::uint8_t> m) {
   std::uint8_t type = 0;
   Report r;
   if (!rd.u8(type) || type != static_cast<std::uint8_t>(MsgType::report)) return std::nullopt;
-  if (!rd.u32(r.received) || !rd.u32(r.missing) || !rd.u32(r.duplicated) ||
-      !rd.u32(r.out_of_order) || !rd.u32(r.corrupt) || !rd.u64(r.p50_ns) || !rd.u64(r.p99_ns) ||
-      !rd.u64(r.max_ns))
+  if (!rd.u32(r.received) || !rd.u32(r.missing) || !rd.u32(r.duplicated) || !rd.u32(r.out_of_order) ||
+      !rd.u32(r.corrupt) || !rd.u64(r.p50_ns) || !rd.u64(r.p99_ns) || !rd.u64(r.max_ns))
     return std::nullopt;
   return r;
 }

@@ -17,9 +17,9 @@ std::optional<Workload> parse_workload(std::string_view s);
 std::string_view to_string(Workload w);
 
 enum class MsgType : std::uint8_t {
-  start = 1,      // u8 workload, u32 messages
-  data = 2,       // u32 seq, u64 sent_ns, u32 checksum, filler
-  ping = 3,       // same layout as data; echoed back as pong
+  start = 1,  // u8 workload, u32 messages
+  data = 2,   // u32 seq, u64 sent_ns, u32 checksum, filler
+  ping = 3,   // same layout as data; echoed back as pong
   pong = 4,
   end = 5,        // the client sent everything; the server answers with report
   report = 6,     // see Report
@@ -44,7 +44,10 @@ struct Report {
 class Writer {
  public:
   explicit Writer(std::vector<std::uint8_t>& out) : out_(out) { out_.clear(); }
-  Writer& u8(std::uint8_t v) { out_.push_back(v); return *this; }
+  Writer& u8(std::uint8_t v) {
+    out_.push_back(v);
+    return *this;
+  }
   Writer& u32(std::uint32_t v) {
     for (int i = 0; i < 4; ++i) out_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
     return *this;
@@ -53,6 +56,7 @@ class Writer {
     for (int i = 0; i < 8; ++i) out_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
     return *this;
   }
+
  private:
   std::vector<std::uint8_t>& out_;
 };
@@ -80,6 +84,7 @@ class Reader {
     return true;
   }
   std::span<const std::uint8_t> rest() const { return in_.subspan(pos_); }
+
  private:
   std::span<const std::uint8_t> in_;
   std::size_t pos_ = 0;

@@ -100,9 +100,8 @@ class Proxy {
 int run_proxy(const ProxyOptions& options, const std::atomic<bool>& stop) {
   asio::io_context io(1);
   Proxy proxy(io, options);
-  std::cout << "listening on " << proxy.address().to_string() << " (proxy to "
-            << options.upstream.to_string() << ", loss " << options.loss << ", delay "
-            << options.delay_ms << " ms)" << std::endl;
+  std::cout << "listening on " << proxy.address().to_string() << " (proxy to " << options.upstream.to_string()
+            << ", loss " << options.loss << ", delay " << options.delay_ms << " ms)" << std::endl;
   while (!stop) {
     io.run_for(std::chrono::milliseconds(50));
     if (io.stopped()) io.restart();

@@ -11,8 +11,8 @@ namespace gs::bench {
 struct ProxyOptions {
   net::Address listen;
   net::Address upstream;
-  double loss = 0;        // probability of dropping each datagram, each direction
-  double delay_ms = 0;    // added one-way delay, each direction
+  double loss = 0;      // probability of dropping each datagram, each direction
+  double delay_ms = 0;  // added one-way delay, each direction
   std::uint32_t seed = 1;
 };
 

@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <malloc.h>
+#include <unistd.h>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <malloc.h>
-#include <unistd.h>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -20,13 +20,10 @@ namespace {
 
 std::uint64_t now_ns() {
   return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-          .count());
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count());
 }
 
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 std::uint64_t percentile(std::vector<std::uint64_t>& v, double p) {
   if (v.empty()) return 0;
@@ -96,7 +93,9 @@ struct ClientSide {
   bool open(double timeout_s) {
     conn = net.connect();
     if (conn == 0) return false;
-    return wait_for(net, [&] { return connected || !closed.empty(); }, timeout_s) && connected;
+    return wait_for(
+               net, [&] { return connected || !closed.empty(); }, timeout_s) &&
+           connected;
   }
 
   void send_blocking(std::span<const std::uint8_t> m) {
@@ -113,7 +112,8 @@ struct ClientSide {
     rss.reset();
     std::uint8_t b = 0;
     send_blocking(one_byte(MsgType::rss_query, b));
-    wait_for(net, [&] { return rss.has_value() || !closed.empty(); }, timeout_s);
+    wait_for(
+        net, [&] { return rss.has_value() || !closed.empty(); }, timeout_s);
     return rss;
   }
 };
@@ -139,8 +139,8 @@ nlohmann::json run_stream(ClientSide& c, const RunOptions& o) {
     }
     if (!c.closed.empty()) break;
   }
-  bool ok = wait_for(c.net, [&] { return c.report.has_value() || !c.closed.empty(); },
-                     o.timeout_s, 0us);
+  bool ok = wait_for(
+      c.net, [&] { return c.report.has_value() || !c.closed.empty(); }, o.timeout_s, 0us);
   const double elapsed = seconds_since(t0);
   if (!ok || !c.report) {
     j["error"] = c.closed.empty() ? "no report from the server in time" : c.closed;
@@ -207,8 +207,8 @@ nlohmann::json run_paced(ClientSide& c, const RunOptions& o) {
   }
   std::uint8_t e = 0;
   c.send_blocking(one_byte(MsgType::end, e));
-  bool ok = wait_for(c.net, [&] { return c.report.has_value() || !c.closed.empty(); },
-                     o.timeout_s);
+  bool ok = wait_for(
+      c.net, [&] { return c.report.has_value() || !c.closed.empty(); }, o.timeout_s);
   if (!ok || !c.report) {
     j["error"] = c.closed.empty() ? "no report from the server in time" : c.closed;
     return j;
@@ -290,7 +290,8 @@ nlohmann::json run_connect(Net& net, const RunOptions& o) {
   j["failure_reasons"] = reasons_json(f);
   j["seconds"] = elapsed;
   // Let the closes go out.
-  wait_for(net, [] { return false; }, 0.3);
+  wait_for(
+      net, [] { return false; }, 0.3);
   return j;
 }
 
@@ -301,14 +302,16 @@ nlohmann::json run_hold(Net& net, const RunOptions& o) {
     j["error"] = "control connection failed: " + control.closed;
     return j;
   }
-  wait_for(net, [] { return false; }, 0.5);
+  wait_for(
+      net, [] { return false; }, 0.5);
   auto before = control.query_rss(10);
   Fleet f;
   const auto t0 = Clock::now();
   run_fleet(net, control, f, o, true);
   const double elapsed = seconds_since(t0);
   // Idle for a moment so the server has settled (keepalives, freed handshake state).
-  wait_for(net, [] { return false; }, 2.0);
+  wait_for(
+      net, [] { return false; }, 2.0);
   auto with = control.query_rss(10);
   j["clients"] = o.clients;
   j["established"] = f.open.size();
@@ -324,7 +327,8 @@ nlohmann::json run_hold(Net& net, const RunOptions& o) {
   }
   const std::vector<ConnId> ids(f.open.begin(), f.open.end());  // close() may erase
   for (ConnId id : ids) net.close(id);
-  wait_for(net, [] { return false; }, 1.0);
+  wait_for(
+      net, [] { return false; }, 1.0);
   return j;
 }
 
@@ -372,7 +376,8 @@ nlohmann::json run_client(Net& net, const RunOptions& o) {
     if (auto line = net.stats_line(c.conn); !line.empty()) j["connection"] = line;
     if (c.connected) {
       net.close(c.conn);
-      wait_for(net, [] { return false; }, 0.2);
+      wait_for(
+          net, [] { return false; }, 0.2);
     }
     j["messages"] = o.messages;
     j["size"] = o.size;
@@ -432,8 +437,7 @@ void run_server(Net& net, const std::atomic<bool>& stop) {
         if (static_cast<std::int64_t>(v->seq) < t.highest) ++t.report.out_of_order;
         t.highest = std::max<std::int64_t>(t.highest, v->seq);
         if (arrived != 0 && arrived > v->sent_ns) t.delays.push_back(arrived - v->sent_ns);
-        if (t.workload == Workload::stream && t.unique == t.expected && !t.reported)
-          send_report(id, t);
+        if (t.workload == Workload::stream && t.unique == t.expected && !t.reported) send_report(id, t);
         break;
       }
       case MsgType::ping: {

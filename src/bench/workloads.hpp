@@ -17,8 +17,8 @@ struct RunOptions {
   Workload workload = Workload::stream;
   std::uint32_t messages = 100000;
   std::uint32_t size = 100;
-  double rate = 60;               // paced: messages per second
-  std::uint32_t clients = 1000;   // connect, hold
+  double rate = 60;                 // paced: messages per second
+  std::uint32_t clients = 1000;     // connect, hold
   std::uint32_t concurrency = 200;  // connect, hold: connects in flight
   double timeout_s = 120;
 };

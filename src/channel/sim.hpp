@@ -14,112 +14,112 @@ namespace gs::channel::sim {
 
 // xoshiro256** seeded through splitmix64: the same sequence on every platform.
 class Rng {
-public:
-    explicit Rng(std::uint64_t seed);
-    std::uint64_t next();
-    double uniform();  // [0, 1)
-    bool chance(double p) { return p > 0 && uniform() < p; }
+ public:
+  explicit Rng(std::uint64_t seed);
+  std::uint64_t next();
+  double uniform();  // [0, 1)
+  bool chance(double p) { return p > 0 && uniform() < p; }
 
-private:
-    std::uint64_t s_[4];
+ private:
+  std::uint64_t s_[4];
 };
 
 struct LinkConfig {
-    Duration latency{};        // one-way delay
-    Duration jitter{};         // extra delay, uniform in [0, jitter]
-    double loss = 0;           // probability a datagram is dropped
-    double duplicate = 0;      // probability a datagram is delivered twice
-    double reorder = 0;        // probability a datagram is held back by up to reorder_delay
-    Duration reorder_delay = std::chrono::milliseconds(20);
-    std::uint64_t bandwidth = 0;    // bytes/s of the bottleneck, 0 = unlimited
-    std::uint64_t queue_bytes = 0;  // bottleneck buffer, 0 = unlimited (tail drop when full)
+  Duration latency{};    // one-way delay
+  Duration jitter{};     // extra delay, uniform in [0, jitter]
+  double loss = 0;       // probability a datagram is dropped
+  double duplicate = 0;  // probability a datagram is delivered twice
+  double reorder = 0;    // probability a datagram is held back by up to reorder_delay
+  Duration reorder_delay = std::chrono::milliseconds(20);
+  std::uint64_t bandwidth = 0;    // bytes/s of the bottleneck, 0 = unlimited
+  std::uint64_t queue_bytes = 0;  // bottleneck buffer, 0 = unlimited (tail drop when full)
 };
 
 struct LinkStats {
-    std::uint64_t sent = 0;
-    std::uint64_t lost = 0;
-    std::uint64_t duplicated = 0;
-    std::uint64_t reordered = 0;
-    std::uint64_t queue_dropped = 0;
-    std::uint64_t delivered = 0;
-    std::uint64_t bytes_delivered = 0;
+  std::uint64_t sent = 0;
+  std::uint64_t lost = 0;
+  std::uint64_t duplicated = 0;
+  std::uint64_t reordered = 0;
+  std::uint64_t queue_dropped = 0;
+  std::uint64_t delivered = 0;
+  std::uint64_t bytes_delivered = 0;
 };
 
 enum class Side : std::uint8_t { a = 0, b = 1 };
 
 class Network {
-public:
-    Network(const LinkConfig& a_to_b, const LinkConfig& b_to_a, std::uint64_t seed);
+ public:
+  Network(const LinkConfig& a_to_b, const LinkConfig& b_to_a, std::uint64_t seed);
 
-    void send(Side from, std::span<const std::byte> datagram, Time now);
-    // Earliest pending delivery, Time::max() if none.
-    Time next_delivery() const;
-    // Calls deliver(Side to, std::span<const std::byte>) for every datagram due by now.
-    std::size_t deliver_due(Time now, const std::function<void(Side, std::span<const std::byte>)>& deliver);
+  void send(Side from, std::span<const std::byte> datagram, Time now);
+  // Earliest pending delivery, Time::max() if none.
+  Time next_delivery() const;
+  // Calls deliver(Side to, std::span<const std::byte>) for every datagram due by now.
+  std::size_t deliver_due(Time now, const std::function<void(Side, std::span<const std::byte>)>& deliver);
 
-    const LinkStats& stats(Side from) const { return links_[static_cast<int>(from)].stats; }
-    LinkConfig& link(Side from) { return links_[static_cast<int>(from)].cfg; }
+  const LinkStats& stats(Side from) const { return links_[static_cast<int>(from)].stats; }
+  LinkConfig& link(Side from) { return links_[static_cast<int>(from)].cfg; }
 
-private:
-    struct Link {
-        LinkConfig cfg;
-        LinkStats stats;
-        Time busy_until{};
-    };
-    struct InFlight {
-        Time at;
-        std::uint64_t seq;
-        Side to;
-        std::vector<std::byte> bytes;
-        bool operator>(const InFlight& o) const { return at != o.at ? at > o.at : seq > o.seq; }
-    };
-    void enqueue(Side to, Time at, std::span<const std::byte> bytes);
+ private:
+  struct Link {
+    LinkConfig cfg;
+    LinkStats stats;
+    Time busy_until{};
+  };
+  struct InFlight {
+    Time at;
+    std::uint64_t seq;
+    Side to;
+    std::vector<std::byte> bytes;
+    bool operator>(const InFlight& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+  };
+  void enqueue(Side to, Time at, std::span<const std::byte> bytes);
 
-    Link links_[2];
-    Rng rng_;
-    std::uint64_t seq_ = 0;
-    std::vector<InFlight> queue_;  // min-heap on (at, seq)
-    std::vector<std::vector<std::byte>> pool_;
+  Link links_[2];
+  Rng rng_;
+  std::uint64_t seq_ = 0;
+  std::vector<InFlight> queue_;  // min-heap on (at, seq)
+  std::vector<std::vector<std::byte>> pool_;
 };
 
 // Two channels joined by a Network, driven by a manual clock.
 class Pair {
-public:
-    Pair(const ChannelConfig& a, const ChannelConfig& b, const LinkConfig& a_to_b, const LinkConfig& b_to_a,
-         std::uint64_t seed, ChannelEvents& events_a, ChannelEvents& events_b, Time start,
-         ReassemblyBudget* budget_a = nullptr, ReassemblyBudget* budget_b = nullptr);
+ public:
+  Pair(const ChannelConfig& a, const ChannelConfig& b, const LinkConfig& a_to_b, const LinkConfig& b_to_a,
+       std::uint64_t seed, ChannelEvents& events_a, ChannelEvents& events_b, Time start,
+       ReassemblyBudget* budget_a = nullptr, ReassemblyBudget* budget_b = nullptr);
 
-    Channel& a() { return a_; }
-    Channel& b() { return b_; }
-    Network& network() { return net_; }
-    Time now() const { return now_; }
+  Channel& a() { return a_; }
+  Channel& b() { return b_; }
+  Network& network() { return net_; }
+  Time now() const { return now_; }
 
-    // Sends what both channels have, advances the clock to the next event (at most to
-    // `limit`) and delivers what is due. False when nothing is scheduled before limit.
-    bool step(Time limit = Time::max());
-    // Steps until done() or until `max` of simulated time passed; returns done().
-    template <class Pred>
-    bool run_until(Pred done, Duration max) {
-        const Time deadline = now_ + max;
-        while (!done()) {
-            if (!step(deadline)) return done();
-        }
-        return true;
+  // Sends what both channels have, advances the clock to the next event (at most to
+  // `limit`) and delivers what is due. False when nothing is scheduled before limit.
+  bool step(Time limit = Time::max());
+  // Steps until done() or until `max` of simulated time passed; returns done().
+  template <class Pred>
+  bool run_until(Pred done, Duration max) {
+    const Time deadline = now_ + max;
+    while (!done()) {
+      if (!step(deadline)) return done();
     }
-    // Runs for d of simulated time.
-    void run_for(Duration d) {
-        const Time deadline = now_ + d;
-        while (step(deadline)) {
-        }
+    return true;
+  }
+  // Runs for d of simulated time.
+  void run_for(Duration d) {
+    const Time deadline = now_ + d;
+    while (step(deadline)) {
     }
-    // Sends what both channels have now, without advancing the clock.
-    std::size_t flush();
+  }
+  // Sends what both channels have now, without advancing the clock.
+  std::size_t flush();
 
-private:
-    Network net_;
-    Channel a_;
-    Channel b_;
-    Time now_;
+ private:
+  Network net_;
+  Channel a_;
+  Channel b_;
+  Time now_;
 };
 
 }  // namespace gs::channel::sim

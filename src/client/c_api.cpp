@@ -92,7 +92,8 @@ gs_client* gs_client_create(const gs_client_options* options, char* error, size_
     }
     auto gateway = gs::parse_endpoint(options->gateway);
     if (!gateway) {
-      write_error(error, error_size, std::string("gateway: expected host:port, found '") + options->gateway + "'");
+      write_error(error, error_size,
+                  std::string("gateway: expected host:port, found '") + options->gateway + "'");
       return nullptr;
     }
     gs::client::ClientOptions o;
@@ -155,8 +156,9 @@ int gs_client_login_and_join(gs_client* client, const char* user, const char* pa
           if (client->state != GS_STATE_LOGGING_IN) return;  // closed meanwhile
           client->state = r.outcome == gs::client::Outcome::joined ? GS_STATE_IN_WORLD : GS_STATE_FAILED;
           if (!client->callbacks.on_login) return;
-          gs_login_result result{to_c(r.outcome), r.reason.c_str(),      r.world_id.c_str(), r.world_address.c_str(),
-                                 r.player_id,     r.login_ms,            r.join_ms};
+          gs_login_result result{
+              to_c(r.outcome), r.reason.c_str(), r.world_id.c_str(), r.world_address.c_str(),
+              r.player_id,     r.login_ms,       r.join_ms};
           client->callbacks.on_login(client->callbacks.user, &result);
         },
         world ? world : "");

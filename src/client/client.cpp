@@ -67,8 +67,10 @@ class Client::Impl {
       }
     }
     void on_auth_data(session::Session& s, std::span<const std::uint8_t> data, session::Time now) override {
-      auto hello = decode<protocol::ServerHello>({reinterpret_cast<const std::byte*>(data.data()), data.size()});
-      if (!hello || hello->version != protocol::protocol_version) return s.refuse_auth("version_mismatch", now);
+      auto hello =
+          decode<protocol::ServerHello>({reinterpret_cast<const std::byte*>(data.data()), data.size()});
+      if (!hello || hello->version != protocol::protocol_version)
+        return s.refuse_auth("version_mismatch", now);
       if (hello->role != (world ? "world" : "gateway")) return s.refuse_auth("wrong_role", now);
       s.complete_auth(now);
     }
@@ -79,7 +81,8 @@ class Client::Impl {
     void on_authentication_failed(session::Session&, std::string_view reason, session::Time) override {
       impl.finish(Outcome::refused, std::string(reason));
     }
-    void on_message(session::Session&, std::uint8_t type, std::span<const std::byte> m, session::Time) override {
+    void on_message(session::Session&, std::uint8_t type, std::span<const std::byte> m,
+                    session::Time) override {
       world ? impl.on_world_message(type, m) : impl.on_gateway_message(type, m);
     }
     void on_closed(session::Session&, const End&, session::Time) override {}
@@ -88,15 +91,13 @@ class Client::Impl {
       peer = nullptr;
       impl.on_dropped(world, end);
     }
-    void on_connect_failed(transport::ConnectionId, const End& end) override {
-      impl.on_dropped(world, end);
-    }
+    void on_connect_failed(transport::ConnectionId, const End& end) override { impl.on_dropped(world, end); }
   };
 
   Impl(asio::io_context& io, ClientOptions options) : io_(io), options_(std::move(options)), timer_(io) {
     if (options_.game.empty() || options_.game.size() > protocol::max_name)
-      throw std::invalid_argument("game: expected 1.." + std::to_string(protocol::max_name) + " bytes, found " +
-                                  std::to_string(options_.game.size()));
+      throw std::invalid_argument("game: expected 1.." + std::to_string(protocol::max_name) +
+                                  " bytes, found " + std::to_string(options_.game.size()));
   }
   ~Impl() {
     *alive_ = false;
@@ -116,7 +117,8 @@ class Client::Impl {
     return std::make_unique<peers::PeerHost>(io_, std::move(options), session::SessionConfig{}, side, side);
   }
 
-  void start(std::string user, std::string password, std::string world, std::function<void(const FlowResult&)> done) {
+  void start(std::string user, std::string password, std::string world,
+             std::function<void(const FlowResult&)> done) {
     done_ = std::move(done);
     user_ = std::move(user);
     password_ = std::move(password);
@@ -145,7 +147,8 @@ class Client::Impl {
     timer_.expires_after(options_.timeout);
     timer_.async_wait([this](const asio::error_code& ec) {
       if (!ec && stage_ != Stage::in_world && stage_ != Stage::done)
-        finish(Outcome::timeout, stage_ == Stage::gateway ? "no answer from the gateway" : "no answer from the world");
+        finish(Outcome::timeout,
+               stage_ == Stage::gateway ? "no answer from the gateway" : "no answer from the world");
     });
   }
 
@@ -186,13 +189,15 @@ class Client::Impl {
     auto endpoint = parse_endpoint(result_.world_address);
     std::optional<net::Address> address;
     if (endpoint) address = peers::resolve(io_, *endpoint);
-    if (!address) return finish(Outcome::unreachable, "cannot resolve the world address " + result_.world_address);
+    if (!address)
+      return finish(Outcome::unreachable, "cannot resolve the world address " + result_.world_address);
     try {
       world_.host = make_host(world_);
     } catch (const std::exception& e) {
       return finish(Outcome::certificate, e.what());
     }
-    if (world_.host->connect(*address, endpoint->host) == 0) return finish(Outcome::unreachable, "cannot reach the world");
+    if (world_.host->connect(*address, endpoint->host) == 0)
+      return finish(Outcome::unreachable, "cannot reach the world");
     arm_timeout();
   }
 
@@ -223,8 +228,7 @@ class Client::Impl {
       case protocol::Kicked::type:
         if (auto k = decode<protocol::Kicked>(m)) kicked_ = k->reason;
         return;
-      default:
-        return;
+      default: return;
     }
   }
 
@@ -232,7 +236,8 @@ class Client::Impl {
     if (!world && stage_ != Stage::gateway) return;  // the gateway closes after answering: expected
     if (world && stage_ == Stage::in_world) {
       stage_ = Stage::done;
-      if (events_.disconnected) events_.disconnected(kicked_.empty() ? std::string(public_reason(end.code)) : kicked_);
+      if (events_.disconnected)
+        events_.disconnected(kicked_.empty() ? std::string(public_reason(end.code)) : kicked_);
       return;
     }
     std::string why = end.detail.empty() ? std::string(public_reason(end.code)) : end.detail;
@@ -287,7 +292,8 @@ class Client::Impl {
     // nothing is left to stop (and we may be inside one of its hosts' callbacks).
     if (was == Stage::gateway && gateway_.host) gateway_.host->shutdown();
     if (was == Stage::world && world_.host) world_.host->shutdown();
-    if (was == Stage::in_world && world_.peer) world_.peer->session().close(/*flush=*/true, session::Time::clock::now());
+    if (was == Stage::in_world && world_.peer)
+      world_.peer->session().close(/*flush=*/true, session::Time::clock::now());
   }
 
   asio::io_context& io_;
@@ -306,15 +312,17 @@ class Client::Impl {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-Client::Client(asio::io_context& io, ClientOptions options) : impl_(std::make_unique<Impl>(io, std::move(options))) {}
+Client::Client(asio::io_context& io, ClientOptions options)
+    : impl_(std::make_unique<Impl>(io, std::move(options))) {}
 Client::~Client() = default;
 
-void Client::login_and_join(std::string user, std::string password, std::function<void(const FlowResult&)> done,
-                            std::string world) {
+void Client::login_and_join(std::string user, std::string password,
+                            std::function<void(const FlowResult&)> done, std::string world) {
   impl_->start(std::move(user), std::move(password), std::move(world), std::move(done));
 }
 
-void Client::join_world(std::string token, std::string world_address, std::function<void(const FlowResult&)> done) {
+void Client::join_world(std::string token, std::string world_address,
+                        std::function<void(const FlowResult&)> done) {
   impl_->join(std::move(token), std::move(world_address), std::move(done));
 }
 
@@ -323,13 +331,15 @@ void Client::set_server_name(std::string name) { impl_->options_.server_name = s
 bool Client::in_world() const { return impl_->stage_ == Impl::Stage::in_world; }
 
 bool Client::send_input(std::int32_t move_x, std::int32_t move_y) {
-  return impl_->send_world(protocol::lane_input, encode(protocol::Input{++impl_->input_sequence_, move_x, move_y}));
+  return impl_->send_world(protocol::lane_input,
+                           encode(protocol::Input{++impl_->input_sequence_, move_x, move_y}));
 }
 
 std::optional<std::string> Client::login_fields_error(std::string_view user, std::string_view password,
                                                       std::string_view world) {
   if (user.empty()) return "the user is empty";
-  if (user.size() > protocol::max_name) return "the user is longer than " + std::to_string(protocol::max_name) + " bytes";
+  if (user.size() > protocol::max_name)
+    return "the user is longer than " + std::to_string(protocol::max_name) + " bytes";
   if (password.size() > protocol::max_password)
     return "the password is longer than " + std::to_string(protocol::max_password) + " bytes";
   if (world.size() > protocol::max_name)

@@ -25,7 +25,7 @@ struct ClientOptions {
   // the host of `gateway`. A world's certificate must carry the host of the world
   // address the gateway hands out. Certificates in `trust` itself are pinned: no name.
   std::string server_name;
-  bool insecure = false;        // no certificate check: only for testing
+  bool insecure = false;  // no certificate check: only for testing
   std::string game = "gameserver";
   config::ChannelSettings channel;
   std::chrono::milliseconds timeout{10'000};  // per stage: connecting, logging in, joining
@@ -33,24 +33,24 @@ struct ClientOptions {
 
 // Where a flow ended and why.
 enum class Outcome {
-  joined,          // logged in and in the world
-  login_failed,    // the gateway answered no: see reason (bad_credentials, throttled, ...)
-  unreachable,     // no DTLS connection to the gateway or world in time
-  certificate,     // the server's certificate was not trusted
-  refused,         // a server refused our pre-auth data (version, game, token)
-  disconnected,    // the connection dropped mid-flow
-  timeout,         // a stage took longer than ClientOptions::timeout
+  joined,        // logged in and in the world
+  login_failed,  // the gateway answered no: see reason (bad_credentials, throttled, ...)
+  unreachable,   // no DTLS connection to the gateway or world in time
+  certificate,   // the server's certificate was not trusted
+  refused,       // a server refused our pre-auth data (version, game, token)
+  disconnected,  // the connection dropped mid-flow
+  timeout,       // a stage took longer than ClientOptions::timeout
 };
 std::string_view to_string(Outcome outcome);
 
 struct FlowResult {
   Outcome outcome = Outcome::unreachable;
-  std::string reason;      // the server's reason, or what went wrong
+  std::string reason;  // the server's reason, or what went wrong
   std::string world_id;
   std::string world_address;
   std::uint32_t player_id = 0;
-  double login_ms = 0;     // connect + login at the gateway
-  double join_ms = 0;      // connect + admission at the world
+  double login_ms = 0;  // connect + login at the gateway
+  double join_ms = 0;   // connect + admission at the world
 };
 
 // Counters of the world connection: channel datagrams (DTLS adds 29 bytes to each,

@@ -45,11 +45,11 @@ typedef enum gs_outcome {
 
 /* Where a handle is (gs_client_state). */
 typedef enum gs_state {
-  GS_STATE_IDLE = 0,      /* created, no login started */
-  GS_STATE_LOGGING_IN = 1,/* login or join under way */
-  GS_STATE_IN_WORLD = 2,  /* joined: input and chat may be sent */
-  GS_STATE_FAILED = 3,    /* the login failed (see the on_login result) */
-  GS_STATE_CLOSED = 4     /* left the world: closed by us, kicked or dropped */
+  GS_STATE_IDLE = 0,       /* created, no login started */
+  GS_STATE_LOGGING_IN = 1, /* login or join under way */
+  GS_STATE_IN_WORLD = 2,   /* joined: input and chat may be sent */
+  GS_STATE_FAILED = 3,     /* the login failed (see the on_login result) */
+  GS_STATE_CLOSED = 4      /* left the world: closed by us, kicked or dropped */
 } gs_state;
 
 typedef struct gs_client_options {

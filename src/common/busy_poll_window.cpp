@@ -4,8 +4,7 @@
 
 namespace gs {
 
-BusyPollWindow::BusyPollWindow(duration limit)
-    : limit_(std::max(limit, duration::zero())), window_(limit_) {}
+BusyPollWindow::BusyPollWindow(duration limit) : limit_(std::max(limit, duration::zero())), window_(limit_) {}
 
 void BusyPollWindow::idle_gap(duration gap) {
   if (limit_ == duration::zero()) return;

@@ -55,13 +55,26 @@ enum class EndCode : std::uint16_t {
 
 // Every code, in order: what a metric family with one series per reason walks.
 inline constexpr EndCode kEndCodes[] = {
-    EndCode::none,           EndCode::kicked,          EndCode::login_replaced,
-    EndCode::login_timeout,  EndCode::auth_timeout,    EndCode::auth_refused,
-    EndCode::session_protocol_error, EndCode::local,   EndCode::timeout,
-    EndCode::protocol_error, EndCode::overflow,        EndCode::handshake_failed,
-    EndCode::handshake_timeout, EndCode::dtls_error,   EndCode::replaced,
-    EndCode::shutdown,       EndCode::remote,          EndCode::remote_timeout,
-    EndCode::remote_protocol_error, EndCode::remote_overflow,
+    EndCode::none,
+    EndCode::kicked,
+    EndCode::login_replaced,
+    EndCode::login_timeout,
+    EndCode::auth_timeout,
+    EndCode::auth_refused,
+    EndCode::session_protocol_error,
+    EndCode::local,
+    EndCode::timeout,
+    EndCode::protocol_error,
+    EndCode::overflow,
+    EndCode::handshake_failed,
+    EndCode::handshake_timeout,
+    EndCode::dtls_error,
+    EndCode::replaced,
+    EndCode::shutdown,
+    EndCode::remote,
+    EndCode::remote_timeout,
+    EndCode::remote_protocol_error,
+    EndCode::remote_overflow,
 };
 
 // The code's name, as logs and metric labels print it; "unknown" for a number that is no

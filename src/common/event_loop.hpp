@@ -17,9 +17,9 @@ namespace gs {
 class EventLoop {
  public:
   struct Stats {
-    std::uint64_t idle_periods = 0;       // times the loop ran out of ready work
-    std::uint64_t found_by_polling = 0;   // ... and found the next handler while polling
-    std::chrono::nanoseconds polled{};    // time spent polling, found work or not
+    std::uint64_t idle_periods = 0;      // times the loop ran out of ready work
+    std::uint64_t found_by_polling = 0;  // ... and found the next handler while polling
+    std::chrono::nanoseconds polled{};   // time spent polling, found work or not
   };
 
   EventLoop(asio::io_context& io, std::chrono::nanoseconds busy_poll_limit);

@@ -28,11 +28,11 @@ struct Unit {
   std::uint64_t factor;
 };
 
-constexpr std::array<Unit, 5> duration_units{{
-    {"h", 3'600'000'000ULL}, {"m", 60'000'000ULL}, {"s", 1'000'000ULL}, {"ms", 1'000ULL}, {"us", 1ULL}}};
+constexpr std::array<Unit, 5> duration_units{
+    {{"h", 3'600'000'000ULL}, {"m", 60'000'000ULL}, {"s", 1'000'000ULL}, {"ms", 1'000ULL}, {"us", 1ULL}}};
 
-constexpr std::array<Unit, 4> size_units{{
-    {"GiB", 1ULL << 30}, {"MiB", 1ULL << 20}, {"KiB", 1ULL << 10}, {"B", 1ULL}}};
+constexpr std::array<Unit, 4> size_units{
+    {{"GiB", 1ULL << 30}, {"MiB", 1ULL << 20}, {"KiB", 1ULL << 10}, {"B", 1ULL}}};
 
 }  // namespace
 
@@ -93,14 +93,13 @@ std::optional<Endpoint> parse_endpoint(std::string_view text) {
   }
   if (result.host.empty() || port_text.empty()) return std::nullopt;
   for (char c : result.host) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '-' || c == ':' || c == '%' || c == '_';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+              c == '-' || c == ':' || c == '%' || c == '_';
     if (!ok) return std::nullopt;
   }
   unsigned port = 0;
   auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535)
-    return std::nullopt;
+  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535) return std::nullopt;
   result.port = static_cast<std::uint16_t>(port);
   return result;
 }

@@ -128,9 +128,9 @@ struct SessionSettings {
 
 // A role allowed to link to auth, with the secret it must prove it knows.
 struct LinkPeer {
-  std::string role;                 // gateway or world
-  std::string id;                   // its configured id
-  std::filesystem::path secret;     // at least 32 bytes, mode 0600
+  std::string role;              // gateway or world
+  std::string id;                // its configured id
+  std::filesystem::path secret;  // at least 32 bytes, mode 0600
 };
 
 // Where auth keeps accounts: an SQLite file, or PostgreSQL shared by several auth processes.
@@ -151,53 +151,53 @@ struct AuthConfig {
   AccountBackend account_store = AccountBackend::sqlite;
   std::filesystem::path database = "data/accounts.db";  // the SQLite file; relative to the config file
   PostgresConfig postgres;
-  std::string id = "auth-1";                        // the token issuer (iss); 1..64 chars
+  std::string id = "auth-1";                           // the token issuer (iss); 1..64 chars
   std::filesystem::path token_key = "keys/token.key";  // Ed25519 PKCS#8 PEM, mode 0600
-  microseconds token_ttl = 30s;                     // login token lifetime, 1s..crypto::max_token_lifetime (10m)
-  unsigned password_ops_limit = 2;                  // Argon2id passes, 1..16 (OWASP: 2)
-  std::uint64_t password_memory = 19ULL << 20;      // Argon2id memory, 8KiB..1GiB (OWASP: 19MiB)
+  microseconds token_ttl = 30s;                 // login token lifetime, 1s..crypto::max_token_lifetime (10m)
+  unsigned password_ops_limit = 2;              // Argon2id passes, 1..16 (OWASP: 2)
+  std::uint64_t password_memory = 19ULL << 20;  // Argon2id memory, 8KiB..1GiB (OWASP: 19MiB)
   // Login throttling and fairness (docs/SECURITY.md): failures within failure_window.
-  unsigned max_failures_per_account = 5;            // of one account from one address group, 1..1000
-  unsigned max_failures_per_account_total = 100;    // of one account from all groups, 1..100000
-  unsigned max_failures_per_address = 20;           // from one address group, 1..100000
-  microseconds failure_window = 5min;               // sliding window, 1s..24h
+  unsigned max_failures_per_account = 5;          // of one account from one address group, 1..1000
+  unsigned max_failures_per_account_total = 100;  // of one account from all groups, 1..100000
+  unsigned max_failures_per_address = 20;         // from one address group, 1..100000
+  microseconds failure_window = 5min;             // sliding window, 1s..24h
   // A group the account logged in from is exempt from the _total ceiling this long, 1h..8760h.
   microseconds known_address_ttl = 720h;
-  unsigned throttle_prefix_v4 = 32;   // bits of an IPv4 address naming its group, 8..32
-  unsigned throttle_prefix_v6 = 64;   // bits of an IPv6 address naming its group, 16..128
-  unsigned max_hashes_in_flight = 4;  // concurrent password checks, 1..256 (each holds password_memory)
+  unsigned throttle_prefix_v4 = 32;     // bits of an IPv4 address naming its group, 8..32
+  unsigned throttle_prefix_v6 = 64;     // bits of an IPv6 address naming its group, 16..128
+  unsigned max_hashes_in_flight = 4;    // concurrent password checks, 1..256 (each holds password_memory)
   unsigned max_hashes_per_address = 1;  // of them for one address group, 1..256
   unsigned max_hashes_per_gateway = 0;  // of them for one gateway link, 0..256; 0 = no own limit
-  microseconds world_timeout = 10s;   // a world silent this long leaves the selection, 1s..10m
+  microseconds world_timeout = 10s;     // a world silent this long leaves the selection, 1s..10m
   // Gateways and worlds allowed to link, each with its secret.
   std::vector<LinkPeer> peers{{"gateway", "gateway-1", "keys/gateway-auth.secret"},
                               {"world", "world-1", "keys/world-auth.secret"}};
 };
 
 struct GatewayConfig {
-  std::string id = "gateway-1";       // how auth knows this gateway; 1..64 chars
+  std::string id = "gateway-1";  // how auth knows this gateway; 1..64 chars
   Endpoint listen{"127.0.0.1", 7000};
   // Where auth servers listen, in order of preference: logins go to the first one
   // whose link is up (failover). One address or a list of 1..8.
   std::vector<Endpoint> auth{{"127.0.0.1", 7100}};
   std::filesystem::path auth_secret = "keys/gateway-auth.secret";  // the link secret shared with auth
   unsigned max_clients = dtls::knobs::max_peers.def;  // the DTLS server's max_peers (dtls/knobs.hpp)
-  unsigned max_clients_per_address = 16;  // 1..100000
-  microseconds login_timeout = 10s;   // a client that has not logged in by then is dropped, 1s..10m
+  unsigned max_clients_per_address = 16;              // 1..100000
+  microseconds login_timeout = 10s;  // a client that has not logged in by then is dropped, 1s..10m
 };
 
 // How fast one player may send, per message kind (roles/world/rate_limit.hpp).
 struct WorldRateLimitConfig {
-  unsigned chat_per_s = 5;        // chat lines a second, sustained, 1..1000
-  unsigned chat_burst = 10;       // chat lines at once, 1..10000
-  unsigned input_per_s = 250;     // input and other messages a second, 1..10000
-  unsigned input_burst = 250;     // at once, 1..100000
-  unsigned kick_drops = 100;      // more drops than this within kick_window kick the player, 1..1000000
+  unsigned chat_per_s = 5;         // chat lines a second, sustained, 1..1000
+  unsigned chat_burst = 10;        // chat lines at once, 1..10000
+  unsigned input_per_s = 250;      // input and other messages a second, 1..10000
+  unsigned input_burst = 250;      // at once, 1..100000
+  unsigned kick_drops = 100;       // more drops than this within kick_window kick the player, 1..1000000
   microseconds kick_window = 10s;  // 1s..10m
 };
 
 struct WorldConfig {
-  std::string id = "world-1";                 // the token audience; 1..64 chars
+  std::string id = "world-1";  // the token audience; 1..64 chars
   Endpoint listen{"127.0.0.1", 7200};
   Endpoint public_address{"127.0.0.1", 7200};  // what clients are told
   // Auth servers; the world reports to every one, so each can send players here.
@@ -205,7 +205,7 @@ struct WorldConfig {
   std::filesystem::path auth_secret = "keys/world-auth.secret";  // the link secret shared with auth
   // Public keys that may sign login tokens (Ed25519 SPKI PEM); several during a rotation.
   std::vector<std::filesystem::path> token_keys{"keys/token.pub"};
-  microseconds token_leeway = 5s;     // clock skew allowed on exp/nbf, 0..60s
+  microseconds token_leeway = 5s;  // clock skew allowed on exp/nbf, 0..60s
   // The auth ids (auth.id) whose tokens are accepted: a token's iss must be one of
   // them. 1..8 names; list every auth server the world links to.
   std::vector<std::string> token_issuers{"auth-1"};

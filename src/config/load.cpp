@@ -58,7 +58,8 @@ void check_conninfo(const Config& config, const YAML::Node& root, const std::str
   YAML::Mark mark = const_root["auth"]["postgres"]["conninfo"].Mark();
   throw ConfigError(name, mark.line + 1, mark.column + 1, "auth.postgres.conninfo",
                     "expected a libpq connection string (key=value pairs or a postgresql:// URI), "
-                    "found one libpq cannot parse" + detail);
+                    "found one libpq cannot parse" +
+                        detail);
 }
 
 // What clients are told travels in a LoginResponse field of protocol::max_address
@@ -119,7 +120,8 @@ Config load_text(std::string_view text, const std::string& name, const std::file
   } catch (const YAML::Exception& e) {
     throw ConfigError(name, e.mark.line + 1, e.mark.column + 1, "(yaml)", e.msg);
   }
-  if (!root || root.IsNull()) throw ConfigError(name, 1, 1, "(file)", "expected a map of keys, found an empty file");
+  if (!root || root.IsNull())
+    throw ConfigError(name, 1, 1, "(file)", "expected a map of keys, found an empty file");
 
   Config config;
   config.file = name;
@@ -143,7 +145,8 @@ Config load_file(const std::filesystem::path& file) {
   }
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad()) throw ConfigError(file.string(), 1, 1, "(file)", "expected a readable config file, found a read error");
+  if (in.bad())
+    throw ConfigError(file.string(), 1, 1, "(file)", "expected a readable config file, found a read error");
   auto base = std::filesystem::absolute(file).parent_path();
   return load_text(text.str(), file.string(), base);
 }

@@ -56,14 +56,16 @@ class Printer {
   void path(std::string_view key, const std::filesystem::path& value) { put(key, value.string()); }
   void optional_path(std::string_view key, const std::filesystem::path& value) { put(key, value.string()); }
   template <class E, std::size_t N>
-  void choice(std::string_view key, const E& value, const std::array<std::pair<std::string_view, E>, N>& names) {
+  void choice(std::string_view key, const E& value,
+              const std::array<std::pair<std::string_view, E>, N>& names) {
     for (const auto& [name, v] : names)
       if (v == value) put(key, std::string(name));
   }
   void string_list(std::string_view key, const std::vector<std::string>& value) {
     out_ << YAML::Key << std::string(key) << YAML::Value << YAML::Flow << value;
   }
-  void name_list(std::string_view key, const std::vector<std::string>& value, std::size_t, std::size_t, std::size_t) {
+  void name_list(std::string_view key, const std::vector<std::string>& value, std::size_t, std::size_t,
+                 std::size_t) {
     if (value.size() == 1) return put(key, value.front());
     string_list(key, value);
   }

@@ -39,9 +39,7 @@ YAML::Node Reader::lookup(std::string_view key) const {
   return node[std::string(key)];
 }
 
-bool Reader::has(std::string_view key) const {
-  return node_ && node_.IsMap() && lookup(key).IsDefined();
-}
+bool Reader::has(std::string_view key) const { return node_ && node_.IsMap() && lookup(key).IsDefined(); }
 
 void Reader::require(std::string_view key, std::string_view expected) const {
   if (!has(key)) fail(node_, key, fmt::format("required key is missing: expected {}", expected));
@@ -80,14 +78,16 @@ void Reader::count(std::string_view key, unsigned& out, unsigned min, unsigned m
       parsed = false;
     }
   }
-  if (!parsed || used != text.size()) fail(*value, key, fmt::format("expected {}, found '{}'", expected, text));
+  if (!parsed || used != text.size())
+    fail(*value, key, fmt::format("expected {}, found '{}'", expected, text));
   if (number < min || number > max) fail(*value, key, fmt::format("expected {}, found {}", expected, text));
   out = static_cast<unsigned>(number);
 }
 
 void Reader::duration(std::string_view key, std::chrono::microseconds& out, std::chrono::microseconds min,
                       std::chrono::microseconds max, std::chrono::microseconds step) {
-  auto steps = step > std::chrono::microseconds(1) ? fmt::format(" in steps of {}", format_duration(step)) : "";
+  auto steps =
+      step > std::chrono::microseconds(1) ? fmt::format(" in steps of {}", format_duration(step)) : "";
   auto expected = fmt::format("a duration from {} to {}{} such as 500ms, 30s or 2m", format_duration(min),
                               format_duration(max), steps);
   auto value = scalar(key, expected);
@@ -99,8 +99,8 @@ void Reader::duration(std::string_view key, std::chrono::microseconds& out, std:
 }
 
 void Reader::size(std::string_view key, std::uint64_t& out, std::uint64_t min, std::uint64_t max) {
-  auto expected = fmt::format("a size from {} to {} such as 1200, 64KiB or 1MiB", format_size(min),
-                              format_size(max));
+  auto expected =
+      fmt::format("a size from {} to {} such as 1200, 64KiB or 1MiB", format_size(min), format_size(max));
   auto value = scalar(key, expected);
   if (!value) return;
   auto parsed = parse_size(value->Scalar());
@@ -118,7 +118,8 @@ void Reader::endpoint(std::string_view key, Endpoint& out) {
   out = *parsed;
 }
 
-void Reader::endpoint_list(std::string_view key, std::vector<Endpoint>& out, std::size_t min, std::size_t max) {
+void Reader::endpoint_list(std::string_view key, std::vector<Endpoint>& out, std::size_t min,
+                           std::size_t max) {
   asked_.emplace(key);
   if (!has(key)) return;
   YAML::Node value = lookup(key);
@@ -128,14 +129,15 @@ void Reader::endpoint_list(std::string_view key, std::vector<Endpoint>& out, std
     out = {one};
     return;
   }
-  auto expected = fmt::format("an address or a list of {} to {} addresses such as [127.0.0.1:7100, 127.0.0.1:7101]",
-                              min, max);
+  auto expected = fmt::format(
+      "an address or a list of {} to {} addresses such as [127.0.0.1:7100, 127.0.0.1:7101]", min, max);
   if (!value.IsSequence() || value.size() < min || value.size() > max)
     fail(value, key, fmt::format("expected {}, found {}", expected, describe(value)));
   std::vector<Endpoint> items;
   for (const auto& item : value) {
     auto parsed = item.IsScalar() ? parse_endpoint(item.Scalar()) : std::nullopt;
-    if (!parsed) fail(item, key, fmt::format("expected an address such as 127.0.0.1:7100, found {}", describe(item)));
+    if (!parsed)
+      fail(item, key, fmt::format("expected an address such as 127.0.0.1:7100, found {}", describe(item)));
     for (const auto& seen : items)
       if (seen == *parsed) fail(item, key, fmt::format("'{}' is listed twice", item.Scalar()));
     items.push_back(*parsed);
@@ -148,9 +150,12 @@ void Reader::boolean(std::string_view key, bool& out) {
   auto value = scalar(key, expected);
   if (!value) return;
   const std::string& text = value->Scalar();
-  if (text == "true") out = true;
-  else if (text == "false") out = false;
-  else fail(*value, key, fmt::format("expected {}, found '{}'", expected, text));
+  if (text == "true")
+    out = true;
+  else if (text == "false")
+    out = false;
+  else
+    fail(*value, key, fmt::format("expected {}, found '{}'", expected, text));
 }
 
 void Reader::path(std::string_view key, std::filesystem::path& out) {
@@ -200,7 +205,8 @@ void Reader::name_list(std::string_view key, std::vector<std::string>& out, std:
   std::vector<std::string> items;
   for (const auto& item : value) {
     if (!item.IsScalar() || item.Scalar().empty() || item.Scalar().size() > max_len)
-      fail(item, key, fmt::format("expected a name of 1 to {} characters, found {}", max_len, describe(item)));
+      fail(item, key,
+           fmt::format("expected a name of 1 to {} characters, found {}", max_len, describe(item)));
     for (const auto& seen : items)
       if (seen == item.Scalar()) fail(item, key, fmt::format("'{}' is listed twice", item.Scalar()));
     items.push_back(item.Scalar());

@@ -13,9 +13,9 @@
 #include <ratio>
 #include <set>
 #include <span>
-#include <utility>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>

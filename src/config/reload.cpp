@@ -14,7 +14,8 @@ std::string dump(const YAML::Node& node) {
 }
 
 // Both are maps printed by the same schema, so their keys appear in the same order.
-void compare(const YAML::Node& a, const YAML::Node& b, const std::string& path, std::vector<std::string>& out) {
+void compare(const YAML::Node& a, const YAML::Node& b, const std::string& path,
+             std::vector<std::string>& out) {
   if (a.IsMap() && b.IsMap()) {
     for (const auto& entry : a) {
       auto name = entry.first.Scalar();

@@ -24,23 +24,23 @@ using Ed25519PublicKey = std::array<std::uint8_t, ed25519_public_key_bytes>;
 using Ed25519Signature = std::array<std::uint8_t, ed25519_signature_bytes>;
 
 class Ed25519PrivateKey {
-public:
-    // A fresh random key.
-    static Ed25519PrivateKey generate();
-    // The key of a 32-byte seed (the "d" of a JWK, the octets inside PKCS#8).
-    static Ed25519PrivateKey from_seed(std::span<const std::uint8_t> seed);
+ public:
+  // A fresh random key.
+  static Ed25519PrivateKey generate();
+  // The key of a 32-byte seed (the "d" of a JWK, the octets inside PKCS#8).
+  static Ed25519PrivateKey from_seed(std::span<const std::uint8_t> seed);
 
-    const Ed25519PublicKey& public_key() const { return public_key_; }
-    // The 32-byte seed; secret.
-    std::span<const std::uint8_t> seed() const;
+  const Ed25519PublicKey& public_key() const { return public_key_; }
+  // The 32-byte seed; secret.
+  std::span<const std::uint8_t> seed() const;
 
-    // Ed25519 is deterministic: the same key and message always give the same signature.
-    Ed25519Signature sign(std::span<const std::uint8_t> message) const;
+  // Ed25519 is deterministic: the same key and message always give the same signature.
+  Ed25519Signature sign(std::span<const std::uint8_t> message) const;
 
-private:
-    Ed25519PrivateKey() = default;
-    SecretBuffer expanded_;  // libsodium's 64-byte form: seed || public key
-    Ed25519PublicKey public_key_{};
+ private:
+  Ed25519PrivateKey() = default;
+  SecretBuffer expanded_;  // libsodium's 64-byte form: seed || public key
+  Ed25519PublicKey public_key_{};
 };
 
 bool ed25519_verify(const Ed25519PublicKey& key, std::span<const std::uint8_t> message,
@@ -58,10 +58,8 @@ std::optional<Ed25519PublicKey> public_key_from_pem(std::string_view pem);
 // Files. The private key is written 0600, the public key 0644; neither replaces an
 // existing file unless `overwrite`. Reading a private key refuses a file readable by
 // group or others. All throw std::runtime_error naming the file.
-void write_private_key_file(const std::filesystem::path& path, const Ed25519PrivateKey& key,
-                            bool overwrite);
-void write_public_key_file(const std::filesystem::path& path, const Ed25519PublicKey& key,
-                           bool overwrite);
+void write_private_key_file(const std::filesystem::path& path, const Ed25519PrivateKey& key, bool overwrite);
+void write_public_key_file(const std::filesystem::path& path, const Ed25519PublicKey& key, bool overwrite);
 Ed25519PrivateKey read_private_key_file(const std::filesystem::path& path);
 Ed25519PublicKey read_public_key_file(const std::filesystem::path& path);
 

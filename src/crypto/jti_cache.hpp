@@ -18,33 +18,33 @@
 namespace gs::crypto {
 
 class JtiCache {
-public:
-    using TimePoint = std::chrono::sys_seconds;
+ public:
+  using TimePoint = std::chrono::sys_seconds;
 
-    enum class Outcome : std::uint8_t { recorded, reused, full };
+  enum class Outcome : std::uint8_t { recorded, reused, full };
 
-    explicit JtiCache(std::size_t capacity) : capacity_(capacity) {}
+  explicit JtiCache(std::size_t capacity) : capacity_(capacity) {}
 
-    // Records `jti` until `forget_after`, unless already present or the cache is full of
-    // entries still live at `now`.
-    Outcome record(std::string_view jti, TimePoint forget_after, TimePoint now);
-    bool contains(std::string_view jti) const;
+  // Records `jti` until `forget_after`, unless already present or the cache is full of
+  // entries still live at `now`.
+  Outcome record(std::string_view jti, TimePoint forget_after, TimePoint now);
+  bool contains(std::string_view jti) const;
 
-    std::size_t size() const { return ids_.size(); }
-    std::size_t capacity() const { return capacity_; }
+  std::size_t size() const { return ids_.size(); }
+  std::size_t capacity() const { return capacity_; }
 
-private:
-    struct Entry {
-        TimePoint forget_after;
-        std::string id;
-        bool operator>(const Entry& o) const { return forget_after > o.forget_after; }
-    };
+ private:
+  struct Entry {
+    TimePoint forget_after;
+    std::string id;
+    bool operator>(const Entry& o) const { return forget_after > o.forget_after; }
+  };
 
-    void expire(TimePoint now);
+  void expire(TimePoint now);
 
-    std::size_t capacity_;
-    std::unordered_set<std::string> ids_;
-    std::priority_queue<Entry, std::vector<Entry>, std::greater<>> by_expiry_;
+  std::size_t capacity_;
+  std::unordered_set<std::string> ids_;
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> by_expiry_;
 };
 
 }  // namespace gs::crypto

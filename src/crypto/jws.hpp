@@ -19,15 +19,15 @@ std::string jws_sign_compact(std::string_view header_json, std::span<const std::
                              const Ed25519PrivateKey& key);
 
 enum class JwsError : std::uint8_t {
-    wrong_part_count,  // not exactly three dot-separated parts
-    bad_base64url,     // a part is not strict unpadded base64url
+  wrong_part_count,  // not exactly three dot-separated parts
+  bad_base64url,     // a part is not strict unpadded base64url
 };
 
 struct JwsParts {
-    std::string_view signing_input;  // "header.payload", what the signature covers
-    std::vector<std::uint8_t> header;
-    std::vector<std::uint8_t> payload;
-    std::vector<std::uint8_t> signature;
+  std::string_view signing_input;  // "header.payload", what the signature covers
+  std::vector<std::uint8_t> header;
+  std::vector<std::uint8_t> payload;
+  std::vector<std::uint8_t> signature;
 };
 
 // Splits and decodes; checks no signature.

@@ -25,33 +25,33 @@ using LinkProof = std::array<std::uint8_t, link_proof_bytes>;
 
 // Who speaks: the side that opened the connection, or the side that accepted it.
 enum class LinkDirection : std::uint8_t {
-    initiator_to_responder,
-    responder_to_initiator,
+  initiator_to_responder,
+  responder_to_initiator,
 };
 
 struct LinkParty {
-    std::string_view role;  // "gateway", "auth", "world"
-    std::string_view id;    // the configured instance id, e.g. "world-1"
+  std::string_view role;  // "gateway", "auth", "world"
+  std::string_view id;    // the configured instance id, e.g. "world-1"
 };
 
 // Views only: the strings and bytes it points at must outlive it.
 struct LinkTranscript {
-    LinkParty initiator;
-    LinkParty responder;
-    LinkNonce initiator_nonce{};
-    LinkNonce responder_nonce{};
-    std::span<const std::uint8_t> channel_binding;  // exported keying material
+  LinkParty initiator;
+  LinkParty responder;
+  LinkNonce initiator_nonce{};
+  LinkNonce responder_nonce{};
+  std::span<const std::uint8_t> channel_binding;  // exported keying material
 };
 
 // A fresh random nonce.
 LinkNonce make_link_nonce();
 
 LinkProof compute_link_proof(const SecretBuffer& secret, const LinkTranscript& transcript,
-                              LinkDirection direction);
+                             LinkDirection direction);
 
 // Recomputes the expected proof and compares in constant time. `proof` of any other
 // length than link_proof_bytes fails.
-bool verify_link_proof(const SecretBuffer& secret, const LinkTranscript& transcript,
-                       LinkDirection direction, std::span<const std::uint8_t> proof);
+bool verify_link_proof(const SecretBuffer& secret, const LinkTranscript& transcript, LinkDirection direction,
+                       std::span<const std::uint8_t> proof);
 
 }  // namespace gs::crypto

@@ -13,40 +13,40 @@
 namespace gs::crypto {
 
 class SecretBuffer {
-public:
-    SecretBuffer() = default;
-    // `size` zeroed bytes.
-    explicit SecretBuffer(std::size_t size);
-    // A copy of `bytes`; wiping the source stays the caller's job.
-    explicit SecretBuffer(std::span<const std::uint8_t> bytes);
-    ~SecretBuffer();
+ public:
+  SecretBuffer() = default;
+  // `size` zeroed bytes.
+  explicit SecretBuffer(std::size_t size);
+  // A copy of `bytes`; wiping the source stays the caller's job.
+  explicit SecretBuffer(std::span<const std::uint8_t> bytes);
+  ~SecretBuffer();
 
-    SecretBuffer(const SecretBuffer&) = delete;
-    SecretBuffer& operator=(const SecretBuffer&) = delete;
-    SecretBuffer(SecretBuffer&& other) noexcept;
-    SecretBuffer& operator=(SecretBuffer&& other) noexcept;
+  SecretBuffer(const SecretBuffer&) = delete;
+  SecretBuffer& operator=(const SecretBuffer&) = delete;
+  SecretBuffer(SecretBuffer&& other) noexcept;
+  SecretBuffer& operator=(SecretBuffer&& other) noexcept;
 
-    // `size` fresh random bytes from the operating system's generator.
-    static SecretBuffer random(std::size_t size);
-    // An explicit copy, for the rare place that needs two owners.
-    SecretBuffer clone() const;
+  // `size` fresh random bytes from the operating system's generator.
+  static SecretBuffer random(std::size_t size);
+  // An explicit copy, for the rare place that needs two owners.
+  SecretBuffer clone() const;
 
-    std::uint8_t* data() { return data_; }
-    const std::uint8_t* data() const { return data_; }
-    std::size_t size() const { return size_; }
-    bool empty() const { return size_ == 0; }
-    std::span<std::uint8_t> bytes() { return {data_, size_}; }
-    std::span<const std::uint8_t> bytes() const { return {data_, size_}; }
+  std::uint8_t* data() { return data_; }
+  const std::uint8_t* data() const { return data_; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  std::span<std::uint8_t> bytes() { return {data_, size_}; }
+  std::span<const std::uint8_t> bytes() const { return {data_, size_}; }
 
-    // Constant-time comparison of contents (sizes are not secret).
-    bool equals(std::span<const std::uint8_t> other) const;
+  // Constant-time comparison of contents (sizes are not secret).
+  bool equals(std::span<const std::uint8_t> other) const;
 
-    // Wipes and frees now rather than at destruction.
-    void wipe();
+  // Wipes and frees now rather than at destruction.
+  void wipe();
 
-private:
-    std::uint8_t* data_ = nullptr;
-    std::size_t size_ = 0;
+ private:
+  std::uint8_t* data_ = nullptr;
+  std::size_t size_ = 0;
 };
 
 // Overwrites a string's whole buffer with zeros and empties it (a password that

@@ -31,9 +31,7 @@ std::atomic<unsigned long long> operations{0};
 std::atomic<unsigned long long> random_draws{0};
 
 // The key wolfCrypt keeps for devices (raw bytes, set by wc_AesGcmSetKey).
-const unsigned char* raw_key(const Aes* aes) {
-  return reinterpret_cast<const unsigned char*>(aes->devKey);
-}
+const unsigned char* raw_key(const Aes* aes) { return reinterpret_cast<const unsigned char*>(aes->devKey); }
 
 bool fits(const Aes* aes, word32 iv_size, word32 tag_size) {
   return aes != nullptr && aes->keylen == static_cast<int>(kKeyBytes) && iv_size == kNonceBytes &&
@@ -48,7 +46,7 @@ T* or_empty(T* p) {
   return p != nullptr ? p : reinterpret_cast<T*>(empty);
 }
 
-int encrypt(decltype(wc_CryptoInfo{}.cipher.aesgcm_enc)& a) {
+int encrypt(decltype(wc_CryptoInfo{}.cipher.aesgcm_enc) & a) {
   if (!fits(a.aes, a.ivSz, a.authTagSz)) return CRYPTOCB_UNAVAILABLE;
   operations.fetch_add(1, std::memory_order_relaxed);
   crypto_aead_aes256gcm_encrypt_detached(or_empty(a.out), a.authTag, nullptr, or_empty(a.in), a.sz,
@@ -56,7 +54,7 @@ int encrypt(decltype(wc_CryptoInfo{}.cipher.aesgcm_enc)& a) {
   return 0;
 }
 
-int decrypt(decltype(wc_CryptoInfo{}.cipher.aesgcm_dec)& a) {
+int decrypt(decltype(wc_CryptoInfo{}.cipher.aesgcm_dec) & a) {
   if (!fits(a.aes, a.ivSz, a.authTagSz)) return CRYPTOCB_UNAVAILABLE;
   operations.fetch_add(1, std::memory_order_relaxed);
   if (crypto_aead_aes256gcm_decrypt_detached(or_empty(a.out), nullptr, or_empty(a.in), a.sz, a.authTag,
@@ -98,14 +96,10 @@ bool aes_gcm_offload_available() {
 
 int aes_gcm_offload_device() { return aes_gcm_offload_available() ? kDeviceId : INVALID_DEVID; }
 
-unsigned long long aes_gcm_offload_operations() {
-  return operations.load(std::memory_order_relaxed);
-}
+unsigned long long aes_gcm_offload_operations() { return operations.load(std::memory_order_relaxed); }
 
 unsigned long long offload_random_draws() { return random_draws.load(std::memory_order_relaxed); }
 
-const char* default_cipher_list() {
-  return aes_gcm_offload_available() ? kCipherListAesNi : kCipherList;
-}
+const char* default_cipher_list() { return aes_gcm_offload_available() ? kCipherListAesNi : kCipherList; }
 
 }  // namespace gs::dtls::detail

@@ -8,8 +8,8 @@
 // through libsodium, serves the random bytes wolfSSL draws for every AES-GCM record
 // from a fast generator (fast_random.hpp), and leaves every other operation
 // (handshake hashes, signatures, key agreement, other ciphers) to wolfSSL's own code;
-// the DTLS contexts use that device and prefer ECDHE-*-AES256-GCM-SHA384. The records on the wire are standard DTLS 1.2 AES-GCM
-// (RFC 5288), so any peer, OpenSSL included, interoperates.
+// the DTLS contexts use that device and prefer ECDHE-*-AES256-GCM-SHA384. The records on the wire are
+// standard DTLS 1.2 AES-GCM (RFC 5288), so any peer, OpenSSL included, interoperates.
 #pragma once
 
 namespace gs::dtls::detail {

@@ -34,8 +34,8 @@ void append_length(std::vector<std::uint8_t>& out, std::size_t len) {
   }
 }
 
-void append_general_name(std::vector<std::uint8_t>& body, std::uint8_t tag,
-                         const std::uint8_t* data, std::size_t size) {
+void append_general_name(std::vector<std::uint8_t>& body, std::uint8_t tag, const std::uint8_t* data,
+                         std::size_t size) {
   body.push_back(tag);
   append_length(body, size);
   body.insert(body.end(), data, data + size);
@@ -91,11 +91,12 @@ void set_alt_names(Cert& cert, const CertificateRequest& request) {
 
 std::vector<std::uint8_t> pem_to_der(const std::string& pem, int type, const char* what) {
   std::vector<std::uint8_t> der(pem.size());
-  int n = type == CERT_TYPE
-              ? wc_CertPemToDer(reinterpret_cast<const unsigned char*>(pem.data()),
-                                static_cast<int>(pem.size()), der.data(), static_cast<int>(der.size()), type)
-              : wc_KeyPemToDer(reinterpret_cast<const unsigned char*>(pem.data()), static_cast<int>(pem.size()),
-                               der.data(), static_cast<int>(der.size()), nullptr);
+  int n =
+      type == CERT_TYPE
+          ? wc_CertPemToDer(reinterpret_cast<const unsigned char*>(pem.data()), static_cast<int>(pem.size()),
+                            der.data(), static_cast<int>(der.size()), type)
+          : wc_KeyPemToDer(reinterpret_cast<const unsigned char*>(pem.data()), static_cast<int>(pem.size()),
+                           der.data(), static_cast<int>(der.size()), nullptr);
   if (n <= 0) throw std::runtime_error(std::string("cannot read the ") + what + " (PEM expected)");
   der.resize(static_cast<std::size_t>(n));
   return der;
@@ -116,9 +117,10 @@ void load_private_key(const std::string& pem, ecc_key& key) {
 GeneratedCertificate sign(Cert& cert, ecc_key& subject, ecc_key& signer, WC_RNG& rng) {
   cert.sigType = CTC_SHA256wECDSA;
   std::vector<std::uint8_t> der(4096);
-  check(wc_MakeCert(&cert, der.data(), static_cast<word32>(der.size()), nullptr, &subject, &rng), "wc_MakeCert");
-  int der_len =
-      wc_SignCert(cert.bodySz, cert.sigType, der.data(), static_cast<word32>(der.size()), nullptr, &signer, &rng);
+  check(wc_MakeCert(&cert, der.data(), static_cast<word32>(der.size()), nullptr, &subject, &rng),
+        "wc_MakeCert");
+  int der_len = wc_SignCert(cert.bodySz, cert.sigType, der.data(), static_cast<word32>(der.size()), nullptr,
+                            &signer, &rng);
   check(der_len, "wc_SignCert");
 
   GeneratedCertificate out;
@@ -160,7 +162,8 @@ GeneratedCertificate generate_self_signed(const CertificateRequest& request) {
   return sign(*cert, key.key, key.key, rng.rng);
 }
 
-GeneratedCertificate issue_certificate(const CertificateRequest& request, const GeneratedCertificate& issuer) {
+GeneratedCertificate issue_certificate(const CertificateRequest& request,
+                                       const GeneratedCertificate& issuer) {
   detail::ensure_library();
   auto cert = new_cert(request);
   cert->selfSigned = 0;

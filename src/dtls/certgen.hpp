@@ -29,8 +29,7 @@ GeneratedCertificate generate_self_signed(const CertificateRequest& request = {}
 // A fresh P-256 key and a certificate for it signed by `issuer` (a certificate and key
 // made by generate_self_signed): an end-entity certificate, not a CA. Throws
 // std::runtime_error naming the failing step.
-GeneratedCertificate issue_certificate(const CertificateRequest& request,
-                                       const GeneratedCertificate& issuer);
+GeneratedCertificate issue_certificate(const CertificateRequest& request, const GeneratedCertificate& issuer);
 
 // The 4 or 16 bytes of an IPv4 or IPv6 address in text; empty when `text` is neither.
 std::vector<std::uint8_t> ip_address_bytes(const std::string& text);

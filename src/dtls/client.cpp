@@ -17,15 +17,12 @@ namespace gs::dtls {
 
 namespace {
 
-bool wants_io(int err) {
-  return err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE;
-}
+bool wants_io(int err) { return err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE; }
 
 std::vector<std::uint8_t> pem_to_der(const std::string& pem, const char* what = "pinned certificate") {
   std::vector<std::uint8_t> der(pem.size());
-  int n = wc_CertPemToDer(reinterpret_cast<const unsigned char*>(pem.data()),
-                          static_cast<int>(pem.size()), der.data(),
-                          static_cast<int>(der.size()), CERT_TYPE);
+  int n = wc_CertPemToDer(reinterpret_cast<const unsigned char*>(pem.data()), static_cast<int>(pem.size()),
+                          der.data(), static_cast<int>(der.size()), CERT_TYPE);
   if (n <= 0) throw std::runtime_error(std::string("the ") + what + " is not a PEM certificate");
   der.resize(static_cast<std::size_t>(n));
   return der;
@@ -40,7 +37,8 @@ std::string read_file(const std::string& path) {
 
 // "[::1]" -> "::1": a bracketed IPv6 host as written in HOST:PORT.
 std::string bare_host(std::string_view name) {
-  if (name.size() > 2 && name.front() == '[' && name.back() == ']') return std::string(name.substr(1, name.size() - 2));
+  if (name.size() > 2 && name.front() == '[' && name.back() == ']')
+    return std::string(name.substr(1, name.size() - 2));
   return std::string(name);
 }
 
@@ -58,7 +56,8 @@ bool names_ip(WOLFSSL_X509* cert, std::span<const std::uint8_t> ip) {
     if (n == nullptr || n->type != kGeneralNameIp || n->d.iPAddress == nullptr) continue;
     const unsigned char* data = wolfSSL_ASN1_STRING_data(n->d.iPAddress);
     int length = wolfSSL_ASN1_STRING_length(n->d.iPAddress);
-    found = data != nullptr && length == static_cast<int>(ip.size()) && std::equal(ip.begin(), ip.end(), data);
+    found =
+        data != nullptr && length == static_cast<int>(ip.size()) && std::equal(ip.begin(), ip.end(), data);
   }
   wolfSSL_GENERAL_NAMES_free(names);
   return found;
@@ -136,8 +135,9 @@ ClientContext::ClientContext(const ClientConfig& config) : config_(config) {
 
 Client::Client(std::shared_ptr<const ClientContext> context, ClientHandler& handler, std::string server_name)
     : context_(std::move(context)), handler_(handler), server_name_(std::move(server_name)) {
-  server_name_ = bare_host(context_->config_.server_name.empty() ? std::string_view(server_name_)
-                                                                : std::string_view(context_->config_.server_name));
+  server_name_ =
+      bare_host(context_->config_.server_name.empty() ? std::string_view(server_name_)
+                                                      : std::string_view(context_->config_.server_name));
   ssl_.reset(wolfSSL_new(context_->ctx_.get()));
   if (!ssl_) throw std::runtime_error("cannot create a DTLS client session");
   WOLFSSL* ssl = ssl_.get();
@@ -255,7 +255,8 @@ void Client::step(TimePoint now) {
     }
     return;
   }
-  std::string detail = !verify_error_.empty() ? verify_error_ : "handshake failed: " + detail::error_string(err);
+  std::string detail =
+      !verify_error_.empty() ? verify_error_ : "handshake failed: " + detail::error_string(err);
   fail(gs::EndCode::handshake_failed, std::move(detail));
 }
 
@@ -278,8 +279,7 @@ void Client::read_records(bool single_record) {
   while (state_ == State::connected) {
     int n = wolfSSL_read(ssl_.get(), read_buffer_.data(), static_cast<int>(kReadSize));
     if (n > 0) {
-      handler_.on_data(
-          std::span<const std::uint8_t>(read_buffer_.data(), static_cast<std::size_t>(n)));
+      handler_.on_data(std::span<const std::uint8_t>(read_buffer_.data(), static_cast<std::size_t>(n)));
       if (state_ == State::connected && single_record && detail::single_record_consumed(ssl_.get(), io_))
         break;
       continue;
@@ -339,12 +339,11 @@ std::optional<TimePoint> Client::next_wakeup() const {
   return std::min(retransmit_at_, started_ + context_->config_.handshake_timeout);
 }
 
-bool Client::export_keying_material(std::string_view label,
-                                    std::span<const std::uint8_t> context,
+bool Client::export_keying_material(std::string_view label, std::span<const std::uint8_t> context,
                                     std::span<std::uint8_t> out) {
   if (state_ != State::connected) return false;
-  return wolfSSL_export_keying_material(ssl_.get(), out.data(), out.size(), label.data(),
-                                        label.size(), context.data(), context.size(),
+  return wolfSSL_export_keying_material(ssl_.get(), out.data(), out.size(), label.data(), label.size(),
+                                        context.data(), context.size(),
                                         context.empty() ? 0 : 1) == WOLFSSL_SUCCESS;
 }
 

@@ -44,7 +44,7 @@ struct ClientConfig {
   Duration handshake_timeout = knobs::handshake_timeout.def;
   int retransmit_initial_s = knobs::retransmit_initial.def.count();  // seconds
   int retransmit_max_s = knobs::retransmit_max.def.count();          // seconds
-  std::string cipher_list;       // empty: kCipherList (tests override it)
+  std::string cipher_list;                                           // empty: kCipherList (tests override it)
 };
 
 // The immutable, shareable part of a client: the TLS context with its trust anchors.
@@ -145,8 +145,8 @@ class Client : private detail::Transmitter {
   TimePoint retransmit_at_{};
   std::string server_name_;
   std::string verify_error_;
-  bool leaf_checked_ = false;           // verify_leaf accepted the server certificate
-  bool server_hello_ems_ = false;       // a ServerHello accepted Extended Master Secret
+  bool leaf_checked_ = false;              // verify_leaf accepted the server certificate
+  bool server_hello_ems_ = false;          // a ServerHello accepted Extended Master Secret
   bool server_hello_without_ems_ = false;  // ... and none declined it
   std::vector<std::uint8_t> read_buffer_;
   std::uint64_t retransmissions_ = 0;

@@ -1,7 +1,7 @@
 #include "dtls/fast_random.hpp"
 
-#include <sodium.h>
 #include <pthread.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <array>

@@ -45,7 +45,7 @@ HandshakeRecord handshake_record(std::span<const std::uint8_t> d, std::size_t at
   std::size_t rec_len = be16(p + 11);
   if (rec_len > d.size() - at - kRecordHeaderSize) return r;
   r.record_size = kRecordHeaderSize + rec_len;
-  if (p[0] != kContentHandshake || p[1] != 0xfe) return r;  // DTLS versions are 0xfeXX
+  if (p[0] != kContentHandshake || p[1] != 0xfe) return r;                 // DTLS versions are 0xfeXX
   if (p[3] != 0 || p[4] != 0 || rec_len < kHandshakeHeaderSize) return r;  // epoch 0
   const std::uint8_t* h = p + kRecordHeaderSize;
   std::uint32_t msg_len = be24(h + 1);
@@ -94,7 +94,7 @@ HelloInfo inspect_client_hello(std::span<const std::uint8_t> d) {
   if (d.size() < kRecordHeaderSize + kHs + 2 + 32 + 1) return info;
   const std::uint8_t* p = d.data();
   if (p[0] != kContentHandshake || p[1] != 0xfe) return info;  // DTLS versions are 0xfeXX
-  if (p[3] != 0 || p[4] != 0) return info;                      // epoch 0
+  if (p[3] != 0 || p[4] != 0) return info;                     // epoch 0
   std::size_t rec_len = (std::size_t{p[11]} << 8) | p[12];
   if (rec_len > d.size() - kRecordHeaderSize || rec_len < kHs) return info;
   const std::uint8_t* h = p + kRecordHeaderSize;

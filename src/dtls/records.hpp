@@ -8,8 +8,8 @@
 namespace gs::dtls {
 
 struct HelloInfo {
-  bool is_client_hello = false;  // first record is an unfragmented epoch-0 ClientHello
-  bool has_cookie = false;       // ... carrying a non-empty cookie
+  bool is_client_hello = false;         // first record is an unfragmented epoch-0 ClientHello
+  bool has_cookie = false;              // ... carrying a non-empty cookie
   bool extended_master_secret = false;  // ... offering Extended Master Secret (RFC 7627)
 };
 

@@ -43,9 +43,7 @@ std::array<std::uint8_t, 32> random_secret() {
   return s;
 }
 
-bool wants_io(int err) {
-  return err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE;
-}
+bool wants_io(int err) { return err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE; }
 
 }  // namespace
 
@@ -58,12 +56,10 @@ detail::CtxPtr Server::make_context(const ServerConfig& config, const std::strin
   if (!config.cipher_list.empty() &&
       wolfSSL_CTX_set_cipher_list(ctx.get(), config.cipher_list.c_str()) != WOLFSSL_SUCCESS)
     throw std::runtime_error("invalid DTLS cipher list: " + config.cipher_list);
-  if (wolfSSL_CTX_use_certificate_chain_buffer(
-          ctx.get(), reinterpret_cast<const unsigned char*>(cert.data()),
-          static_cast<long>(cert.size())) != WOLFSSL_SUCCESS)
+  if (wolfSSL_CTX_use_certificate_chain_buffer(ctx.get(), reinterpret_cast<const unsigned char*>(cert.data()),
+                                               static_cast<long>(cert.size())) != WOLFSSL_SUCCESS)
     throw std::runtime_error("cannot load the DTLS server certificate (PEM expected)");
-  if (wolfSSL_CTX_use_PrivateKey_buffer(ctx.get(),
-                                        reinterpret_cast<const unsigned char*>(key.data()),
+  if (wolfSSL_CTX_use_PrivateKey_buffer(ctx.get(), reinterpret_cast<const unsigned char*>(key.data()),
                                         static_cast<long>(key.size()),
                                         WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS)
     throw std::runtime_error("cannot load the DTLS server private key (PEM expected)");
@@ -124,8 +120,7 @@ void Server::make_listener(Listener& l) {
 void Server::set_secret(Listener& l, const std::array<std::uint8_t, 32>& secret) {
   l.secret = secret;
   if (l.ssl) {
-    wolfSSL_DTLS_SetCookieSecret(l.ssl.get(), l.secret.data(),
-                                 static_cast<unsigned>(l.secret.size()));
+    wolfSSL_DTLS_SetCookieSecret(l.ssl.get(), l.secret.data(), static_cast<unsigned>(l.secret.size()));
   }
 }
 
@@ -186,8 +181,7 @@ void Server::leave_half_open(Session& s) {
   if (it != half_open_by_source_.end() && --it->second == 0) half_open_by_source_.erase(it);
 }
 
-void Server::receive(const net::Address& from, std::span<const std::uint8_t> datagram,
-                     TimePoint now) {
+void Server::receive(const net::Address& from, std::span<const std::uint8_t> datagram, TimePoint now) {
   DepthGuard guard(depth_);
   ++stats_.datagrams_in;
   if (datagram.empty() || datagram.size() > read_buffer_.size()) {
@@ -222,8 +216,8 @@ bool Server::admissible(const HelloInfo& hello) {
   return true;
 }
 
-void Server::to_listener(const net::Address& from, std::span<const std::uint8_t> datagram,
-                         TimePoint now, bool has_cookie) {
+void Server::to_listener(const net::Address& from, std::span<const std::uint8_t> datagram, TimePoint now,
+                         bool has_cookie) {
   if (has_cookie && previous_valid_ && previous_.ssl) {
     // A cookie issued before the last rotation is still good; the reply of this
     // tentative pass is only sent if the cookie was accepted.
@@ -241,15 +235,13 @@ void Server::to_listener(const net::Address& from, std::span<const std::uint8_t>
   try_listener(current_, from, datagram, now, true);
 }
 
-bool Server::try_listener(Listener& l, const net::Address& from,
-                          std::span<const std::uint8_t> datagram, TimePoint now,
-                          bool count_hello_verify) {
+bool Server::try_listener(Listener& l, const net::Address& from, std::span<const std::uint8_t> datagram,
+                          TimePoint now, bool count_hello_verify) {
   WOLFSSL* ssl = l.ssl.get();
   l.io.peer = from;
   l.io.feed(datagram);
   // Binds the cookie to the sender: the HMAC covers the address set here.
-  wolfSSL_dtls_set_peer(ssl, const_cast<sockaddr*>(from.data()),
-                        static_cast<unsigned>(from.size()));
+  wolfSSL_dtls_set_peer(ssl, const_cast<sockaddr*>(from.data()), static_cast<unsigned>(from.size()));
   promote_flag_ = false;
   refuse_flag_ = false;
   const auto sent_before = l.io.datagrams_out;
@@ -350,8 +342,7 @@ void Server::read_records(Session& s, bool single_record) {
     int n = wolfSSL_read(ssl, read_buffer_.data(), static_cast<int>(kReadSize));
     if (n > 0) {
       ++stats_.records_in;
-      handler_.on_data(s.id, std::span<const std::uint8_t>(read_buffer_.data(),
-                                                           static_cast<std::size_t>(n)));
+      handler_.on_data(s.id, std::span<const std::uint8_t>(read_buffer_.data(), static_cast<std::size_t>(n)));
       if (!s.closed && single_record && detail::single_record_consumed(ssl, s.io)) break;
       continue;
     }
@@ -375,8 +366,7 @@ void Server::arm_retransmit(Session& s, TimePoint now) {
 
 SendResult Server::send(PeerId peer, std::span<const std::uint8_t> payload) {
   auto it = by_id_.find(peer);
-  if (it == by_id_.end() || !it->second->established || it->second->closed)
-    return SendResult::not_connected;
+  if (it == by_id_.end() || !it->second->established || it->second->closed) return SendResult::not_connected;
   if (payload.size() > kMaxRecordPayload) return SendResult::too_large;
   if (payload.empty()) return SendResult::ok;
   int n = wolfSSL_write(it->second->ssl.get(), payload.data(), static_cast<int>(payload.size()));
@@ -437,8 +427,7 @@ void Server::update(TimePoint now) {
   }
   std::vector<Session*> due;
   for (Session* s : handshaking_) {
-    if (now >= s->retransmit_at || now - s->started >= config_.handshake_timeout)
-      due.push_back(s);
+    if (now >= s->retransmit_at || now - s->started >= config_.handshake_timeout) due.push_back(s);
   }
   for (Session* s : due) {
     if (s->closed) continue;
@@ -467,13 +456,12 @@ TimePoint Server::next_wakeup() const {
 }
 
 bool Server::export_keying_material(PeerId peer, std::string_view label,
-                                    std::span<const std::uint8_t> context,
-                                    std::span<std::uint8_t> out) {
+                                    std::span<const std::uint8_t> context, std::span<std::uint8_t> out) {
   auto it = by_id_.find(peer);
   if (it == by_id_.end() || !it->second->established) return false;
-  return wolfSSL_export_keying_material(
-             it->second->ssl.get(), out.data(), out.size(), label.data(), label.size(),
-             context.data(), context.size(), context.empty() ? 0 : 1) == WOLFSSL_SUCCESS;
+  return wolfSSL_export_keying_material(it->second->ssl.get(), out.data(), out.size(), label.data(),
+                                        label.size(), context.data(), context.size(),
+                                        context.empty() ? 0 : 1) == WOLFSSL_SUCCESS;
 }
 
 std::optional<net::Address> Server::peer_address(PeerId peer) const {

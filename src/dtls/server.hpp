@@ -52,29 +52,29 @@ struct ServerConfig {
   Duration cookie_rotation = knobs::cookie_rotation.def;
   int retransmit_initial_s = knobs::retransmit_initial.def.count();  // seconds
   int retransmit_max_s = knobs::retransmit_max.def.count();          // seconds
-  std::string cipher_list;       // empty: kCipherList
+  std::string cipher_list;                                           // empty: kCipherList
 };
 
 struct ServerStats {
   std::uint64_t datagrams_in = 0;
-  std::uint64_t dropped_unknown = 0;      // from unknown addresses, not a ClientHello
-  std::uint64_t dropped_malformed = 0;    // empty or oversized datagrams
-  std::uint64_t hello_verify_sent = 0;    // stateless cookie challenges
-  std::uint64_t cookies_accepted = 0;     // promotions to a session
+  std::uint64_t dropped_unknown = 0;    // from unknown addresses, not a ClientHello
+  std::uint64_t dropped_malformed = 0;  // empty or oversized datagrams
+  std::uint64_t hello_verify_sent = 0;  // stateless cookie challenges
+  std::uint64_t cookies_accepted = 0;   // promotions to a session
   std::uint64_t refused_peer_cap = 0;
   std::uint64_t refused_half_open_cap = 0;
-  std::uint64_t refused_no_ems = 0;       // ClientHellos without Extended Master Secret
+  std::uint64_t refused_no_ems = 0;                // ClientHellos without Extended Master Secret
   std::uint64_t refused_source_half_open_cap = 0;  // max_half_open_per_source reached
-  std::uint64_t listener_resets = 0;      // listening object rebuilt after a bad hello
+  std::uint64_t listener_resets = 0;               // listening object rebuilt after a bad hello
   std::uint64_t handshakes_completed = 0;
   std::uint64_t handshakes_failed = 0;
   std::uint64_t handshake_timeouts = 0;
-  std::uint64_t retransmissions = 0;      // handshake flights resent on timeout
+  std::uint64_t retransmissions = 0;  // handshake flights resent on timeout
   std::uint64_t sessions_replaced = 0;
   std::uint64_t closed_local = 0;
   std::uint64_t closed_remote = 0;
   std::uint64_t closed_error = 0;
-  std::uint64_t records_in = 0;           // application records delivered
+  std::uint64_t records_in = 0;  // application records delivered
   std::uint64_t records_out = 0;
   std::uint64_t cookie_rotations = 0;
 };
@@ -132,8 +132,7 @@ class Server : private detail::Transmitter {
 
   // RFC 5705 exporter for channel binding; false if the peer is unknown or not
   // established.
-  bool export_keying_material(PeerId peer, std::string_view label,
-                              std::span<const std::uint8_t> context,
+  bool export_keying_material(PeerId peer, std::string_view label, std::span<const std::uint8_t> context,
                               std::span<std::uint8_t> out);
 
   std::optional<net::Address> peer_address(PeerId peer) const;
@@ -163,11 +162,10 @@ class Server : private detail::Transmitter {
   void rotate_secret();
   // False (and counted) for a hello that must not start a handshake.
   bool admissible(const HelloInfo& hello);
-  void to_listener(const net::Address& from, std::span<const std::uint8_t> datagram,
-                   TimePoint now, bool has_cookie);
-  bool try_listener(Listener& l, const net::Address& from,
-                    std::span<const std::uint8_t> datagram, TimePoint now,
-                    bool count_hello_verify);
+  void to_listener(const net::Address& from, std::span<const std::uint8_t> datagram, TimePoint now,
+                   bool has_cookie);
+  bool try_listener(Listener& l, const net::Address& from, std::span<const std::uint8_t> datagram,
+                    TimePoint now, bool count_hello_verify);
   void promote(Listener& l, const net::Address& from, TimePoint now, int accept_ret);
   void feed_session(Session& s, std::span<const std::uint8_t> datagram, TimePoint now);
   void continue_handshake(Session& s, TimePoint now);

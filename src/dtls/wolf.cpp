@@ -7,10 +7,10 @@
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/wolfcrypt/ecc.h>
 
+#include <string.h>
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
-#include <string.h>
 
 namespace gs::dtls {
 
@@ -56,8 +56,7 @@ bool single_record_consumed(WOLFSSL* ssl, const Io& io) {
 int io_send(WOLFSSL*, char* buf, int sz, void* ctx) {
   auto* io = static_cast<Io*>(ctx);
   if (io == nullptr || sz < 0) return WOLFSSL_CBIO_ERR_GENERAL;
-  std::span<const std::uint8_t> d(reinterpret_cast<const std::uint8_t*>(buf),
-                                  static_cast<std::size_t>(sz));
+  std::span<const std::uint8_t> d(reinterpret_cast<const std::uint8_t*>(buf), static_cast<std::size_t>(sz));
   ++io->datagrams_out;
   if (io->capture != nullptr) {
     io->capture->emplace_back(d.begin(), d.end());
@@ -70,8 +69,7 @@ int io_send(WOLFSSL*, char* buf, int sz, void* ctx) {
 void configure_common(WOLFSSL_CTX* ctx) {
   if (wolfSSL_CTX_set_cipher_list(ctx, default_cipher_list()) != WOLFSSL_SUCCESS)
     throw std::runtime_error("cannot set the DTLS cipher list");
-  if (aes_gcm_offload_available() &&
-      wolfSSL_CTX_SetDevId(ctx, aes_gcm_offload_device()) != WOLFSSL_SUCCESS)
+  if (aes_gcm_offload_available() && wolfSSL_CTX_SetDevId(ctx, aes_gcm_offload_device()) != WOLFSSL_SUCCESS)
     throw std::runtime_error("cannot attach the AES-GCM device to the DTLS context");
   wolfSSL_CTX_set_session_cache_mode(ctx, WOLFSSL_SESS_CACHE_OFF);
   wolfSSL_CTX_NoTicketTLSv12(ctx);

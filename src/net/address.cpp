@@ -26,8 +26,7 @@ std::optional<Address> Address::parse(std::string_view host_port) {
   std::string_view port_part;
   if (!host_port.empty() && host_port.front() == '[') {
     auto close = host_port.find(']');
-    if (close == std::string_view::npos || close + 1 >= host_port.size() ||
-        host_port[close + 1] != ':')
+    if (close == std::string_view::npos || close + 1 >= host_port.size() || host_port[close + 1] != ':')
       return std::nullopt;
     host.assign(host_port.substr(1, close - 1));
     port_part = host_port.substr(close + 2);
@@ -75,8 +74,7 @@ Address Address::from_sockaddr(const sockaddr* sa, socklen_t len) {
     out->sin_port = in.sin_port;
     out->sin_addr = in.sin_addr;
     a.len_ = sizeof(sockaddr_in);
-  } else if (sa->sa_family == AF_INET6 &&
-             len >= static_cast<socklen_t>(sizeof(sockaddr_in6))) {
+  } else if (sa->sa_family == AF_INET6 && len >= static_cast<socklen_t>(sizeof(sockaddr_in6))) {
     sockaddr_in6 in6{};
     std::memcpy(&in6, sa, sizeof(in6));
     if (IN6_IS_ADDR_V4MAPPED(&in6.sin6_addr)) {

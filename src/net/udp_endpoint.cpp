@@ -3,9 +3,9 @@
 #include <asio/ip/v6_only.hpp>
 #include <asio/post.hpp>
 
+#include <sys/uio.h>
 #include <cerrno>
 #include <cstring>
-#include <sys/uio.h>
 #include <system_error>
 
 namespace gs::net {
@@ -29,10 +29,8 @@ UdpEndpoint::UdpEndpoint(asio::io_context& io, const Address& local, UdpOptions 
   }
   if (options_.socket_buffer_bytes > 0) {
     asio::error_code ignored;
-    socket_.set_option(asio::socket_base::receive_buffer_size(options_.socket_buffer_bytes),
-                       ignored);
-    socket_.set_option(asio::socket_base::send_buffer_size(options_.socket_buffer_bytes),
-                       ignored);
+    socket_.set_option(asio::socket_base::receive_buffer_size(options_.socket_buffer_bytes), ignored);
+    socket_.set_option(asio::socket_base::send_buffer_size(options_.socket_buffer_bytes), ignored);
   }
   socket_.bind(ep);
   socket_.non_blocking(true);
@@ -133,8 +131,7 @@ void UdpEndpoint::receive_batches() {
       }
       ++stats_.datagrams_received;
       stats_.bytes_received += len;
-      auto from = Address::from_sockaddr(reinterpret_cast<const sockaddr*>(hdr.msg_name),
-                                         hdr.msg_namelen);
+      auto from = Address::from_sockaddr(reinterpret_cast<const sockaddr*>(hdr.msg_name), hdr.msg_namelen);
       if (on_datagram_) {
         on_datagram_(from, std::span<const std::uint8_t>(
                                recv_buffer_.data() + static_cast<std::size_t>(i) * slot, len));

@@ -4,10 +4,10 @@
 
 #include "net/address.hpp"
 
-#include <asio/io_context.hpp>
-#include <asio/ip/udp.hpp>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <asio/io_context.hpp>
+#include <asio/ip/udp.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -42,10 +42,10 @@ struct UdpStats {
   std::uint64_t oversized_dropped = 0;
   std::uint64_t datagrams_sent = 0;
   std::uint64_t bytes_sent = 0;
-  std::uint64_t send_calls = 0;       // sendmmsg calls
-  std::uint64_t send_would_block = 0; // times the kernel queue was full
+  std::uint64_t send_calls = 0;        // sendmmsg calls
+  std::uint64_t send_would_block = 0;  // times the kernel queue was full
   std::uint64_t send_queue_dropped = 0;
-  std::uint64_t send_errors = 0;      // datagrams the kernel refused (dropped)
+  std::uint64_t send_errors = 0;  // datagrams the kernel refused (dropped)
 };
 
 class UdpEndpoint {

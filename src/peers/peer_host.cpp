@@ -36,7 +36,8 @@ channel::ChannelConfig channel_config(const config::ChannelSettings& settings) {
   c.max_send_rate = settings.max_send_rate;
   c.fragment_timeout = settings.fragment_timeout;
   auto lane = [](channel::LaneKind kind, const config::LaneSettings& s) {
-    return channel::LaneConfig{kind, static_cast<std::uint8_t>(s.priority), static_cast<std::uint16_t>(s.weight)};
+    return channel::LaneConfig{kind, static_cast<std::uint8_t>(s.priority),
+                               static_cast<std::uint16_t>(s.weight)};
   };
   c.lanes = {
       lane(channel::LaneKind::reliable_ordered, settings.lanes.control),       // protocol::lane_control
@@ -67,7 +68,8 @@ session::SessionConfig session_config(const config::SessionSettings& settings) {
 std::optional<net::Address> resolve(asio::io_context& io, const Endpoint& where) {
   asio::error_code ec;
   asio::ip::udp::resolver resolver(io);
-  auto results = resolver.resolve(where.host, std::to_string(where.port), asio::ip::udp::resolver::numeric_service, ec);
+  auto results =
+      resolver.resolve(where.host, std::to_string(where.port), asio::ip::udp::resolver::numeric_service, ec);
   if (ec || results.empty()) return std::nullopt;
   return net::Address::from_endpoint(results.begin()->endpoint());
 }
@@ -80,8 +82,8 @@ std::string read_text_file(const std::filesystem::path& path) {
   return text.str();
 }
 
-Peer::Peer(PeerHost& host, transport::ConnectionId id, net::Address address, const session::SessionConfig& config,
-           session::SessionEvents& events, session::Time now)
+Peer::Peer(PeerHost& host, transport::ConnectionId id, net::Address address,
+           const session::SessionConfig& config, session::SessionEvents& events, session::Time now)
     : host_(host), id_(id), address_(std::move(address)), session_(config, *this, events, now) {}
 
 bool Peer::send(std::uint8_t lane, std::span<const std::byte> message) {
@@ -93,8 +95,9 @@ void Peer::close(bool flush) {
   host_.host_->close(id_, flush ? transport::CloseMode::after_flush : transport::CloseMode::immediate);
 }
 
-PeerHost::PeerHost(asio::io_context& io, transport::HostOptions options, session::SessionConfig session_config,
-                   session::SessionEvents& events, PeerObserver& observer)
+PeerHost::PeerHost(asio::io_context& io, transport::HostOptions options,
+                   session::SessionConfig session_config, session::SessionEvents& events,
+                   PeerObserver& observer)
     : io_(io), session_config_(session_config), events_(events), observer_(observer), timer_(io) {
   host_ = std::make_unique<transport::Host>(io, std::move(options), static_cast<transport::Handler&>(*this));
   tick();
@@ -148,7 +151,8 @@ void PeerHost::on_connected(transport::ConnectionId id, const net::Address& addr
 }
 
 void PeerHost::on_message(transport::ConnectionId id, std::size_t lane, std::span<const std::byte> message) {
-  if (Peer* p = find(id)) p->session().transport_message(static_cast<std::uint8_t>(lane), message, session::Time::clock::now());
+  if (Peer* p = find(id))
+    p->session().transport_message(static_cast<std::uint8_t>(lane), message, session::Time::clock::now());
 }
 
 void PeerHost::on_closed(transport::ConnectionId id, const End& end) {

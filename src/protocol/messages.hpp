@@ -225,7 +225,9 @@ struct Chat {
   static constexpr std::uint8_t type = 0x33;
   std::string text;
   template <class IO, class M>
-  static void fields(IO& io, M& m) { io.str(m.text, max_chat); }
+  static void fields(IO& io, M& m) {
+    io.str(m.text, max_chat);
+  }
 };
 
 // World -> every client.
@@ -269,7 +271,9 @@ struct Kicked {
   static constexpr std::uint8_t type = 0x37;
   std::string reason;  // "replaced", "shutdown"
   template <class IO, class M>
-  static void fields(IO& io, M& m) { io.str(m.reason, max_reason); }
+  static void fields(IO& io, M& m) {
+    io.str(m.reason, max_reason);
+  }
 };
 
 }  // namespace gs::protocol

@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include <asio/io_context.hpp>
 #include <spdlog/logger.h>
+#include <asio/io_context.hpp>
 
 #include "common/worker_pool.hpp"
 #include "config/config.hpp"
@@ -18,9 +18,9 @@
 namespace gs {
 
 struct RoleContext {
-  asio::io_context& io;                   // the one event loop; all role code runs on it
-  std::shared_ptr<spdlog::logger> log;    // named after the role
-  WorkerPool& workers;                    // CPU-heavy work, results posted back to `io`
+  asio::io_context& io;                 // the one event loop; all role code runs on it
+  std::shared_ptr<spdlog::logger> log;  // named after the role
+  WorkerPool& workers;                  // CPU-heavy work, results posted back to `io`
 };
 
 class Role {

@@ -1,11 +1,11 @@
 #include "runtime/runtime.hpp"
 
+#include <unistd.h>
 #include <csignal>
 #include <cstdlib>
-#include <unistd.h>
 
-#include <asio/post.hpp>
 #include <fmt/format.h>
+#include <asio/post.hpp>
 
 #include "common/log.hpp"
 #include "config/reload.hpp"

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
+#include <spdlog/logger.h>
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
-#include <spdlog/logger.h>
 
 #include "common/event_loop.hpp"
 #include "common/worker_pool.hpp"
@@ -23,7 +23,8 @@
 namespace gs {
 
 // Builds a role by name from the config; nullptr for an unknown name.
-using RoleFactory = std::function<std::unique_ptr<Role>(std::string_view name, const config::Config&, RoleContext&)>;
+using RoleFactory =
+    std::function<std::unique_ptr<Role>(std::string_view name, const config::Config&, RoleContext&)>;
 
 class Runtime {
  public:

@@ -11,8 +11,9 @@ namespace gs {
 asio::ip::udp::socket bind_udp(asio::io_context& io, std::string_view role, const Endpoint& where) {
   asio::error_code ec;
   asio::ip::udp::resolver resolver(io);
-  auto results = resolver.resolve(where.host, std::to_string(where.port),
-                                  asio::ip::udp::resolver::passive | asio::ip::udp::resolver::numeric_service, ec);
+  auto results =
+      resolver.resolve(where.host, std::to_string(where.port),
+                       asio::ip::udp::resolver::passive | asio::ip::udp::resolver::numeric_service, ec);
   if (ec || results.empty())
     throw StartError(fmt::format("{}: cannot listen on {}: {}", role, where.to_string(),
                                  ec ? ec.message() : "the name does not resolve"));

@@ -28,14 +28,16 @@ asio::ip::udp::endpoint UdpListener::local_endpoint() const {
 }
 
 void UdpListener::receive() {
-  socket_->async_receive_from(asio::buffer(buffer_), from_, [this](const asio::error_code& ec, std::size_t n) {
-    if (ec == asio::error::operation_aborted || !socket_->is_open()) return;
-    if (!ec) {
-      ++received_;
-      if (handler_) handler_(std::span<const std::byte>(buffer_.data(), n), from_);
-    }
-    receive();
-  });
+  socket_->async_receive_from(asio::buffer(buffer_), from_,
+                              [this](const asio::error_code& ec, std::size_t n) {
+                                if (ec == asio::error::operation_aborted || !socket_->is_open()) return;
+                                if (!ec) {
+                                  ++received_;
+                                  if (handler_)
+                                    handler_(std::span<const std::byte>(buffer_.data(), n), from_);
+                                }
+                                receive();
+                              });
 }
 
 }  // namespace gs

@@ -10,9 +10,9 @@
 #include <span>
 #include <string>
 
+#include <spdlog/logger.h>
 #include <asio/io_context.hpp>
 #include <asio/ip/udp.hpp>
-#include <spdlog/logger.h>
 
 #include "common/units.hpp"
 

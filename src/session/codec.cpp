@@ -59,7 +59,9 @@ std::uint64_t Reader::get(int n) {
   if (!take(static_cast<std::size_t>(n))) return 0;
   std::uint64_t v = 0;
   for (int i = 0; i < n; ++i)
-    v |= std::uint64_t(std::to_integer<std::uint8_t>(in_[pos_ - static_cast<std::size_t>(n) + static_cast<std::size_t>(i)])) << (8 * i);
+    v |= std::uint64_t(std::to_integer<std::uint8_t>(
+             in_[pos_ - static_cast<std::size_t>(n) + static_cast<std::size_t>(i)]))
+         << (8 * i);
   return v;
 }
 

@@ -20,7 +20,9 @@ struct AuthData {
   static constexpr std::uint8_t type = 0x01;
   std::vector<std::uint8_t> data;
   template <class IO, class M>
-  static void fields(IO& io, M& m) { io.bytes(m.data, max_auth_data); }
+  static void fields(IO& io, M& m) {
+    io.bytes(m.data, max_auth_data);
+  }
 };
 
 // "I accept you": this side's auth callback completed.
@@ -35,7 +37,9 @@ struct AuthRefused {
   static constexpr std::uint8_t type = 0x03;
   std::string reason;
   template <class IO, class M>
-  static void fields(IO& io, M& m) { io.str(m.reason, max_reason); }
+  static void fields(IO& io, M& m) {
+    io.str(m.reason, max_reason);
+  }
 };
 
 }  // namespace gs::session

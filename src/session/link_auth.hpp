@@ -46,7 +46,9 @@ struct LinkProof {
   static constexpr std::uint8_t type = 0x02;
   crypto::LinkProof proof{};
   template <class IO, class M>
-  static void fields(IO& io, M& m) { io.array(m.proof); }
+  static void fields(IO& io, M& m) {
+    io.array(m.proof);
+  }
 };
 
 class LinkAuth {

@@ -67,7 +67,8 @@ void Session::handle_control(std::span<const std::byte> message, Time now) {
       return;
     }
     case AuthComplete::type: {
-      if (!decode<AuthComplete>(message) || state_ != State::authenticating || remote_complete_) return drop(now);
+      if (!decode<AuthComplete>(message) || state_ != State::authenticating || remote_complete_)
+        return drop(now);
       remote_complete_ = true;
       maybe_connected(now);
       return;
@@ -78,8 +79,7 @@ void Session::handle_control(std::span<const std::byte> message, Time now) {
       fail_auth(refused->reason, EndCode::auth_refused, /*tell_peer=*/false, now);
       return;
     }
-    default:
-      drop(now);
+    default: drop(now);
   }
 }
 
@@ -140,7 +140,8 @@ void Session::fail_auth(std::string_view reason, EndCode code, bool tell_peer, T
 }
 
 bool Session::send(std::uint8_t lane, std::span<const std::byte> message) {
-  if (state_ != State::connected || message.empty() || std::to_integer<std::uint8_t>(message[0]) < first_role_type)
+  if (state_ != State::connected || message.empty() ||
+      std::to_integer<std::uint8_t>(message[0]) < first_role_type)
     return false;
   return transport_.send(lane, message);
 }

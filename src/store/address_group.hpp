@@ -15,8 +15,8 @@
 namespace gs::store {
 
 struct AddressPrefixes {
-    unsigned v4 = 32;  // bits of an IPv4 address that name a group, 8..32
-    unsigned v6 = 64;  // bits of an IPv6 address that name a group, 16..128
+  unsigned v4 = 32;  // bits of an IPv4 address that name a group, 8..32
+  unsigned v6 = 64;  // bits of an IPv6 address that name a group, 16..128
 };
 
 // "v4:192.0.2.0/24" or "v6:2001:db8::/64" (the masked network and the prefix length);

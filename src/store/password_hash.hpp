@@ -17,12 +17,12 @@
 namespace gs::store {
 
 struct PwhashParams {
-    // Argon2id passes over memory ("t"). Minimum 1.
-    std::uint64_t ops_limit = 2;
-    // Argon2id memory in bytes ("m"). Minimum 8 KiB (crypto_pwhash_MEMLIMIT_MIN).
-    // The default, 2 passes over 19 MiB with 1 lane (libsodium's Argon2id always uses one),
-    // is OWASP's Password Storage Cheat Sheet baseline: m=19456 KiB, t=2, p=1.
-    std::size_t mem_limit = 19u * 1024u * 1024u;
+  // Argon2id passes over memory ("t"). Minimum 1.
+  std::uint64_t ops_limit = 2;
+  // Argon2id memory in bytes ("m"). Minimum 8 KiB (crypto_pwhash_MEMLIMIT_MIN).
+  // The default, 2 passes over 19 MiB with 1 lane (libsodium's Argon2id always uses one),
+  // is OWASP's Password Storage Cheat Sheet baseline: m=19456 KiB, t=2, p=1.
+  std::size_t mem_limit = 19u * 1024u * 1024u;
 };
 
 // Smallest parameters libsodium accepts for Argon2id (for tests; far too weak to deploy).
@@ -44,28 +44,28 @@ bool needs_rehash(std::string_view hash, const PwhashParams& params);
 // Checks passwords with one parameter set, and spends the same work on names that do not
 // exist, so the answer time does not tell whether an account exists.
 class PasswordHasher {
-public:
-    // Computes the dummy hash once (one hash at `params`). Throws std::invalid_argument
-    // for parameters libsodium refuses.
-    explicit PasswordHasher(PwhashParams params);
+ public:
+  // Computes the dummy hash once (one hash at `params`). Throws std::invalid_argument
+  // for parameters libsodium refuses.
+  explicit PasswordHasher(PwhashParams params);
 
-    const PwhashParams& params() const { return params_; }
+  const PwhashParams& params() const { return params_; }
 
-    std::optional<std::string> hash(std::string_view password) const {
-        return hash_password(password, params_);
-    }
-    bool needs_rehash(std::string_view stored) const { return store::needs_rehash(stored, params_); }
+  std::optional<std::string> hash(std::string_view password) const {
+    return hash_password(password, params_);
+  }
+  bool needs_rehash(std::string_view stored) const { return store::needs_rehash(stored, params_); }
 
-    // Verifies against `stored` when there is an account, else against the dummy hash
-    // (always false, same cost). Use this on the login path for both cases.
-    bool verify(const std::string* stored, std::string_view password) const;
-    bool verify(std::string_view stored, std::string_view password) const {
-        return verify_password(stored, password);
-    }
+  // Verifies against `stored` when there is an account, else against the dummy hash
+  // (always false, same cost). Use this on the login path for both cases.
+  bool verify(const std::string* stored, std::string_view password) const;
+  bool verify(std::string_view stored, std::string_view password) const {
+    return verify_password(stored, password);
+  }
 
-private:
-    PwhashParams params_;
-    std::string dummy_hash_;
+ private:
+  PwhashParams params_;
+  std::string dummy_hash_;
 };
 
 }  // namespace gs::store

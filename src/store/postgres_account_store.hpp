@@ -18,30 +18,30 @@
 namespace gs::store {
 
 class PostgresAccountStore final : public AccountStore {
-public:
-    // Connects and migrates. Throws PostgresError naming the server and the cause
-    // (unreachable, authentication failed, schema from a newer build...).
-    explicit PostgresAccountStore(PostgresSettings settings);
+ public:
+  // Connects and migrates. Throws PostgresError naming the server and the cause
+  // (unreachable, authentication failed, schema from a newer build...).
+  explicit PostgresAccountStore(PostgresSettings settings);
 
-    std::optional<std::vector<Account>> list() override;
-    int schema_version() override;
+  std::optional<std::vector<Account>> list() override;
+  int schema_version() override;
 
-private:
-    StoreStatus insert(const std::vector<std::string>& names, std::string_view password_hash,
-                        UnixTime now) override;
-    StoreStatus update_hash(const std::string& name, std::string_view password_hash) override;
-    StoreStatus swap_hash(const std::string& name, std::string_view expected_old,
-                           std::string_view new_hash) override;
-    StoreStatus update_disabled(const std::string& name, bool disabled) override;
-    StoreStatus update_last_login(const std::string& name, UnixTime now) override;
-    Lookup select(const std::string& name) override;
+ private:
+  StoreStatus insert(const std::vector<std::string>& names, std::string_view password_hash,
+                     UnixTime now) override;
+  StoreStatus update_hash(const std::string& name, std::string_view password_hash) override;
+  StoreStatus swap_hash(const std::string& name, std::string_view expected_old,
+                        std::string_view new_hash) override;
+  StoreStatus update_disabled(const std::string& name, bool disabled) override;
+  StoreStatus update_last_login(const std::string& name, UnixTime now) override;
+  Lookup select(const std::string& name) override;
 
-    void migrate();
-    StoreStatus failed(std::string_view what);
-    StoreStatus update_one(const char* sql, std::initializer_list<PgConnection::Param> params,
-                            const std::string& name);
+  void migrate();
+  StoreStatus failed(std::string_view what);
+  StoreStatus update_one(const char* sql, std::initializer_list<PgConnection::Param> params,
+                         const std::string& name);
 
-    PgConnection db_;
+  PgConnection db_;
 };
 
 }  // namespace gs::store

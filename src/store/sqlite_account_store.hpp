@@ -18,34 +18,34 @@
 namespace gs::store {
 
 class SqliteAccountStore final : public AccountStore {
-public:
-    // Opens or creates the database and migrates it. Throws SqliteError with the path and
-    // cause (unwritable folder, not a database, schema from a newer build...).
-    explicit SqliteAccountStore(const std::filesystem::path& path, StoreOptions options = {});
-    ~SqliteAccountStore() override;
+ public:
+  // Opens or creates the database and migrates it. Throws SqliteError with the path and
+  // cause (unwritable folder, not a database, schema from a newer build...).
+  explicit SqliteAccountStore(const std::filesystem::path& path, StoreOptions options = {});
+  ~SqliteAccountStore() override;
 
-    std::optional<std::vector<Account>> list() override;
-    int schema_version() override;
+  std::optional<std::vector<Account>> list() override;
+  int schema_version() override;
 
-private:
-    struct Statements;
+ private:
+  struct Statements;
 
-    StoreStatus insert(const std::vector<std::string>& names, std::string_view password_hash,
-                        UnixTime now) override;
-    StoreStatus update_hash(const std::string& name, std::string_view password_hash) override;
-    StoreStatus swap_hash(const std::string& name, std::string_view expected_old,
-                           std::string_view new_hash) override;
-    StoreStatus update_disabled(const std::string& name, bool disabled) override;
-    StoreStatus update_last_login(const std::string& name, UnixTime now) override;
-    Lookup select(const std::string& name) override;
+  StoreStatus insert(const std::vector<std::string>& names, std::string_view password_hash,
+                     UnixTime now) override;
+  StoreStatus update_hash(const std::string& name, std::string_view password_hash) override;
+  StoreStatus swap_hash(const std::string& name, std::string_view expected_old,
+                        std::string_view new_hash) override;
+  StoreStatus update_disabled(const std::string& name, bool disabled) override;
+  StoreStatus update_last_login(const std::string& name, UnixTime now) override;
+  Lookup select(const std::string& name) override;
 
-    void migrate();
-    StoreStatus from_sqlite(int rc, std::string_view what);
-    StoreStatus insert_one(const std::string& name, std::string_view password_hash, UnixTime now);
-    StoreStatus update_one(SqliteStmt& stmt, const std::string& name);
+  void migrate();
+  StoreStatus from_sqlite(int rc, std::string_view what);
+  StoreStatus insert_one(const std::string& name, std::string_view password_hash, UnixTime now);
+  StoreStatus update_one(SqliteStmt& stmt, const std::string& name);
 
-    SqliteDb db_;
-    std::unique_ptr<Statements> stmts_;
+  SqliteDb db_;
+  std::unique_ptr<Statements> stmts_;
 };
 
 }  // namespace gs::store

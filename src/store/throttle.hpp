@@ -35,115 +35,115 @@
 namespace gs::store {
 
 struct ThrottleLimits {
-    // Failures of one account from one address group within `window` after which that
-    // pair is throttled.
-    std::uint32_t account_failures = 5;
-    // Failures from one address group within `window` after which it is throttled.
-    std::uint32_t address_failures = 20;
-    // Length of the sliding window.
-    std::chrono::seconds window{300};
-    // Keys remembered per table; see the header comment for what each costs.
-    std::size_t max_tracked = 100000;
-    // Failures of one account from all address groups within `window` after which it is
-    // throttled everywhere but at its known address groups.
-    std::uint32_t account_failures_total = 100;
-    // How long a successful login keeps its address group known for the account.
-    std::chrono::seconds known_ttl{std::chrono::hours(24 * 30)};
-    // Known address groups kept per account; the least recent is replaced.
-    std::size_t known_per_account = 4;
+  // Failures of one account from one address group within `window` after which that
+  // pair is throttled.
+  std::uint32_t account_failures = 5;
+  // Failures from one address group within `window` after which it is throttled.
+  std::uint32_t address_failures = 20;
+  // Length of the sliding window.
+  std::chrono::seconds window{300};
+  // Keys remembered per table; see the header comment for what each costs.
+  std::size_t max_tracked = 100000;
+  // Failures of one account from all address groups within `window` after which it is
+  // throttled everywhere but at its known address groups.
+  std::uint32_t account_failures_total = 100;
+  // How long a successful login keeps its address group known for the account.
+  std::chrono::seconds known_ttl{std::chrono::hours(24 * 30)};
+  // Known address groups kept per account; the least recent is replaced.
+  std::size_t known_per_account = 4;
 };
 
 // The address groups each account has recently logged in from with the right password.
 // At most `max_accounts` accounts (the one whose latest success is oldest is forgotten
 // first) and `per_account` groups each; a group is known for `ttl` after its last success.
 class KnownAddresses {
-public:
-    using TimePoint = std::chrono::steady_clock::time_point;
+ public:
+  using TimePoint = std::chrono::steady_clock::time_point;
 
-    KnownAddresses(std::chrono::seconds ttl, std::size_t per_account, std::size_t max_accounts);
+  KnownAddresses(std::chrono::seconds ttl, std::size_t per_account, std::size_t max_accounts);
 
-    bool contains(const std::string& account, const std::string& group, TimePoint now) const;
-    void remember(const std::string& account, const std::string& group, TimePoint now);
-    std::size_t tracked() const { return entries_.size(); }
+  bool contains(const std::string& account, const std::string& group, TimePoint now) const;
+  void remember(const std::string& account, const std::string& group, TimePoint now);
+  std::size_t tracked() const { return entries_.size(); }
 
-private:
-    struct Place {
-        std::string group;
-        TimePoint at;
-    };
-    struct Entry {
-        std::vector<Place> places;                 // at most per_account_
-        std::list<std::string>::iterator order;    // position in by_latest_
-    };
+ private:
+  struct Place {
+    std::string group;
+    TimePoint at;
+  };
+  struct Entry {
+    std::vector<Place> places;               // at most per_account_
+    std::list<std::string>::iterator order;  // position in by_latest_
+  };
 
-    std::chrono::seconds ttl_;
-    std::size_t per_account_;
-    std::size_t max_accounts_;
-    std::unordered_map<std::string, Entry> entries_;
-    std::list<std::string> by_latest_;  // accounts by latest success, oldest first
+  std::chrono::seconds ttl_;
+  std::size_t per_account_;
+  std::size_t max_accounts_;
+  std::unordered_map<std::string, Entry> entries_;
+  std::list<std::string> by_latest_;  // accounts by latest success, oldest first
 };
 
 class FailureWindow {
-public:
-    using TimePoint = std::chrono::steady_clock::time_point;
+ public:
+  using TimePoint = std::chrono::steady_clock::time_point;
 
-    FailureWindow(std::uint32_t limit, std::chrono::seconds window, std::size_t max_tracked);
+  FailureWindow(std::uint32_t limit, std::chrono::seconds window, std::size_t max_tracked);
 
-    // True when `key` has at least `limit` failures in (now - window, now].
-    bool over_limit(const std::string& key, TimePoint now);
-    void record(const std::string& key, TimePoint now);
-    void clear(const std::string& key);
+  // True when `key` has at least `limit` failures in (now - window, now].
+  bool over_limit(const std::string& key, TimePoint now);
+  void record(const std::string& key, TimePoint now);
+  void clear(const std::string& key);
 
-    std::size_t tracked() const { return entries_.size(); }
-    std::size_t failures(const std::string& key, TimePoint now);
+  std::size_t tracked() const { return entries_.size(); }
+  std::size_t failures(const std::string& key, TimePoint now);
 
-private:
-    struct Entry {
-        std::vector<TimePoint> times;                // at most limit_, oldest first
-        std::list<std::string>::iterator order;       // position in by_latest_
-    };
+ private:
+  struct Entry {
+    std::vector<TimePoint> times;            // at most limit_, oldest first
+    std::list<std::string>::iterator order;  // position in by_latest_
+  };
 
-    void drop_old(Entry& e, TimePoint now) const;
-    void make_room(TimePoint now);  // evicts until one more key fits
+  void drop_old(Entry& e, TimePoint now) const;
+  void make_room(TimePoint now);  // evicts until one more key fits
 
-    std::uint32_t limit_;
-    std::chrono::seconds window_;
-    std::size_t max_tracked_;
-    std::unordered_map<std::string, Entry> entries_;
-    std::list<std::string> by_latest_;  // keys by latest failure, oldest first
+  std::uint32_t limit_;
+  std::chrono::seconds window_;
+  std::size_t max_tracked_;
+  std::unordered_map<std::string, Entry> entries_;
+  std::list<std::string> by_latest_;  // keys by latest failure, oldest first
 };
 
 class LoginThrottle {
-public:
-    using TimePoint = FailureWindow::TimePoint;
+ public:
+  using TimePoint = FailureWindow::TimePoint;
 
-    enum class Verdict : std::uint8_t { allowed, account_throttled, address_throttled };
+  enum class Verdict : std::uint8_t { allowed, account_throttled, address_throttled };
 
-    explicit LoginThrottle(ThrottleLimits limits);
+  explicit LoginThrottle(ThrottleLimits limits);
 
-    // Whether a login attempt for `account` (normalised) from address group `group`
-    // may be checked.
-    Verdict check(const std::string& account, const std::string& group, TimePoint now);
-    // A wrong password (or an unknown account) for this pair.
-    void record_failure(const std::string& account, const std::string& group, TimePoint now);
-    // A correct password: the pair's failures are forgiven and the group becomes known
-    // for the account. The group's failures and the account's total are not (one good
-    // account must not launder a group that guesses at others, nor the owner's login
-    // reset the count of a guess spread over many hosts).
-    void record_success(const std::string& account, const std::string& group, TimePoint now);
+  // Whether a login attempt for `account` (normalised) from address group `group`
+  // may be checked.
+  Verdict check(const std::string& account, const std::string& group, TimePoint now);
+  // A wrong password (or an unknown account) for this pair.
+  void record_failure(const std::string& account, const std::string& group, TimePoint now);
+  // A correct password: the pair's failures are forgiven and the group becomes known
+  // for the account. The group's failures and the account's total are not (one good
+  // account must not launder a group that guesses at others, nor the owner's login
+  // reset the count of a guess spread over many hosts).
+  void record_success(const std::string& account, const std::string& group, TimePoint now);
 
-    const ThrottleLimits& limits() const { return limits_; }
-    std::size_t tracked_accounts() const { return accounts_.tracked(); }
-    std::size_t tracked_pairs() const { return pairs_.tracked(); }
-    std::size_t tracked_addresses() const { return addresses_.tracked(); }
-    std::size_t tracked_known() const { return known_.tracked(); }
+  const ThrottleLimits& limits() const { return limits_; }
+  std::size_t tracked_accounts() const { return accounts_.tracked(); }
+  std::size_t tracked_pairs() const { return pairs_.tracked(); }
+  std::size_t tracked_addresses() const { return addresses_.tracked(); }
+  std::size_t tracked_known() const { return known_.tracked(); }
 
-private:
-    ThrottleLimits limits_;
-    FailureWindow pairs_;      // by account and group
-    FailureWindow accounts_;   // by account, all groups
-    FailureWindow addresses_;  // by group
-    KnownAddresses known_;
+ private:
+  ThrottleLimits limits_;
+  FailureWindow pairs_;      // by account and group
+  FailureWindow accounts_;   // by account, all groups
+  FailureWindow addresses_;  // by group
+  KnownAddresses known_;
 };
 
 }  // namespace gs::store

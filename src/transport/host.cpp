@@ -78,9 +78,7 @@ struct Host::Connection final : gs::channel::ChannelEvents, dtls::ClientHandler 
     if (socket) socket->send(peer, datagram);
   }
   void on_connected() override { host.open_channel(*this, host.now_); }
-  void on_data(std::span<const std::uint8_t> payload) override {
-    host.on_record(*this, payload, host.now_);
-  }
+  void on_data(std::span<const std::uint8_t> payload) override { host.on_record(*this, payload, host.now_); }
   void on_closed(const gs::End& end) override { host.on_dtls_closed(*this, end); }
 };
 
@@ -145,9 +143,7 @@ Host::Connection* Host::find(ConnectionId id) const {
   return it == connections_.end() ? nullptr : it->second.get();
 }
 
-net::Address Host::local_address() const {
-  return listen_ ? listen_->local_address() : net::Address{};
-}
+net::Address Host::local_address() const { return listen_ ? listen_->local_address() : net::Address{}; }
 
 ConnectionId Host::connect(const net::Address& server, std::string server_name) {
   Entry e(*this);
@@ -284,8 +280,8 @@ void Host::post_reap() {
 
 void Host::send_record(Connection& c, std::span<const std::byte> datagram) {
   if (c.phase == Phase::closed) return;
-  dtls::SendResult r = c.outgoing ? c.client->send(as_u8(datagram))
-                                  : server_->send(c.peer_id, as_u8(datagram));
+  dtls::SendResult r =
+      c.outgoing ? c.client->send(as_u8(datagram)) : server_->send(c.peer_id, as_u8(datagram));
   if (r == dtls::SendResult::ok) {
     ++c.records_sent;
   } else {
@@ -454,8 +450,7 @@ void Host::shutdown() {
 }
 
 bool Host::export_keying_material(ConnectionId id, std::string_view label,
-                                  std::span<const std::uint8_t> context,
-                                  std::span<std::uint8_t> out) {
+                                  std::span<const std::uint8_t> context, std::span<std::uint8_t> out) {
   Connection* c = find(id);
   if (c == nullptr || c->phase == Phase::closed) return false;
   return c->outgoing ? c->client->export_keying_material(label, context, out)
@@ -482,7 +477,8 @@ std::optional<ConnectionStats> Host::stats(ConnectionId id) const {
   s.connected = c->phase == Phase::connected;
   s.phase = c->phase;
   s.phase_entered = c->entered[static_cast<std::size_t>(c->phase)];
-  if (c->phase != Phase::closed) s.cipher = c->outgoing ? c->client->cipher_name() : server_->cipher_name(c->peer_id);
+  if (c->phase != Phase::closed)
+    s.cipher = c->outgoing ? c->client->cipher_name() : server_->cipher_name(c->peer_id);
   s.records_sent = c->records_sent;
   s.records_received = c->records_received;
   s.record_send_failures = c->send_failures;
@@ -504,9 +500,7 @@ HostStats Host::stats() const {
 
 // dtls::ServerHandler ------------------------------------------------------------
 
-void Host::on_transmit(const net::Address& to, std::span<const std::uint8_t> d) {
-  listen_->send(to, d);
-}
+void Host::on_transmit(const net::Address& to, std::span<const std::uint8_t> d) { listen_->send(to, d); }
 
 void Host::on_accepted(dtls::PeerId peer, const net::Address& from) {
   const ConnectionId id = next_id_++;

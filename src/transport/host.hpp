@@ -69,8 +69,7 @@ class Handler {
   // An accepted (server side) or established (outgoing) connection.
   virtual void on_connected(ConnectionId id, const net::Address& peer) = 0;
   // One message; the bytes are valid during the call only.
-  virtual void on_message(ConnectionId id, std::size_t lane,
-                          std::span<const std::byte> message) = 0;
+  virtual void on_message(ConnectionId id, std::size_t lane, std::span<const std::byte> message) = 0;
   // Every connection ends with exactly one on_closed: connections announced by
   // on_connected, and those created by connect() whose handshake failed. A close() by
   // this side reports EndCode::local; a peer's close the remote-range code of its
@@ -108,7 +107,7 @@ struct ConnectionStats {
   bool outgoing = false;
   bool connected = false;  // phase == connected
   Phase phase = Phase::handshaking;
-  Time phase_entered{};    // when `phase` was entered
+  Time phase_entered{};  // when `phase` was entered
   std::string cipher;
   std::uint64_t records_sent = 0;
   std::uint64_t records_received = 0;
@@ -117,10 +116,10 @@ struct ConnectionStats {
 };
 
 struct HostStats {
-  std::size_t connections = 0;      // alive, including handshaking
-  std::size_t dtls_half_open = 0;   // listening socket: DTLS handshakes not finished
-  std::uint64_t connected = 0;      // on_connected calls
-  std::uint64_t closed = 0;         // on_closed calls
+  std::size_t connections = 0;     // alive, including handshaking
+  std::size_t dtls_half_open = 0;  // listening socket: DTLS handshakes not finished
+  std::uint64_t connected = 0;     // on_connected calls
+  std::uint64_t closed = 0;        // on_closed calls
   std::uint64_t connect_failures = 0;
   std::uint64_t dropped_datagrams = 0;  // outgoing sockets: from a foreign address
   std::uint64_t timer_wakeups = 0;
@@ -155,14 +154,16 @@ class Host : private dtls::ServerHandler {
   void shutdown();
 
   // RFC 5705 exporter of the connection's DTLS session (channel binding).
-  bool export_keying_material(ConnectionId id, std::string_view label,
-                              std::span<const std::uint8_t> context, std::span<std::uint8_t> out);
+  bool export_keying_material(ConnectionId id, std::string_view label, std::span<const std::uint8_t> context,
+                              std::span<std::uint8_t> out);
 
   // Key rotation. Handshakes that begin from now on use the new server certificate or
   // the new trust for connect(); established connections keep theirs. The certificate
   // is replaced only if it loads: otherwise std::runtime_error and the old one stays.
   void replace_certificate(const std::string& certificate_pem, std::string private_key_pem);
-  void set_client_trust(std::shared_ptr<const dtls::ClientContext> client) { options_.client = std::move(client); }
+  void set_client_trust(std::shared_ptr<const dtls::ClientContext> client) {
+    options_.client = std::move(client);
+  }
 
   // A connection's numbers; answered until its on_closed has been reported (inside
   // on_closed, the numbers as they were when it ended).

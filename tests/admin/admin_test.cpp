@@ -60,7 +60,8 @@ Reply health_until(std::uint16_t port, int status, std::chrono::milliseconds wit
   return reply;
 }
 
-gs::client::FlowResult login(const gs::config::Config& config, const std::string& user, const std::string& password) {
+gs::client::FlowResult login(const gs::config::Config& config, const std::string& user,
+                             const std::string& password) {
   return gs::test::login_once(gs::test::client_options(config), user, password);
 }
 
@@ -80,7 +81,8 @@ TEST_CASE("the metrics writer groups families and escapes what the format requir
         "# HELP y a y\n# TYPE y gauge\ny{role=\"gateway\"} 0.25\n");
   auto parsed = gs::test::parse_exposition(text);
   REQUIRE_MESSAGE(parsed.exposition, parsed.error);
-  CHECK(value(*parsed.exposition, key("x_total", {{"role", "gateway"}, {"why", "a \"quoted\"\\ \nvalue"}})) == 3);
+  CHECK(value(*parsed.exposition, key("x_total", {{"role", "gateway"}, {"why", "a \"quoted\"\\ \nvalue"}})) ==
+        3);
 
   CHECK_THROWS(out.counter("no_suffix", "h", 1));
   CHECK_THROWS(out.gauge("y_total", "h", 1));
@@ -91,13 +93,13 @@ TEST_CASE("the metrics writer groups families and escapes what the format requir
 TEST_CASE("the strict exposition reader refuses what Prometheus would") {
   auto bad = [](const std::string& text) { return !gs::test::parse_exposition(text).exposition; };
   CHECK_FALSE(bad("# HELP a_total h\n# TYPE a_total counter\na_total 1\n"));
-  CHECK(bad("# TYPE a_total counter\na_total 1"));                       // no final newline
-  CHECK(bad("a 1\n"));                                                      // no TYPE
-  CHECK(bad("# TYPE a counter\na 1\n"));                                    // counter without _total
-  CHECK(bad("# TYPE a gauge\na{l=\"x} 1\n"));                               // unterminated label
-  CHECK(bad("# TYPE a gauge\na{1l=\"x\"} 1\n"));                            // label name
-  CHECK(bad("# TYPE a gauge\na one\n"));                                    // value
-  CHECK(bad("# TYPE a gauge\na 1\na 2\n"));                                 // repeated series
+  CHECK(bad("# TYPE a_total counter\na_total 1"));                           // no final newline
+  CHECK(bad("a 1\n"));                                                       // no TYPE
+  CHECK(bad("# TYPE a counter\na 1\n"));                                     // counter without _total
+  CHECK(bad("# TYPE a gauge\na{l=\"x} 1\n"));                                // unterminated label
+  CHECK(bad("# TYPE a gauge\na{1l=\"x\"} 1\n"));                             // label name
+  CHECK(bad("# TYPE a gauge\na one\n"));                                     // value
+  CHECK(bad("# TYPE a gauge\na 1\na 2\n"));                                  // repeated series
   CHECK(bad("# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\n# TYPE a gauge\n"));  // split family
   CHECK_FALSE(bad("# TYPE a gauge\na{x=\"1\",y=\"\\n\"} +Inf\na{x=\"2\"} 1.5e-3 1700000000000\n"));
 }
@@ -126,7 +128,8 @@ TEST_CASE("metrics move with a real login and parse as Prometheus text") {
   auto bad = key("gameserver_logins_total", {{"role", "auth"}, {"result", "bad_credentials"}});
   auto gateway_ok = key("gameserver_gateway_logins_total", {{"role", "gateway"}, {"result", "ok"}});
   auto joins = key("gameserver_world_joins_total", {{"role", "world"}});
-  auto world_packets = key("gameserver_channel_packets_total", {{"role", "world"}, {"direction", "received"}});
+  auto world_packets =
+      key("gameserver_channel_packets_total", {{"role", "world"}, {"direction", "received"}});
   auto handshakes = key("gameserver_dtls_handshakes_total", {{"role", "gateway"}});
 
   auto result = login(d.config, "alice", "correct horse");
@@ -147,7 +150,8 @@ TEST_CASE("metrics move with a real login and parse as Prometheus text") {
   // The client closed its world connection: the world counts it under the reason its log
   // names (a peer's CLOSE), and every reason has a series from the start.
   auto world_closed = [](const auto& scrape_result, std::string_view reason) {
-    return value(scrape_result, key("gameserver_connections_closed_total", {{"role", "world"}, {"reason", std::string(reason)}}));
+    return value(scrape_result, key("gameserver_connections_closed_total",
+                                    {{"role", "world"}, {"reason", std::string(reason)}}));
   };
   CHECK(before.types.at("gameserver_connections_closed_total") == "counter");
   for (gs::EndCode code : gs::kEndCodes)

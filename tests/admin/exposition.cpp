@@ -29,7 +29,8 @@ struct Cursor {
     return s.substr(start, i - start);
   }
   void expect(char c) {
-    if (peek() != c) throw std::runtime_error(std::string("expected '") + c + "' at column " + std::to_string(i + 1));
+    if (peek() != c)
+      throw std::runtime_error(std::string("expected '") + c + "' at column " + std::to_string(i + 1));
     ++i;
   }
   std::string until_end() {
@@ -48,7 +49,8 @@ double parse_value(const std::string& text) {
   double v = std::strtod(text.c_str(), &end);
   // strtod also takes "inf", "nan" and hex: the format does not.
   for (char c : text)
-    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-'))
+    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E' || c == '+' ||
+          c == '-'))
       throw std::runtime_error("bad value '" + text + "'");
   if (end != text.c_str() + text.size()) throw std::runtime_error("bad value '" + text + "'");
   return v;
@@ -62,9 +64,12 @@ std::string unescape_help(const std::string& text) {
       continue;
     }
     if (++i == text.size()) throw std::runtime_error("dangling backslash in HELP");
-    if (text[i] == '\\') out += '\\';
-    else if (text[i] == 'n') out += '\n';
-    else throw std::runtime_error("bad escape in HELP");
+    if (text[i] == '\\')
+      out += '\\';
+    else if (text[i] == 'n')
+      out += '\n';
+    else
+      throw std::runtime_error("bad escape in HELP");
   }
   return out;
 }
@@ -98,10 +103,14 @@ std::string label_value(Cursor& c) {
     }
     char esc = c.peek();
     ++c.i;
-    if (esc == '\\') value += '\\';
-    else if (esc == '"') value += '"';
-    else if (esc == 'n') value += '\n';
-    else throw std::runtime_error("bad escape in label value");
+    if (esc == '\\')
+      value += '\\';
+    else if (esc == '"')
+      value += '"';
+    else if (esc == 'n')
+      value += '\n';
+    else
+      throw std::runtime_error("bad escape in label value");
   }
 }
 
@@ -116,8 +125,10 @@ std::map<std::string, std::string> read_labels(Cursor& c) {
     c.expect('"');
     auto value = label_value(c);
     if (!labels.emplace(label, value).second) throw std::runtime_error("label " + label + " twice");
-    if (c.peek() == ',') ++c.i;
-    else if (c.peek() != '}') throw std::runtime_error("expected ',' or '}'");
+    if (c.peek() == ',')
+      ++c.i;
+    else if (c.peek() != '}')
+      throw std::runtime_error("expected ',' or '}'");
   }
   ++c.i;
   return labels;
@@ -152,7 +163,8 @@ class ExpositionParser {
     if (e_.types.count(name)) throw std::runtime_error("second TYPE for " + name);
     static const std::set<std::string> kinds{"counter", "gauge", "histogram", "summary", "untyped"};
     if (!kinds.count(rest)) throw std::runtime_error("unknown type '" + rest + "'");
-    if (rest == "counter" && !name.ends_with("_total")) throw std::runtime_error("counter " + name + " lacks _total");
+    if (rest == "counter" && !name.ends_with("_total"))
+      throw std::runtime_error("counter " + name + " lacks _total");
     e_.types[name] = rest;
   }
 

@@ -14,7 +14,7 @@ namespace gs::test {
 struct Exposition {
   std::map<std::string, std::string> types;  // family name -> counter, gauge, ...
   std::map<std::string, std::string> help;
-  std::map<std::string, double> samples;     // canonical series key (see key()) -> value
+  std::map<std::string, double> samples;  // canonical series key (see key()) -> value
 };
 
 // `{"a","1"},{"b","2"}` sorted by name: name{a="1",b="2"}.

@@ -18,8 +18,8 @@
 #include "support/process.hpp"
 
 using namespace std::chrono_literals;
-using gs::test::key;
 using gs::test::ExampleCopy;
+using gs::test::key;
 using gs::test::Process;
 using gs::test::stop;
 
@@ -59,7 +59,8 @@ std::string server_key(const char* name, const std::string& auth) {
 
 }  // namespace
 
-TEST_CASE("failover example: logins go on through auth-2 when auth-1 dies, and back to auth-1 when it returns") {
+TEST_CASE(
+    "failover example: logins go on through auth-2 when auth-1 dies, and back to auth-1 when it returns") {
   ExampleCopy example("failover");
   const auto auth1 = example.address(7111), auth2 = example.address(7112);
   const auto gateway_admin = example.port(9113);

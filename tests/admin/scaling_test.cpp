@@ -29,8 +29,10 @@ bool auth_sees(std::uint16_t admin_port, double worlds) {
   while (std::chrono::steady_clock::now() < deadline) {
     if (auto e = gs::test::scrape(admin_port, 2s)) {
       auto live = e->samples.find(gs::test::key("gameserver_auth_worlds_live", {{"role", "auth"}}));
-      auto gateways = e->samples.find(gs::test::key("gameserver_auth_links", {{"peer_role", "gateway"}, {"role", "auth"}}));
-      if (live != e->samples.end() && live->second == worlds && gateways != e->samples.end() && gateways->second == 2)
+      auto gateways = e->samples.find(
+          gs::test::key("gameserver_auth_links", {{"peer_role", "gateway"}, {"role", "auth"}}));
+      if (live != e->samples.end() && live->second == worlds && gateways != e->samples.end() &&
+          gateways->second == 2)
         return true;
     }
     std::this_thread::sleep_for(100ms);
@@ -78,15 +80,17 @@ struct Players {
 
 }  // namespace
 
-TEST_CASE("scaling example: players spread across three worlds; a stopped world leaves and rejoins the selection") {
+TEST_CASE(
+    "scaling example: players spread across three worlds; a stopped world leaves and rejoins the selection") {
   ExampleCopy example("scaling");
   auto trust = (example.dir / "data/scaling/keys/dtls.crt").string();
   auto auth = example.start("auth", "auth");
-  auto [status, output] = gs::test::run({"account", "add", "player", "--count", "12", "--password-stdin", "--config",
-                                         example.config("auth")},
-                                        password + "\n");
+  auto [status, output] = gs::test::run(
+      {"account", "add", "player", "--count", "12", "--password-stdin", "--config", example.config("auth")},
+      password + "\n");
   REQUIRE_MESSAGE(status == 0, output);
-  std::unique_ptr<Process> gateways[2] = {example.start("gateway-1", "gateway"), example.start("gateway-2", "gateway")};
+  std::unique_ptr<Process> gateways[2] = {example.start("gateway-1", "gateway"),
+                                          example.start("gateway-2", "gateway")};
   std::unique_ptr<Process> worlds[3] = {example.start("world-1", "world"), example.start("world-2", "world"),
                                         example.start("world-3", "world")};
   const auto auth_admin = example.port(9101);

@@ -27,10 +27,12 @@ inline nlohmann::json last_json_line(const std::string& output) {
 }
 
 // Logs in once with `gameserver client` until the roles' links are up (10 s at most).
-inline void wait_until_logins_work(const std::string& config, const std::string& user, const std::string& password) {
+inline void wait_until_logins_work(const std::string& config, const std::string& user,
+                                   const std::string& password) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   for (;;) {
-    auto [status, output] = run({"client", "--config", config, "--user", user, "--password-stdin", "--json"}, password);
+    auto [status, output] =
+        run({"client", "--config", config, "--user", user, "--password-stdin", "--json"}, password);
     if (status == 0 || std::chrono::steady_clock::now() > deadline) {
       REQUIRE_MESSAGE(status == 0, output);
       return;

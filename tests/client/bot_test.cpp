@@ -10,16 +10,17 @@
 TEST_CASE("ten bots log in, join, move and chat, and the JSON summary counts them") {
   gs::test::Deployment d("bot");
   auto config = d.write_config().string();
-  auto [added, add_output] =
-      gs::test::run({"account", "add", "bot", "--count", "10", "--password-stdin", "--config", config}, "bot password");
+  auto [added, add_output] = gs::test::run(
+      {"account", "add", "bot", "--count", "10", "--password-stdin", "--config", config}, "bot password");
   REQUIRE_MESSAGE(added == 0, add_output);
   gs::test::RunningRoles roles(d.config, {"auth", "gateway", "world"});
   gs::test::wait_until_logins_work(config, "bot10", "bot password");
 
   SUBCASE("every bot joins") {
-    auto [status, output] = gs::test::run({"bot", "--config", config, "--user-prefix", "bot", "--count", "10",
-                                           "--password-stdin", "--duration", "2", "--chat-interval", "1", "--json"},
-                                          "bot password");
+    auto [status, output] =
+        gs::test::run({"bot", "--config", config, "--user-prefix", "bot", "--count", "10", "--password-stdin",
+                       "--duration", "2", "--chat-interval", "1", "--json"},
+                      "bot password");
     CAPTURE(output);
     CHECK(status == 0);
     auto j = gs::test::last_json_line(output);
@@ -52,8 +53,8 @@ TEST_CASE("ten bots log in, join, move and chat, and the JSON summary counts the
     CHECK(j["failures"] == nlohmann::json{{"bad_credentials", 3}});
   }
   SUBCASE("accounts that do not exist fail too, and the text summary says so") {
-    auto [status, output] = gs::test::run({"bot", "--config", config, "--user-prefix", "nobody", "--count", "2",
-                                           "--password-stdin", "--duration", "1"},
+    auto [status, output] = gs::test::run({"bot", "--config", config, "--user-prefix", "nobody", "--count",
+                                           "2", "--password-stdin", "--duration", "1"},
                                           "bot password");
     CHECK(status == 10);
     CHECK(output.find("0 of 2 bots joined") != std::string::npos);

@@ -19,8 +19,8 @@ TEST_CASE("a C program logs in, joins, sees itself in a snapshot, moves, chats a
   char report[256] = "";
   auto gateway = d.config.gateway.listen.to_string();
   auto trust = d.config.tls.trust.string();
-  CHECK_MESSAGE(c_api_login_flow(gateway.c_str(), trust.c_str(), d.config.game.c_str(), "carol", "correct horse",
-                                 report, sizeof report) == 0,
+  CHECK_MESSAGE(c_api_login_flow(gateway.c_str(), trust.c_str(), d.config.game.c_str(), "carol",
+                                 "correct horse", report, sizeof report) == 0,
                 report);
 }
 
@@ -35,8 +35,8 @@ TEST_CASE("a C program names the gateway its CA-issued certificate is checked ag
   char report[256] = "";
   auto gateway = d.config.gateway.listen.to_string();
   auto ca = d.config.tls.trust.string();
-  CHECK_MESSAGE(c_api_server_name(gateway.c_str(), ca.c_str(), d.config.game.c_str(), "gateway.example", "dave",
-                                  "correct horse", report, sizeof report) == 0,
+  CHECK_MESSAGE(c_api_server_name(gateway.c_str(), ca.c_str(), d.config.game.c_str(), "gateway.example",
+                                  "dave", "correct horse", report, sizeof report) == 0,
                 report);
 }
 TEST_CASE("over-long user, password, world and game are refused with an error; nothing aborts") {
@@ -78,10 +78,11 @@ TEST_CASE("the C++ client refuses an over-long chat line and login fields withou
   CHECK_FALSE(client.send_chat(std::string(gs::protocol::max_chat + 1, 'x')));
   gs::client::FlowResult result;
   bool done = false;
-  client.login_and_join(std::string(gs::protocol::max_name + 1, 'u'), "pw", [&](const gs::client::FlowResult& r) {
-    result = r;
-    done = true;
-  });
+  client.login_and_join(std::string(gs::protocol::max_name + 1, 'u'), "pw",
+                        [&](const gs::client::FlowResult& r) {
+                          result = r;
+                          done = true;
+                        });
   io.run_for(std::chrono::seconds(2));
   REQUIRE(done);
   CHECK(result.outcome == gs::client::Outcome::login_failed);

@@ -61,11 +61,11 @@ static int poll_until(gs_client* client, const int* done, double limit_ms) {
   return *done;
 }
 
-#define FAIL(...)                                   \
-  do {                                              \
-    snprintf(report, report_size, __VA_ARGS__);     \
-    if (client) gs_client_destroy(client);          \
-    return 1;                                       \
+#define FAIL(...)                               \
+  do {                                          \
+    snprintf(report, report_size, __VA_ARGS__); \
+    if (client) gs_client_destroy(client);      \
+    return 1;                                   \
   } while (0)
 
 /* One login attempt, the gateway checked by `server_name` unless NULL; the handle is
@@ -94,7 +94,8 @@ static gs_client* attempt_named(const gs_client_options* options, observed* o, c
   return client;
 }
 
-static gs_client* attempt(const gs_client_options* options, observed* o, const char* user, const char* password) {
+static gs_client* attempt(const gs_client_options* options, observed* o, const char* user,
+                          const char* password) {
   return attempt_named(options, o, user, password, NULL);
 }
 
@@ -147,8 +148,10 @@ int c_api_login_flow(const char* gateway, const char* trust_file, const char* ga
   }
   if (!o.login_done) FAIL("no login result in time");
   if (o.outcome != GS_OUTCOME_JOINED) FAIL("login ended %s: %s", gs_outcome_name(o.outcome), o.reason);
-  if (gs_client_state(client) != GS_STATE_IN_WORLD) FAIL("state %d after joining", (int)gs_client_state(client));
-  if (strcmp(o.world_id, "world-1") != 0 || o.player_id == 0) FAIL("joined '%s' as %u", o.world_id, o.player_id);
+  if (gs_client_state(client) != GS_STATE_IN_WORLD)
+    FAIL("state %d after joining", (int)gs_client_state(client));
+  if (strcmp(o.world_id, "world-1") != 0 || o.player_id == 0)
+    FAIL("joined '%s' as %u", o.world_id, o.player_id);
   if (gs_client_login_and_join(client, user, password, NULL) != -1) FAIL("a second login was accepted");
 
   if (gs_client_send_input(client, 101, 0) != -1) FAIL("out-of-range input accepted");
@@ -162,7 +165,9 @@ int c_api_login_flow(const char* gateway, const char* trust_file, const char* ga
       if (gs_client_poll(client, 20) < 0) FAIL("poll failed");
       got = o.saw_self && o.snapshots >= 3 && o.chats_from_self == 1;
     }
-    if (!got) FAIL("after 5 s: %u snapshots, self seen %d, own chat lines %u", o.snapshots, o.saw_self, o.chats_from_self);
+    if (!got)
+      FAIL("after 5 s: %u snapshots, self seen %d, own chat lines %u", o.snapshots, o.saw_self,
+           o.chats_from_self);
   }
   if (strcmp(o.last_chat, "hello from C") != 0) FAIL("chat came back as '%s'", o.last_chat);
   if (gs_client_rtt_ms(client) < 0) FAIL("negative rtt");
@@ -186,7 +191,8 @@ int c_api_login_flow(const char* gateway, const char* trust_file, const char* ga
   if (!client) FAIL("second handle");
   if (!o.login_done || o.outcome != GS_OUTCOME_LOGIN_FAILED || strcmp(o.reason, "bad_credentials") != 0)
     FAIL("wrong password ended %s: %s", gs_outcome_name(o.outcome), o.reason);
-  if (gs_client_state(client) != GS_STATE_FAILED) FAIL("state %d after a failed login", (int)gs_client_state(client));
+  if (gs_client_state(client) != GS_STATE_FAILED)
+    FAIL("state %d after a failed login", (int)gs_client_state(client));
   gs_client_destroy(client);
   return 0;
 }
@@ -286,9 +292,11 @@ int c_api_over_long_fields(const char* gateway, const char* trust_file, const ch
   if (gs_client_login_and_join(client, "carol", "pw", repeated(long_text, 65)) != -1)
     FAIL("a 65-byte world was accepted");
   if (gs_client_login_and_join(client, "", "pw", NULL) != -1) FAIL("an empty user was accepted");
-  if (gs_client_state(client) != GS_STATE_IDLE) FAIL("state %d after refused calls", (int)gs_client_state(client));
+  if (gs_client_state(client) != GS_STATE_IDLE)
+    FAIL("state %d after refused calls", (int)gs_client_state(client));
   /* The limits themselves are accepted. */
-  if (gs_client_login_and_join(client, repeated(long_text, 64), "pw", NULL) != 0) FAIL("a 64-byte user was refused");
+  if (gs_client_login_and_join(client, repeated(long_text, 64), "pw", NULL) != 0)
+    FAIL("a 64-byte user was refused");
   gs_client_destroy(client);
   client = NULL;
 
@@ -327,7 +335,8 @@ int c_api_close_stops_login(const char* gateway, const char* trust_file, const c
     /* Whatever was under way has time to go out (it must not). */
     poll_until(client, &never, 1000);
     if (o.login_done) FAIL("on_login called after close (%s: %s)", gs_outcome_name(o.outcome), o.reason);
-    if (gs_client_state(client) != GS_STATE_CLOSED) FAIL("state %d after close", (int)gs_client_state(client));
+    if (gs_client_state(client) != GS_STATE_CLOSED)
+      FAIL("state %d after close", (int)gs_client_state(client));
     gs_client_destroy(client);
     client = NULL;
   }

@@ -15,8 +15,8 @@ TEST_CASE("200 bots log in and join within 60 s and stay until the end") {
   d.config.world.capacity = 300;
   d.config.log.level = spdlog::level::info;
   auto config = d.write_config().string();
-  auto [added, add_output] =
-      gs::test::run({"account", "add", "soak", "--count", "200", "--password-stdin", "--config", config}, "soak password");
+  auto [added, add_output] = gs::test::run(
+      {"account", "add", "soak", "--count", "200", "--password-stdin", "--config", config}, "soak password");
   REQUIRE_MESSAGE(added == 0, add_output);
 
   gs::test::Process server(gs::test::gameserver_binary(), {"--config", config});

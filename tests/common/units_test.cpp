@@ -15,8 +15,8 @@ TEST_CASE("durations parse with their unit") {
 }
 
 TEST_CASE("durations without a unit, with junk or overflowing are refused") {
-  for (const char* bad : {"30", "", "s", "-1s", "1.5s", "10 s", "3d", "1ss", "99999999999999999999h",
-                          "9999999999999999h"}) {
+  for (const char* bad :
+       {"30", "", "s", "-1s", "1.5s", "10 s", "3d", "1ss", "99999999999999999999h", "9999999999999999h"}) {
     CAPTURE(bad);
     CHECK_FALSE(gs::parse_duration(bad).has_value());
   }
@@ -45,8 +45,9 @@ TEST_CASE("endpoints parse IPv4, names and bracketed IPv6") {
 }
 
 TEST_CASE("endpoints without a port, with a bad port or an unbracketed IPv6 are refused") {
-  for (const char* bad : {"", "127.0.0.1", "127.0.0.1:", ":7000", "::1:7000", "[::1]7000", "[::1]:",
-                          "[127.0.0.1]:7000", "host:65536", "host:-1", "host:70x", "ho st:7000", "[::1:7000"}) {
+  for (const char* bad :
+       {"", "127.0.0.1", "127.0.0.1:", ":7000", "::1:7000", "[::1]7000", "[::1]:", "[127.0.0.1]:7000",
+        "host:65536", "host:-1", "host:70x", "ho st:7000", "[::1:7000"}) {
     CAPTURE(bad);
     CHECK_FALSE(gs::parse_endpoint(bad).has_value());
   }

@@ -41,9 +41,10 @@ TEST_CASE("many jobs all complete and the queue drains") {
   std::atomic<int> ran{0};
   int done = 0;
   for (int i = 0; i < jobs; ++i)
-    pool.submit([&] { ran.fetch_add(1); }, io.get_executor(), [&] {
-      if (++done == jobs) io.stop();
-    });
+    pool.submit([&] { ran.fetch_add(1); }, io.get_executor(),
+                [&] {
+                  if (++done == jobs) io.stop();
+                });
   auto guard = asio::make_work_guard(io);
   io.run();
   CHECK(ran.load() == jobs);

@@ -57,7 +57,8 @@ gateway:
 world:
   id: world-7
   capacity: 250
-)", "test.yaml", base);
+)",
+                          "test.yaml", base);
   CHECK(config.log.level == spdlog::level::debug);
   CHECK(config.log.format == gs::LogFormat::json);
   CHECK(config.channel.max_datagram == 1351);
@@ -79,7 +80,8 @@ TEST_CASE("relative paths are relative to the config file's folder") {
 TEST_CASE("an unknown key is refused with its file, line, column and path") {
   CHECK(error_of("roles: [auth]\nlog:\n  levle: info\n") ==
         "test.yaml:3:3: log.levle: unknown key; expected one of: format, level");
-  CHECK(error_of("roles: [auth]\nauth:\n  listn: 127.0.0.1:1\n").rfind("test.yaml:3:3: auth.listn: unknown key", 0) == 0);
+  CHECK(error_of("roles: [auth]\nauth:\n  listn: 127.0.0.1:1\n")
+            .rfind("test.yaml:3:3: auth.listn: unknown key", 0) == 0);
   CHECK(error_of("roles: [auth]\nbogus: 1\n").rfind("test.yaml:2:1: bogus: unknown key", 0) == 0);
   CHECK(error_of("roles: [auth]\nauth:\n  peers:\n    - {role: world, id: w, secrte: x}\n")
             .rfind("test.yaml:4:28: auth.peers[0].secrte: unknown key", 0) == 0);
@@ -107,11 +109,14 @@ TEST_CASE("a wrong type is refused") {
         "test.yaml:3:13: world.capacity: expected a whole number from 1 to 100000, found 'lots'");
   CHECK(error_of("roles: auth\n") ==
         "test.yaml:1:8: roles: expected a list such as [auth, gateway], found 'auth'");
-  CHECK(error_of("roles: [auth]\nchannel: 5\n") == "test.yaml:2:10: channel: expected a map of keys, found '5'");
+  CHECK(error_of("roles: [auth]\nchannel: 5\n") ==
+        "test.yaml:2:10: channel: expected a map of keys, found '5'");
   CHECK(error_of("roles: [auth]\nchannel:\n  timeout: 30\n") ==
-        "test.yaml:3:12: channel.timeout: expected a duration from 100ms to 10m such as 500ms, 30s or 2m, found '30'");
+        "test.yaml:3:12: channel.timeout: expected a duration from 100ms to 10m such as 500ms, 30s or 2m, "
+        "found '30'");
   CHECK(error_of("roles: [auth]\ngateway:\n  listen: 7000\n") ==
-        "test.yaml:3:11: gateway.listen: expected an address such as 127.0.0.1:7000 or [::1]:7000, found '7000'");
+        "test.yaml:3:11: gateway.listen: expected an address such as 127.0.0.1:7000 or [::1]:7000, found "
+        "'7000'");
   CHECK(error_of("roles: [auth]\nlog:\n  level: loud\n") ==
         "test.yaml:3:10: log.level: expected one of: trace debug info warn error critical off, found 'loud'");
 }
@@ -121,31 +126,36 @@ TEST_CASE("channel.reassembly_total: 64MiB by default, a size from 1KiB to 1024G
   auto config = load_text("roles: [auth]\nchannel:\n  reassembly_total: 256MiB\n", "test.yaml", base);
   CHECK(config.channel.reassembly_total == 256u << 20);
   CHECK(error_of("roles: [auth]\nchannel:\n  reassembly_total: 512B\n") ==
-        "test.yaml:3:21: channel.reassembly_total: expected a size from 1KiB to 1024GiB such as 1200, 64KiB or 1MiB, "
+        "test.yaml:3:21: channel.reassembly_total: expected a size from 1KiB to 1024GiB such as 1200, 64KiB "
+        "or 1MiB, "
         "found '512B'");
 }
 
 TEST_CASE("an out-of-range value is refused") {
   CHECK(error_of("roles: [auth]\nworld:\n  tick_rate: 1000\n") ==
         "test.yaml:3:14: world.tick_rate: expected a whole number from 1 to 240, found 1000");
-  CHECK(error_of("roles: [auth]\nchannel:\n  max_datagram: 2KiB\n") ==
-        "test.yaml:3:17: channel.max_datagram: expected a size from 256B to 1351B such as 1200, 64KiB or 1MiB, "
-        "found '2KiB'");
+  CHECK(
+      error_of("roles: [auth]\nchannel:\n  max_datagram: 2KiB\n") ==
+      "test.yaml:3:17: channel.max_datagram: expected a size from 256B to 1351B such as 1200, 64KiB or 1MiB, "
+      "found '2KiB'");
   CHECK(error_of("roles: [auth]\nchannel:\n  link_timeout: 200ms\n") ==
-        "test.yaml:3:17: channel.link_timeout: expected a duration from 1s to 10m such as 500ms, 30s or 2m, found '200ms'");
-  CHECK(error_of("roles: [auth]\nchannel:\n  timeout: 1h\n").find("channel.timeout: expected a duration from 100ms to 10m") !=
-        std::string::npos);
+        "test.yaml:3:17: channel.link_timeout: expected a duration from 1s to 10m such as 500ms, 30s or 2m, "
+        "found '200ms'");
+  CHECK(error_of("roles: [auth]\nchannel:\n  timeout: 1h\n")
+            .find("channel.timeout: expected a duration from 100ms to 10m") != std::string::npos);
   CHECK(error_of("roles: [auth]\nworld:\n  id: \"\"\n") ==
         "test.yaml:3:7: world.id: expected a string of 1 to 64 characters, found 0 characters");
 }
 
 TEST_CASE("a missing required key is refused") {
   CHECK(error_of("log: {level: info}\n") ==
-        "test.yaml:1:1: roles: required key is missing: expected a list of roles to run such as [auth, gateway, world]");
+        "test.yaml:1:1: roles: required key is missing: expected a list of roles to run such as [auth, "
+        "gateway, world]");
 }
 
 TEST_CASE("unknown and repeated role names are refused") {
-  CHECK(error_of("roles: [auth, lobby]\n") == "test.yaml:1:15: roles: expected auth, gateway or world, found 'lobby'");
+  CHECK(error_of("roles: [auth, lobby]\n") ==
+        "test.yaml:1:15: roles: expected auth, gateway or world, found 'lobby'");
   CHECK(error_of("roles: [auth, auth]\n") == "test.yaml:1:15: roles: role 'auth' is listed twice");
 }
 
@@ -162,12 +172,14 @@ TEST_CASE("an unreadable file is refused") {
     FAIL("loaded a file that does not exist");
   } catch (const ConfigError& e) {
     CHECK(std::string(e.what()) ==
-          missing.string() + ":1:1: (file): expected a readable config file, found: No such file or directory");
+          missing.string() +
+              ":1:1: (file): expected a readable config file, found: No such file or directory");
   }
 }
 
 TEST_CASE("the effective config printed as YAML loads back to the same values") {
-  auto config = load_text("roles: [gateway, world]\nchannel: {keepalive: 1500ms}\nworld: {id: w2}\n", "t.yaml", base);
+  auto config =
+      load_text("roles: [gateway, world]\nchannel: {keepalive: 1500ms}\nworld: {id: w2}\n", "t.yaml", base);
   auto again = load_text(gs::config::to_yaml(config), "t2.yaml", "/elsewhere");
   CHECK(again.roles == config.roles);
   CHECK(again.channel.keepalive == 1500ms);
@@ -178,8 +190,9 @@ TEST_CASE("the effective config printed as YAML loads back to the same values") 
 
 TEST_CASE("the shipped configs load") {
   const std::filesystem::path etc = std::filesystem::path(GS_SOURCE_ROOT) / "etc";
-  for (const char* name : {"gameserver.yaml", "auth.yaml", "gateway.yaml", "world.yaml", "failover/auth-1.yaml",
-                           "failover/auth-2.yaml", "failover/gateway.yaml", "failover/world.yaml"}) {
+  for (const char* name :
+       {"gameserver.yaml", "auth.yaml", "gateway.yaml", "world.yaml", "failover/auth-1.yaml",
+        "failover/auth-2.yaml", "failover/gateway.yaml", "failover/world.yaml"}) {
     CAPTURE(name);
     CHECK_NOTHROW(gs::config::load_file(etc / name));
   }
@@ -200,8 +213,8 @@ TEST_CASE("auth addresses: one, or a list in order of preference; printed back t
 
   CHECK(error_of("roles: [gateway]\ngateway:\n  auth: [10.0.0.1:7100, 10.0.0.1:7100]\n") ==
         "test.yaml:3:25: gateway.auth: '10.0.0.1:7100' is listed twice");
-  CHECK(error_of("roles: [gateway]\ngateway:\n  auth: []\n").find("gateway.auth: expected an address or a list of 1 to 8") !=
-        std::string::npos);
+  CHECK(error_of("roles: [gateway]\ngateway:\n  auth: []\n")
+            .find("gateway.auth: expected an address or a list of 1 to 8") != std::string::npos);
   CHECK(error_of("roles: [gateway]\ngateway:\n  auth: [7100]\n") ==
         "test.yaml:3:10: gateway.auth: expected an address such as 127.0.0.1:7100, found '7100'");
 }
@@ -248,7 +261,8 @@ TEST_CASE("the account store: sqlite by default, postgres with a conninfo and a 
 }
 
 TEST_CASE("a conninfo libpq cannot parse is refused at load, without echoing a password") {
-  CHECK(error_of("roles: [auth]\nauth:\n  postgres:\n    conninfo: postgresql://db.internal/gameserver\n").empty());
+  CHECK(error_of("roles: [auth]\nauth:\n  postgres:\n    conninfo: postgresql://db.internal/gameserver\n")
+            .empty());
   CHECK(error_of("roles: [auth]\nauth:\n  postgres:\n    conninfo: host=db port=5432 dbname=g\n").empty());
   auto bad = error_of("roles: [auth]\nauth:\n  postgres:\n    conninfo: host=db dbnam=g\n");
   CHECK(bad.find("test.yaml:4:15: auth.postgres.conninfo: expected a libpq connection string") == 0);
@@ -257,7 +271,8 @@ TEST_CASE("a conninfo libpq cannot parse is refused at load, without echoing a p
   CHECK(secret.find("test.yaml:4:15: auth.postgres.conninfo:") == 0);
   CHECK(secret.find("hunter2") == std::string::npos);
   CHECK(secret.find("withheld") != std::string::npos);
-  auto uri = error_of("roles: [auth]\nauth:\n  postgres:\n    conninfo: 'postgresql://u:hunter2@db/g?nosuchparam=1'\n");
+  auto uri = error_of(
+      "roles: [auth]\nauth:\n  postgres:\n    conninfo: 'postgresql://u:hunter2@db/g?nosuchparam=1'\n");
   CHECK(uri.find("auth.postgres.conninfo:") != std::string::npos);
   CHECK(uri.find("hunter2") == std::string::npos);
 }
@@ -272,12 +287,13 @@ TEST_CASE("world.token_issuers: one name or a list of different names; printed b
   CHECK(one.world.token_issuers == std::vector<std::string>{"auth-7"});
   CHECK(error_of("roles: [world]\nworld:\n  token_issuers: [auth-1, auth-1]\n") ==
         "test.yaml:3:27: world.token_issuers: 'auth-1' is listed twice");
-  CHECK(error_of("roles: [world]\nworld:\n  token_issuers: []\n").find("world.token_issuers: expected a name or a list of 1 to 8") !=
-        std::string::npos);
+  CHECK(error_of("roles: [world]\nworld:\n  token_issuers: []\n")
+            .find("world.token_issuers: expected a name or a list of 1 to 8") != std::string::npos);
 }
 
 TEST_CASE("world.rate_limit: defaults, and values out of range refused") {
-  auto c = load_text("roles: [world]\nworld:\n  rate_limit: {chat_per_s: 2, kick_window: 30s}\n", "t.yaml", base);
+  auto c =
+      load_text("roles: [world]\nworld:\n  rate_limit: {chat_per_s: 2, kick_window: 30s}\n", "t.yaml", base);
   CHECK(c.world.rate_limit.chat_per_s == 2);
   CHECK(c.world.rate_limit.chat_burst == 10);
   CHECK(c.world.rate_limit.input_per_s == 250);
@@ -289,14 +305,15 @@ TEST_CASE("world.rate_limit: defaults, and values out of range refused") {
 
 TEST_CASE("auth.token_ttl goes up to the longest lifetime a world accepts") {
   CHECK(load_text("roles: [auth]\nauth: {token_ttl: 10m}\n", "t.yaml", base).auth.token_ttl == 10min);
-  CHECK(error_of("roles: [auth]\nauth: {token_ttl: 11m}\n").find("auth.token_ttl: expected a duration from 1s to 10m") !=
-        std::string::npos);
+  CHECK(error_of("roles: [auth]\nauth: {token_ttl: 11m}\n")
+            .find("auth.token_ttl: expected a duration from 1s to 10m") != std::string::npos);
 }
 
 TEST_CASE("a world.public_address longer than a LoginResponse carries is refused at load") {
   std::string host(130, 'h');
   CHECK(error_of("roles: [world]\nworld:\n  public_address: " + host + ":7200\n")
-            .find("world.public_address: expected an address of at most 128 characters") != std::string::npos);
+            .find("world.public_address: expected an address of at most 128 characters") !=
+        std::string::npos);
 }
 
 TEST_CASE("channel knobs without a key before: defaults from the knobs, values within their ranges") {
@@ -319,7 +336,9 @@ channel:
   send_queue_cap: 32MiB
   max_send_rate: 1MiB
   fragment_timeout: 2s
-)", "test.yaml", base).channel;
+)",
+                          "test.yaml", base)
+                    .channel;
   CHECK(config.min_rto == 50ms);
   CHECK(config.initial_rtt == 200ms);
   CHECK(config.max_ack_delay == 0ms);
@@ -328,28 +347,33 @@ channel:
   CHECK(config.max_send_rate == 1u << 20);
   CHECK(config.fragment_timeout == 2s);
   CHECK(error_of("roles: [auth]\nchannel:\n  min_rto: 2s\n") ==
-        "test.yaml:3:12: channel.min_rto: expected a duration from 1ms to 1s such as 500ms, 30s or 2m, found '2s'");
-  CHECK(error_of("roles: [auth]\nchannel:\n  max_ack_delay: 101ms\n") ==
-        "test.yaml:3:18: channel.max_ack_delay: expected a duration from 0s to 100ms such as 500ms, 30s or 2m, "
-        "found '101ms'");
+        "test.yaml:3:12: channel.min_rto: expected a duration from 1ms to 1s such as 500ms, 30s or 2m, found "
+        "'2s'");
+  CHECK(
+      error_of("roles: [auth]\nchannel:\n  max_ack_delay: 101ms\n") ==
+      "test.yaml:3:18: channel.max_ack_delay: expected a duration from 0s to 100ms such as 500ms, 30s or 2m, "
+      "found '101ms'");
   CHECK(error_of("roles: [auth]\nchannel:\n  reassembly_cap: 2GiB\n") ==
-        "test.yaml:3:19: channel.reassembly_cap: expected a size from 1KiB to 1GiB such as 1200, 64KiB or 1MiB, "
+        "test.yaml:3:19: channel.reassembly_cap: expected a size from 1KiB to 1GiB such as 1200, 64KiB or "
+        "1MiB, "
         "found '2GiB'");
-  CHECK(error_of("roles: [auth]\nchannel:\n  send_queue_cap: 512B\n").find(
-            "test.yaml:3:19: channel.send_queue_cap: expected a size from 1KiB to 4GiB") == 0);
-  CHECK(error_of("roles: [auth]\nchannel:\n  fragment_timeout: 5ms\n").find(
-            "test.yaml:3:21: channel.fragment_timeout: expected a duration from 10ms to 1m") == 0);
-  CHECK(error_of("roles: [auth]\nchannel:\n  initial_rtt: 11s\n").find(
-            "test.yaml:3:16: channel.initial_rtt: expected a duration from 1ms to 10s") == 0);
-  CHECK(error_of("roles: [auth]\nchannel:\n  max_send_rate: 20000000000\n").find(
-            "test.yaml:3:18: channel.max_send_rate: expected a size from 0B to") == 0);
+  CHECK(error_of("roles: [auth]\nchannel:\n  send_queue_cap: 512B\n")
+            .find("test.yaml:3:19: channel.send_queue_cap: expected a size from 1KiB to 4GiB") == 0);
+  CHECK(error_of("roles: [auth]\nchannel:\n  fragment_timeout: 5ms\n")
+            .find("test.yaml:3:21: channel.fragment_timeout: expected a duration from 10ms to 1m") == 0);
+  CHECK(error_of("roles: [auth]\nchannel:\n  initial_rtt: 11s\n")
+            .find("test.yaml:3:16: channel.initial_rtt: expected a duration from 1ms to 10s") == 0);
+  CHECK(error_of("roles: [auth]\nchannel:\n  max_send_rate: 20000000000\n")
+            .find("test.yaml:3:18: channel.max_send_rate: expected a size from 0B to") == 0);
 }
 
 TEST_CASE("channel.keepalive must be shorter than channel.timeout, refused at the key the file sets") {
-  CHECK(error_of("roles: [auth]\nchannel:\n  timeout: 1s\n  keepalive: 2s\n") ==
-        "test.yaml:4:14: channel.keepalive: expected channel.keepalive (2s) shorter than channel.timeout (1s)");
+  CHECK(
+      error_of("roles: [auth]\nchannel:\n  timeout: 1s\n  keepalive: 2s\n") ==
+      "test.yaml:4:14: channel.keepalive: expected channel.keepalive (2s) shorter than channel.timeout (1s)");
   CHECK(error_of("roles: [auth]\nchannel:\n  timeout: 500ms\n") ==
-        "test.yaml:3:12: channel.timeout: expected channel.keepalive (1s) shorter than channel.timeout (500ms)");
+        "test.yaml:3:12: channel.timeout: expected channel.keepalive (1s) shorter than channel.timeout "
+        "(500ms)");
 }
 
 TEST_CASE("tls: the listeners' DTLS limits and timers, defaults from the DTLS knobs") {
@@ -370,7 +394,9 @@ tls:
   cookie_rotation: 1m
   retransmit_initial: 2s
   retransmit_max: 4s
-)", "test.yaml", base).tls;
+)",
+                          "test.yaml", base)
+                    .tls;
   CHECK(config.max_half_open == 50u);
   CHECK(config.handshake_timeout == 5s);
   CHECK(config.cookie_rotation == 1min);
@@ -381,10 +407,12 @@ tls:
   CHECK(error_of("roles: [auth]\ntls:\n  handshake_timeout: 500ms\n") ==
         "test.yaml:3:22: tls.handshake_timeout: expected a duration from 1s to 10m such as 500ms, 30s or 2m, "
         "found '500ms'");
-  CHECK(error_of("roles: [auth]\ntls:\n  cookie_rotation: 2d\n").find("test.yaml:3:20: tls.cookie_rotation: "
-                                                                       "expected a duration from 1s to 24h") == 0);
+  CHECK(error_of("roles: [auth]\ntls:\n  cookie_rotation: 2d\n")
+            .find("test.yaml:3:20: tls.cookie_rotation: "
+                  "expected a duration from 1s to 24h") == 0);
   CHECK(error_of("roles: [auth]\ntls:\n  retransmit_initial: 1500ms\n") ==
-        "test.yaml:3:23: tls.retransmit_initial: expected a duration from 1s to 1m in steps of 1s such as 500ms, "
+        "test.yaml:3:23: tls.retransmit_initial: expected a duration from 1s to 1m in steps of 1s such as "
+        "500ms, "
         "30s or 2m, found '1500ms'");
   CHECK(error_of("roles: [auth]\ntls:\n  retransmit_initial: 10s\n") ==
         "test.yaml:3:23: tls.retransmit_initial: expected tls.retransmit_initial (10s) no longer than "
@@ -395,8 +423,9 @@ TEST_CASE("session: auth_timeout and max_bad_messages, defaults from the session
   auto defaults = load_text("roles: [auth]\n", "test.yaml", base).session;
   CHECK(defaults.auth_timeout == gs::session::knobs::auth_timeout.def);
   CHECK(defaults.max_bad_messages == gs::session::knobs::max_bad_messages.def);
-  auto config = load_text("roles: [auth]\nsession:\n  auth_timeout: 20s\n  max_bad_messages: 0\n", "test.yaml",
-                          base).session;
+  auto config =
+      load_text("roles: [auth]\nsession:\n  auth_timeout: 20s\n  max_bad_messages: 0\n", "test.yaml", base)
+          .session;
   CHECK(config.auth_timeout == 20s);
   CHECK(config.max_bad_messages == 0u);
   CHECK(error_of("roles: [auth]\nsession:\n  auth_timeout: 0s\n") ==
@@ -411,8 +440,9 @@ TEST_CASE("channel.lanes: each lane's priority and weight, within the lane knobs
   CHECK(defaults.control.priority == 0u);
   CHECK(defaults.snapshot.priority == 1u);
   CHECK(defaults.input.weight == gs::channel::knobs::lane_weight.def);
-  auto lanes = load_text("roles: [auth]\nchannel:\n  lanes:\n    input: {priority: 2, weight: 10}\n", "test.yaml",
-                         base).channel.lanes;
+  auto lanes = load_text("roles: [auth]\nchannel:\n  lanes:\n    input: {priority: 2, weight: 10}\n",
+                         "test.yaml", base)
+                   .channel.lanes;
   CHECK(lanes.input.priority == 2u);
   CHECK(lanes.input.weight == 10u);
   CHECK(lanes.snapshot.priority == 1u);
@@ -420,6 +450,6 @@ TEST_CASE("channel.lanes: each lane's priority and weight, within the lane knobs
         "test.yaml:5:17: channel.lanes.snapshot.priority: expected a whole number from 0 to 7, found 8");
   CHECK(error_of("roles: [auth]\nchannel:\n  lanes:\n    control: {weight: 0}\n") ==
         "test.yaml:4:23: channel.lanes.control.weight: expected a whole number from 1 to 1000, found 0");
-  CHECK(error_of("roles: [auth]\nchannel:\n  lanes:\n    chat: {weight: 2}\n").find(
-            "test.yaml:4:5: channel.lanes.chat: unknown key") == 0);
+  CHECK(error_of("roles: [auth]\nchannel:\n  lanes:\n    chat: {weight: 2}\n")
+            .find("test.yaml:4:5: channel.lanes.chat: unknown key") == 0);
 }

@@ -77,7 +77,8 @@ std::vector<std::vector<std::string>> tables(const std::string& doc, const std::
     auto row = cells(line);
     if (row.empty()) {
       inside = false;
-    } else if (std::vector<std::string>(row.begin(), row.begin() + std::min(row.size(), header.size())) == header) {
+    } else if (std::vector<std::string>(row.begin(), row.begin() + std::min(row.size(), header.size())) ==
+               header) {
       inside = true;
     } else if (inside && row[0].find_first_not_of("-: ") != std::string::npos) {
       rows.push_back(row);
@@ -101,7 +102,8 @@ struct Setting {
 // count, size and duration with its dotted key.
 class Collector {
  public:
-  Collector(std::map<std::string, Setting>& out, std::string prefix) : out_(out), prefix_(std::move(prefix)) {}
+  Collector(std::map<std::string, Setting>& out, std::string prefix)
+      : out_(out), prefix_(std::move(prefix)) {}
 
   void count(std::string_view key, const unsigned& value, unsigned min, unsigned max) {
     record(key, {"count", value, min, max});
@@ -192,8 +194,10 @@ struct Declared {
 
 template <class T>
 std::uint64_t number(T value) {
-  if constexpr (std::is_integral_v<T>) return static_cast<std::uint64_t>(value);
-  else return static_cast<std::uint64_t>(value.count());
+  if constexpr (std::is_integral_v<T>)
+    return static_cast<std::uint64_t>(value);
+  else
+    return static_cast<std::uint64_t>(value.count());
 }
 
 std::vector<Declared> declared_knobs() {

@@ -38,15 +38,15 @@ Sealed seal(int device, const std::array<byte, 32>& key, const std::array<byte, 
   return s;
 }
 
-int open(int device, const std::array<byte, 32>& key, const std::array<byte, 12>& nonce,
-         const Sealed& s, const std::vector<byte>& aad, std::vector<byte>& plain) {
+int open(int device, const std::array<byte, 32>& key, const std::array<byte, 12>& nonce, const Sealed& s,
+         const std::vector<byte>& aad, std::vector<byte>& plain) {
   Aes aes;
   REQUIRE(wc_AesInit(&aes, nullptr, device) == 0);
   REQUIRE(wc_AesGcmSetKey(&aes, key.data(), key.size()) == 0);
   plain.assign(s.ciphertext.size(), 0);
-  int rc = wc_AesGcmDecrypt(&aes, plain.data(), s.ciphertext.data(),
-                            static_cast<word32>(s.ciphertext.size()), nonce.data(), nonce.size(),
-                            s.tag.data(), s.tag.size(), aad.data(), static_cast<word32>(aad.size()));
+  int rc = wc_AesGcmDecrypt(&aes, plain.data(), s.ciphertext.data(), static_cast<word32>(s.ciphertext.size()),
+                            nonce.data(), nonce.size(), s.tag.data(), s.tag.size(), aad.data(),
+                            static_cast<word32>(aad.size()));
   wc_AesFree(&aes);
   return rc;
 }
@@ -65,8 +65,8 @@ TEST_CASE("the AES-NI device seals and opens exactly as wolfCrypt does") {
   for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<byte>(i * 7 + 1);
   for (std::size_t i = 0; i < nonce.size(); ++i) nonce[i] = static_cast<byte>(0xa0 + i);
   const std::vector<byte> aad{0, 0, 0, 0, 0, 0, 0, 1, 23, 0xfe, 0xfd, 0, 100};  // a DTLS record's
-  for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{16},
-                           std::size_t{100}, std::size_t{1351}}) {
+  for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{100},
+                           std::size_t{1351}}) {
     CAPTURE(size);
     std::vector<byte> plain(size);
     for (std::size_t i = 0; i < size; ++i) plain[i] = static_cast<byte>(i ^ 0x5a);

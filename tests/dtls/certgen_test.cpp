@@ -10,7 +10,9 @@
 TEST_CASE("generated certificate and key are standard PEM that OpenSSL reads") {
   auto c = gs::dtls::generate_self_signed({"gameserver-test", {"localhost", "game.local"}, 10});
   CHECK(c.certificate_pem.rfind("-----BEGIN CERTIFICATE-----", 0) == 0);
-  CHECK(c.private_key_pem.rfind("-----BEGIN " "PRIVATE KEY-----", 0) == 0);
+  CHECK(c.private_key_pem.rfind("-----BEGIN "
+                                "PRIVATE KEY-----",
+                                0) == 0);
   auto other = gs::dtls::generate_self_signed();
   CHECK(other.private_key_pem != c.private_key_pem);
 
@@ -23,8 +25,7 @@ TEST_CASE("generated certificate and key are standard PEM that OpenSSL reads") {
   std::ofstream(key_path) << c.private_key_pem;
   const std::string out_path = std::string(dir) + "/out.txt";
   const std::string cmd = "openssl x509 -in " + cert_path + " -noout -text > " + out_path +
-                          " 2>&1 && openssl pkey -in " + key_path + " -noout -text >> " +
-                          out_path + " 2>&1";
+                          " 2>&1 && openssl pkey -in " + key_path + " -noout -text >> " + out_path + " 2>&1";
   int rc = std::system(cmd.c_str());
   std::ifstream in(out_path);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -42,8 +43,7 @@ TEST_CASE("generated certificate and key are standard PEM that OpenSSL reads") {
 
 TEST_CASE("bad requests are refused with a reason") {
   CHECK_THROWS_AS(gs::dtls::generate_self_signed({"", {}, 10}), std::runtime_error);
-  CHECK_THROWS_AS(gs::dtls::generate_self_signed({std::string(100, 'a'), {}, 10}),
-                  std::runtime_error);
+  CHECK_THROWS_AS(gs::dtls::generate_self_signed({std::string(100, 'a'), {}, 10}), std::runtime_error);
 }
 
 TEST_CASE("an issued certificate carries DNS and IP address names and verifies against its CA") {

@@ -77,7 +77,8 @@ TEST_CASE("AES-GCM records draw their random bytes from the fast generator") {
   REQUIRE(w.connect(p));
   const gs::dtls::PeerId id = w.sevents.accepted[0];
   const auto before = gs::dtls::detail::offload_random_draws();
-  for (int i = 0; i < 10; ++i) CHECK(p.client->send(bytes("record " + std::to_string(i))) == gs::dtls::SendResult::ok);
+  for (int i = 0; i < 10; ++i)
+    CHECK(p.client->send(bytes("record " + std::to_string(i))) == gs::dtls::SendResult::ok);
   w.pump();
   REQUIRE(w.sevents.data[id].size() == 10);
   CHECK(w.sevents.data[id][9] == "record 9");

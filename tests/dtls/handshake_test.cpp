@@ -264,14 +264,15 @@ TEST_CASE("a client offering only NULL, 3DES or CBC suites is refused") {
   World w;
   gs::dtls::ClientConfig cc;
   cc.insecure = true;
-  cc.cipher_list = "NULL-SHA256:DES-CBC3-SHA:ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA:"
-                   "AES128-SHA:ECDHE-ECDSA-NULL-SHA";
+  cc.cipher_list =
+      "NULL-SHA256:DES-CBC3-SHA:ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA:"
+      "AES128-SHA:ECDHE-ECDSA-NULL-SHA";
   Peer& p = w.add_client(std::make_shared<gs::dtls::ClientContext>(cc));
   CHECK_FALSE(w.connect(p));
   CHECK(w.server->established_count() == 0);
   const auto& st = w.server->stats();
-  MESSAGE("failed " << st.handshakes_failed << " listener resets " << st.listener_resets
-          << " cookies " << st.cookies_accepted);
+  MESSAGE("failed " << st.handshakes_failed << " listener resets " << st.listener_resets << " cookies "
+                    << st.cookies_accepted);
   CHECK(st.handshakes_failed + st.listener_resets >= 1);
   CHECK(w.server->peer_count() == 0);
   REQUIRE(p.events.closed);
@@ -462,7 +463,8 @@ TEST_CASE("records are delivered whether a datagram holds one or several") {
   CHECK(w.sevents.data[id] == std::vector<std::string>{"one", "two", "three"});
 }
 
-TEST_CASE("one host on many ports holds at most max_half_open_per_source handshakes; another host still gets in") {
+TEST_CASE(
+    "one host on many ports holds at most max_half_open_per_source handshakes; another host still gets in") {
   gs::dtls::ServerConfig cfg = server_config();
   cfg.max_half_open_per_source = 4;
   World w(cfg);

@@ -79,8 +79,8 @@ inline dtls::ServerConfig server_config() {
   return c;
 }
 
-inline std::shared_ptr<dtls::ClientContext> pinned_context(const std::string& pem =
-                                                               server_cert().certificate_pem) {
+inline std::shared_ptr<dtls::ClientContext> pinned_context(
+    const std::string& pem = server_cert().certificate_pem) {
   dtls::ClientConfig c;
   c.pinned_certificate_pem = pem;
   return std::make_shared<dtls::ClientContext>(c);

@@ -22,7 +22,8 @@ const gs::dtls::GeneratedCertificate& gateway_cert() {
 
 // world.example, issued by the same CA.
 const gs::dtls::GeneratedCertificate& world_cert() {
-  static const auto cert = gs::dtls::issue_certificate({"world", {"world.example"}, 30, {"10.0.0.7"}}, test_ca());
+  static const auto cert =
+      gs::dtls::issue_certificate({"world", {"world.example"}, 30, {"10.0.0.7"}}, test_ca());
   return cert;
 }
 

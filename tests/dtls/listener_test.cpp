@@ -90,7 +90,8 @@ TEST_CASE("no unauthenticated datagram is answered with more bytes than it carri
   };
   std::uint32_t n = 0;
   // Every truncation of a real hello, and the hello with each length field shrunk.
-  for (std::size_t size = 1; size <= hello.size(); ++size) check(Bytes(hello.begin(), hello.begin() + size), ++n);
+  for (std::size_t size = 1; size <= hello.size(); ++size)
+    check(Bytes(hello.begin(), hello.begin() + size), ++n);
   for (std::size_t i = 0; i < hello.size(); ++i) {
     Bytes odd = hello;
     odd[i] = 0;

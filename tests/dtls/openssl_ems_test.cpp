@@ -10,13 +10,13 @@
 
 #include <asio/steady_timer.hpp>
 
-#include <csignal>
-#include <cstdlib>
 #include <fcntl.h>
-#include <fstream>
-#include <functional>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
 
 using namespace std::chrono_literals;
 
@@ -125,7 +125,9 @@ ClientGlue client_against_s_server(const Files& files, const std::string& conf) 
   gs::dtls::ClientConfig config;
   config.ca_pem = files.cert.certificate_pem;  // pinned: s_server presents it
   gs::dtls::Client client(std::make_shared<gs::dtls::ClientContext>(config), glue);
-  udp.start([&](const gs::net::Address&, std::span<const std::uint8_t> d) { client.receive(d, gs::dtls::Clock::now()); });
+  udp.start([&](const gs::net::Address&, std::span<const std::uint8_t> d) {
+    client.receive(d, gs::dtls::Clock::now());
+  });
   asio::steady_timer timer(io);
   std::function<void()> tick = [&] {
     timer.expires_after(100ms);
@@ -137,7 +139,8 @@ ClientGlue client_against_s_server(const Files& files, const std::string& conf) 
   };
   tick();
   client.start(gs::dtls::Clock::now());
-  run_until(io, [&] { return glue.connected || glue.closed; }, 15s);
+  run_until(
+      io, [&] { return glue.connected || glue.closed; }, 15s);
   client.close();
   stop(child);
   return glue;
@@ -181,7 +184,8 @@ TEST_CASE("openssl s_client without Extended Master Secret is refused by our ser
                        "127.0.0.1:" + std::to_string(udp.local_address().port()), "-quiet"},
                       files.dir + "/no-ems.cnf", files.dir + "/out.txt");
   int status = 0;
-  run_until(io, [&] { return ::waitpid(child, &status, WNOHANG) == child; }, 10s);
+  run_until(
+      io, [&] { return ::waitpid(child, &status, WNOHANG) == child; }, 10s);
   stop(child);
   MESSAGE("refused " << server.stats().refused_no_ems << " hellos without EMS");
   CHECK(server.stats().refused_no_ems >= 1);

@@ -8,12 +8,12 @@
 
 #include <asio/steady_timer.hpp>
 
-#include <csignal>
-#include <cstdlib>
 #include <fcntl.h>
-#include <fstream>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
 
 using namespace std::chrono_literals;
 
@@ -27,9 +27,7 @@ struct Glue : gs::dtls::ServerHandler {
   bool echoed = false;
   std::string received;
 
-  void on_transmit(const gs::net::Address& to, std::span<const std::uint8_t> d) override {
-    udp->send(to, d);
-  }
+  void on_transmit(const gs::net::Address& to, std::span<const std::uint8_t> d) override { udp->send(to, d); }
   void on_accepted(gs::dtls::PeerId, const gs::net::Address&) override {
     accepted = true;
     const char line[] = "ping from s_client\n";
@@ -39,8 +37,7 @@ struct Glue : gs::dtls::ServerHandler {
     received.append(d.begin(), d.end());
     if (!echoed && received.find('\n') != std::string::npos) {
       const std::string reply = "pong from gameserver\n";
-      server->send(peer, std::span(reinterpret_cast<const std::uint8_t*>(reply.data()),
-                                   reply.size()));
+      server->send(peer, std::span(reinterpret_cast<const std::uint8_t*>(reply.data()), reply.size()));
       server->close(peer);  // close_notify makes s_client exit
       echoed = true;
     }
@@ -78,9 +75,8 @@ pid_t spawn_s_client(const int in_pipe[2], const std::string& port, const std::s
   ::dup2(out, 1);
   ::dup2(out, 2);
   ::close(in_pipe[1]);
-  ::execlp("openssl", "openssl", "s_client", "-dtls1_2", "-connect",
-           ("127.0.0.1:" + port).c_str(), "-CAfile", ca_path.c_str(),
-           "-verify_return_error", "-verify_hostname", "localhost", "-quiet",
+  ::execlp("openssl", "openssl", "s_client", "-dtls1_2", "-connect", ("127.0.0.1:" + port).c_str(), "-CAfile",
+           ca_path.c_str(), "-verify_return_error", "-verify_hostname", "localhost", "-quiet",
            static_cast<char*>(nullptr));
   ::_exit(127);
 }
@@ -137,9 +133,9 @@ TEST_CASE("openssl s_client -dtls1_2 completes a handshake with cookie exchange"
   glue.server = &server;
 
   ServerTimer timer{asio::steady_timer(io), server};
-  udp.start([&](const gs::net::Address& from, std::span<const std::uint8_t> d) {
-    server.receive(from, d, gs::dtls::Clock::now());
-  }, [&] { timer.arm(); });
+  udp.start([&](const gs::net::Address& from,
+                std::span<const std::uint8_t> d) { server.receive(from, d, gs::dtls::Clock::now()); },
+            [&] { timer.arm(); });
   timer.arm();
 
   int in_pipe[2];

@@ -22,8 +22,8 @@ namespace {
 
 void write(const fs::path& dir, const std::string& name, const std::vector<std::uint8_t>& bytes) {
   fs::create_directories(dir);
-  std::ofstream(dir / name, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                                    static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(dir / name, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
 }
 
 template <class M>
@@ -62,7 +62,8 @@ int main(int argc, char** argv) {
     Sink sink;
     gs::channel::Channel channel({}, gs::channel::Time{}, sink);
     std::vector<std::byte> payload(3000, std::byte{0x42});
-    for (std::size_t lane = 0; lane < 4; ++lane) channel.send(lane, std::span(payload).first(10 + lane * 900), {});
+    for (std::size_t lane = 0; lane < 4; ++lane)
+      channel.send(lane, std::span(payload).first(10 + lane * 900), {});
     std::vector<std::uint8_t> framed;
     channel.poll(gs::channel::Time{}, [&](std::span<const std::byte> d) {
       framed.push_back(static_cast<std::uint8_t>(d.size()));

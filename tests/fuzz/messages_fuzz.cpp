@@ -21,7 +21,8 @@ struct Null final : gs::session::SessionTransport, gs::session::SessionEvents {
   }
   void on_connected(gs::session::Session&, gs::session::Time) override {}
   void on_authentication_failed(gs::session::Session&, std::string_view, gs::session::Time) override {}
-  void on_message(gs::session::Session&, std::uint8_t, std::span<const std::byte>, gs::session::Time) override {}
+  void on_message(gs::session::Session&, std::uint8_t, std::span<const std::byte>,
+                  gs::session::Time) override {}
   void on_closed(gs::session::Session&, const gs::End&, gs::session::Time) override {}
 };
 
@@ -36,9 +37,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::span<const std::byte> bytes{reinterpret_cast<const std::byte*>(data), size};
   using namespace gs::protocol;
   using namespace gs::session;
-  decode_all<AuthData, AuthComplete, AuthRefused, LinkHello, LinkProof, ClientHello, LoginRequest, LoginResponse,
-             ServerHello, Authenticate, AuthResult, WorldReport, Welcome, Input, Snapshot, Chat, ChatEvent,
-             PlayerJoined, PlayerLeft, Kicked>(bytes);
+  decode_all<AuthData, AuthComplete, AuthRefused, LinkHello, LinkProof, ClientHello, LoginRequest,
+             LoginResponse, ServerHello, Authenticate, AuthResult, WorldReport, Welcome, Input, Snapshot,
+             Chat, ChatEvent, PlayerJoined, PlayerLeft, Kicked>(bytes);
   Null null;
   gs::session::Session session({}, null, null, Time{});
   std::uint8_t binding[32] = {};

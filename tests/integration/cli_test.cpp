@@ -30,7 +30,8 @@ std::filesystem::path write_temp(const std::string& name, const std::string& tex
 }  // namespace
 
 TEST_CASE("the development config starts all three roles and SIGTERM stops them with exit 0") {
-  Process server(gs::test::gameserver_binary(), {"--config", gs::test::source_root() + "/etc/gameserver.yaml"});
+  Process server(gs::test::gameserver_binary(),
+                 {"--config", gs::test::source_root() + "/etc/gameserver.yaml"});
   for (const char* line : {"auth listening on 127.0.0.1:7100", "gateway listening on 127.0.0.1:7000",
                            "world listening on 127.0.0.1:7200"}) {
     CAPTURE(line);
@@ -116,7 +117,8 @@ TEST_CASE("a bad config exits 2 naming file, line, column and key") {
   auto config = write_temp("bad.yaml", "roles: [world]\nworld:\n  tick_rate: 0\n");
   auto [status, output] = gs::test::run({"--config", config.string()});
   CHECK(status == 2);
-  CHECK(output.find(config.string() + ":3:14: world.tick_rate: expected a whole number from 1 to 240, found 0") !=
+  CHECK(output.find(config.string() +
+                    ":3:14: world.tick_rate: expected a whole number from 1 to 240, found 0") !=
         std::string::npos);
 }
 
@@ -157,7 +159,8 @@ TEST_CASE("bad command lines exit 2") {
 TEST_CASE("--help documents the exit codes and --version prints the version") {
   auto [status, output] = gs::test::run({"--help"});
   CHECK(status == 0);
-  CHECK(output.find("Exit status: 0 success; 1 runtime failure; 2 bad command line or config") != std::string::npos);
+  CHECK(output.find("Exit status: 0 success; 1 runtime failure; 2 bad command line or config") !=
+        std::string::npos);
   CHECK(output.find("SIGHUP re-reads certificates, token keys and link secrets") != std::string::npos);
   CHECK(output.find("check-config") != std::string::npos);
   auto version = gs::test::run({"--version"});
@@ -190,7 +193,8 @@ TEST_CASE("JSON log lines are one object per line") {
   auto line = std::optional<std::string>(lines.substr(start, lines.find('\n', start) - start));
   CHECK(line->front() == '{');
   CHECK(line->back() == '}');
-  CHECK(line->find(R"("level":"info","logger":"auth","msg":"auth listening on 127.0.0.1:)") != std::string::npos);
+  CHECK(line->find(R"("level":"info","logger":"auth","msg":"auth listening on 127.0.0.1:)") !=
+        std::string::npos);
   server.signal(SIGTERM);
   CHECK(server.wait(5s) == 0);
 }

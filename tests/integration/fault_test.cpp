@@ -11,13 +11,13 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
-#include <future>
 #include <csignal>
+#include <future>
 #include <mutex>
 #include <thread>
 
-#include <asio/steady_timer.hpp>
 #include <sqlite3.h>
+#include <asio/steady_timer.hpp>
 
 #include "../client/bot_support.hpp"
 #include "client/client.hpp"
@@ -154,8 +154,8 @@ class LoginLoop {
 // `gameserver bot` with 20 bots for `seconds`: {exit status, JSON summary}.
 std::pair<int, nlohmann::json> bot_run(const gs::test::Deployment& d, int seconds) {
   auto [status, output] =
-      gs::test::run({"bot", "--config", (d.dir / "gameserver.yaml").string(), "--user-prefix", "bot", "--count", "20",
-                     "--password-stdin", "--duration", std::to_string(seconds), "--json"},
+      gs::test::run({"bot", "--config", (d.dir / "gameserver.yaml").string(), "--user-prefix", "bot",
+                     "--count", "20", "--password-stdin", "--duration", std::to_string(seconds), "--json"},
                     "bot password", std::chrono::seconds(seconds + 30));
   auto j = gs::test::last_json_line(output);
   INFO(output);
@@ -165,7 +165,8 @@ std::pair<int, nlohmann::json> bot_run(const gs::test::Deployment& d, int second
 
 }  // namespace
 
-TEST_CASE("auth killed with SIGKILL during logins: unavailable at once, links back within 2 s, database intact") {
+TEST_CASE(
+    "auth killed with SIGKILL during logins: unavailable at once, links back within 2 s, database intact") {
   gs::test::Deployment d("fault-auth");
   with_accounts(d);
   auto [auth, gateway, world] = start_linked(d);
@@ -182,7 +183,8 @@ TEST_CASE("auth killed with SIGKILL during logins: unavailable at once, links ba
   // A bot run meanwhile: every bot is told `unavailable`, none hangs.
   auto bots_down = std::async(std::launch::async, [&] { return bot_run(d, 3); });
   auto unavailable = logins.wait_for(
-      killed, [](const auto& r) { return r.outcome == Outcome::login_failed && r.reason == "unavailable"; }, 10s);
+      killed, [](const auto& r) { return r.outcome == Outcome::login_failed && r.reason == "unavailable"; },
+      10s);
   REQUIRE(unavailable);
   const double to_unavailable = std::chrono::duration<double>(unavailable->ended - killed).count();
   MESSAGE("first `unavailable` answer " << to_unavailable << " s after the kill");
@@ -205,15 +207,16 @@ TEST_CASE("auth killed with SIGKILL during logins: unavailable at once, links ba
   REQUIRE(gateway->wait_for("linked to auth", 5s));
   const double gateway_relink = seconds_since(listening);
   REQUIRE(world->wait_for("linked to auth", 5s));
-  MESSAGE("auth start " << std::chrono::duration<double>(listening - restarted).count() << " s; gateway linked "
-                        << gateway_relink << " s after auth listened, world " << seconds_since(listening) << " s");
+  MESSAGE("auth start " << std::chrono::duration<double>(listening - restarted).count()
+                        << " s; gateway linked " << gateway_relink << " s after auth listened, world "
+                        << seconds_since(listening) << " s");
   CHECK(gateway_relink < 2.0);
 
   // Logins resume.
   auto resumed = logins.wait_for(listening, ok, 10s);
   REQUIRE(resumed);
-  MESSAGE("first login after the restart done " << std::chrono::duration<double>(resumed->ended - listening).count()
-                                                << " s after auth listened");
+  MESSAGE("first login after the restart done "
+          << std::chrono::duration<double>(resumed->ended - listening).count() << " s after auth listened");
   logins.stop();
   auto [up_status, up] = bot_run(d, 2);
   CHECK(up["joined"] == 20);

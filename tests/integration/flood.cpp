@@ -98,7 +98,8 @@ sockaddr_in parse_target(const std::string& host_port) {
 
 in_addr parse_source(const std::string& host) {
   in_addr a{};
-  if (::inet_pton(AF_INET, host.c_str(), &a) != 1) throw std::invalid_argument("expected an IPv4 address, got " + host);
+  if (::inet_pton(AF_INET, host.c_str(), &a) != 1)
+    throw std::invalid_argument("expected an IPv4 address, got " + host);
   return a;
 }
 
@@ -129,8 +130,8 @@ std::string SprayResult::json() const {
       R"({{"datagrams_sent":{},"bytes_sent":{},"datagrams_received":{},"bytes_received":{},"hello_bytes":{},)"
       R"("smallest_sent":{},"largest_reply":{},"sources":{},"sources_answered":{},"sources_amplified":{},)"
       R"("worst_ratio":{:.4f},"seconds":{:.2f}}})",
-      datagrams_sent, bytes_sent, datagrams_received, bytes_received, hello_bytes, smallest_sent, largest_reply,
-      sources, sources_answered, sources_amplified, worst_ratio, seconds);
+      datagrams_sent, bytes_sent, datagrams_received, bytes_received, hello_bytes, smallest_sent,
+      largest_reply, sources, sources_answered, sources_amplified, worst_ratio, seconds);
 }
 
 namespace {
@@ -148,7 +149,10 @@ struct SpraySource {
 class DatagramMix {
  public:
   DatagramMix(const SprayOptions& options, std::vector<std::uint8_t> hello)
-      : hello_(std::move(hello)), hellos_(options.hellos), mutants_(options.mutants), randoms_(options.randoms),
+      : hello_(std::move(hello)),
+        hellos_(options.hellos),
+        mutants_(options.mutants),
+        randoms_(options.randoms),
         rng_(options.seed) {}
 
   const std::vector<std::uint8_t>& next() {
@@ -175,7 +179,8 @@ class DatagramMix {
       datagram_.resize(1 + rng_() % (hello_.size() - 1));
       return;
     }
-    for (int flips = 0; flips < 4; ++flips) datagram_[rng_() % datagram_.size()] ^= static_cast<std::uint8_t>(1 + rng_() % 255);
+    for (int flips = 0; flips < 4; ++flips)
+      datagram_[rng_() % datagram_.size()] ^= static_cast<std::uint8_t>(1 + rng_() % 255);
   }
 
   const std::vector<std::uint8_t> hello_;
@@ -203,7 +208,8 @@ void tally_sources(std::vector<SpraySource>& sources, SprayResult& r) {
       r.smallest_sent = std::min(r.smallest_sent, s.smallest);
     }
     if (s.received > s.sent) ++r.sources_amplified;
-    if (s.sent > 0) r.worst_ratio = std::max(r.worst_ratio, static_cast<double>(s.received) / static_cast<double>(s.sent));
+    if (s.sent > 0)
+      r.worst_ratio = std::max(r.worst_ratio, static_cast<double>(s.received) / static_cast<double>(s.sent));
     ::close(s.fd);
   }
   if (r.smallest_sent == SIZE_MAX) r.smallest_sent = 0;
@@ -212,7 +218,8 @@ void tally_sources(std::vector<SpraySource>& sources, SprayResult& r) {
 }  // namespace
 
 SprayResult spray(const SprayOptions& options) {
-  if (options.targets.empty() || options.sockets == 0) throw std::invalid_argument("spray: no targets or sockets");
+  if (options.targets.empty() || options.sockets == 0)
+    throw std::invalid_argument("spray: no targets or sockets");
   raise_file_limit();
   const auto hello = client_hello();
   std::vector<SpraySource> sources(options.sockets);
@@ -238,7 +245,8 @@ SprayResult spray(const SprayOptions& options) {
     }
     if ((i + 1) % 1000 == 0) drain_sources(sources, buffer, r);
     if (options.rate > 0) {
-      auto due = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>((i + 1) / options.rate));
+      auto due = start + std::chrono::duration_cast<Clock::duration>(
+                             std::chrono::duration<double>((i + 1) / options.rate));
       if (due > Clock::now()) std::this_thread::sleep_until(due);
     }
   }
@@ -346,8 +354,9 @@ std::vector<std::uint8_t> channel_packet(std::uint32_t number, std::initializer_
 }  // namespace
 
 std::string PingerResult::json() const {
-  return fmt::format(R"({{"established":{},"refused":{},"closed":{},"closed_after_s":{:.2f},"pings":{},"records_received":{}}})",
-                     established, refused, closed, closed_after_s, pings, records_received);
+  return fmt::format(
+      R"({{"established":{},"refused":{},"closed":{},"closed_after_s":{:.2f},"pings":{},"records_received":{}}})",
+      established, refused, closed, closed_after_s, pings, records_received);
 }
 
 PingerResult refused_pinger(const sockaddr_in& target, std::chrono::milliseconds duration,

@@ -36,12 +36,12 @@ in_addr loopback();
 std::vector<std::uint8_t> client_hello();
 
 struct SprayOptions {
-  std::vector<sockaddr_in> targets;  // datagrams go round-robin to each
-  std::size_t hellos = 0;            // unmodified ClientHellos
-  std::size_t mutants = 0;           // hellos truncated or with bytes flipped
-  std::size_t randoms = 0;           // random bytes, 1..1400 long
-  std::size_t sockets = 500;         // source ports
-  double rate = 0;                   // datagrams per second, 0: as fast as possible
+  std::vector<sockaddr_in> targets;        // datagrams go round-robin to each
+  std::size_t hellos = 0;                  // unmodified ClientHellos
+  std::size_t mutants = 0;                 // hellos truncated or with bytes flipped
+  std::size_t randoms = 0;                 // random bytes, 1..1400 long
+  std::size_t sockets = 500;               // source ports
+  double rate = 0;                         // datagrams per second, 0: as fast as possible
   std::chrono::milliseconds linger{1000};  // time for late answers after the last send
   std::uint64_t seed = 1;
   in_addr source = loopback();
@@ -67,8 +67,8 @@ SprayResult spray(const SprayOptions& options);
 
 struct HoldResult {
   std::size_t attempted = 0;
-  std::size_t cookies = 0;       // HelloVerifyRequests received
-  std::size_t established = 0;   // DTLS handshakes completed (complete mode)
+  std::size_t cookies = 0;      // HelloVerifyRequests received
+  std::size_t established = 0;  // DTLS handshakes completed (complete mode)
   double seconds = 0;
 };
 
@@ -93,11 +93,11 @@ class HeldHandshakes {
 };
 
 struct PingerResult {
-  bool established = false;     // the DTLS handshake completed
-  bool refused = false;         // the server's AuthRefused arrived
-  bool closed = false;          // the server ended the DTLS session (close_notify)
-  double closed_after_s = -1;   // seconds from the refusal to the close; -1: never
-  std::uint64_t pings = 0;      // PING-only packets sent
+  bool established = false;    // the DTLS handshake completed
+  bool refused = false;        // the server's AuthRefused arrived
+  bool closed = false;         // the server ended the DTLS session (close_notify)
+  double closed_after_s = -1;  // seconds from the refusal to the close; -1: never
+  std::uint64_t pings = 0;     // PING-only packets sent
   std::uint64_t records_received = 0;
   std::string json() const;
 };

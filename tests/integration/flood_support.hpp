@@ -33,7 +33,8 @@ inline double sample(const Exposition& e, const std::string& name, const std::st
 
 // Scrapes until `pred(exposition)` holds or `timeout` passes; the last scrape.
 template <typename Pred>
-std::optional<Exposition> scrape_until(std::uint16_t admin_port, Pred pred, std::chrono::milliseconds timeout) {
+std::optional<Exposition> scrape_until(std::uint16_t admin_port, Pred pred,
+                                       std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::optional<Exposition> last;
   for (;;) {

@@ -38,8 +38,8 @@ std::unique_ptr<gs::test::Process> start_role(gs::test::Deployment& d, const std
   d.config.admin.listen = {"127.0.0.1", admin_port};
   auto path = d.write_config(role + ".yaml");
   d.config = saved;
-  auto process =
-      std::make_unique<gs::test::Process>(gs::test::gameserver_binary(), std::vector<std::string>{"--config", path.string()});
+  auto process = std::make_unique<gs::test::Process>(gs::test::gameserver_binary(),
+                                                     std::vector<std::string>{"--config", path.string()});
   REQUIRE(process->wait_for(role + " listening on", 10s));
   return process;
 }
@@ -103,7 +103,8 @@ void check_no_amplification(const std::optional<std::string>& flood_line) {
 }
 
 // The hellos were answered statelessly: the only sessions are the bots'.
-void check_hellos_left_no_state(const gs::test::Exposition& before, const std::optional<gs::test::Exposition>& after) {
+void check_hellos_left_no_state(const gs::test::Exposition& before,
+                                const std::optional<gs::test::Exposition>& after) {
   REQUIRE(after);
   const double challenges = gs::test::sample(*after, "gameserver_dtls_cookie_challenges_total", "gateway") +
                             gs::test::sample(*after, "gameserver_dtls_cookie_challenges_total", "world") -
@@ -112,8 +113,8 @@ void check_hellos_left_no_state(const gs::test::Exposition& before, const std::o
   const double sessions = cookies_accepted(*after) - cookies_accepted(before);
   MESSAGE("cookie challenges: " << challenges << ", sessions created: " << sessions);
   CHECK(challenges >= 5000);  // most were answered (the kernel may drop some)
-  CHECK(sessions >= 200);   // each bot: one gateway and one world connection
-  CHECK(sessions <= 300);   // and a few retries, never one per flooded hello
+  CHECK(sessions >= 200);     // each bot: one gateway and one world connection
+  CHECK(sessions <= 300);     // and a few retries, never one per flooded hello
   CHECK(gs::test::sample(*after, "gameserver_dtls_half_open", "gateway") == 0);
   CHECK(gs::test::sample(*after, "gameserver_dtls_half_open", "world") == 0);
 }
@@ -129,8 +130,8 @@ TEST_CASE("100 logins succeed during a flood of hellos and random datagrams; no 
   d.config.log.level = spdlog::level::info;
   auto config = d.write_config().string();
   const std::string password = "flood password";
-  auto [added, add_output] =
-      gs::test::run({"account", "add", "flood", "--count", "100", "--password-stdin", "--config", config}, password);
+  auto [added, add_output] = gs::test::run(
+      {"account", "add", "flood", "--count", "100", "--password-stdin", "--config", config}, password);
   REQUIRE_MESSAGE(added == 0, add_output);
 
   keep_asan_quarantine_small();
@@ -145,13 +146,14 @@ TEST_CASE("100 logins succeed during a flood of hellos and random datagrams; no 
 
   const auto gateway = d.config.gateway.listen.to_string();
   const auto world = d.config.world.listen.to_string();
-  gs::test::Process flood(flood_binary(), {"spray", "--target", gateway, "--target", world, "--hellos", "50000",
-                                           "--mutants", "5000", "--randoms", "50000", "--sockets", "1000", "--rate",
-                                           "15000", "--seed", "8"});
+  gs::test::Process flood(
+      flood_binary(), {"spray", "--target", gateway, "--target", world, "--hellos", "50000", "--mutants",
+                       "5000", "--randoms", "50000", "--sockets", "1000", "--rate", "15000", "--seed", "8"});
   std::this_thread::sleep_for(500ms);  // the flood is under way before the first login
-  auto [bot_status, bot_output] = gs::test::run({"bot", "--config", config, "--user-prefix", "flood", "--count", "100",
-                                                 "--password-stdin", "--duration", "10", "--json"},
-                                                password, 120s);
+  auto [bot_status, bot_output] =
+      gs::test::run({"bot", "--config", config, "--user-prefix", "flood", "--count", "100",
+                     "--password-stdin", "--duration", "10", "--json"},
+                    password, 120s);
   auto flood_line = flood.read_line(60s);
   CHECK(flood.wait(10s) == 0);
   auto after = gs::test::scrape_until(
@@ -179,13 +181,15 @@ TEST_CASE("100 logins succeed during a flood of hellos and random datagrams; no 
 // A global half-open cap alone let one host on 1,000 ports hold every handshake slot of
 // auth's listener, so a gateway could not link again. Each host holds at most
 // per_source.max_half_open of them.
-TEST_CASE("while one host floods auth from 1,000 ports, a restarted gateway links again and a player logs in") {
+TEST_CASE(
+    "while one host floods auth from 1,000 ports, a restarted gateway links again and a player logs in") {
   gs::test::Deployment d("flood-link");
   const std::string password = "link flood password";
   d.config.per_source.max_half_open = 8;
   d.config.per_source.max_unauthenticated = 8;
   auto config = d.write_config().string();
-  auto [added, add_output] = gs::test::run({"account", "add", "alice", "--password-stdin", "--config", config}, password);
+  auto [added, add_output] =
+      gs::test::run({"account", "add", "alice", "--password-stdin", "--config", config}, password);
   REQUIRE_MESSAGE(added == 0, add_output);
   const auto auth_admin = gs::test::free_tcp_port();
   auto auth = start_role(d, "auth", auth_admin);
@@ -197,11 +201,11 @@ TEST_CASE("while one host floods auth from 1,000 ports, a restarted gateway link
   // every 2 s, so slots the handshake timeout frees are taken again), 1,000 more spray
   // hellos, mutated hellos and random bytes.
   const auto target = d.config.auth.listen.to_string();
-  gs::test::Process hold(flood_binary(), {"hold", "--target", target, "--count", "1000", "--seconds", "30", "--refill",
-                                          "2000", "--source", "127.0.0.2"});
-  gs::test::Process spray(flood_binary(), {"spray", "--target", target, "--hellos", "40000", "--mutants", "2000",
-                                           "--randoms", "10000", "--sockets", "1000", "--rate", "3000", "--source",
-                                           "127.0.0.2"});
+  gs::test::Process hold(flood_binary(), {"hold", "--target", target, "--count", "1000", "--seconds", "30",
+                                          "--refill", "2000", "--source", "127.0.0.2"});
+  gs::test::Process spray(flood_binary(),
+                          {"spray", "--target", target, "--hellos", "40000", "--mutants", "2000", "--randoms",
+                           "10000", "--sockets", "1000", "--rate", "3000", "--source", "127.0.0.2"});
   auto held = hold.read_line(30s);
   REQUIRE(held);
   MESSAGE("hold: " << *held);
@@ -214,7 +218,8 @@ TEST_CASE("while one host floods auth from 1,000 ports, a restarted gateway link
       10s);
   REQUIRE(e);
   CHECK(gs::test::sample(*e, "gameserver_dtls_half_open", "auth") <= 8);
-  MESSAGE("auth: half-open " << gs::test::sample(*e, "gameserver_dtls_half_open", "auth") << ", refused per source "
+  MESSAGE("auth: half-open " << gs::test::sample(*e, "gameserver_dtls_half_open", "auth")
+                             << ", refused per source "
                              << gs::test::sample(*e, "gameserver_dtls_handshake_failures_total", "auth",
                                                  {{"reason", "source_half_open_cap"}}));
 
@@ -251,13 +256,15 @@ TEST_CASE("a client refused at pre-auth that keeps pinging and never ACKs is dro
   };
   const double refused_before = hello_refusals(*before);
 
-  gs::test::Process pinger(flood_binary(), {"ping", "--target", d.config.gateway.listen.to_string(), "--seconds", "14"});
-  auto refused =
-      gs::test::scrape_until(admin_port, [&](const auto& x) { return hello_refusals(x) > refused_before; }, 10s);
+  gs::test::Process pinger(flood_binary(),
+                           {"ping", "--target", d.config.gateway.listen.to_string(), "--seconds", "14"});
+  auto refused = gs::test::scrape_until(
+      admin_port, [&](const auto& x) { return hello_refusals(x) > refused_before; }, 10s);
   REQUIRE(refused);
   CHECK(hello_refusals(*refused) == refused_before + 1);
   const auto refused_at = std::chrono::steady_clock::now();
-  auto gone = gs::test::scrape_until(admin_port, [](const auto& x) { return gateway_sessions(x) == 0; }, 12s);
+  auto gone = gs::test::scrape_until(
+      admin_port, [](const auto& x) { return gateway_sessions(x) == 0; }, 12s);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - refused_at).count();
   REQUIRE(gone);
   MESSAGE("sessions left " << gateway_sessions(*gone) << " after " << seconds << " s");

@@ -15,8 +15,8 @@
 // seconds and prints its PingerResult. --source binds every socket to that loopback
 // address (default 127.0.0.1), standing for another host.
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -31,7 +31,8 @@ namespace {
 
 int usage() {
   std::fputs(
-      "usage: gameserver_flood spray --target HOST:PORT [--target ...] [--hellos N] [--mutants N] [--randoms N]\n"
+      "usage: gameserver_flood spray --target HOST:PORT [--target ...] [--hellos N] [--mutants N] [--randoms "
+      "N]\n"
       "                              [--sockets N] [--rate PER_S] [--seed N]\n"
       "       gameserver_flood hold --target HOST:PORT --count N [--complete] [--seconds S] [--refill MS]\n"
       "                             [--step-ms MS] [--source IP]\n"
@@ -43,9 +44,11 @@ int usage() {
 int hold(const flood::SprayOptions& o, std::size_t count, bool complete, double seconds, long refill_ms,
          long step_ms) {
   using Clock = std::chrono::steady_clock;
-  const auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  const auto end =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   do {
-    flood::HeldHandshakes held(o.targets.front(), count, complete, std::chrono::milliseconds(step_ms), o.source);
+    flood::HeldHandshakes held(o.targets.front(), count, complete, std::chrono::milliseconds(step_ms),
+                               o.source);
     const auto& r = held.result();
     std::printf("%s\n", fmt::format(R"({{"attempted":{},"cookies":{},"established":{},"seconds":{:.2f}}})",
                                     r.attempted, r.cookies, r.established, r.seconds)
@@ -75,20 +78,34 @@ int main(int argc, char** argv) {
         if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
         return argv[++i];
       };
-      if (arg == "--target") spray.targets.push_back(flood::parse_target(value()));
-      else if (arg == "--hellos") spray.hellos = std::stoul(value());
-      else if (arg == "--mutants") spray.mutants = std::stoul(value());
-      else if (arg == "--randoms") spray.randoms = std::stoul(value());
-      else if (arg == "--sockets") spray.sockets = std::stoul(value());
-      else if (arg == "--rate") spray.rate = std::stod(value());
-      else if (arg == "--seed") spray.seed = std::stoull(value());
-      else if (arg == "--count") count = std::stoul(value());
-      else if (arg == "--complete") complete = true;
-      else if (arg == "--seconds") seconds = std::stod(value());
-      else if (arg == "--refill") refill_ms = std::stol(value());
-      else if (arg == "--step-ms") step_ms = std::stol(value());
-      else if (arg == "--source") spray.source = flood::parse_source(value());
-      else throw std::invalid_argument("unknown option " + arg);
+      if (arg == "--target")
+        spray.targets.push_back(flood::parse_target(value()));
+      else if (arg == "--hellos")
+        spray.hellos = std::stoul(value());
+      else if (arg == "--mutants")
+        spray.mutants = std::stoul(value());
+      else if (arg == "--randoms")
+        spray.randoms = std::stoul(value());
+      else if (arg == "--sockets")
+        spray.sockets = std::stoul(value());
+      else if (arg == "--rate")
+        spray.rate = std::stod(value());
+      else if (arg == "--seed")
+        spray.seed = std::stoull(value());
+      else if (arg == "--count")
+        count = std::stoul(value());
+      else if (arg == "--complete")
+        complete = true;
+      else if (arg == "--seconds")
+        seconds = std::stod(value());
+      else if (arg == "--refill")
+        refill_ms = std::stol(value());
+      else if (arg == "--step-ms")
+        step_ms = std::stol(value());
+      else if (arg == "--source")
+        spray.source = flood::parse_source(value());
+      else
+        throw std::invalid_argument("unknown option " + arg);
     }
     if (spray.targets.empty()) throw std::invalid_argument("--target is required");
     if (mode == "spray") {

@@ -46,7 +46,8 @@ TEST_CASE("the real binary survives silent clients reaching the login timeout an
   gs::test::flood::HeldHandshakes silent(gateway, 3, /*complete=*/true);
   REQUIRE(silent.result().established == 3);
   auto e = gs::test::scrape_until(
-      admin_port, [](const auto& x) { return gateway_metric(x, "gameserver_gateway_login_timeouts_total") >= 3; }, 10s);
+      admin_port,
+      [](const auto& x) { return gateway_metric(x, "gameserver_gateway_login_timeouts_total") >= 3; }, 10s);
   REQUIRE(e);
   CHECK(gateway_metric(*e, "gameserver_gateway_login_timeouts_total") == 3);
   e = gs::test::scrape_until(
@@ -63,7 +64,8 @@ TEST_CASE("the real binary survives silent clients reaching the login timeout an
   CHECK_MESSAGE(server.wait(20s) == 0, server.output());
 }
 
-TEST_CASE("a client refused over the per-address limit never becomes a gateway client and leaves nothing behind") {
+TEST_CASE(
+    "a client refused over the per-address limit never becomes a gateway client and leaves nothing behind") {
   gs::test::Deployment d("refused");
   d.config.gateway.login_timeout = 2s;
   d.config.gateway.max_clients_per_address = 2;
@@ -76,7 +78,8 @@ TEST_CASE("a client refused over the per-address limit never becomes a gateway c
   auto e = gs::test::scrape_until(
       port,
       [](const auto& x) {
-        return gateway_metric(x, "gameserver_gateway_clients_refused_total", {{"reason", "per_address"}}) == 3;
+        return gateway_metric(x, "gameserver_gateway_clients_refused_total", {{"reason", "per_address"}}) ==
+               3;
       },
       5s);
   REQUIRE(e);
@@ -85,7 +88,8 @@ TEST_CASE("a client refused over the per-address limit never becomes a gateway c
 
   // The two admitted reach the login timeout; the refused ones were never timed.
   e = gs::test::scrape_until(
-      port, [](const auto& x) { return gateway_metric(x, "gameserver_gateway_login_timeouts_total") >= 2; }, 10s);
+      port, [](const auto& x) { return gateway_metric(x, "gameserver_gateway_login_timeouts_total") >= 2; },
+      10s);
   REQUIRE(e);
   e = gs::test::scrape_until(
       port, [](const auto& x) { return gateway_metric(x, "gameserver_gateway_clients") == 0; }, 10s);

@@ -37,11 +37,13 @@ double authenticating(const gs::test::Exposition& e) {
 
 }  // namespace
 
-TEST_CASE("half-open handshakes and unauthenticated connections: capped, counted, dropped at their timeouts") {
+TEST_CASE(
+    "half-open handshakes and unauthenticated connections: capped, counted, dropped at their timeouts") {
   gs::test::Deployment d("hold");
   d.config.gateway.max_clients_per_address = 100000;  // every connection here comes from 127.0.0.1
-  auto [added, add_output] = gs::test::run(
-      {"account", "add", "alice", "--password-stdin", "--config", d.write_config().string()}, "correct horse");
+  auto [added, add_output] =
+      gs::test::run({"account", "add", "alice", "--password-stdin", "--config", d.write_config().string()},
+                    "correct horse");
   REQUIRE_MESSAGE(added == 0, add_output);
   gs::test::RunningRolesWithAdmin roles(d.config, {"auth", "gateway", "world"});
   const auto port = roles.admin.port();
@@ -61,7 +63,8 @@ TEST_CASE("half-open handshakes and unauthenticated connections: capped, counted
   // 150 connections that finish DTLS and then never authenticate.
   gs::test::flood::HeldHandshakes silent(gateway, 150, /*complete=*/true);
   CHECK(silent.result().established == 150);
-  e = gs::test::scrape_until(port, [](const auto& x) { return authenticating(x) == 150; }, 5s);
+  e = gs::test::scrape_until(
+      port, [](const auto& x) { return authenticating(x) == 150; }, 5s);
   REQUIRE(e);
   CHECK(authenticating(*e) == 150);
 
@@ -73,7 +76,8 @@ TEST_CASE("half-open handshakes and unauthenticated connections: capped, counted
   const double refused_before = refused_half_open(*e);
   gs::test::flood::HeldHandshakes more(gateway, 500, /*complete=*/false);
   CHECK(more.result().cookies == 500);  // cookies are stateless: answered even at the cap
-  e = gs::test::scrape_until(port, [&](const auto& x) { return refused_half_open(x) - refused_before >= 300; }, 5s);
+  e = gs::test::scrape_until(
+      port, [&](const auto& x) { return refused_half_open(x) - refused_before >= 300; }, 5s);
   REQUIRE(e);
   CHECK(sample(*e, "gameserver_dtls_half_open", "gateway") == 1000);
   CHECK(refused_half_open(*e) - refused_before >= 300);
@@ -81,7 +85,8 @@ TEST_CASE("half-open handshakes and unauthenticated connections: capped, counted
                                    << ", refused: " << refused_half_open(*e) - refused_before);
 
   // The silent connections are dropped at the authentication timeout (5 s).
-  e = gs::test::scrape_until(port, [](const auto& x) { return authenticating(x) == 0; }, 10s);
+  e = gs::test::scrape_until(
+      port, [](const auto& x) { return authenticating(x) == 0; }, 10s);
   REQUIRE(e);
   CHECK(authenticating(*e) == 0);
 
@@ -102,11 +107,13 @@ TEST_CASE("half-open handshakes and unauthenticated connections: capped, counted
 namespace {
 
 double refused_unauthenticated(const gs::test::Exposition& e) {
-  return sample(e, "gameserver_connections_refused_total", "gateway", {{"reason", "source_unauthenticated_cap"}});
+  return sample(e, "gameserver_connections_refused_total", "gateway",
+                {{"reason", "source_unauthenticated_cap"}});
 }
 
 double refused_source_half_open(const gs::test::Exposition& e) {
-  return sample(e, "gameserver_dtls_handshake_failures_total", "gateway", {{"reason", "source_half_open_cap"}});
+  return sample(e, "gameserver_dtls_handshake_failures_total", "gateway",
+                {{"reason", "source_half_open_cap"}});
 }
 
 double unauthenticated(const gs::test::Exposition& e) {
@@ -123,8 +130,9 @@ TEST_CASE("one host on many ports holds at most the per-source limits; a player 
   gs::test::Deployment d("per-source");
   d.config.per_source.max_half_open = 8;
   d.config.per_source.max_unauthenticated = 8;
-  auto [added, add_output] = gs::test::run(
-      {"account", "add", "alice", "--password-stdin", "--config", d.write_config().string()}, "correct horse");
+  auto [added, add_output] =
+      gs::test::run({"account", "add", "alice", "--password-stdin", "--config", d.write_config().string()},
+                    "correct horse");
   REQUIRE_MESSAGE(added == 0, add_output);
   gs::test::RunningRolesWithAdmin roles(d.config, {"auth", "gateway", "world"});
   const auto port = roles.admin.port();
@@ -135,7 +143,8 @@ TEST_CASE("one host on many ports holds at most the per-source limits; a player 
   // 40 ports finish DTLS and never authenticate: 8 are kept, 32 closed at once.
   gs::test::flood::HeldHandshakes silent(gateway, 40, /*complete=*/true, 3000ms, attacker);
   CHECK(silent.result().established == 40);
-  auto e = gs::test::scrape_until(port, [](const auto& x) { return refused_unauthenticated(x) >= 32; }, 5s);
+  auto e = gs::test::scrape_until(
+      port, [](const auto& x) { return refused_unauthenticated(x) >= 32; }, 5s);
   REQUIRE(e);
   CHECK(refused_unauthenticated(*e) == 32);
   CHECK(unauthenticated(*e) == 8);
@@ -143,7 +152,8 @@ TEST_CASE("one host on many ports holds at most the per-source limits; a player 
   // 50 more ports leave their handshakes half open: 8 are kept.
   gs::test::flood::HeldHandshakes half_open(gateway, 50, /*complete=*/false, 3000ms, attacker);
   CHECK(half_open.result().cookies == 50);
-  e = gs::test::scrape_until(port, [](const auto& x) { return refused_source_half_open(x) >= 42; }, 5s);
+  e = gs::test::scrape_until(
+      port, [](const auto& x) { return refused_source_half_open(x) >= 42; }, 5s);
   REQUIRE(e);
   CHECK(refused_source_half_open(*e) == 42);
   CHECK(sample(*e, "gameserver_dtls_half_open", "gateway") == 8);
@@ -157,13 +167,17 @@ TEST_CASE("one host on many ports holds at most the per-source limits; a player 
   // At the timeouts (authentication 5 s, then the silent channel 10 s; handshake 10 s)
   // the host gets its slots back: a new connection from it is not refused.
   e = gs::test::scrape_until(
-      port, [](const auto& x) { return unauthenticated(x) == 0 && sample(x, "gameserver_dtls_half_open", "gateway") == 0; },
+      port,
+      [](const auto& x) {
+        return unauthenticated(x) == 0 && sample(x, "gameserver_dtls_half_open", "gateway") == 0;
+      },
       20s);
   REQUIRE(e);
   const double refused_before = refused_unauthenticated(*e);
   gs::test::flood::HeldHandshakes again(gateway, 1, /*complete=*/true, 3000ms, attacker);
   CHECK(again.result().established == 1);
-  e = gs::test::scrape_until(port, [](const auto& x) { return authenticating(x) == 1; }, 5s);
+  e = gs::test::scrape_until(
+      port, [](const auto& x) { return authenticating(x) == 1; }, 5s);
   REQUIRE(e);
   CHECK(authenticating(*e) == 1);
   CHECK(refused_unauthenticated(*e) == refused_before);

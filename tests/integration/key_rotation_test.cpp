@@ -21,9 +21,9 @@
 #include "client/client.hpp"
 #include "config/load.hpp"
 #include "crypto/ed25519.hpp"
+#include "crypto/key_files.hpp"
 #include "crypto/token_signer.hpp"
 #include "dtls/certgen.hpp"
-#include "crypto/key_files.hpp"
 #include "runtime/runtime.hpp"
 #include "support/deployment.hpp"
 #include "support/process.hpp"
@@ -40,7 +40,8 @@ const std::string password = "correct horse battery";
 
 // Roles of `config` on their own loop thread, with an admin endpoint on a free port.
 struct Running : gs::test::RunningRolesWithAdmin {
-  explicit Running(const gs::config::Config& config) : RunningRolesWithAdmin(config, {"auth", "gateway", "world"}) {
+  explicit Running(const gs::config::Config& config)
+      : RunningRolesWithAdmin(config, {"auth", "gateway", "world"}) {
     // Ready: the gateway and the world are linked to auth.
     for (int i = 0; i < 200; ++i) {
       auto health = gs::admin::http_get("127.0.0.1", admin.port(), "/healthz");
@@ -93,7 +94,8 @@ std::string token_signed_with(const fs::path& private_key) {
   auto key = gs::crypto::read_private_key_file(private_key);
   gs::crypto::TokenSigner signer("auth-1", gs::crypto::default_kid(key.public_key()), std::move(key));
   return signer
-      .issue("alice", "world-1", 30s, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()))
+      .issue("alice", "world-1", 30s,
+             std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()))
       .token;
 }
 
@@ -107,7 +109,8 @@ gs::client::ClientOptions options(const gs::config::Config& config, const fs::pa
 }
 
 // One flow on a fresh client: a login and join, or a join with `token`.
-gs::client::FlowResult flow(const gs::config::Config& config, const fs::path& trust, const std::string& token = "") {
+gs::client::FlowResult flow(const gs::config::Config& config, const fs::path& trust,
+                            const std::string& token = "") {
   asio::io_context io;
   gs::client::Client client(io, options(config, trust));
   gs::client::FlowResult result;
@@ -116,8 +119,10 @@ gs::client::FlowResult flow(const gs::config::Config& config, const fs::path& tr
     client.close();
     io.stop();
   };
-  if (token.empty()) client.login_and_join("alice", password, done);
-  else client.join_world(token, config.world.public_address.to_string(), done);
+  if (token.empty())
+    client.login_and_join("alice", password, done);
+  else
+    client.join_world(token, config.world.public_address.to_string(), done);
   io.run();
   return result;
 }
@@ -151,7 +156,8 @@ struct Player {
 
 }  // namespace
 
-TEST_CASE("rotation: old and new token keys overlap, auth switches keys, a removed key's token is refused by kid") {
+TEST_CASE(
+    "rotation: old and new token keys overlap, auth switches keys, a removed key's token is refused by kid") {
   gs::test::Deployment d("rotation");
   add_account(d, "alice");
   add_account(d, "bob");
@@ -192,7 +198,8 @@ TEST_CASE("rotation: old and new token keys overlap, auth switches keys, a remov
   auto refused = flow(d.config, trust, signed_late);
   CHECK(refused.outcome == Outcome::refused);
   CHECK(refused.reason == "unknown_kid");
-  CHECK(roles.metric(key("gameserver_tokens_rejected_total", {{"reason", "unknown_kid"}, {"role", "world"}})) == 1);
+  CHECK(roles.metric(
+            key("gameserver_tokens_rejected_total", {{"reason", "unknown_kid"}, {"role", "world"}})) == 1);
   CHECK(flow(d.config, trust).outcome == Outcome::joined);
   for (auto* role : {"auth", "gateway", "world"})
     CHECK(roles.metric(key("gameserver_reloads_total", {{"result", "ok"}, {"role", role}})) == 3);
@@ -210,7 +217,8 @@ TEST_CASE("rotation: a missing or broken file keeps the keys in use") {
   const auto kid = kid_of(d.config.auth.token_key);
   Running roles(d.config);
 
-  std::ofstream(d.dir / "keys/broken.pub") << "-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----\n";
+  std::ofstream(d.dir / "keys/broken.pub")
+      << "-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----\n";
   auto fresh = d.config;
   fresh.world.token_keys = {d.dir / "keys/broken.pub"};
   fresh.auth.token_key = d.dir / "keys/missing.key";

@@ -24,9 +24,7 @@ using gs::test::login_once;
 using gs::test::login_when_ready;
 using gs::test::RunningRoles;
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("a player logs in through the gateway and joins the world, all encrypted") {
   gs::test::Deployment d("flow-ok");
@@ -70,7 +68,8 @@ TEST_CASE("a player logs in through the gateway and joins the world, all encrypt
 }
 
 // Every login below comes from 127.0.0.1 on a port of its own, as a guesser's does.
-TEST_CASE("wrong passwords from one host with new ports and new names are throttled after the address limit") {
+TEST_CASE(
+    "wrong passwords from one host with new ports and new names are throttled after the address limit") {
   gs::test::Deployment d("flow-throttle-host");
   d.config.auth.max_failures_per_address = 20;
   add_account(d.config, "alice", "correct horse");
@@ -81,7 +80,8 @@ TEST_CASE("wrong passwords from one host with new ports and new names are thrott
   std::vector<std::string> reasons;
   for (int i = 0; i < 26; ++i)
     reasons.push_back(login_once(options, "guess" + std::to_string(i), "wrong horse").reason);
-  for (int i = 0; i < 20; ++i) CHECK_MESSAGE(reasons[i] == "bad_credentials", "login ", i + 1, ": ", reasons[i]);
+  for (int i = 0; i < 20; ++i)
+    CHECK_MESSAGE(reasons[i] == "bad_credentials", "login ", i + 1, ": ", reasons[i]);
   for (int i = 20; i < 26; ++i) CHECK_MESSAGE(reasons[i] == "throttled", "login ", i + 1, ": ", reasons[i]);
 }
 
@@ -96,10 +96,14 @@ TEST_CASE("chat reaches every player in the world") {
   asio::io_context io;
   gs::client::Client alice(io, options), bob(io, options);
   std::vector<std::string> bob_heard;
-  bob.set_events({{}, [&](const gs::protocol::ChatEvent& c) {
+  bob.set_events({{},
+                  [&](const gs::protocol::ChatEvent& c) {
                     bob_heard.push_back(c.account + ": " + c.text);
                     io.stop();
-                  }, {}, {}, {}});
+                  },
+                  {},
+                  {},
+                  {}});
   int joined = 0;
   auto on_join = [&](const gs::client::FlowResult& r) {
     REQUIRE(r.outcome == Outcome::joined);

@@ -30,7 +30,8 @@ bool postgres_missing() {
   return missing;
 }
 
-gs::client::FlowResult login(const gs::config::Config& config, const std::string& user, const std::string& password) {
+gs::client::FlowResult login(const gs::config::Config& config, const std::string& user,
+                             const std::string& password) {
   // Retries while the roles' links are still coming up.
   return gs::test::login_when_ready(gs::test::client_options(config), user, password, 10s);
 }
@@ -48,8 +49,9 @@ TEST_CASE("postgres: gameserver account adds to PostgreSQL and the auth role log
   d.config.auth.postgres.password_file = d.dir / "pg.password";
   auto file = d.write_config();
 
-  auto [status, out] = gs::test::run({"account", "add", "Alice", "--password-stdin", "--config", file.string()},
-                                     std::string("correct horse battery\n"));
+  auto [status, out] =
+      gs::test::run({"account", "add", "Alice", "--password-stdin", "--config", file.string()},
+                    std::string("correct horse battery\n"));
   CHECK(status == 0);
   CHECK(out.find("added account alice") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(d.config.auth.database));  // not the SQLite file
@@ -73,7 +75,8 @@ TEST_CASE("postgres: an auth role whose database cannot be reached exits 3 namin
   gs::test::Deployment d("pg-down");
   d.config.auth.account_store = gs::config::AccountBackend::postgres;
   // A closed port on loopback: refused at once.
-  d.config.auth.postgres.conninfo = "host=127.0.0.1 port=1 dbname=gameserver user=gameserver connect_timeout=2";
+  d.config.auth.postgres.conninfo =
+      "host=127.0.0.1 port=1 dbname=gameserver user=gameserver connect_timeout=2";
   auto file = d.write_config();
   auto [status, out] = gs::test::run({"--config", file.string(), "--role", "auth"}, std::nullopt, 30s);
   CHECK(status == 3);

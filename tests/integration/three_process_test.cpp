@@ -9,8 +9,8 @@
 #include <asio/steady_timer.hpp>
 
 #include "client/client.hpp"
-#include "store/sqlite_account_store.hpp"
 #include "store/password_hash.hpp"
+#include "store/sqlite_account_store.hpp"
 #include "support/deployment.hpp"
 #include "support/login.hpp"
 #include "support/process.hpp"
@@ -26,7 +26,8 @@ TEST_CASE("auth, gateway and world in three processes: login works; a world rest
   {
     gs::store::SqliteAccountStore accounts(d.config.auth.database);
     gs::store::PasswordHasher hasher({1, 8192});
-    accounts.add("alice", *hasher.hash("correct horse"), std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+    accounts.add("alice", *hasher.hash("correct horse"),
+                 std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
   }
   auto auth = start_role(d, "auth");
   auto gateway = start_role(d, "gateway");

@@ -12,8 +12,8 @@
 #include "client/client.hpp"
 #include "roles/registry.hpp"
 #include "runtime/runtime.hpp"
-#include "store/sqlite_account_store.hpp"
 #include "store/password_hash.hpp"
+#include "store/sqlite_account_store.hpp"
 #include "support/deployment.hpp"
 #include "support/login.hpp"
 
@@ -37,12 +37,13 @@ class RecordingRelay {
 
  private:
   void receive_front() {
-    front_.async_receive_from(asio::buffer(front_buffer_), client_, [this](const asio::error_code& ec, std::size_t n) {
-      if (ec) return;
-      recorded_.append(front_buffer_.data(), n);
-      back_.send_to(asio::buffer(front_buffer_.data(), n), target_);
-      receive_front();
-    });
+    front_.async_receive_from(asio::buffer(front_buffer_), client_,
+                              [this](const asio::error_code& ec, std::size_t n) {
+                                if (ec) return;
+                                recorded_.append(front_buffer_.data(), n);
+                                back_.send_to(asio::buffer(front_buffer_.data(), n), target_);
+                                receive_front();
+                              });
   }
   void receive_back() {
     back_.async_receive(asio::buffer(back_buffer_), [this](const asio::error_code& ec, std::size_t n) {
@@ -66,7 +67,8 @@ TEST_CASE("neither the password nor the token crosses the network in clear text"
   {
     gs::store::SqliteAccountStore accounts(d.config.auth.database);
     gs::store::PasswordHasher hasher({1, 8192});
-    accounts.add("alice", *hasher.hash(password), std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+    accounts.add("alice", *hasher.hash(password),
+                 std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
   }
   asio::io_context relay_io;
   RecordingRelay gateway_relay(relay_io, d.config.gateway.listen.port);

@@ -51,8 +51,8 @@ TEST_CASE("address parsing, formatting and equality") {
   CHECK(*mapped == *a);
   CHECK(mapped->hash() == a->hash());
 
-  for (const char* bad : {"", "127.0.0.1", "127.0.0.1:", "127.0.0.1:70000", "::1:80",
-                          "[::1]80", "host.example:80", "1.2.3.4:8x"})
+  for (const char* bad : {"", "127.0.0.1", "127.0.0.1:", "127.0.0.1:70000", "::1:80", "[::1]80",
+                          "host.example:80", "1.2.3.4:8x"})
     CHECK_FALSE(gs::net::Address::parse(bad));
 
   sockaddr_storage ss{};
@@ -83,11 +83,10 @@ TEST_CASE("IPv4 loopback: many datagrams, received in batches") {
   CHECK(from == tx.local_address());
   for (int s : seen) CHECK(s == 1);
   CHECK(tx.stats().datagrams_sent == kCount);
-  CHECK(tx.stats().send_calls < kCount / 8);  // sendmmsg batches
+  CHECK(tx.stats().send_calls < kCount / 8);     // sendmmsg batches
   CHECK(rx.stats().receive_calls < kCount / 4);  // recvmmsg batches
-  MESSAGE("send calls " << tx.stats().send_calls << ", receive calls "
-                        << rx.stats().receive_calls << ", wake-ups "
-                        << rx.stats().receive_wakeups);
+  MESSAGE("send calls " << tx.stats().send_calls << ", receive calls " << rx.stats().receive_calls
+                        << ", wake-ups " << rx.stats().receive_wakeups);
 }
 
 TEST_CASE("IPv6 loopback and a dual-stack socket talking to IPv4") {

@@ -5,12 +5,12 @@
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
 #include <thread>
-#include <unistd.h>
 
 #include <asio/steady_timer.hpp>
 
@@ -36,8 +36,14 @@ TEST_CASE("the event loop stays responsive while 50 password hashes run") {
     WorldDirectory worlds{10s};
     auto alive = std::make_shared<bool>(true);
     gs::WorkerPool database(1);
-    LoginService service{accounts, hasher, throttle, signer, worlds, {64, std::chrono::seconds(30), 64},
-                         LoginService::pool_runner(database, io, alive), LoginService::pool_runner(pool, io, alive)};
+    LoginService service{accounts,
+                         hasher,
+                         throttle,
+                         signer,
+                         worlds,
+                         {64, std::chrono::seconds(30), 64},
+                         LoginService::pool_runner(database, io, alive),
+                         LoginService::pool_runner(pool, io, alive)};
     worlds.report("world-1", "127.0.0.1:7200", 1000, 0, std::chrono::steady_clock::now());
 
     constexpr int logins = 50;
@@ -76,8 +82,8 @@ TEST_CASE("the event loop stays responsive while 50 password hashes run") {
     CHECK(beats > 10);
     // A loop that hashed itself would be late by the whole batch (seconds).
     CHECK(worst < 250ms);
-    MESSAGE("worst heartbeat lateness: ", std::chrono::duration<double, std::milli>(worst).count(), " ms over ",
-            beats, " beats");
+    MESSAGE("worst heartbeat lateness: ", std::chrono::duration<double, std::milli>(worst).count(),
+            " ms over ", beats, " beats");
   }
   std::filesystem::remove_all(dir);
 }
@@ -144,8 +150,14 @@ TEST_CASE("the event loop stays responsive while the account database stalls") {
   WorldDirectory worlds{10s};
   worlds.report("world-1", "127.0.0.1:7200", 1000, 0, std::chrono::steady_clock::now());
   auto alive = std::make_shared<bool>(true);
-  LoginService service{accounts, hasher, throttle, signer, worlds, {4, std::chrono::seconds(30)},
-                       LoginService::pool_runner(database, io, alive), LoginService::pool_runner(pool, io, alive)};
+  LoginService service{accounts,
+                       hasher,
+                       throttle,
+                       signer,
+                       worlds,
+                       {4, std::chrono::seconds(30)},
+                       LoginService::pool_runner(database, io, alive),
+                       LoginService::pool_runner(pool, io, alive)};
 
   constexpr auto stall = 300ms;
   std::thread unstall([&] {
@@ -158,7 +170,8 @@ TEST_CASE("the event loop stays responsive while the account database stalls") {
   request.user = "alice";
   request.password = "correct horse";
   request.client_address = "10.0.0.1";
-  service.authenticate(std::move(request), "gateway-1", {begin, wall}, [&](protocol::AuthResult r) { result = std::move(r); });
+  service.authenticate(std::move(request), "gateway-1", {begin, wall},
+                       [&](protocol::AuthResult r) { result = std::move(r); });
   // A loop that asked the database itself would only get here once the stall ended.
   CHECK(std::chrono::steady_clock::now() - begin < stall / 2);
 

@@ -17,7 +17,8 @@ using gs::session::Time;
 namespace {
 
 std::vector<std::uint8_t> bytes_of(const std::vector<std::byte>& b) {
-  return {reinterpret_cast<const std::uint8_t*>(b.data()), reinterpret_cast<const std::uint8_t*>(b.data()) + b.size()};
+  return {reinterpret_cast<const std::uint8_t*>(b.data()),
+          reinterpret_cast<const std::uint8_t*>(b.data()) + b.size()};
 }
 
 // One client talking to a gateway, the auth link replaced by a list.
@@ -70,7 +71,8 @@ TEST_CASE("a login is forwarded to auth with the client's id and address, and th
   CHECK(h.to_auth[0].password == "correct horse");
   CHECK(h.to_auth[0].player_id == 42);
   CHECK(h.to_auth[0].client_address == "10.1.2.3:5555");
-  protocol::AuthResult result{h.to_auth[0].request_id, 42, true, "", "tok.en.sig", "world-1", "127.0.0.1:7200"};
+  protocol::AuthResult result{h.to_auth[0].request_id, 42, true, "", "tok.en.sig", "world-1",
+                              "127.0.0.1:7200"};
   h.gateway.on_auth_result(result, h.now);
   h.pump();
   auto response = h.response();

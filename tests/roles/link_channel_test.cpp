@@ -25,7 +25,8 @@ TEST_CASE("a link between roles goes silent after link_timeout, players after ti
   CHECK(gs::channel::validate(tight).empty());
 }
 
-TEST_CASE("channel.reassembly_total reaches every Host's channel settings, never below one connection's cap") {
+TEST_CASE(
+    "channel.reassembly_total reaches every Host's channel settings, never below one connection's cap") {
   gs::config::ChannelSettings settings;
   settings.reassembly_total = 256u << 20;
   CHECK(gs::peers::channel_config(settings).reassembly_total == 256u << 20);

@@ -1,12 +1,12 @@
 #include <doctest/doctest.h>
 
+#include <unistd.h>
 #include <deque>
 #include <filesystem>
-#include <unistd.h>
 
+#include "crypto/token_verifier.hpp"
 #include "roles/auth/login_service.hpp"
 #include "store/sqlite_account_store.hpp"
-#include "crypto/token_verifier.hpp"
 
 using namespace gs;
 using namespace gs::roles;
@@ -29,8 +29,14 @@ struct Fixture {
   std::deque<std::pair<std::function<void()>, std::function<void(Clock)>>> jobs;
   int jobs_started = 0;
   int database_calls = 0;
-  Clock now{std::chrono::steady_clock::time_point{} + 1h, std::chrono::sys_seconds{std::chrono::seconds{1'800'000'000}}};
-  LoginService service{accounts, hasher, throttle, signer, worlds, {2, std::chrono::seconds(30)},
+  Clock now{std::chrono::steady_clock::time_point{} + 1h,
+            std::chrono::sys_seconds{std::chrono::seconds{1'800'000'000}}};
+  LoginService service{accounts,
+                       hasher,
+                       throttle,
+                       signer,
+                       worlds,
+                       {2, std::chrono::seconds(30)},
                        [this](auto work, auto done) {
                          ++database_calls;
                          work();
@@ -127,7 +133,12 @@ TEST_CASE("the right password gets a token for a world, verifiable with the publ
 TEST_CASE("the account lookup runs through the database runner before any hash") {
   Fixture f;
   std::deque<std::pair<std::function<void()>, std::function<void(Clock)>>> calls;
-  LoginService service{f.accounts, f.hasher, f.throttle, f.signer, f.worlds, {2, std::chrono::seconds(30)},
+  LoginService service{f.accounts,
+                       f.hasher,
+                       f.throttle,
+                       f.signer,
+                       f.worlds,
+                       {2, std::chrono::seconds(30)},
                        [&](auto work, auto done) { calls.emplace_back(std::move(work), std::move(done)); },
                        at_once(f.now)};
   std::vector<protocol::AuthResult> results;
@@ -252,12 +263,14 @@ TEST_CASE("the guessing address stays throttled for the account after its owner 
   CHECK(f.jobs_started == hashed);
 }
 
-TEST_CASE("the per-account ceiling throttles a guess spread over many addresses, but not the owner's usual one") {
+TEST_CASE(
+    "the per-account ceiling throttles a guess spread over many addresses, but not the owner's usual one") {
   Fixture f;
   store::ThrottleLimits limits{3, 10, std::chrono::seconds(60), 1000};
   limits.account_failures_total = 8;
   store::LoginThrottle throttle{limits};
-  LoginService service{f.accounts, f.hasher, throttle, f.signer, f.worlds, {4, std::chrono::seconds(30)},
+  LoginService service{f.accounts,     f.hasher,      throttle,
+                       f.signer,       f.worlds,      {4, std::chrono::seconds(30)},
                        at_once(f.now), at_once(f.now)};
   std::vector<protocol::AuthResult> results;
   auto login = [&](const std::string& password, const std::string& address) {
@@ -271,7 +284,8 @@ TEST_CASE("the per-account ceiling throttles a guess spread over many addresses,
     return results.back();
   };
   REQUIRE(login("correct horse", "10.0.0.1").ok);  // the owner's usual address, now known
-  for (int i = 0; i < 8; ++i) CHECK(login("wrong password", "10.7.0." + std::to_string(i)).reason == "bad_credentials");
+  for (int i = 0; i < 8; ++i)
+    CHECK(login("wrong password", "10.7.0." + std::to_string(i)).reason == "bad_credentials");
   CHECK(login("wrong password", "10.8.0.1").reason == "throttled");  // one more host, no hash
   CHECK(login("correct horse", "10.8.0.2").reason == "throttled");   // a new place waits out the window
   CHECK(login("correct horse", "10.0.0.1").ok);
@@ -299,8 +313,8 @@ TEST_CASE("one gateway link holds at most its share of the slots") {
   int hashes = 0;
   LoginService::Settings settings{4, std::chrono::seconds(30)};
   settings.max_in_flight_per_gateway = 2;
-  LoginService service{f.accounts, f.hasher, throttle, f.signer, f.worlds, settings, at_once(f.now),
-                       [&](auto, auto) { ++hashes; }};
+  LoginService service{f.accounts, f.hasher, throttle,       f.signer,
+                       f.worlds,   settings, at_once(f.now), [&](auto, auto) { ++hashes; }};
   std::vector<std::string> reasons;
   auto login = [&](const std::string& gateway, const std::string& address) {
     protocol::Authenticate request;
@@ -324,15 +338,18 @@ TEST_CASE("players still log in during a flood of random names from one address"
   Fixture f;
   store::LoginThrottle lenient{store::ThrottleLimits{1000, 1u << 30, std::chrono::seconds(60), 1000}};
   std::deque<std::pair<std::function<void()>, std::function<void(Clock)>>> jobs;
-  LoginService service{f.accounts, f.hasher, lenient, f.signer, f.worlds, {4, std::chrono::seconds(30)},
-                       at_once(f.now),
-                       [&](auto work, auto done) { jobs.emplace_back(std::move(work), std::move(done)); }};
+  LoginService service{
+      f.accounts,     f.hasher,
+      lenient,        f.signer,
+      f.worlds,       {4, std::chrono::seconds(30)},
+      at_once(f.now), [&](auto work, auto done) { jobs.emplace_back(std::move(work), std::move(done)); }};
   constexpr int players = 20;
   for (int i = 0; i < players; ++i)
     f.accounts.add("player" + std::to_string(i), *f.hasher.hash("correct horse"), f.now.wall);
   f.worlds.report("world-1", "127.0.0.1:7200", 1000, 0, f.now.steady);
   int ok = 0, busy = 0, flood = 0;
-  auto send = [&](const std::string& user, const std::string& password, const std::string& address, bool player) {
+  auto send = [&](const std::string& user, const std::string& password, const std::string& address,
+                  bool player) {
     protocol::Authenticate request;
     request.user = user;
     request.password = password;
@@ -380,7 +397,8 @@ TEST_CASE("an account hashed with old parameters is rehashed at its next login")
   store::PwhashParams stronger = store::pwhash_params_minimum();
   stronger.ops_limit += 1;
   store::PasswordHasher new_hasher{stronger};
-  LoginService service{f.accounts, new_hasher, f.throttle, f.signer, f.worlds, {2, std::chrono::seconds(30)},
+  LoginService service{f.accounts,     new_hasher,    f.throttle,
+                       f.signer,       f.worlds,      {2, std::chrono::seconds(30)},
                        at_once(f.now), at_once(f.now)};
   auto before = f.accounts.find("alice").found->password_hash;
   CHECK(new_hasher.needs_rehash(before));
@@ -408,12 +426,16 @@ struct AwayStore final : store::AccountStore {
   store::StoreStatus insert(const std::vector<std::string>&, std::string_view, store::UnixTime) override {
     return fail(status, "away");
   }
-  store::StoreStatus update_hash(const std::string&, std::string_view) override { return fail(status, "away"); }
+  store::StoreStatus update_hash(const std::string&, std::string_view) override {
+    return fail(status, "away");
+  }
   store::StoreStatus swap_hash(const std::string&, std::string_view, std::string_view) override {
     return fail(status, "away");
   }
   store::StoreStatus update_disabled(const std::string&, bool) override { return fail(status, "away"); }
-  store::StoreStatus update_last_login(const std::string&, store::UnixTime) override { return fail(status, "away"); }
+  store::StoreStatus update_last_login(const std::string&, store::UnixTime) override {
+    return fail(status, "away");
+  }
   Lookup select(const std::string&) override { return {fail(status, "away"), std::nullopt}; }
 };
 
@@ -426,7 +448,9 @@ TEST_CASE("a busy or unreachable account database answers busy or unavailable, a
     Fixture f;
     AwayStore away(status);
     int hashes = 0;
-    LoginService service{away, f.hasher, f.throttle, f.signer, f.worlds, {2, std::chrono::seconds(30)},
+    LoginService service{away,           f.hasher,
+                         f.throttle,     f.signer,
+                         f.worlds,       {2, std::chrono::seconds(30)},
                          at_once(f.now), [&](auto, auto) { ++hashes; }};
     std::vector<protocol::AuthResult> results;
     ask_for_alice(service, f.now, results);

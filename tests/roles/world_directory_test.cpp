@@ -12,7 +12,7 @@ TEST_CASE("the requested world is chosen when it has room, otherwise the least l
   worlds.report("w2", "a:2", 10, 2, now);
   worlds.report("w3", "a:3", 1000, 500, now);
   CHECK(worlds.pick("w1", now)->id == "w1");
-  CHECK(worlds.pick("", now)->id == "w2");        // 20% full
+  CHECK(worlds.pick("", now)->id == "w2");  // 20% full
   CHECK(worlds.pick("nowhere", now)->id == "w2");
 }
 
@@ -22,7 +22,7 @@ TEST_CASE("a full world is skipped, logins in flight count against its room") {
   worlds.report("w1", "a:1", 2, 1, now);
   CHECK(worlds.pick("w1", now)->id == "w1");  // now 1 player + 1 pending
   CHECK_FALSE(worlds.pick("w1", now).has_value());
-  worlds.report("w1", "a:1", 2, 1, now);      // the report resets pending
+  worlds.report("w1", "a:1", 2, 1, now);  // the report resets pending
   CHECK(worlds.pick("", now).has_value());
 }
 

@@ -4,9 +4,9 @@
 
 #include "crypto/token_signer.hpp"
 #include "crypto/token_verifier.hpp"
+#include "roles/world/world_service.hpp"
 #include "session/codec.hpp"
 #include "session/session_pair.hpp"
-#include "roles/world/world_service.hpp"
 
 using namespace gs;
 using namespace gs::roles;
@@ -49,7 +49,8 @@ struct Harness {
   explicit Harness(WorldService::Settings settings = {})
       : world(settings, [this](std::string_view token) { return verifier.verify(token, wall); }) {}
 
-  std::string token(const std::string& account, const std::string& aud = "world-1", std::chrono::seconds ttl = 30s) {
+  std::string token(const std::string& account, const std::string& aud = "world-1",
+                    std::chrono::seconds ttl = 30s) {
     return signer.issue(account, aud, ttl, wall).token;
   }
 
@@ -229,14 +230,16 @@ TEST_CASE("chat is broadcast to everyone; joins and leaves are announced") {
   CHECK(h.world.players() == 1);
 }
 
-TEST_CASE("after a duplicate-account replacement the capacity still holds (the admitted count is not decremented twice)") {
+TEST_CASE(
+    "after a duplicate-account replacement the capacity still holds (the admitted count is not decremented "
+    "twice)") {
   WorldService::Settings settings;
   settings.capacity = 2;
   Harness h(settings);
   h.connect(h.token("alice"));
   auto& bob = h.connect_pending(h.token("bob"));  // admitted, not yet joined: one slot
   REQUIRE(bob.events.failures.empty());
-  auto& again = h.connect(h.token("alice"));     // replaces alice's first session
+  auto& again = h.connect(h.token("alice"));  // replaces alice's first session
   REQUIRE(again.client.state() == session::State::connected);
   h.pump();
   CHECK(h.world.players() == 1);

@@ -3,9 +3,9 @@
 #include <filesystem>
 #include <thread>
 
-#include <csignal>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <csignal>
 
 #include <asio/ip/udp.hpp>
 
@@ -126,7 +126,8 @@ TEST_CASE("an address that does not resolve fails start-up clearly") {
   auto& config = deployment.config;
   config.world.listen = {"no-such-host.invalid", 7200};
   gs::Runtime runtime(config, {"world"}, gs::roles::make_role);
-  CHECK_THROWS_WITH_AS(runtime.run(false), doctest::Contains("world: cannot listen on no-such-host.invalid:7200"),
+  CHECK_THROWS_WITH_AS(runtime.run(false),
+                       doctest::Contains("world: cannot listen on no-such-host.invalid:7200"),
                        gs::StartError);
 }
 
@@ -135,7 +136,8 @@ TEST_CASE("a missing key file fails start-up naming the file and the key") {
   auto& config = deployment.config;
   std::filesystem::remove(config.auth.token_key);
   gs::Runtime runtime(config, {"auth"}, gs::roles::make_role);
-  CHECK_THROWS_WITH_AS(runtime.run(false), doctest::Contains(config.auth.token_key.string().c_str()), gs::StartError);
+  CHECK_THROWS_WITH_AS(runtime.run(false), doctest::Contains(config.auth.token_key.string().c_str()),
+                       gs::StartError);
 }
 
 namespace {

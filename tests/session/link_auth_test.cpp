@@ -16,11 +16,13 @@ struct LinkPair {
   Pair p;
   SecretBuffer gateway_secret = SecretBuffer::random(32);
   SecretBuffer auth_secret = gateway_secret.clone();
-  LinkAuth gateway{LinkAuth::Side::initiator, {"gateway", "gateway-1"},
+  LinkAuth gateway{LinkAuth::Side::initiator,
+                   {"gateway", "gateway-1"},
                    [this](std::string_view role, std::string_view) -> const SecretBuffer* {
                      return role == "auth" ? &gateway_secret : nullptr;
                    }};
-  LinkAuth auth{LinkAuth::Side::responder, {"auth", "auth-1"},
+  LinkAuth auth{LinkAuth::Side::responder,
+                {"auth", "auth-1"},
                 [this](std::string_view role, std::string_view id) -> const SecretBuffer* {
                   return role == "gateway" && id == "gateway-1" ? &auth_secret : nullptr;
                 }};
@@ -31,7 +33,9 @@ struct LinkPair {
   }
   static void wire(Recorder& events, LinkAuth& link) {
     events.authenticating = [&link](Session& s, Time now) { link.start(s, now); };
-    events.auth_data = [&link](Session& s, std::span<const std::uint8_t> d, Time now) { link.on_auth_data(s, d, now); };
+    events.auth_data = [&link](Session& s, std::span<const std::uint8_t> d, Time now) {
+      link.on_auth_data(s, d, now);
+    };
   }
 };
 
@@ -68,7 +72,8 @@ TEST_CASE("an unknown peer id is refused exactly like a wrong secret, so ids can
     if (known_id) {
       l.auth_secret = SecretBuffer::random(32);
     } else {
-      l.gateway = LinkAuth{LinkAuth::Side::initiator, {"gateway", "gateway-9"},
+      l.gateway = LinkAuth{LinkAuth::Side::initiator,
+                           {"gateway", "gateway-9"},
                            [&](std::string_view, std::string_view) { return &l.gateway_secret; }};
     }
     l.p.open();
@@ -96,8 +101,9 @@ TEST_CASE("a transcript replayed from an earlier connection fails") {
   Pair again;
   again.binding.assign(32, 0x77);
   SecretBuffer secret = first.auth_secret.clone();
-  LinkAuth auth{LinkAuth::Side::responder, {"auth", "auth-1"},
-                [&](std::string_view, std::string_view) { return &secret; }};
+  LinkAuth auth{LinkAuth::Side::responder, {"auth", "auth-1"}, [&](std::string_view, std::string_view) {
+                  return &secret;
+                }};
   LinkPair::wire(again.b_events, auth);
   again.b.transport_open(again.binding, again.now);
   again.b.transport_message(0, recorded[0], again.now);
@@ -111,7 +117,8 @@ TEST_CASE("a transcript replayed from an earlier connection fails") {
 TEST_CASE("a peer that reflects our own hello or proof back fails") {
   Pair p;
   SecretBuffer secret = SecretBuffer::random(32);
-  LinkAuth gateway{LinkAuth::Side::initiator, {"gateway", "gateway-1"},
+  LinkAuth gateway{LinkAuth::Side::initiator,
+                   {"gateway", "gateway-1"},
                    [&](std::string_view, std::string_view) { return &secret; }};
   LinkPair::wire(p.a_events, gateway);
   p.a.transport_open(p.binding, p.now);

@@ -16,7 +16,9 @@ struct Ping {
   static constexpr std::uint8_t type = 0x20;
   std::uint32_t n = 0;
   template <class IO, class M>
-  static void fields(IO& io, M& m) { io.u32(m.n); }
+  static void fields(IO& io, M& m) {
+    io.u32(m.n);
+  }
 };
 
 const std::vector<std::uint8_t> token{'o', 'k'};
@@ -25,8 +27,10 @@ const std::vector<std::uint8_t> token{'o', 'k'};
 void accept_ok(Recorder& events) {
   events.authenticating = [](Session& s, Time) { s.send_auth(token); };
   events.auth_data = [](Session& s, std::span<const std::uint8_t> d, Time now) {
-    if (std::vector<std::uint8_t>(d.begin(), d.end()) == token) s.complete_auth(now);
-    else s.refuse_auth("bad_token", now);
+    if (std::vector<std::uint8_t>(d.begin(), d.end()) == token)
+      s.complete_auth(now);
+    else
+      s.refuse_auth("bad_token", now);
   };
 }
 

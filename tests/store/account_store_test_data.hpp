@@ -16,22 +16,22 @@ inline const std::string hash_a = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaG
 
 // Retries and waits short enough for tests.
 inline store::PostgresSettings settings_for(ThrowawayPostgres& server, const std::string& database) {
-    store::PostgresSettings s;
-    s.conninfo = server.conninfo(database);
-    s.password = server.password();
-    s.retry_interval = std::chrono::milliseconds(50);
-    s.busy_timeout = std::chrono::milliseconds(200);
-    return s;
+  store::PostgresSettings s;
+  s.conninfo = server.conninfo(database);
+  s.password = server.password();
+  s.retry_interval = std::chrono::milliseconds(50);
+  s.busy_timeout = std::chrono::milliseconds(200);
+  return s;
 }
 
 // True when PostgreSQL's server is missing and not required (the message says so once).
 inline bool postgres_missing() {
-    static const bool missing = [] {
-        bool absent = ThrowawayPostgres::find_binaries().empty();
-        if (absent) std::cerr << ThrowawayPostgres::skip_message() << "\n";
-        return absent && !ThrowawayPostgres::required();
-    }();
-    return missing;
+  static const bool missing = [] {
+    bool absent = ThrowawayPostgres::find_binaries().empty();
+    if (absent) std::cerr << ThrowawayPostgres::skip_message() << "\n";
+    return absent && !ThrowawayPostgres::required();
+  }();
+  return missing;
 }
 
 }  // namespace gs::test

@@ -70,7 +70,10 @@ TEST_CASE("keygen writes the key files with their modes and refuses to overwrite
   CHECK(mode_of(dir / "keys/world-auth.secret") == 0600);
   CHECK(mode_of(dir / "keys/dtls.key") == 0600);
   CHECK(mode_of(dir / "keys/dtls.crt") == 0644);
-  CHECK(read_text(dir / "keys/token.key").rfind("-----BEGIN " "PRIVATE KEY-----", 0) == 0);
+  CHECK(read_text(dir / "keys/token.key")
+            .rfind("-----BEGIN "
+                   "PRIVATE KEY-----",
+                   0) == 0);
   CHECK(read_text(dir / "keys/dtls.crt").rfind("-----BEGIN CERTIFICATE-----", 0) == 0);
   CHECK(read_text(dir / "keys/world-auth.secret").size() == 44);  // 32 bytes, base64url, newline
   CHECK(read_text(dir / "keys/world-auth.secret") != read_text(dir / "keys/gateway-auth.secret"));
@@ -101,8 +104,9 @@ TEST_CASE("keygen puts every --dtls-name in the certificate as a DNS or IP addre
     ::pclose(p);
   }
   CHECK(text.find("DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1") != std::string::npos);
-  CHECK(text.find("DNS:gw.example, DNS:world.example, IP Address:192.0.2.7, IP Address:2001:DB8:0:0:0:0:0:1") !=
-        std::string::npos);
+  CHECK(
+      text.find("DNS:gw.example, DNS:world.example, IP Address:192.0.2.7, IP Address:2001:DB8:0:0:0:0:0:1") !=
+      std::string::npos);
   CHECK(text.find("CN = gw.example") != std::string::npos);
   CHECK(run(dir, "keygen --out empty --dtls-name ''").status != 0);
 }

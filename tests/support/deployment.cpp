@@ -1,7 +1,7 @@
 #include "support/deployment.hpp"
 
-#include <fstream>
 #include <unistd.h>
+#include <fstream>
 
 #include <doctest/doctest.h>
 
@@ -9,8 +9,8 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/ip/udp.hpp>
 
-#include "roles/common/dev_keys.hpp"
 #include "config/load.hpp"
+#include "roles/common/dev_keys.hpp"
 
 namespace gs::test {
 
@@ -82,8 +82,8 @@ dtls::GeneratedCertificate Deployment::use_test_ca(const dtls::CertificateReques
   std::ofstream(config.tls.trust) << ca.certificate_pem;
   std::ofstream(config.tls.certificate) << cert.certificate_pem;
   std::ofstream(config.tls.private_key) << cert.private_key_pem;
-  std::filesystem::permissions(config.tls.private_key, std::filesystem::perms::owner_read |
-                                                           std::filesystem::perms::owner_write,
+  std::filesystem::permissions(config.tls.private_key,
+                               std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
                                std::filesystem::perm_options::replace);
   return ca;
 }
@@ -104,7 +104,8 @@ std::unique_ptr<Process> start_role(Deployment& d, const std::string& role, bool
   d.config = config;
   auto path = d.write_config(role + ".yaml");
   d.config = saved;
-  auto process = std::make_unique<Process>(gameserver_binary(), std::vector<std::string>{"--config", path.string()});
+  auto process =
+      std::make_unique<Process>(gameserver_binary(), std::vector<std::string>{"--config", path.string()});
   REQUIRE(process->wait_for(role + " listening on", std::chrono::seconds(10)));
   return process;
 }

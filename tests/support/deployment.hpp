@@ -32,7 +32,8 @@ struct Deployment {
   // carry the name they are dialed by. Returns the CA (to issue more).
   dtls::GeneratedCertificate use_test_ca(const dtls::CertificateRequest& names);
   // Writes `config` as YAML (plus `extra` lines at the top level) and returns its path.
-  std::filesystem::path write_config(const std::string& name = "gameserver.yaml", const std::string& extra = "") const;
+  std::filesystem::path write_config(const std::string& name = "gameserver.yaml",
+                                     const std::string& extra = "") const;
 };
 
 // `role` of `d` as a process of the built binary, its config (that role only, info logs,

@@ -55,7 +55,8 @@ std::uint16_t ExampleCopy::port(int example) const { return ports.at(std::to_str
 std::string ExampleCopy::address(int example) const { return "127.0.0.1:" + std::to_string(port(example)); }
 
 std::unique_ptr<Process> ExampleCopy::start(const std::string& file, const std::string& role) const {
-  auto process = std::make_unique<Process>(gameserver_binary(), std::vector<std::string>{"--config", config(file)});
+  auto process =
+      std::make_unique<Process>(gameserver_binary(), std::vector<std::string>{"--config", config(file)});
   REQUIRE_MESSAGE(process->wait_for(role + " listening on", 15s), process->output());
   return process;
 }

@@ -2,8 +2,8 @@
 
 #include <thread>
 
-#include <asio/io_context.hpp>
 #include <doctest/doctest.h>
+#include <asio/io_context.hpp>
 
 #include "store/open_account_store.hpp"
 #include "store/password_hash.hpp"
@@ -21,14 +21,15 @@ gs::client::ClientOptions client_options(const config::Config& config) {
 
 void add_account(const config::Config& config, const std::string& name, const std::string& password) {
   auto accounts = store::open_account_store(config.auth);
-  store::PasswordHasher hasher({config.auth.password_ops_limit, static_cast<std::size_t>(config.auth.password_memory)});
+  store::PasswordHasher hasher(
+      {config.auth.password_ops_limit, static_cast<std::size_t>(config.auth.password_memory)});
   REQUIRE(accounts->add(name, *hasher.hash(password),
                         std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())) ==
           store::StoreStatus::ok);
 }
 
 gs::client::FlowResult login_once(const gs::client::ClientOptions& options, const std::string& user,
-                              const std::string& password) {
+                                  const std::string& password) {
   asio::io_context io;
   gs::client::Client client(io, options);
   gs::client::FlowResult result;
@@ -42,8 +43,8 @@ gs::client::FlowResult login_once(const gs::client::ClientOptions& options, cons
 }
 
 gs::client::FlowResult login_when_ready(const gs::client::ClientOptions& options, const std::string& user,
-                                    const std::string& password, std::chrono::milliseconds within,
-                                    std::chrono::milliseconds pause) {
+                                        const std::string& password, std::chrono::milliseconds within,
+                                        std::chrono::milliseconds pause) {
   auto deadline = std::chrono::steady_clock::now() + within;
   for (;;) {
     auto result = login_once(options, user, password);

@@ -81,7 +81,8 @@ std::optional<std::string> Process::read_line(std::chrono::milliseconds timeout)
       pending_.erase(0, newline + 1);
       return line;
     }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0 || !fill(left)) {
       if (eof_ && !pending_.empty()) {
         std::string line = std::move(pending_);
@@ -96,7 +97,8 @@ std::optional<std::string> Process::read_line(std::chrono::milliseconds timeout)
 bool Process::wait_for(const std::string& needle, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     auto line = read_line(left);
     if (!line) return false;

@@ -45,7 +45,8 @@ std::filesystem::path ThrowawayPostgres::find_binaries() {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/usr/lib/postgresql", ec)) {
     auto bin = entry.path() / "bin";
-    if (std::filesystem::exists(bin / "initdb") && std::filesystem::exists(bin / "pg_ctl")) found.push_back(bin);
+    if (std::filesystem::exists(bin / "initdb") && std::filesystem::exists(bin / "pg_ctl"))
+      found.push_back(bin);
   }
   if (found.empty()) return {};
   // The newest major version: folder names are numbers.
@@ -138,16 +139,17 @@ ThrowawayPostgres::ThrowawayPostgres() : bin_(find_binaries()) {
           "cat >/dev/null; if [ -f \"$1/data/postmaster.pid\" ]; then $3 \"$2/pg_ctl\" stop -D \"$1/data\" "
           "-m immediate >/dev/null 2>&1; fi; rm -rf \"$1\"";
       const std::string prefix = as_postgres_user_ ? "runuser -u postgres --" : "";
-      ::execl("/bin/sh", "sh", "-c", script.c_str(), "gs-pg-watchdog", dir_.c_str(), bin_.c_str(), prefix.c_str(),
-              static_cast<char*>(nullptr));
+      ::execl("/bin/sh", "sh", "-c", script.c_str(), "gs-pg-watchdog", dir_.c_str(), bin_.c_str(),
+              prefix.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
     ::close(fds[0]);
     watchdog_fd_ = fds[1];
   }
 
-  if (run({(bin_ / "initdb").string(), "-D", (dir_ / "data").string(), "-U", superuser, "--auth=scram-sha-256",
-           "--pwfile=" + (dir_ / "pwfile").string(), "-E", "UTF8", "--locale=C", "--no-sync"}) != 0) {
+  if (run({(bin_ / "initdb").string(), "-D", (dir_ / "data").string(), "-U", superuser,
+           "--auth=scram-sha-256", "--pwfile=" + (dir_ / "pwfile").string(), "-E", "UTF8", "--locale=C",
+           "--no-sync"}) != 0) {
     std::string log = read_all(dir_ / "commands.log");
     throw std::runtime_error("initdb failed:\n" + log);
   }
@@ -169,7 +171,8 @@ void ThrowawayPostgres::stop() {
 
 ThrowawayPostgres::~ThrowawayPostgres() {
   if (std::filesystem::exists(dir_ / "data/postmaster.pid"))
-    run({(bin_ / "pg_ctl").string(), "stop", "-w", "-t", "60", "-m", "immediate", "-D", (dir_ / "data").string()});
+    run({(bin_ / "pg_ctl").string(), "stop", "-w", "-t", "60", "-m", "immediate", "-D",
+         (dir_ / "data").string()});
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
   if (watchdog_fd_ >= 0) ::close(watchdog_fd_);  // the watchdog finds nothing left to do

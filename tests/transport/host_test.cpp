@@ -42,8 +42,7 @@ struct Recorder : gs::transport::Handler {
     connected.push_back(id);
     if (changed) changed();
   }
-  void on_message(gs::transport::ConnectionId id, std::size_t lane,
-                  std::span<const std::byte> m) override {
+  void on_message(gs::transport::ConnectionId id, std::size_t lane, std::span<const std::byte> m) override {
     std::string s(reinterpret_cast<const char*>(m.data()), m.size());
     messages[id].emplace_back(lane, s);
     if (on_msg) on_msg(id, lane, s);
@@ -92,7 +91,7 @@ struct RawChannelClient final : gs::dtls::ClientHandler {
     gs::dtls::ClientConfig c;
     c.pinned_certificate_pem = cert().certificate_pem;
     socket_ = std::make_unique<gs::net::UdpEndpoint>(io, gs::net::Address::loopback_v4(0),
-                                                 gs::transport::HostOptions::small_socket());
+                                                     gs::transport::HostOptions::small_socket());
     client_ = std::make_unique<gs::dtls::Client>(std::make_shared<gs::dtls::ClientContext>(c), *this);
     socket_->start([this](const gs::net::Address&, std::span<const std::uint8_t> d) {
       client_->receive(d, std::chrono::steady_clock::now());
@@ -159,8 +158,7 @@ TEST_CASE("connect, exchange messages on lanes, close after flush") {
   REQUIRE(client.send(id, 1, as_bytes(big)) == gs::transport::SendResult::ok);
   REQUIRE(run_until(io, [&] { return cli_ev.messages[id].size() == kCount + 1; }));
   for (int i = 0; i < kCount; ++i) {
-    CHECK(cli_ev.messages[id][static_cast<std::size_t>(i)].second ==
-          "echo:message " + std::to_string(i));
+    CHECK(cli_ev.messages[id][static_cast<std::size_t>(i)].second == "echo:message " + std::to_string(i));
   }
   CHECK(cli_ev.messages[id].back() == std::pair<std::size_t, std::string>{1, "echo:" + big});
 
@@ -182,9 +180,7 @@ TEST_CASE("connect, exchange messages on lanes, close after flush") {
   CHECK(srv_ev.messages[sid].back().second == "last words");
   CHECK(cli_ev.closed[0] == std::pair{id, gs::EndCode::local});
   CHECK(srv_ev.closed[0] == std::pair{sid, gs::EndCode::remote});
-  REQUIRE(run_until(io, [&] {
-    return client.connection_count() == 0 && server.connection_count() == 0;
-  }));
+  REQUIRE(run_until(io, [&] { return client.connection_count() == 0 && server.connection_count() == 0; }));
   CHECK(server.stats().dtls.closed_local + server.stats().dtls.closed_remote == 1);
 }
 
@@ -193,8 +189,8 @@ TEST_CASE("IPv6 loopback and many clients at once") {
   Recorder srv_ev, cli_ev;
   std::unique_ptr<gs::transport::Host> server;
   try {
-    server = std::make_unique<gs::transport::Host>(
-        io, server_options(gs::net::Address::loopback_v6(0)), srv_ev);
+    server =
+        std::make_unique<gs::transport::Host>(io, server_options(gs::net::Address::loopback_v6(0)), srv_ev);
   } catch (const std::exception&) {
     MESSAGE("no IPv6 loopback; skipped");
     return;
@@ -238,9 +234,11 @@ TEST_CASE("the server notices a vanished client through the channel timeout") {
   client->connect(server.local_address());
   REQUIRE(run_until(io, [&] { return srv_ev.connected.size() == 1; }));
   client.reset();  // no close: the process is gone
-  REQUIRE(run_until(io, [&] { return !srv_ev.closed.empty(); }, 3000ms));
+  REQUIRE(run_until(
+      io, [&] { return !srv_ev.closed.empty(); }, 3000ms));
   CHECK(srv_ev.closed[0].second == gs::EndCode::timeout);
-  REQUIRE(run_until(io, [&] { return server.connection_count() == 0; }, 3000ms));
+  REQUIRE(run_until(
+      io, [&] { return server.connection_count() == 0; }, 3000ms));
 }
 
 TEST_CASE("shutdown closes everything with one on_closed each") {
@@ -333,8 +331,7 @@ TEST_CASE("close() never calls the handler back before it returns; on_closed fol
   REQUIRE(run_until(io, [&] { return srv_ev.closed.size() == 3 && cli_ev.closed.size() == 4; }));
   CHECK(table.empty());
   for (const auto& [id, reason] : srv_ev.closed) CHECK(reason == gs::EndCode::local);
-  CHECK(std::count(cli_ev.closed.begin(), cli_ev.closed.end(),
-                   std::pair{pending, gs::EndCode::local}) == 1);
+  CHECK(std::count(cli_ev.closed.begin(), cli_ev.closed.end(), std::pair{pending, gs::EndCode::local}) == 1);
 }
 
 TEST_CASE("an immediate close overrides a flushing close requested before it") {
@@ -350,7 +347,8 @@ TEST_CASE("an immediate close overrides a flushing close requested before it") {
   REQUIRE(server.send(server_id, 0, as_bytes(big)) == gs::transport::SendResult::ok);
   server.close(server_id, gs::transport::CloseMode::after_flush);
   server.close(server_id, gs::transport::CloseMode::immediate);
-  REQUIRE(run_until(io, [&] { return !srv_ev.closed.empty(); }, 2000ms));
+  REQUIRE(run_until(
+      io, [&] { return !srv_ev.closed.empty(); }, 2000ms));
   CHECK(srv_ev.closed[0].second == gs::EndCode::local);
   // The client never got the whole message: it was discarded, not flushed.
   CHECK(cli_ev.messages[id].empty());
@@ -361,8 +359,8 @@ TEST_CASE("every connection of a Host draws on one reassembly budget of channel.
   Recorder srv_ev;
   auto options = server_options(gs::net::Address::loopback_v4(0));
   options.channel.max_message = 64 * 1024;
-  options.channel.reassembly_cap = 128 * 1024;     // per connection
-  options.channel.reassembly_total = 160 * 1024;   // all of them together
+  options.channel.reassembly_cap = 128 * 1024;    // per connection
+  options.channel.reassembly_total = 160 * 1024;  // all of them together
   gs::transport::Host server(io, options, srv_ev);
   RawChannelClient first(io, server.local_address());
   RawChannelClient second(io, server.local_address());
@@ -374,7 +372,9 @@ TEST_CASE("every connection of a Host draws on one reassembly budget of channel.
     for (std::uint32_t id = 0; id < 2; ++id)
       for (std::uint32_t part = 0; part + 1 < 62; ++part) {
         c.send_fragment(1, id, 60 * 1024, 1000, part);
-        if (part % 8 == 7) run_until(io, [] { return false; }, 2ms);  // paced: loopback drops none
+        if (part % 8 == 7)
+          run_until(
+              io, [] { return false; }, 2ms);  // paced: loopback drops none
       }
   };
   hold_two_messages(first);
@@ -390,9 +390,10 @@ TEST_CASE("every connection of a Host draws on one reassembly budget of channel.
   REQUIRE(second_id != 0);
   REQUIRE(run_until(io, [&] { return server.stats(second_id)->channel.dropped_budget > 0; }));
   io.run_for(100ms);
-  MESSAGE("shared budget in use: ", server.stats().reassembly_used, " of ", 160 * 1024, " bytes; first holds ",
-          server.stats(first_id)->channel.rx_held_bytes, ", second ", server.stats(second_id)->channel.rx_held_bytes,
-          " with ", server.stats(second_id)->channel.dropped_budget, " packets refused");
+  MESSAGE("shared budget in use: ", server.stats().reassembly_used, " of ", 160 * 1024,
+          " bytes; first holds ", server.stats(first_id)->channel.rx_held_bytes, ", second ",
+          server.stats(second_id)->channel.rx_held_bytes, " with ",
+          server.stats(second_id)->channel.dropped_budget, " packets refused");
   CHECK(server.stats().reassembly_used <= 160 * 1024);
   CHECK(server.stats(first_id)->channel.dropped_budget == 0);
   CHECK(server.stats(second_id)->channel.rx_held_bytes < 60 * 1024);
@@ -478,7 +479,8 @@ TEST_CASE("inside a receive batch send runs at the batch's time: it reads no clo
   };
   auto id = client.connect(server.local_address());
   REQUIRE(run_until(io, [&] { return !cli_ev.connected.empty() && !srv_ev.connected.empty(); }));
-  for (int i = 0; i < 20; ++i) REQUIRE(client.send(id, 0, as_bytes("m" + std::to_string(i))) == gs::transport::SendResult::ok);
+  for (int i = 0; i < 20; ++i)
+    REQUIRE(client.send(id, 0, as_bytes("m" + std::to_string(i))) == gs::transport::SendResult::ok);
   REQUIRE(run_until(io, [&] { return cli_ev.messages[id].size() == 40; }));
   CHECK(echoes == 20);
   // From the owner's own code, outside any callback, send reads the time afresh.
