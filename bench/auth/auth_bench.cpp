@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -23,35 +24,34 @@ using namespace gs;
 using namespace gs::roles;
 using Steady = std::chrono::steady_clock;
 
-int main(int argc, char** argv) {
-  int logins = argc > 1 ? std::atoi(argv[1]) : 200;
-  unsigned threads = argc > 2 ? static_cast<unsigned>(std::atoi(argv[2]))
-                              : std::max(1u, std::thread::hardware_concurrency());
-  store::PwhashParams params;  // the defaults: OWASP's 19 MiB, 2 passes
-  store::PasswordHasher hasher(params);
-  auto hash = *hasher.hash("correct horse battery");
+namespace {
 
-  // Raw: `threads` threads verifying back to back, `count` verifies; seconds taken.
-  auto raw = [&](int count) {
-    auto start = Steady::now();
-    std::vector<std::thread> workers;
-    std::atomic<int> next{0};
-    for (unsigned t = 0; t < threads; ++t)
-      workers.emplace_back([&] {
-        while (next.fetch_add(1) < count) (void)store::verify_password(hash, "correct horse battery");
-      });
-    for (auto& w : workers) w.join();
-    return std::chrono::duration<double>(Steady::now() - start).count();
-  };
-  // Half the raw run before the service run and half after, so drift in machine load
-  // affects both sides alike.
-  double raw_s = raw(logins / 2);
+const char* const kPassword = "correct horse battery";
 
-  // Through the login service, with the role's worker-pool runner.
+// `threads` threads verifying `hash` back to back, `count` verifies in all; seconds taken.
+double raw_verify_seconds(const std::string& hash, unsigned threads, int count) {
+  auto start = Steady::now();
+  std::vector<std::thread> workers;
+  std::atomic<int> next{0};
+  for (unsigned t = 0; t < threads; ++t)
+    workers.emplace_back([&] {
+      while (next.fetch_add(1) < count) (void)store::verify_password(hash, kPassword);
+    });
+  for (auto& w : workers) w.join();
+  return std::chrono::duration<double>(Steady::now() - start).count();
+}
+
+struct ServiceRun {
+  double seconds = 0;
+  int ok = 0;
+};
+
+// `logins` logins of one account through the login service, with the auth role's
+// worker-pool runners, as many in flight as the pool has threads, twice over.
+ServiceRun run_service(const std::string& hash, store::PasswordHasher& hasher, unsigned threads, int logins) {
   auto dir = std::filesystem::temp_directory_path() / ("gs-auth-bench-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
-  double service_s = 0;
-  int ok = 0;
+  ServiceRun run;
   {
     asio::io_context io;
     gs::WorkerPool pool(threads);
@@ -79,12 +79,12 @@ int main(int argc, char** argv) {
       protocol::Authenticate request;
       request.request_id = static_cast<std::uint32_t>(sent++);
       request.user = "alice";
-      request.password = "correct horse battery";
+      request.password = kPassword;
       request.client_address = "10.0.0.1";
       service.authenticate(std::move(request), "gateway-1", {Steady::now(), wall},
                            [&](protocol::AuthResult r) {
                              ++answered;
-                             ok += r.ok ? 1 : 0;
+                             run.ok += r.ok ? 1 : 0;
                              if (!r.ok && answered == 1)
                                std::fprintf(stderr, "login refused: %s\n", r.reason.c_str());
                              if (sent < logins) send_one();
@@ -92,19 +92,35 @@ int main(int argc, char** argv) {
                            });
     };
     auto start = Steady::now();
-    // Keep as many logins in flight as the pool has threads, twice over.
     for (unsigned i = 0; i < threads * 2 && sent < logins; ++i) send_one();
     io.run();
-    service_s = std::chrono::duration<double>(Steady::now() - start).count();
+    run.seconds = std::chrono::duration<double>(Steady::now() - start).count();
   }
   std::filesystem::remove_all(dir);
-  raw_s += raw(logins - logins / 2);
+  return run;
+}
 
-  double raw_rate = logins / raw_s, service_rate = logins / service_s;
+}  // namespace
+
+int main(int argc, char** argv) {
+  int logins = argc > 1 ? std::atoi(argv[1]) : 200;
+  unsigned threads = argc > 2 ? static_cast<unsigned>(std::atoi(argv[2]))
+                              : std::max(1u, std::thread::hardware_concurrency());
+  store::PwhashParams params;  // the defaults: OWASP's 19 MiB, 2 passes
+  store::PasswordHasher hasher(params);
+  auto hash = *hasher.hash(kPassword);
+
+  // Half the raw run before the service run and half after, so drift in machine load
+  // affects both sides alike.
+  double raw_s = raw_verify_seconds(hash, threads, logins / 2);
+  const ServiceRun service = run_service(hash, hasher, threads, logins);
+  raw_s += raw_verify_seconds(hash, threads, logins - logins / 2);
+
+  double raw_rate = logins / raw_s, service_rate = logins / service.seconds;
   std::printf("argon2id m=%zuKiB t=%llu, %d logins, %u threads\n", params.mem_limit >> 10,
               static_cast<unsigned long long>(params.ops_limit), logins, threads);
   std::printf("raw crypto_pwhash_str_verify: %.1f verifies/s\n", raw_rate);
-  std::printf("auth login service:           %.1f logins/s (%d ok)\n", service_rate, ok);
+  std::printf("auth login service:           %.1f logins/s (%d ok)\n", service_rate, service.ok);
   std::printf("ratio: %.3f (target >= 0.9)\n", service_rate / raw_rate);
-  return ok == logins ? 0 : 1;
+  return service.ok == logins ? 0 : 1;
 }

@@ -1,7 +1,9 @@
 // `gameserver client`: one player's whole flow from the command line, each stage
 // timed; --json ends with one JSON object.
 
+#include <cmath>
 #include <iostream>
+#include <variant>
 
 #include <fmt/format.h>
 #include <asio/steady_timer.hpp>
@@ -46,7 +48,9 @@ int exit_code_for(const client::FlowResult& r) {
   return exit_failure;
 }
 
-int run_client(const ClientCommandOptions& o) {
+// The client's options from the config and the command line; exit_usage when a flag is
+// wrong (the message is printed).
+std::variant<client::ClientOptions, int> client_options(const ClientCommandOptions& o) {
   config::Config config = load_config(o.config);
   client::ClientOptions options;
   options.gateway = config.gateway.listen;
@@ -73,20 +77,28 @@ int run_client(const ClientCommandOptions& o) {
         << "gameserver: client: --password-stdin is required (passwords never go on the command line)\n";
     return exit_usage;
   }
-  std::string password = read_password_stdin();
+  return options;
+}
 
+// What one flow saw: its result, and once joined the round-trip time and snapshots.
+struct ClientRun {
+  client::FlowResult result;
+  double rtt = 0;
+  std::uint64_t snapshots = 0;
+};
+
+ClientRun log_in_and_stay(const ClientCommandOptions& o, const client::ClientOptions& options,
+                          std::string password) {
   asio::io_context io;
   client::Client player(io, options);
-  client::FlowResult result;
-  std::uint64_t snapshots = 0;
-  player.set_events({[&](const protocol::Snapshot&) { ++snapshots; }, {}, {}, {}, {}});
+  ClientRun run;
+  player.set_events({[&](const protocol::Snapshot&) { ++run.snapshots; }, {}, {}, {}, {}});
   asio::steady_timer stay(io);
-  double rtt = 0;
   if (!o.json) std::cout << "connecting to gateway " << options.gateway.to_string() << "\n";
   player.login_and_join(
       o.user, std::move(password),
       [&](const client::FlowResult& r) {
-        result = r;
+        run.result = r;
         if (r.outcome != client::Outcome::joined) return io.stop();
         if (!o.json) {
           std::cout << fmt::format("login ok in {:.1f} ms: world {} at {}\n", r.login_ms, r.world_id,
@@ -98,34 +110,43 @@ int run_client(const ClientCommandOptions& o) {
         // Stay at least a moment so the round-trip time has a sample.
         stay.expires_after(std::chrono::milliseconds(std::max<long>(200, static_cast<long>(o.stay * 1000))));
         stay.async_wait([&](const asio::error_code&) {
-          rtt = player.rtt_ms();
+          run.rtt = player.rtt_ms();
           player.close();
           io.stop();
         });
       },
       o.world);
   io.run();
+  return run;
+}
 
-  bool joined = result.outcome == client::Outcome::joined;
-  if (!o.json) {
-    if (joined)
-      std::cout << fmt::format("rtt {:.2f} ms, {} snapshots\n", rtt, snapshots);
-    else
-      std::cout << fmt::format("{}: {}\n", client::to_string(result.outcome), result.reason);
-  }
+void print_json(const ClientRun& run) {
+  const auto& result = run.result;
+  const bool joined = result.outcome == client::Outcome::joined;
+  nlohmann::json j;
+  bool logged_in = joined || !result.world_id.empty();
+  j["login"] = logged_in ? "ok" : "failed";
+  if (!logged_in)
+    j["reason"] = result.reason.empty() ? std::string(client::to_string(result.outcome)) : result.reason;
+  if (!result.world_id.empty()) j["world"] = result.world_id;
+  j["joined"] = joined;
+  if (!joined && logged_in) j["reason"] = result.reason;
+  if (joined) j["rtt_ms"] = std::round(run.rtt * 100) / 100;
+  std::cout << j.dump() << "\n";
+}
+
+int run_client(const ClientCommandOptions& o) {
+  auto options = client_options(o);
+  if (const int* refused = std::get_if<int>(&options)) return *refused;
+  const ClientRun run = log_in_and_stay(o, std::get<client::ClientOptions>(options), read_password_stdin());
   if (o.json) {
-    nlohmann::json j;
-    bool logged_in = joined || !result.world_id.empty();
-    j["login"] = logged_in ? "ok" : "failed";
-    if (!logged_in)
-      j["reason"] = result.reason.empty() ? std::string(client::to_string(result.outcome)) : result.reason;
-    if (!result.world_id.empty()) j["world"] = result.world_id;
-    j["joined"] = joined;
-    if (!joined && logged_in) j["reason"] = result.reason;
-    if (joined) j["rtt_ms"] = std::round(rtt * 100) / 100;
-    std::cout << j.dump() << "\n";
+    print_json(run);
+  } else if (run.result.outcome == client::Outcome::joined) {
+    std::cout << fmt::format("rtt {:.2f} ms, {} snapshots\n", run.rtt, run.snapshots);
+  } else {
+    std::cout << fmt::format("{}: {}\n", client::to_string(run.result.outcome), run.result.reason);
   }
-  return exit_code_for(result);
+  return exit_code_for(run.result);
 }
 
 }  // namespace
