@@ -90,7 +90,7 @@ struct ChannelStats {
   std::uint64_t dropped_unreliable_fragments = 0;  // expired or evicted unreliable parts
 };
 
-class Channel : private MessageSink {
+class Channel final : private MessageSink {
  public:
   // Throws std::invalid_argument if validate(config) fails. `budget`, if given, is
   // shared with other channels and must outlive this one.

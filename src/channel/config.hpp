@@ -17,6 +17,12 @@ using Clock = std::chrono::steady_clock;
 using Time = Clock::time_point;
 using Duration = Clock::duration;
 
+// Durations as the floating-point seconds rates are computed in, and back.
+inline double to_seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+inline Duration from_seconds(double s) {
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
+}
+
 // Knob<T> (common/knob.hpp): name, default, inclusive range, unit.
 using gs::Knob;
 

@@ -21,7 +21,6 @@ constexpr double kMaxRandomLoss = 0.5;
 constexpr Duration kMinRttWindow = std::chrono::seconds(10);
 constexpr Duration kProbeRttTime = std::chrono::milliseconds(200);
 
-double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 }  // namespace
 
 Congestion::Congestion(std::uint32_t mss, std::uint64_t max_rate, Duration initial_rtt)
@@ -30,7 +29,7 @@ Congestion::Congestion(std::uint32_t mss, std::uint64_t max_rate, Duration initi
       pacing_gain_(kHighGain),
       cwnd_gain_(kHighGain),
       cwnd_(kInitialPackets * mss) {
-  pacing_rate_ = kHighGain * static_cast<double>(cwnd_) / seconds(initial_rtt);
+  pacing_rate_ = kHighGain * static_cast<double>(cwnd_) / to_seconds(initial_rtt);
   if (max_rate_ > 0) pacing_rate_ = std::min(pacing_rate_, max_rate_);
 }
 
@@ -106,7 +105,7 @@ void Congestion::update_min_rtt(const AckSample& s, Time now) {
 
 std::uint64_t Congestion::window() const {
   if (mode_ != Mode::probe_rtt) return cwnd_;
-  const auto half_bdp = static_cast<std::uint64_t>(btl_bw_ * seconds(min_rtt_) / 2);
+  const auto half_bdp = static_cast<std::uint64_t>(btl_bw_ * to_seconds(min_rtt_) / 2);
   return std::min(cwnd_, std::max(kMinPackets * mss_, half_bdp));
 }
 
@@ -114,7 +113,7 @@ void Congestion::on_ack(const AckSample& s, Time now) {
   update_bw(s);
   update_min_rtt(s, now);
   const Duration rtt_d = has_min_rtt_ ? min_rtt_ : s.srtt;
-  const double rtt = seconds(rtt_d);
+  const double rtt = to_seconds(rtt_d);
   const double bdp = btl_bw_ * rtt;
 
   if (mode_ == Mode::probe_rtt) {

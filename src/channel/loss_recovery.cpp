@@ -16,8 +16,6 @@ constexpr std::uint32_t kMaxBackoff = 10;
 // Widest time threshold for loss: twice the RTT.
 constexpr std::uint32_t kMaxReorderEighths = 8;
 
-double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
-
 }  // namespace
 
 LossRecovery::LossRecovery(const ChannelConfig& config, Time now, FrameSink& sink)
@@ -240,7 +238,7 @@ void LossRecovery::sample_delivery(const SentPacket& newest, std::uint64_t prior
   // grow when the sender probes faster) is added back, so a lossy but uncongested
   // path keeps its rate instead of collapsing.
   const double got = static_cast<double>(delivered_ - newest.delivered);
-  if (interval > Duration::zero()) s.delivery_rate = got / seconds(interval) / (1.0 - cc_.random_loss());
+  if (interval > Duration::zero()) s.delivery_rate = got / to_seconds(interval) / (1.0 - cc_.random_loss());
   s.app_limited = newest.app_limited;
   s.newly_acked = prior_in_flight - bytes_in_flight_;
   s.bytes_in_flight = bytes_in_flight_;

@@ -7,15 +7,6 @@
 
 namespace gs::channel {
 
-namespace {
-
-double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
-Duration from_seconds(double s) {
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
-}
-
-}  // namespace
-
 SendLanes::SendLanes(const ChannelConfig& config, Time now)
     : max_message_(config.max_message),
       send_queue_cap_(config.send_queue_cap),
@@ -176,24 +167,38 @@ void SendLanes::close_frame(std::size_t lane, OpenFrame& open, LossRecovery& log
 // needed); false if it does not fit.
 bool SendLanes::write_whole(wire::Writer& w, std::size_t lane, OpenFrame& open, std::int64_t& deficit,
                             LossRecovery& log) {
+  // The run of whole messages at the send position, in one loop: this is the per-message
+  // path of a stream of small messages, so the frame and deficit stay in locals.
   auto& tx = tx_[lane];
-  const std::uint64_t id = tx.send_pos;
-  const OutMsg& m = tx.msgs[id - tx.base_id];
-  const std::size_t need = wire::varint_size(m.size) + m.size;
-  if (!open.count_pos || open.count == wire::kMaxMessagesPerFrame || w.remaining() < need) {
-    close_frame(lane, open, log);
-    if (w.remaining() < wire::kMessagesHeaderSize + need) return false;
-    open.count_pos =
-        wire::write_messages_header(w, static_cast<std::uint8_t>(lane), static_cast<std::uint32_t>(id));
-    open.first_id = id;
-    open.count = 0;
+  OpenFrame frame = open;
+  std::int64_t left = deficit;
+  bool fits = true;
+  while (left > 0 && has_new_data(tx)) {
+    const std::uint64_t id = tx.send_pos;
+    OutMsg& m = tx.msgs[id - tx.base_id];
+    if (m.frag_count != 0) break;
+    const std::size_t need = wire::varint_size(m.size) + m.size;
+    if (!frame.count_pos || frame.count == wire::kMaxMessagesPerFrame || w.remaining() < need) {
+      close_frame(lane, frame, log);
+      if (w.remaining() < wire::kMessagesHeaderSize + need) {
+        fits = false;
+        break;
+      }
+      frame.count_pos =
+          wire::write_messages_header(w, static_cast<std::uint8_t>(lane), static_cast<std::uint32_t>(id));
+      frame.first_id = id;
+      frame.count = 0;
+    }
+    w.varint(m.size);
+    w.bytes({m.data, m.size});
+    ++frame.count;
+    ++tx.send_pos;
+    left -= static_cast<std::int64_t>(need);
+    count_outstanding(tx, m);
   }
-  w.varint(m.size);
-  w.bytes({m.data, m.size});
-  ++open.count;
-  ++tx.send_pos;
-  deficit -= static_cast<std::int64_t>(need);
-  return true;
+  open = frame;
+  deficit = left;
+  return fits;
 }
 
 // Sends the next fragment of the lane's next message; false if it does not fit.
@@ -219,18 +224,14 @@ bool SendLanes::write_from_lane(wire::Writer& w, std::size_t lane, std::int64_t&
   if (!tx.rtx.empty() && !write_retransmissions(w, tx, deficit, log)) return false;
   OpenFrame open;
   bool fits = true;
-  while (deficit > 0 && has_new_data(tx)) {
+  while (fits && deficit > 0 && has_new_data(tx)) {
     OutMsg& m = tx.msgs[tx.send_pos - tx.base_id];
     if (m.frag_count == 0) {
       fits = write_whole(w, lane, open, deficit, log);
     } else {
       close_frame(lane, open, log);
       fits = write_next_fragment(w, lane, deficit, log);
-    }
-    if (!fits) break;
-    if (tx.reliable && !m.counted) {
-      m.counted = true;
-      outstanding_ += wire::footprint(m.size);
+      if (fits) count_outstanding(tx, m);
     }
   }
   close_frame(lane, open, log);
@@ -242,6 +243,13 @@ bool SendLanes::write_from_lane(wire::Writer& w, std::size_t lane, std::int64_t&
     }
   }
   return fits;
+}
+
+void SendLanes::count_outstanding(const LaneTx& tx, OutMsg& m) {
+  if (tx.reliable && !m.counted) {
+    m.counted = true;
+    outstanding_ += wire::footprint(m.size);
+  }
 }
 
 void SendLanes::write(wire::Writer& w, LossRecovery& log) {
@@ -273,7 +281,7 @@ bool SendLanes::pacing_allows(Time now, double rate) {
   if (rate <= 0) return true;
   const double burst = std::max(16.0 * max_datagram_, rate * 0.001);
   if (now > pacing_stamp_) {
-    pacing_tokens_ = std::min(burst, pacing_tokens_ + rate * seconds(now - pacing_stamp_));
+    pacing_tokens_ = std::min(burst, pacing_tokens_ + rate * to_seconds(now - pacing_stamp_));
     pacing_stamp_ = now;
   }
   return pacing_tokens_ > 0;

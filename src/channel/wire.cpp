@@ -14,14 +14,16 @@ bool read_messages(Reader& r, FrameList& out) {
   std::uint32_t id = 0;
   if (!r.u8(lane) || !r.u32(id) || !r.u8(count)) return false;
   if (count == 0) return false;
+  // Grown once per frame, not once per message: this runs for every message received.
+  const std::size_t first = out.frames.size();
+  out.frames.resize(first + count);
   for (unsigned i = 0; i < count; ++i) {
-    Frame f;
+    Frame& f = out.frames[first + i];
     f.type = FrameType::messages;
     f.lane = lane;
     f.id = static_cast<std::uint32_t>(id + i);
     std::uint32_t len = 0;
     if (!r.varint(len) || !r.bytes(len, f.bytes)) return false;
-    out.frames.push_back(f);
   }
   return true;
 }
