@@ -155,52 +155,8 @@ bool SendLanes::write_retransmissions(wire::Writer& w, LaneTx& tx, std::int64_t&
   return fits;
 }
 
-void SendLanes::close_frame(std::size_t lane, OpenFrame& open, LossRecovery& log) {
-  if (!open.count_pos) return;
-  *open.count_pos = std::byte(open.count);
-  if (tx_[lane].reliable)
-    log.record_frame({open.first_id, open.count, static_cast<std::uint8_t>(lane), RefKind::messages});
-  open.count_pos = nullptr;
-}
-
 // Adds the lane's next message, sent whole, to the open MESSAGES frame (opening one if
 // needed); false if it does not fit.
-bool SendLanes::write_whole(wire::Writer& w, std::size_t lane, OpenFrame& open, std::int64_t& deficit,
-                            LossRecovery& log) {
-  // The run of whole messages at the send position, in one loop: this is the per-message
-  // path of a stream of small messages, so the frame and deficit stay in locals.
-  auto& tx = tx_[lane];
-  OpenFrame frame = open;
-  std::int64_t left = deficit;
-  bool fits = true;
-  while (left > 0 && has_new_data(tx)) {
-    const std::uint64_t id = tx.send_pos;
-    OutMsg& m = tx.msgs[id - tx.base_id];
-    if (m.frag_count != 0) break;
-    const std::size_t need = wire::varint_size(m.size) + m.size;
-    if (!frame.count_pos || frame.count == wire::kMaxMessagesPerFrame || w.remaining() < need) {
-      close_frame(lane, frame, log);
-      if (w.remaining() < wire::kMessagesHeaderSize + need) {
-        fits = false;
-        break;
-      }
-      frame.count_pos =
-          wire::write_messages_header(w, static_cast<std::uint8_t>(lane), static_cast<std::uint32_t>(id));
-      frame.first_id = id;
-      frame.count = 0;
-    }
-    w.varint(m.size);
-    w.bytes({m.data, m.size});
-    ++frame.count;
-    ++tx.send_pos;
-    left -= static_cast<std::int64_t>(need);
-    count_outstanding(tx, m);
-  }
-  open = frame;
-  deficit = left;
-  return fits;
-}
-
 // Sends the next fragment of the lane's next message; false if it does not fit.
 bool SendLanes::write_next_fragment(wire::Writer& w, std::size_t lane, std::int64_t& deficit,
                                     LossRecovery& log) {
@@ -222,19 +178,53 @@ bool SendLanes::write_next_fragment(wire::Writer& w, std::size_t lane, std::int6
 bool SendLanes::write_from_lane(wire::Writer& w, std::size_t lane, std::int64_t& deficit, LossRecovery& log) {
   auto& tx = tx_[lane];
   if (!tx.rtx.empty() && !write_retransmissions(w, tx, deficit, log)) return false;
-  OpenFrame open;
+  // Whole messages go into one MESSAGES frame while they fit. This loop is the per-message
+  // path of a stream of small messages: the open frame lives in locals, not in a struct
+  // passed to a helper, which measurably slowed it (docs/BENCHMARKS.md).
+  std::byte* count_pos = nullptr;
+  std::uint32_t count = 0;
+  std::uint64_t first_id = 0;
+  auto close_frame = [&] {
+    if (!count_pos) return;
+    *count_pos = std::byte(count);
+    if (tx.reliable) log.record_frame({first_id, count, static_cast<std::uint8_t>(lane), RefKind::messages});
+    count_pos = nullptr;
+  };
   bool fits = true;
-  while (fits && deficit > 0 && has_new_data(tx)) {
-    OutMsg& m = tx.msgs[tx.send_pos - tx.base_id];
+  while (deficit > 0 && has_new_data(tx)) {
+    const std::uint64_t id = tx.send_pos;
+    OutMsg& m = tx.msgs[id - tx.base_id];
     if (m.frag_count == 0) {
-      fits = write_whole(w, lane, open, deficit, log);
+      const std::size_t need = wire::varint_size(m.size) + m.size;
+      if (!count_pos || count == wire::kMaxMessagesPerFrame || w.remaining() < need) {
+        close_frame();
+        if (w.remaining() < wire::kMessagesHeaderSize + need) {
+          fits = false;
+          break;
+        }
+        count_pos =
+            wire::write_messages_header(w, static_cast<std::uint8_t>(lane), static_cast<std::uint32_t>(id));
+        first_id = id;
+        count = 0;
+      }
+      w.varint(m.size);
+      w.bytes({m.data, m.size});
+      ++count;
+      ++tx.send_pos;
+      deficit -= static_cast<std::int64_t>(need);
     } else {
-      close_frame(lane, open, log);
-      fits = write_next_fragment(w, lane, deficit, log);
-      if (fits) count_outstanding(tx, m);
+      close_frame();
+      if (!write_next_fragment(w, lane, deficit, log)) {
+        fits = false;
+        break;
+      }
+    }
+    if (tx.reliable && !m.counted) {
+      m.counted = true;
+      outstanding_ += wire::footprint(m.size);
     }
   }
-  close_frame(lane, open, log);
+  close_frame();
   if (!tx.reliable) {
     while (!tx.msgs.empty() && tx.base_id < tx.send_pos) {
       release(tx.msgs.front());
@@ -243,13 +233,6 @@ bool SendLanes::write_from_lane(wire::Writer& w, std::size_t lane, std::int64_t&
     }
   }
   return fits;
-}
-
-void SendLanes::count_outstanding(const LaneTx& tx, OutMsg& m) {
-  if (tx.reliable && !m.counted) {
-    m.counted = true;
-    outstanding_ += wire::footprint(m.size);
-  }
 }
 
 void SendLanes::write(wire::Writer& w, LossRecovery& log) {

@@ -92,13 +92,6 @@ class SendLanes final : public FrameSink {
     Ring<FrameRef> rtx;        // lost frames to send again, oldest first
     std::uint64_t next_id() const { return base_id + msgs.size(); }
   };
-  // A MESSAGES frame being filled with new data.
-  struct OpenFrame {
-    std::byte* count_pos = nullptr;
-    std::uint32_t count = 0;
-    std::uint64_t first_id = 0;
-  };
-
   bool has_sendable(const LaneTx& tx) const { return !tx.rtx.empty() || has_new_data(tx); }
   bool has_new_data(const LaneTx& tx) const;
   bool can_start(const LaneTx& tx, const OutMsg& m) const;
@@ -106,14 +99,7 @@ class SendLanes final : public FrameSink {
   bool resend_fragment(wire::Writer& w, LaneTx& tx, const FrameRef& r, LossRecovery& log);
   bool resend_messages(wire::Writer& w, LaneTx& tx, FrameRef& r, LossRecovery& log);
   bool write_from_lane(wire::Writer& w, std::size_t lane, std::int64_t& deficit, LossRecovery& log);
-  // Whole messages from the send position until a fragmented one, the datagram is full
-  // (false) or the deficit is spent.
-  bool write_whole(wire::Writer& w, std::size_t lane, OpenFrame& open, std::int64_t& deficit,
-                   LossRecovery& log);
-  // A reliable message counts against the flow-control window from its first frame sent.
-  void count_outstanding(const LaneTx& tx, OutMsg& m);
   bool write_next_fragment(wire::Writer& w, std::size_t lane, std::int64_t& deficit, LossRecovery& log);
-  void close_frame(std::size_t lane, OpenFrame& open, LossRecovery& log);
   void pop_acked(LaneTx& tx);
   void release(OutMsg& m);
 
