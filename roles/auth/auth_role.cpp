@@ -81,6 +81,7 @@ void AuthRole::start() {
                                            login_settings(auth),
                                            LoginService::pool_runner(*database_, context_.io, alive_),
                                            LoginService::pool_runner(context_.workers, context_.io, alive_));
+  logins_->set_seats(seats_, [this](const Eviction& eviction) { unseat(eviction); });
   try {
     host_ = std::make_unique<peers::PeerHost>(
         context_.io, listening_host("auth", config_, auth.listen, context_.io),
@@ -153,7 +154,10 @@ void AuthRole::on_peer_removed(peers::Peer& peer, const End& end) {
   if (auto who = it->second.auth.peer();
       who && peer.session().entered(session::State::connected) != session::Time{}) {
     context_.log->info("{} {} unlinked ({})", who->role, who->id, to_string(end.code));
-    if (who->role == "world") worlds_.remove(who->id);
+    if (who->role == "world") {
+      worlds_.remove(who->id);
+      seats_.forget_world(who->id);
+    }
   }
   links_.erase(it);
 }
@@ -204,6 +208,29 @@ void AuthRole::on_message(session::Session& session, std::uint8_t type, std::spa
     worlds_.report(report->id, report->address, report->capacity, report->players, now);
     return;
   }
+  if (type == protocol::SeatUpdate::type && who.role == "world") return on_seat_update(who.id, message);
+}
+
+void AuthRole::on_seat_update(const std::string& world, std::span<const std::byte> message) {
+  auto update = decode<protocol::SeatUpdate>(message);
+  if (!update) return;
+  if (!update->seated) return seats_.released(update->account, world, update->player_id);
+  auto since = static_cast<std::int64_t>(std::min<std::uint64_t>(update->since, INT64_MAX));
+  auto evicted = seats_.taken(update->account, Seat{world, update->player_id, since, update->jti});
+  if (evicted) unseat(*evicted);
+}
+
+void AuthRole::unseat(const Eviction& eviction) {
+  for (const auto& [session, link] : links_) {
+    auto who = link.auth.peer();
+    if (!who || who->role != "world" || who->id != eviction.seat.world) continue;
+    context_.log->info("account {} seated in {} again elsewhere: {} gives up player {}", eviction.account,
+                       eviction.seat.world, eviction.seat.world, eviction.seat.player_id);
+    session->send(protocol::lane_control,
+                  encode(protocol::Unseat{eviction.account, eviction.seat.player_id, "replaced"}));
+    ++unseats_sent_;
+    return;
+  }
 }
 
 void AuthRole::on_closed(session::Session&, const End&, session::Time) {}
@@ -245,6 +272,11 @@ void AuthRole::collect(admin::MetricsWriter& out) {
   out.gauge("gameserver_auth_links", links, static_cast<double>(worlds), {{"peer_role", "world"}});
   out.counter("gameserver_auth_links_refused_total", "Links refused during pre-authentication",
               static_cast<double>(links_refused_));
+  out.gauge("gameserver_auth_seats", "Accounts seated in a world, as the worlds report them",
+            static_cast<double>(seats_.size()));
+  out.counter("gameserver_auth_unseats_total",
+              "Seats a world was told to give up: the account logged in again for another world",
+              static_cast<double>(unseats_sent_));
   if (signer_)
     out.gauge("gameserver_token_signing_key", "1 for the key id (kid) that signs login tokens now", 1,
               {{"kid", signer_->kid()}});

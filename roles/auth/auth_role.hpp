@@ -56,6 +56,10 @@ class AuthRole final : public Role,
   void on_peer_removed(peers::Peer& peer, const End& end) override;
 
   const crypto::SecretBuffer* secret_for(std::string_view role, std::string_view id) const;
+  // A world's SeatUpdate: the seat map follows it, and a seat it makes older goes.
+  void on_seat_update(const std::string& world, std::span<const std::byte> message);
+  // Tells the world holding `eviction`'s seat to give it up (Unseat), if it is linked.
+  void unseat(const Eviction& eviction);
 
   const config::Config& config_;
   RoleContext context_;
@@ -69,11 +73,13 @@ class AuthRole final : public Role,
   std::unique_ptr<store::LoginThrottle> throttle_;
   std::unique_ptr<crypto::TokenSigner> signer_;
   WorldDirectory worlds_;
+  SeatMap seats_;
   std::unique_ptr<LoginService> logins_;
   std::unique_ptr<peers::PeerHost> host_;
   std::map<session::Session*, Link> links_;
   admin::PeerMetrics peer_metrics_;
   std::uint64_t links_refused_ = 0;
+  std::uint64_t unseats_sent_ = 0;
   std::uint64_t reloads_ok_ = 0;
   std::uint64_t reloads_failed_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -148,7 +148,7 @@ void LoginService::finish(Attempt& attempt, Clock now) {
   // Only the owner of the password learns that the account is disabled.
   if (account.disabled) return answer(request, reason::disabled, reply);
   throttle_.record_success(attempt.name, attempt.group, now.steady);
-  auto world = worlds_.pick(request.world, now.steady);
+  auto world = place(attempt.name, request.world, now.steady);
   if (!world) return answer(request, reason::no_world, reply);
   auto token = signer_.issue(attempt.name, world->id, settings_.token_ttl, now.wall);
   auto& accounts = accounts_;
@@ -169,6 +169,17 @@ void LoginService::finish(Attempt& attempt, Clock now) {
   result.world_address = world->address;
   ++stats_.ok;
   reply(std::move(result));
+}
+
+std::optional<WorldEntry> LoginService::place(const std::string& account, const std::string& requested,
+                                              std::chrono::steady_clock::time_point now) {
+  const Seat* seat = seats_ ? seats_->find(account) : nullptr;
+  if (seat && !worlds_.is_live(seat->world, now)) seat = nullptr;  // its world went away
+  if (seat && (requested.empty() || requested == seat->world)) return worlds_.take(seat->world, now);
+  auto world = worlds_.pick(requested, now);
+  // Given up before the token for the other world exists: the old world hears it first.
+  if (world && seat && world->id != seat->world && unseat_) unseat_(Eviction{account, *seat});
+  return world;
 }
 
 void LoginService::rehash(const std::string& name, const std::string& old_hash,

@@ -18,6 +18,7 @@
 #include "crypto/token_signer.hpp"
 #include "protocol/messages.hpp"
 #include "roles/auth/login_slots.hpp"
+#include "roles/auth/seat_map.hpp"
 #include "roles/auth/world_directory.hpp"
 #include "store/account_store.hpp"
 #include "store/address_group.hpp"
@@ -73,6 +74,16 @@ class LoginService {
   // unless `alive` has turned false.
   static Runner pool_runner(gs::WorkerPool& pool, asio::io_context& io, std::shared_ptr<bool> alive);
 
+  // One seat per account: a login of a seated account that asks for no other world goes
+  // back to its seat's world; one that goes to another world first has `unseat` tell the
+  // seat's world to give the seat up (it kicks the player, "replaced"). Without seats
+  // (tests, benchmarks) logins are placed by load alone.
+  using Unseat = std::function<void(const Eviction&)>;
+  void set_seats(const SeatMap& seats, Unseat unseat) {
+    seats_ = &seats;
+    unseat_ = std::move(unseat);
+  }
+
   std::uint32_t in_flight() const { return slots_.in_flight(); }
   const LoginStats& stats() const { return stats_; }
 
@@ -84,6 +95,8 @@ class LoginService {
   void answer(const protocol::Authenticate& request, const char* reason, const Reply& reply);
   std::string group_of(const std::string& client_address, const std::string& gateway);
   void release(const Attempt& attempt);
+  std::optional<WorldEntry> place(const std::string& account, const std::string& requested,
+                                  std::chrono::steady_clock::time_point now);
 
   store::AccountStore& accounts_;
   const store::PasswordHasher& hasher_;
@@ -95,6 +108,8 @@ class LoginService {
   Runner hashing_;
   LoginSlots slots_;
   LoginStats stats_;
+  const SeatMap* seats_ = nullptr;
+  Unseat unseat_;
 };
 
 }  // namespace gs::roles

@@ -39,6 +39,18 @@ std::optional<WorldEntry> WorldDirectory::pick(std::string_view requested, Time 
   return *chosen;
 }
 
+std::optional<WorldEntry> WorldDirectory::take(std::string_view id, Time now) {
+  auto it = worlds_.find(id);
+  if (it == worlds_.end() || !alive(it->second, now)) return std::nullopt;
+  ++it->second.pending;
+  return it->second;
+}
+
+bool WorldDirectory::is_live(std::string_view id, Time now) const {
+  auto it = worlds_.find(id);
+  return it != worlds_.end() && alive(it->second, now);
+}
+
 std::size_t WorldDirectory::live(Time now) const {
   std::size_t n = 0;
   for (const auto& [id, world] : worlds_) n += alive(world, now) ? 1 : 0;

@@ -37,6 +37,11 @@ class WorldDirectory {
   // with room; counts the login as pending there. nullopt when none has room.
   std::optional<WorldEntry> pick(std::string_view requested, Time now);
 
+  // The world `id` if it is alive, room or not (a seated player returning to its own
+  // world replaces itself there); counts the login as pending. nullopt when it is not.
+  std::optional<WorldEntry> take(std::string_view id, Time now);
+  bool is_live(std::string_view id, Time now) const;
+
   // Worlds heard from within the timeout.
   std::size_t live(Time now) const;
 

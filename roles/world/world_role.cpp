@@ -77,8 +77,14 @@ void WorldRole::start() {
   auth_ = std::make_unique<AuthLinks>(
       context_.io, context_.log, "world", world.id, world.auth, secret, link_options,
       peers::session_config(config_.session),
-      AuthLinks::Callbacks{
-          [this](std::size_t link) { auth_->send(link, session::encode(make_report())); }, {}, {}});
+      AuthLinks::Callbacks{[this](std::size_t link) { link_up(link); },
+                           {},
+                           [this](std::size_t, std::uint8_t type, std::span<const std::byte> message) {
+                             on_auth_message(type, message);
+                           }});
+  // Every auth server hears every seat taken and given up (one seat per account).
+  service_->set_seat_listener(
+      [this](const protocol::SeatUpdate& seat) { auth_->send_all(session::encode(seat)); });
 
   auto options = listening_host("world", config_, world.listen, context_.io);
   try {
@@ -140,6 +146,18 @@ void WorldRole::tick() {
   tick_timer_.async_wait([this, alive = alive_](const asio::error_code& ec) {
     if (!ec && *alive) tick();
   });
+}
+
+void WorldRole::link_up(std::size_t link) {
+  auth_->send(link, session::encode(make_report()));
+  for (const auto& seat : service_->seats()) auth_->send(link, session::encode(seat));
+}
+
+void WorldRole::on_auth_message(std::uint8_t type, std::span<const std::byte> message) {
+  if (type != protocol::Unseat::type) return;
+  auto unseat = session::decode<protocol::Unseat>(message);
+  if (!unseat) return context_.log->warn("world: malformed Unseat from auth dropped");
+  service_->unseat(*unseat, session::Time::clock::now());
 }
 
 protocol::WorldReport WorldRole::make_report() const {

@@ -42,6 +42,9 @@ class WorldRole final : public Role, public admin::MetricsSource, private peers:
   void tick();
   void report();
   protocol::WorldReport make_report() const;
+  // A link to auth came up: the world's report and every seat held now.
+  void link_up(std::size_t link);
+  void on_auth_message(std::uint8_t type, std::span<const std::byte> message);
 
   const config::Config& config_;
   RoleContext context_;

@@ -34,7 +34,9 @@ void WorldService::broadcast(const M& message, std::uint32_t except) {
 }
 
 void WorldService::add_client(session::Session& session, Time) {
-  clients_[&session] = Client{&session, {}, 0};
+  Client client;
+  client.session = &session;
+  clients_[&session] = std::move(client);
 }
 
 void WorldService::remove_client(session::Session& session) {
@@ -75,6 +77,11 @@ void WorldService::on_auth_data(session::Session& session, std::span<const std::
     return session.refuse_auth("full", now);
   }
   it->second.account = claims->sub;
+  it->second.since =
+      claims->iat
+          ? static_cast<std::uint64_t>(std::max<std::int64_t>(0, claims->iat->time_since_epoch().count()))
+          : 0;
+  it->second.jti = claims->jti;
   it->second.admitted = true;
   ++admitted_;
   session.complete_auth(now);
@@ -86,19 +93,13 @@ void WorldService::on_connected(session::Session& session, Time now) {
   Client& client = it->second;
   unadmit(client);
   // The same account again: the newer session wins.
-  if (auto old = by_account_.find(client.account); old != by_account_.end()) {
-    std::uint32_t old_id = old->second;
-    session::Session* old_session = players_.at(old_id).session;
-    send(*old_session, protocol::lane_control, protocol::Kicked{"replaced"});
-    ++stats_.replaced;
-    leave(old_id, "replaced");
-    if (auto c = clients_.find(old_session); c != clients_.end()) c->second.player_id = 0;
-    old_session->close(/*flush=*/true, now, End{EndCode::login_replaced, {}});
-  }
+  if (auto old = by_account_.find(client.account); old != by_account_.end()) replace(old->second, now);
   std::uint32_t id = next_player_id_++;
   Player player;
   player.session = &session;
   player.account = client.account;
+  player.since = client.since;
+  player.jti = client.jti;
   // Spawn points spread on a circle around the centre so players do not stack.
   player.x = settings_.map_size / 2 + static_cast<std::int32_t>((id * 7919) % 2000) - 1000;
   player.y = settings_.map_size / 2 + static_cast<std::int32_t>((id * 104729) % 2000) - 1000;
@@ -118,6 +119,33 @@ void WorldService::on_connected(session::Session& session, Time now) {
   players_[id] = std::move(player);
   broadcast(protocol::PlayerJoined{id, client.account});
   ++stats_.joined;
+  if (seat_listener_) seat_listener_(seat_of(id, players_.at(id), /*seated=*/true));
+}
+
+void WorldService::replace(std::uint32_t player_id, Time now) {
+  session::Session* old_session = players_.at(player_id).session;
+  send(*old_session, protocol::lane_control, protocol::Kicked{"replaced"});
+  ++stats_.replaced;
+  leave(player_id, "replaced");
+  if (auto c = clients_.find(old_session); c != clients_.end()) c->second.player_id = 0;
+  old_session->close(/*flush=*/true, now, End{EndCode::login_replaced, {}});
+}
+
+protocol::SeatUpdate WorldService::seat_of(std::uint32_t player_id, const Player& player, bool seated) const {
+  return protocol::SeatUpdate{player.account, player_id, seated, player.since, player.jti};
+}
+
+std::vector<protocol::SeatUpdate> WorldService::seats() const {
+  std::vector<protocol::SeatUpdate> out;
+  out.reserve(players_.size());
+  for (const auto& [id, player] : players_) out.push_back(seat_of(id, player, /*seated=*/true));
+  return out;
+}
+
+void WorldService::unseat(const protocol::Unseat& unseat, Time now) {
+  auto it = by_account_.find(unseat.account);
+  if (it == by_account_.end() || it->second != unseat.player_id) return;
+  replace(unseat.player_id, now);
 }
 
 void WorldService::leave(std::uint32_t player_id, const std::string& reason) {
@@ -125,7 +153,9 @@ void WorldService::leave(std::uint32_t player_id, const std::string& reason) {
   if (it == players_.end()) return;
   if (auto a = by_account_.find(it->second.account); a != by_account_.end() && a->second == player_id)
     by_account_.erase(a);
+  const protocol::SeatUpdate released = seat_of(player_id, it->second, /*seated=*/false);
   players_.erase(it);
+  if (seat_listener_) seat_listener_(released);
   ++stats_.left;
   broadcast(protocol::PlayerLeft{player_id, reason});
 }

@@ -14,6 +14,7 @@
 #include <map>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "crypto/result.hpp"
 #include "crypto/token.hpp"
@@ -65,6 +66,15 @@ class WorldService final : public session::SessionEvents {
   std::uint32_t players() const { return static_cast<std::uint32_t>(players_.size()); }
   const WorldStats& stats() const { return stats_; }
 
+  // Seats for auth (protocol::SeatUpdate): `listener` hears every join (seated) and
+  // leave; seats() lists the players seated now, for a link that just came up.
+  using SeatListener = std::function<void(const protocol::SeatUpdate&)>;
+  void set_seat_listener(SeatListener listener) { seat_listener_ = std::move(listener); }
+  std::vector<protocol::SeatUpdate> seats() const;
+  // Auth's word that the account's seat moved elsewhere: that player is replaced.
+  // Ignored unless the player still holds the account's seat here.
+  void unseat(const protocol::Unseat& unseat, Time now);
+
   void on_authenticating(session::Session& session, Time now) override;
   void on_auth_data(session::Session& session, std::span<const std::uint8_t> data, Time now) override;
   void on_connected(session::Session& session, Time now) override;
@@ -77,12 +87,16 @@ class WorldService final : public session::SessionEvents {
   struct Client {
     session::Session* session = nullptr;
     std::string account;          // from the verified token
+    std::uint64_t since = 0;      // the token's iat (seconds since the epoch), 0 if it had none
+    std::string jti;              // the token's id
     std::uint32_t player_id = 0;  // 0 until joined, and again once it left
     bool admitted = false;        // verified, not yet joined: counted once in admitted_
   };
   struct Player {
     session::Session* session = nullptr;
     std::string account;
+    std::uint64_t since = 0;  // of the token that took the seat (Client::since, jti)
+    std::string jti;
     std::int32_t x = 0, y = 0;
     std::int32_t move_x = 0, move_y = 0;
     std::uint32_t last_input = 0;
@@ -95,6 +109,10 @@ class WorldService final : public session::SessionEvents {
   template <class M>
   void broadcast(const M& message, std::uint32_t except = 0);
   void leave(std::uint32_t player_id, const std::string& reason);
+  // The account's newer session or seat wins: the player gets Kicked ("replaced"), the
+  // others PlayerLeft ("replaced"), and its session closes.
+  void replace(std::uint32_t player_id, Time now);
+  protocol::SeatUpdate seat_of(std::uint32_t player_id, const Player& player, bool seated) const;
   // Tells the session why, takes its player out and closes it (the goodbye flushed).
   void kick(Client& client, const std::string& reason, Time now);
   // Leaves the admitted count, once.
@@ -111,6 +129,7 @@ class WorldService final : public session::SessionEvents {
   std::uint32_t admitted_ = 0;  // verified, not yet joined: they count against capacity
   std::uint32_t tick_ = 0;
   WorldStats stats_;
+  SeatListener seat_listener_;
   std::vector<std::byte> scratch_;
 };
 

@@ -158,6 +158,44 @@ struct WorldReport {
   }
 };
 
+// World -> auth, to every auth link: `account` took a seat in this world (seated) or
+// left it. Sent on every join and leave, and for every seated player when a link comes
+// up. `since` and `jti` are the iat and jti of the token that took the seat: every auth
+// server orders two seats of one account by them (roles/auth/seat_map.hpp).
+struct SeatUpdate {
+  static constexpr std::uint8_t type = 0x23;
+  std::string account;
+  std::uint32_t player_id = 0;
+  bool seated = false;
+  std::uint64_t since = 0;  // seconds since the epoch
+  std::string jti;
+  template <class IO, class M>
+  static void fields(IO& io, M& m) {
+    io.str(m.account, max_name);
+    io.u32(m.player_id);
+    io.boolean(m.seated);
+    io.u64(m.since);
+    io.str(m.jti, max_name);
+  }
+};
+
+// Auth -> world: give up `account`'s seat held by `player_id` (the account logged in
+// again for another world, or another world holds a newer seat). The world kicks that
+// player with `reason` and reports the seat released; a seat the world no longer holds
+// for that player is left alone.
+struct Unseat {
+  static constexpr std::uint8_t type = 0x24;
+  std::string account;
+  std::uint32_t player_id = 0;
+  std::string reason;  // "replaced"
+  template <class IO, class M>
+  static void fields(IO& io, M& m) {
+    io.str(m.account, max_name);
+    io.u32(m.player_id);
+    io.str(m.reason, max_reason);
+  }
+};
+
 // --- world <-> client ---
 // The client's pre-auth data for a world is its login token (raw bytes of the JWS).
 

@@ -85,6 +85,8 @@ int main(int argc, char** argv) {
     message_seed(dir, Authenticate{1, 2, "alice", "pw", "10.0.0.1:5", ""});
     message_seed(dir, AuthResult{1, 2, true, "", "a.b.c", "world-1", "127.0.0.1:7200"});
     message_seed(dir, WorldReport{"world-1", "127.0.0.1:7200", 100, 3});
+    message_seed(dir, SeatUpdate{"alice", 7, true, 1700000000, "Yc3bX2n9QmWm1Hh0dQK2Cw"});
+    message_seed(dir, Unseat{"alice", 7, "replaced"});
     message_seed(dir, Snapshot{7, {{1, 10, 20}, {2, 30, 40}}});
     message_seed(dir, Chat{"hello"});
   }

@@ -38,8 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace gs::protocol;
   using namespace gs::session;
   decode_all<AuthData, AuthComplete, AuthRefused, LinkHello, LinkProof, ClientHello, LoginRequest,
-             LoginResponse, ServerHello, Authenticate, AuthResult, WorldReport, Welcome, Input, Snapshot,
-             Chat, ChatEvent, PlayerJoined, PlayerLeft, Kicked>(bytes);
+             LoginResponse, ServerHello, Authenticate, AuthResult, WorldReport, SeatUpdate, Unseat, Welcome,
+             Input, Snapshot, Chat, ChatEvent, PlayerJoined, PlayerLeft, Kicked>(bytes);
   Null null;
   gs::session::Session session({}, null, null, Time{});
   std::uint8_t binding[32] = {};
