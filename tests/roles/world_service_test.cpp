@@ -352,3 +352,53 @@ TEST_CASE("rate limit: kinds the world does not know are charged to the input bu
   CHECK(h.world.stats().malformed == 10);
   CHECK(h.world.stats().rate_limited == 20);
 }
+
+TEST_CASE("seats: every join and leave is reported with the seat's token; seats() lists who sits now") {
+  Harness h;
+  std::vector<protocol::SeatUpdate> updates;
+  h.world.set_seat_listener([&](const protocol::SeatUpdate& u) { updates.push_back(u); });
+  auto token = h.signer.issue("alice", "world-1", 30s, h.wall);
+  auto& alice = h.connect(token.token);
+  REQUIRE(updates.size() == 1);
+  CHECK(updates[0].account == "alice");
+  CHECK(updates[0].seated);
+  CHECK(updates[0].player_id == alice.received<protocol::Welcome>().at(0).player_id);
+  CHECK(updates[0].jti == token.jti);
+  CHECK(updates[0].since == 1'800'000'000u);
+  h.connect(h.token("bob"));
+  auto seated = h.world.seats();
+  REQUIRE(seated.size() == 2);
+  CHECK(seated[0].account == "alice");
+  CHECK(seated[1].account == "bob");
+
+  h.world.remove_client(alice.server);
+  REQUIRE(updates.size() == 3);
+  CHECK(updates[2].account == "alice");
+  CHECK_FALSE(updates[2].seated);
+  CHECK(updates[2].player_id == updates[0].player_id);
+  CHECK(h.world.seats().size() == 1);
+}
+
+TEST_CASE("unseat: auth's word replaces the player that holds the seat, and only that one") {
+  Harness h;
+  std::vector<protocol::SeatUpdate> updates;
+  h.world.set_seat_listener([&](const protocol::SeatUpdate& u) { updates.push_back(u); });
+  auto& alice = h.connect(h.token("alice"));
+  const std::uint32_t player = alice.received<protocol::Welcome>().at(0).player_id;
+
+  h.world.unseat(protocol::Unseat{"alice", player + 1, "replaced"}, h.now);  // an older player id
+  h.world.unseat(protocol::Unseat{"bob", player, "replaced"}, h.now);        // another account
+  h.pump();
+  CHECK(h.world.players() == 1);
+  CHECK(alice.client.state() == session::State::connected);
+
+  h.world.unseat(protocol::Unseat{"alice", player, "replaced"}, h.now);
+  h.pump();
+  CHECK(h.world.players() == 0);
+  auto kicked = alice.received<protocol::Kicked>();
+  REQUIRE(kicked.size() == 1);
+  CHECK(kicked[0].reason == "replaced");
+  CHECK(alice.client.state() == session::State::closed);
+  REQUIRE(updates.size() == 2);
+  CHECK_FALSE(updates[1].seated);
+}
