@@ -27,7 +27,8 @@ void SeatMap::released(std::string_view account, std::string_view world, std::ui
 }
 
 void SeatMap::forget_world(std::string_view world) {
-  for (auto it = seats_.begin(); it != seats_.end();) it = it->second.world == world ? seats_.erase(it) : std::next(it);
+  for (auto it = seats_.begin(); it != seats_.end();)
+    it = it->second.world == world ? seats_.erase(it) : std::next(it);
 }
 
 const Seat* SeatMap::find(std::string_view account) const {

@@ -45,15 +45,23 @@ struct Players {
   asio::io_context io;
   std::vector<std::unique_ptr<gs::client::Client>> clients;
 
-  // Logs in and joins through gateway `gateway_port`; the world it was sent to.
-  std::string join(const std::string& user, std::uint16_t gateway_port, const std::string& trust) {
+  // Why each player's world connection ended, by join order; empty while it is up.
+  std::vector<std::shared_ptr<std::string>> dropped;
+
+  // Logs in and joins through gateway `gateway_port`, asking for `world` if not empty;
+  // the world it was sent to.
+  std::string join(const std::string& user, std::uint16_t gateway_port, const std::string& trust,
+                   const std::string& world = "") {
     gs::client::ClientOptions options;
     options.gateway = {"127.0.0.1", gateway_port};
     options.trust = trust;
     options.timeout = 5s;
     auto client = std::make_unique<gs::client::Client>(io, options);
+    auto why = dropped.emplace_back(std::make_shared<std::string>());
+    client->set_events({{}, {}, {}, {}, [why](std::string_view reason) { *why = reason; }});
     auto result = std::make_shared<std::optional<gs::client::FlowResult>>();
-    client->login_and_join(user, password, [result](const gs::client::FlowResult& r) { *result = r; });
+    client->login_and_join(
+        user, password, [result](const gs::client::FlowResult& r) { *result = r; }, world);
     auto deadline = std::chrono::steady_clock::now() + 10s;
     while (!*result && std::chrono::steady_clock::now() < deadline) {
       io.restart();
@@ -65,6 +73,15 @@ struct Players {
     INFO(user << ": " << gs::client::to_string(r.outcome) << " " << r.reason);
     REQUIRE(r.outcome == gs::client::Outcome::joined);
     return r.world_id;
+  }
+  // Runs until player `index` (join order) has been dropped, up to `within`.
+  bool dropped_within(std::size_t index, std::chrono::milliseconds within) {
+    auto deadline = std::chrono::steady_clock::now() + within;
+    while (dropped.at(index)->empty() && std::chrono::steady_clock::now() < deadline) {
+      io.restart();
+      io.run_for(20ms);
+    }
+    return !dropped.at(index)->empty();
   }
   // Keeps connections alive for a while (keepalives, world reports).
   void idle(std::chrono::milliseconds d) {
@@ -129,6 +146,48 @@ TEST_CASE(
   players.idle(600ms);  // a load report from every world
   auto third = join(2);
   CHECK(third["world-2"] == 2);
+
+  for (auto& world : worlds) stop(world);
+  for (auto& gateway : gateways) stop(gateway);
+  stop(auth);
+}
+
+TEST_CASE(
+    "scaling example: one seat per account; a login for another world moves it, one for none returns to it") {
+  ExampleCopy example("scaling");
+  auto trust = (example.dir / "data/scaling/keys/dtls.crt").string();
+  auto auth = example.start("auth", "auth");
+  auto [status, output] = gs::test::run(
+      {"account", "add", "player", "--count", "1", "--password-stdin", "--config", example.config("auth")},
+      password + "\n");
+  REQUIRE_MESSAGE(status == 0, output);
+  std::unique_ptr<Process> gateways[2] = {example.start("gateway-1", "gateway"),
+                                          example.start("gateway-2", "gateway")};
+  std::unique_ptr<Process> worlds[2] = {example.start("world-1", "world"), example.start("world-2", "world")};
+  const auto auth_admin = example.port(9101);
+  REQUIRE(auth_sees(auth_admin, 2));
+
+  Players players;
+  CHECK(players.join("player1", example.port(7001), trust, "world-1") == "world-1");
+  // The same account through the other gateway, for the other world: world-1 is told to
+  // give the seat up and kicks the first session.
+  CHECK(players.join("player1", example.port(7002), trust, "world-2") == "world-2");
+  REQUIRE(players.dropped_within(0, 5s));
+  CHECK(*players.dropped[0] == "replaced");
+  CHECK(players.dropped[1]->empty());
+
+  // Asking for no world, the account goes back to its seat in world-2, which replaces
+  // its own older session.
+  players.idle(300ms);  // world-2's seat report reaches auth
+  CHECK(players.join("player1", example.port(7001), trust) == "world-2");
+  REQUIRE(players.dropped_within(1, 5s));
+  CHECK(*players.dropped[1] == "replaced");
+  CHECK(players.dropped[2]->empty());
+
+  auto metrics = gs::test::scrape(auth_admin, 2s);
+  REQUIRE(metrics);
+  CHECK(metrics->samples.at(gs::test::key("gameserver_auth_unseats_total", {{"role", "auth"}})) == 1);
+  CHECK(metrics->samples.at(gs::test::key("gameserver_auth_seats", {{"role", "auth"}})) == 1);
 
   for (auto& world : worlds) stop(world);
   for (auto& gateway : gateways) stop(gateway);
