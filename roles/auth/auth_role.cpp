@@ -221,6 +221,9 @@ void AuthRole::on_seat_update(const std::string& world, std::span<const std::byt
 }
 
 void AuthRole::unseat(const Eviction& eviction) {
+  // Gone from the map at once: the new seat's report, which may arrive before the old
+  // world's release, then finds nothing to evict a second time.
+  seats_.released(eviction.account, eviction.seat.world, eviction.seat.player_id);
   for (const auto& [session, link] : links_) {
     auto who = link.auth.peer();
     if (!who || who->role != "world" || who->id != eviction.seat.world) continue;
