@@ -49,12 +49,14 @@ void use_postgres(const ExampleCopy& example, const std::string& conninfo, const
     text = replaced(text, "  database: ../../data/failover/accounts.db\n",
                     "  account_store: postgres\n  postgres:\n    conninfo: \"" + conninfo +
                         "\"\n    password_file: " + password_file + "\n");
-    const std::string world_peer = "    - {role: world, id: world-1, secret: ../../data/failover/keys/world-auth.secret}\n";
-    text = replaced(text, world_peer,
-                    world_peer +
-                        "    - {role: world, id: world-2, secret: ../../data/failover/keys/world-auth.secret}\n"
-                        "    - {role: gateway, id: gateway-2, secret: "
-                        "../../data/failover/keys/gateway-auth.secret}\n");
+    const std::string world_peer =
+        "    - {role: world, id: world-1, secret: ../../data/failover/keys/world-auth.secret}\n";
+    text =
+        replaced(text, world_peer,
+                 world_peer +
+                     "    - {role: world, id: world-2, secret: ../../data/failover/keys/world-auth.secret}\n"
+                     "    - {role: gateway, id: gateway-2, secret: "
+                     "../../data/failover/keys/gateway-auth.secret}\n");
     gs::test::write_text(example.config(auth), text);
   }
 }
@@ -88,7 +90,8 @@ struct Player {
     auto deadline = std::chrono::steady_clock::now() + 15s;
     do {
       result.reset();
-      client->login_and_join(user, password, [this](const gs::client::FlowResult& r) { result = r; }, world);
+      client->login_and_join(
+          user, password, [this](const gs::client::FlowResult& r) { result = r; }, world);
       run_until([&] { return result.has_value(); }, 10s);
       if (result && result->outcome == gs::client::Outcome::joined) return result->world_id;
       std::this_thread::sleep_for(200ms);
@@ -109,7 +112,8 @@ struct Player {
 
 }  // namespace
 
-TEST_CASE("postgres: two auth servers and two worlds keep one seat per account" * doctest::skip(postgres_missing())) {
+TEST_CASE("postgres: two auth servers and two worlds keep one seat per account" *
+          doctest::skip(postgres_missing())) {
   auto& server = ThrowawayPostgres::shared();
   ExampleCopy example("failover");
   const auto password_file = (example.dir / "pg.password").string();
@@ -123,13 +127,15 @@ TEST_CASE("postgres: two auth servers and two worlds keep one seat per account" 
          {{"id: world-1", "id: world-2"},
           {"listen: " + world_1_address, "listen: 127.0.0.1:" + std::to_string(world_2)},
           {"public_address: " + world_1_address, "public_address: 127.0.0.1:" + std::to_string(world_2)},
-          {"listen: " + example.address(9114), "listen: 127.0.0.1:" + std::to_string(gs::test::free_tcp_port())}});
+          {"listen: " + example.address(9114),
+           "listen: 127.0.0.1:" + std::to_string(gs::test::free_tcp_port())}});
   const std::string auths = "[" + example.address(7111) + ", " + example.address(7112) + "]";
   derive(example, "gateway", "gateway-2",
          {{"id: gateway-1", "id: gateway-2"},
           {"listen: " + example.address(7011), "listen: 127.0.0.1:" + std::to_string(gateway_2)},
           {"auth: " + auths, "auth: [" + example.address(7112) + ", " + example.address(7111) + "]"},
-          {"listen: " + example.address(9113), "listen: 127.0.0.1:" + std::to_string(gs::test::free_tcp_port())}});
+          {"listen: " + example.address(9113),
+           "listen: 127.0.0.1:" + std::to_string(gs::test::free_tcp_port())}});
 
   auto auth_1 = example.start("auth-1", "auth");
   auto auth_2 = example.start("auth-2", "auth");
