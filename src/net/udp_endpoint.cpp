@@ -20,6 +20,7 @@ constexpr std::size_t kSendBatch = 64;
 
 // Impaired endpoints made so far in this process: each draws from its own generator.
 std::atomic<std::uint64_t> impaired_endpoints{0};
+std::atomic<std::uint64_t> total_sent{0}, total_lost{0}, total_duplicated{0};
 
 }  // namespace
 
@@ -104,6 +105,11 @@ void UdpEndpoint::close() {
     impaired_->timer.cancel();
     impaired_->armed_for = impair::Time::max();
   }
+}
+
+UdpEndpoint::ImpairmentTotals UdpEndpoint::impairment_totals() {
+  return {total_sent.load(std::memory_order_relaxed), total_lost.load(std::memory_order_relaxed),
+          total_duplicated.load(std::memory_order_relaxed)};
 }
 
 const impair::Stats* UdpEndpoint::impairment_stats() const {
@@ -196,6 +202,8 @@ bool UdpEndpoint::send_impaired(const Address& to, std::span<const std::uint8_t>
   auto& imp = *impaired_;
   const auto now = impair::Clock::now();
   const impair::Verdict v = imp.impairment.decide(data.size(), now);
+  total_sent.fetch_add(1, std::memory_order_relaxed);
+  if (v.copies != 1) (v.copies == 0 ? total_lost : total_duplicated).fetch_add(1, std::memory_order_relaxed);
   bool ok = true;
   for (int i = 0; i < v.copies; ++i) {
     const auto at = v.at[static_cast<std::size_t>(i)];

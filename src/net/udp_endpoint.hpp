@@ -95,6 +95,14 @@ class UdpEndpoint {
   int native_handle() { return socket_.native_handle(); }
   // Counters of the impairment, nullptr when it is off.
   const impair::Stats* impairment_stats() const;
+  // Datagrams offered to, lost and duplicated by every impaired endpoint of the
+  // process so far (thread-safe; tests check that an impairment was really on).
+  struct ImpairmentTotals {
+    std::uint64_t sent = 0;
+    std::uint64_t lost = 0;
+    std::uint64_t duplicated = 0;
+  };
+  static ImpairmentTotals impairment_totals();
 
  private:
   struct SendEntry {

@@ -9,10 +9,12 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <numeric>
 #include <string>
 
 #include "lossy_support.hpp"
+#include "net/udp_endpoint.hpp"
 #include "support/deployment.hpp"
 #include "support/running_roles.hpp"
 
@@ -42,6 +44,15 @@ TEST_CASE("at 25% loss 200 players log in and each receives 1,000 reliable messa
 
   for (const auto& [why, n] : r.failures) MESSAGE("failed login attempts: " << n << " " << why);
   MESSAGE("login attempts: " << r.login_attempts << " for " << count << " players");
+  // The impairment was on, on every socket, at its rates.
+  const auto totals = gs::net::UdpEndpoint::impairment_totals();
+  MESSAGE("datagrams sent " << totals.sent << ", lost " << totals.lost << ", duplicated "
+                            << totals.duplicated);
+  CHECK(totals.sent > 200);  // the channel packs several messages into a datagram
+  // Within 5 standard deviations of the binomial.
+  const double n = static_cast<double>(totals.sent), p = 0.25;
+  CHECK(std::abs(static_cast<double>(totals.lost) - n * p) <= 5 * std::sqrt(n * p * (1 - p)));
+  CHECK(totals.duplicated > 0);
   REQUIRE(r.joined == count);
   std::vector<int> expected(1000);
   std::iota(expected.begin(), expected.end(), 0);

@@ -12,7 +12,8 @@ struct LossyPlayers::Player {
   std::uint64_t attempt = 0;
 };
 
-LossyPlayers::LossyPlayers(client::ClientOptions options, std::vector<std::string> users, std::string password)
+LossyPlayers::LossyPlayers(client::ClientOptions options, std::vector<std::string> users,
+                           std::string password)
     : options_(std::move(options)), users_(std::move(users)), password_(std::move(password)), tick_(io_) {
   result_.received.resize(users_.size());
   for (std::size_t i = 0; i < users_.size(); ++i) players_.push_back(std::make_unique<Player>());

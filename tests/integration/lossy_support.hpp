@@ -31,9 +31,9 @@ inline void allow_lossy_load(config::Config& config, unsigned players) {
 }
 
 struct LossyResult {
-  std::size_t joined = 0;          // players in the world when the chat began
-  std::size_t login_attempts = 0;  // all players together
-  std::map<std::string, int> failures;  // failed attempts by outcome and reason
+  std::size_t joined = 0;                  // players in the world when the chat began
+  std::size_t login_attempts = 0;          // all players together
+  std::map<std::string, int> failures;     // failed attempts by outcome and reason
   std::vector<std::vector<int>> received;  // per player, the chat lines' numbers in arrival order
   std::map<std::string, int> disconnects;
 };

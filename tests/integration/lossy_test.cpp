@@ -12,9 +12,11 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <numeric>
 
 #include "lossy_support.hpp"
+#include "net/udp_endpoint.hpp"
 #include "support/deployment.hpp"
 #include "support/running_roles.hpp"
 
@@ -32,7 +34,9 @@ gs::impair::Settings lossy_network(double loss) {
 
 }  // namespace
 
-TEST_CASE("at 10% loss, 10% duplication and 50 ms a player logs in and 1,000 reliable messages arrive once, in order") {
+TEST_CASE(
+    "at 10% loss, 10% duplication and 50 ms a player logs in and 1,000 reliable messages arrive once, in "
+    "order") {
   gs::test::Deployment d("lossy");
   gs::test::allow_lossy_load(d.config, 1);
   gs::test::add_account(d.config, "alice", "correct horse");
@@ -48,6 +52,15 @@ TEST_CASE("at 10% loss, 10% duplication and 50 ms a player logs in and 1,000 rel
 
   for (const auto& [why, n] : r.failures) MESSAGE("failed login attempts: " << n << " " << why);
   MESSAGE("login attempts: " << r.login_attempts);
+  // The impairment was on, on every socket, at its rates.
+  const auto totals = gs::net::UdpEndpoint::impairment_totals();
+  MESSAGE("datagrams sent " << totals.sent << ", lost " << totals.lost << ", duplicated "
+                            << totals.duplicated);
+  CHECK(totals.sent > 200);  // the channel packs several messages into a datagram
+  // Within 5 standard deviations of the binomial.
+  const double n = static_cast<double>(totals.sent), p = 0.1;
+  CHECK(std::abs(static_cast<double>(totals.lost) - n * p) <= 5 * std::sqrt(n * p * (1 - p)));
+  CHECK(totals.duplicated > 0);
   REQUIRE(r.joined == 1);
   std::vector<int> expected(1000);
   std::iota(expected.begin(), expected.end(), 0);
