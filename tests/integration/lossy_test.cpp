@@ -13,6 +13,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <numeric>
 
 #include "lossy_support.hpp"
@@ -41,11 +42,14 @@ TEST_CASE(
   gs::test::allow_lossy_load(d.config, 1);
   gs::test::add_account(d.config, "alice", "correct horse");
   const auto network = lossy_network(0.1);
-  gs::test::RunningRoles roles(d.config, {"auth", "gateway", "world"}, network, 1701);
+  // GAMESERVER_LOSSY_SEED=N runs the same test with other losses.
+  const char* seed_env = std::getenv("GAMESERVER_LOSSY_SEED");
+  const std::uint64_t seed = seed_env ? std::strtoull(seed_env, nullptr, 10) : 1701;
+  gs::test::RunningRoles roles(d.config, {"auth", "gateway", "world"}, network, seed);
 
   auto options = gs::test::client_options(d.config);
   options.impairment = network;
-  options.impairment_seed = 1702;
+  options.impairment_seed = seed + 1;
   options.timeout = 30s;  // a stage may wait out several of wolfSSL's doubling retransmissions
   gs::test::LossyPlayers players(options, {"alice"}, "correct horse");
   auto r = players.run(1000, 10, 90s, 60s);
