@@ -83,10 +83,11 @@ void AuthRole::start() {
                                            LoginService::pool_runner(context_.workers, context_.io, alive_));
   logins_->set_seats(seats_, [this](const Eviction& eviction) { unseat(eviction); });
   try {
+    auto options = listening_host("auth", config_, auth.listen, context_.io);
+    options.impair(context_.impairment, context_.impairment_seed);
     host_ = std::make_unique<peers::PeerHost>(
-        context_.io, listening_host("auth", config_, auth.listen, context_.io),
-        peers::session_config(config_.session), static_cast<session::SessionEvents&>(*this),
-        static_cast<peers::PeerObserver&>(*this));
+        context_.io, std::move(options), peers::session_config(config_.session),
+        static_cast<session::SessionEvents&>(*this), static_cast<peers::PeerObserver&>(*this));
   } catch (const StartError&) {
     throw;
   } catch (const std::exception& e) {

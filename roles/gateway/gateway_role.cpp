@@ -48,6 +48,7 @@ void GatewayRole::start() {
   transport::HostOptions link_options;
   link_options.client = client_tls("gateway", config_);
   link_options.channel = peers::link_channel_config(config_.channel);
+  link_options.impair(context_.impairment, context_.impairment_seed);
   auth_ = std::make_unique<AuthLinks>(
       context_.io, context_.log, "gateway", gw.id, gw.auth, secret, link_options,
       peers::session_config(config_.session),
@@ -58,6 +59,7 @@ void GatewayRole::start() {
             on_auth_message(type, m);
           }});
   auto options = listening_host("gateway", config_, gw.listen, context_.io);
+  options.impair(context_.impairment, context_.impairment_seed);
   options.server->max_peers = gw.max_clients;
   try {
     clients_ = std::make_unique<peers::PeerHost>(context_.io, std::move(options),

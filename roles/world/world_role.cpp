@@ -72,6 +72,7 @@ void WorldRole::start() {
   transport::HostOptions link_options;
   link_options.client = client_tls("world", config_);
   link_options.channel = peers::link_channel_config(config_.channel);
+  link_options.impair(context_.impairment, context_.impairment_seed);
   // Every listed auth server hears the reports, so each can send players here; a
   // link that comes up gets one at once.
   auth_ = std::make_unique<AuthLinks>(
@@ -87,6 +88,7 @@ void WorldRole::start() {
       [this](const protocol::SeatUpdate& seat) { auth_->send_all(session::encode(seat)); });
 
   auto options = listening_host("world", config_, world.listen, context_.io);
+  options.impair(context_.impairment, context_.impairment_seed);
   try {
     clients_ = std::make_unique<peers::PeerHost>(context_.io, std::move(options),
                                                  peers::session_config(config_.session), *service_,

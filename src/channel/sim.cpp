@@ -4,40 +4,9 @@
 
 namespace gs::channel::sim {
 
-namespace {
-std::uint64_t splitmix64(std::uint64_t& x) {
-  std::uint64_t z = (x += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-Duration scale(Duration d, double f) {
-  return Duration(static_cast<Duration::rep>(static_cast<double>(d.count()) * f));
-}
-}  // namespace
-
-Rng::Rng(std::uint64_t seed) {
-  for (auto& s : s_) s = splitmix64(seed);
-}
-
-std::uint64_t Rng::next() {
-  const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  const std::uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
-  return result;
-}
-
-double Rng::uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-
 Network::Network(const LinkConfig& a_to_b, const LinkConfig& b_to_a, std::uint64_t seed) : rng_(seed) {
-  links_[0].cfg = a_to_b;
-  links_[1].cfg = b_to_a;
+  links_[0].settings = a_to_b;
+  links_[1].settings = b_to_a;
 }
 
 void Network::enqueue(Side to, Time at, std::span<const std::byte> bytes) {
@@ -52,39 +21,9 @@ void Network::enqueue(Side to, Time at, std::span<const std::byte> bytes) {
 }
 
 void Network::send(Side from, std::span<const std::byte> datagram, Time now) {
-  Link& link = links_[static_cast<int>(from)];
-  const LinkConfig& c = link.cfg;
   const Side to = from == Side::a ? Side::b : Side::a;
-  ++link.stats.sent;
-  Time depart = now;
-  if (c.bandwidth > 0) {
-    const Time start = std::max(now, link.busy_until);
-    const double backlog =
-        std::chrono::duration<double>(start - now).count() * static_cast<double>(c.bandwidth);
-    if (c.queue_bytes > 0 &&
-        backlog + static_cast<double>(datagram.size()) > static_cast<double>(c.queue_bytes)) {
-      ++link.stats.queue_dropped;
-      return;
-    }
-    link.busy_until = start + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(
-                                  static_cast<double>(datagram.size()) / static_cast<double>(c.bandwidth)));
-    depart = link.busy_until;
-  }
-  if (rng_.chance(c.loss)) {
-    ++link.stats.lost;
-    return;
-  }
-  const int copies = rng_.chance(c.duplicate) ? 2 : 1;
-  if (copies == 2) ++link.stats.duplicated;
-  for (int i = 0; i < copies; ++i) {
-    Time at = depart + c.latency;
-    if (c.jitter.count() > 0) at += scale(c.jitter, rng_.uniform());
-    if (rng_.chance(c.reorder)) {
-      ++link.stats.reordered;
-      at += scale(c.reorder_delay, rng_.uniform());
-    }
-    enqueue(to, at, datagram);
-  }
+  const impair::Verdict v = links_[static_cast<int>(from)].decide(datagram.size(), now, rng_);
+  for (int i = 0; i < v.copies; ++i) enqueue(to, v.at[static_cast<std::size_t>(i)], datagram);
 }
 
 Time Network::next_delivery() const { return queue_.empty() ? Time::max() : queue_.front().at; }

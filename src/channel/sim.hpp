@@ -9,41 +9,15 @@
 #include <vector>
 
 #include "channel/channel.hpp"
+#include "common/impairment.hpp"
 
 namespace gs::channel::sim {
 
-// xoshiro256** seeded through splitmix64: the same sequence on every platform.
-class Rng {
- public:
-  explicit Rng(std::uint64_t seed);
-  std::uint64_t next();
-  double uniform();  // [0, 1)
-  bool chance(double p) { return p > 0 && uniform() < p; }
-
- private:
-  std::uint64_t s_[4];
-};
-
-struct LinkConfig {
-  Duration latency{};    // one-way delay
-  Duration jitter{};     // extra delay, uniform in [0, jitter]
-  double loss = 0;       // probability a datagram is dropped
-  double duplicate = 0;  // probability a datagram is delivered twice
-  double reorder = 0;    // probability a datagram is held back by up to reorder_delay
-  Duration reorder_delay = std::chrono::milliseconds(20);
-  std::uint64_t bandwidth = 0;    // bytes/s of the bottleneck, 0 = unlimited
-  std::uint64_t queue_bytes = 0;  // bottleneck buffer, 0 = unlimited (tail drop when full)
-};
-
-struct LinkStats {
-  std::uint64_t sent = 0;
-  std::uint64_t lost = 0;
-  std::uint64_t duplicated = 0;
-  std::uint64_t reordered = 0;
-  std::uint64_t queue_dropped = 0;
-  std::uint64_t delivered = 0;
-  std::uint64_t bytes_delivered = 0;
-};
+// The generator and the link settings live in common/impairment.hpp, shared with the
+// UDP endpoint's impairment option.
+using Rng = impair::Rng;
+using LinkConfig = impair::Settings;
+using LinkStats = impair::Stats;
 
 enum class Side : std::uint8_t { a = 0, b = 1 };
 
@@ -58,14 +32,9 @@ class Network {
   std::size_t deliver_due(Time now, const std::function<void(Side, std::span<const std::byte>)>& deliver);
 
   const LinkStats& stats(Side from) const { return links_[static_cast<int>(from)].stats; }
-  LinkConfig& link(Side from) { return links_[static_cast<int>(from)].cfg; }
+  LinkConfig& link(Side from) { return links_[static_cast<int>(from)].settings; }
 
  private:
-  struct Link {
-    LinkConfig cfg;
-    LinkStats stats;
-    Time busy_until{};
-  };
   struct InFlight {
     Time at;
     std::uint64_t seq;
@@ -75,7 +44,7 @@ class Network {
   };
   void enqueue(Side to, Time at, std::span<const std::byte> bytes);
 
-  Link links_[2];
+  impair::Link links_[2];
   Rng rng_;
   std::uint64_t seq_ = 0;
   std::vector<InFlight> queue_;  // min-heap on (at, seq)

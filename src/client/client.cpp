@@ -114,6 +114,7 @@ class Client::Impl {
     if (!side.world) tls.server_name = options_.server_name;
     options.client = std::make_shared<const dtls::ClientContext>(tls);
     options.channel = peers::channel_config(options_.channel);
+    options.impair(options_.impairment, options_.impairment_seed);
     return std::make_unique<peers::PeerHost>(io_, std::move(options), session::SessionConfig{}, side, side);
   }
 

@@ -29,6 +29,10 @@ struct ClientOptions {
   std::string game = "gameserver";
   config::ChannelSettings channel;
   std::chrono::milliseconds timeout{10'000};  // per stage: connecting, logging in, joining
+  // Impairs every datagram the client sends (net::UdpOptions::impairment): tests and
+  // `gameserver bench` only. Inactive by default.
+  impair::Settings impairment{};
+  std::uint64_t impairment_seed = 1;
 };
 
 // Where a flow ended and why.

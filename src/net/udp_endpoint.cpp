@@ -2,6 +2,10 @@
 
 #include <asio/ip/v6_only.hpp>
 #include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <algorithm>
+#include <atomic>
 
 #include <sys/uio.h>
 #include <cerrno>
@@ -14,7 +18,30 @@ namespace {
 
 constexpr std::size_t kSendBatch = 64;
 
+// Impaired endpoints made so far in this process: each draws from its own generator.
+std::atomic<std::uint64_t> impaired_endpoints{0};
+std::atomic<std::uint64_t> total_sent{0}, total_lost{0}, total_duplicated{0};
+
 }  // namespace
+
+// Datagrams the impairment delays, in a min-heap on (due time, order sent).
+struct UdpEndpoint::Impaired {
+  struct Held {
+    impair::Time at;
+    std::uint64_t seq;
+    Address to;
+    std::vector<std::uint8_t> data;
+    bool operator>(const Held& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+  };
+  Impaired(asio::io_context& io, const UdpOptions& o)
+      : impairment(o.impairment, impair::derive_seed(o.impairment_seed, impaired_endpoints++)), timer(io) {}
+
+  impair::Impairment impairment;
+  asio::steady_timer timer;
+  std::vector<Held> heap;
+  std::uint64_t seq = 0;
+  impair::Time armed_for = impair::Time::max();
+};
 
 UdpEndpoint::UdpEndpoint(asio::io_context& io, const Address& local, UdpOptions options)
     : io_(io), socket_(io), options_(options) {
@@ -35,6 +62,7 @@ UdpEndpoint::UdpEndpoint(asio::io_context& io, const Address& local, UdpOptions 
   socket_.bind(ep);
   socket_.non_blocking(true);
   local_ = Address::from_endpoint(socket_.local_endpoint());
+  if (options_.impairment.active()) impaired_ = std::make_unique<Impaired>(io_, options_);
   recv_buffer_.resize(options_.receive_batch * (options_.max_datagram + 1));
   recv_names_.resize(options_.receive_batch);
   // The headers for recvmmsg point at fixed slots, so they are built once; only the
@@ -72,6 +100,20 @@ void UdpEndpoint::close() {
   send_entries_.clear();
   send_data_.clear();
   send_head_ = 0;
+  if (impaired_) {
+    impaired_->heap.clear();
+    impaired_->timer.cancel();
+    impaired_->armed_for = impair::Time::max();
+  }
+}
+
+UdpEndpoint::ImpairmentTotals UdpEndpoint::impairment_totals() {
+  return {total_sent.load(std::memory_order_relaxed), total_lost.load(std::memory_order_relaxed),
+          total_duplicated.load(std::memory_order_relaxed)};
+}
+
+const impair::Stats* UdpEndpoint::impairment_stats() const {
+  return impaired_ ? &impaired_->impairment.stats() : nullptr;
 }
 
 void UdpEndpoint::arm_receive() {
@@ -147,6 +189,69 @@ void UdpEndpoint::receive_batches() {
 }
 
 bool UdpEndpoint::send(const Address& to, std::span<const std::uint8_t> data) {
+  if (impaired_) [[unlikely]]
+    return send_impaired(to, data);
+  return queue_datagram(to, data);
+}
+
+bool UdpEndpoint::send_impaired(const Address& to, std::span<const std::uint8_t> data) {
+  if (!socket_.is_open()) {
+    ++stats_.send_errors;
+    return false;
+  }
+  auto& imp = *impaired_;
+  const auto now = impair::Clock::now();
+  const impair::Verdict v = imp.impairment.decide(data.size(), now);
+  total_sent.fetch_add(1, std::memory_order_relaxed);
+  if (v.copies != 1) (v.copies == 0 ? total_lost : total_duplicated).fetch_add(1, std::memory_order_relaxed);
+  bool ok = true;
+  for (int i = 0; i < v.copies; ++i) {
+    const auto at = v.at[static_cast<std::size_t>(i)];
+    if (at <= now) {
+      ++imp.impairment.stats().delivered;
+      imp.impairment.stats().bytes_delivered += data.size();
+      ok = queue_datagram(to, data) && ok;
+      continue;
+    }
+    imp.heap.push_back(Impaired::Held{at, imp.seq++, to, {data.begin(), data.end()}});
+    std::push_heap(imp.heap.begin(), imp.heap.end(), std::greater<>{});
+  }
+  arm_impairment_timer();
+  // A datagram the impairment dropped counts as sent: the network lost it.
+  return ok;
+}
+
+void UdpEndpoint::arm_impairment_timer() {
+  auto& imp = *impaired_;
+  if (imp.heap.empty() || imp.heap.front().at >= imp.armed_for) return;
+  imp.armed_for = imp.heap.front().at;
+  imp.timer.expires_at(imp.armed_for);
+  std::weak_ptr<bool> alive = alive_;
+  imp.timer.async_wait([this, alive](const asio::error_code& ec) {
+    if (ec || alive.expired() || !*alive.lock()) return;
+    impaired_->armed_for = impair::Time::max();
+    release_held();
+    arm_impairment_timer();
+  });
+}
+
+// Sends the held datagrams that are due, in one batch.
+void UdpEndpoint::release_held() {
+  auto& imp = *impaired_;
+  const auto now = impair::Clock::now();
+  begin_batch();
+  while (!imp.heap.empty() && imp.heap.front().at <= now && socket_.is_open()) {
+    std::pop_heap(imp.heap.begin(), imp.heap.end(), std::greater<>{});
+    auto held = std::move(imp.heap.back());
+    imp.heap.pop_back();
+    ++imp.impairment.stats().delivered;
+    imp.impairment.stats().bytes_delivered += held.data.size();
+    queue_datagram(held.to, held.data);
+  }
+  end_batch();
+}
+
+bool UdpEndpoint::queue_datagram(const Address& to, std::span<const std::uint8_t> data) {
   if (!socket_.is_open()) {
     ++stats_.send_errors;
     return false;

@@ -2,6 +2,7 @@
 // never-blocking send (sendmmsg), IPv4 and IPv6.
 #pragma once
 
+#include "common/impairment.hpp"
 #include "net/address.hpp"
 
 #include <sys/socket.h>
@@ -31,6 +32,14 @@ struct UdpOptions {
   int socket_buffer_bytes = 4 * 1024 * 1024;
   // For an IPv6 wildcard bind: also accept IPv4 (dual stack).
   bool dual_stack = true;
+  // Impairs outgoing datagrams, for tests and `gameserver bench`: each one is lost,
+  // duplicated, delayed or reordered as these settings say (common/impairment.hpp);
+  // delayed ones are held and sent from a timer on the endpoint's loop. Off unless
+  // impairment.active(); off, send() costs one branch more. Every impaired endpoint of
+  // the process draws from its own generator, seeded from impairment_seed and the
+  // order in which the endpoints were made.
+  impair::Settings impairment{};
+  std::uint64_t impairment_seed = 1;
 };
 
 struct UdpStats {
@@ -84,6 +93,16 @@ class UdpEndpoint {
   const UdpStats& stats() const { return stats_; }
   std::size_t queued() const { return send_entries_.size() - send_head_; }
   int native_handle() { return socket_.native_handle(); }
+  // Counters of the impairment, nullptr when it is off.
+  const impair::Stats* impairment_stats() const;
+  // Datagrams offered to, lost and duplicated by every impaired endpoint of the
+  // process so far (thread-safe; tests check that an impairment was really on).
+  struct ImpairmentTotals {
+    std::uint64_t sent = 0;
+    std::uint64_t lost = 0;
+    std::uint64_t duplicated = 0;
+  };
+  static ImpairmentTotals impairment_totals();
 
  private:
   struct SendEntry {
@@ -92,6 +111,12 @@ class UdpEndpoint {
     std::size_t offset;
     std::size_t length;
   };
+
+  struct Impaired;
+  bool queue_datagram(const Address& to, std::span<const std::uint8_t> data);
+  bool send_impaired(const Address& to, std::span<const std::uint8_t> data);
+  void arm_impairment_timer();
+  void release_held();
 
   void arm_receive();
   void drain_receive();
@@ -122,6 +147,8 @@ class UdpEndpoint {
   int batch_depth_ = 0;
   bool waiting_writable_ = false;
   bool receiving_ = false;
+  // Set only when UdpOptions::impairment is active.
+  std::unique_ptr<Impaired> impaired_;
 };
 
 }  // namespace gs::net

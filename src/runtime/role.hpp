@@ -12,6 +12,7 @@
 #include <spdlog/logger.h>
 #include <asio/io_context.hpp>
 
+#include "common/impairment.hpp"
 #include "common/worker_pool.hpp"
 #include "config/config.hpp"
 
@@ -21,6 +22,10 @@ struct RoleContext {
   asio::io_context& io;                 // the one event loop; all role code runs on it
   std::shared_ptr<spdlog::logger> log;  // named after the role
   WorkerPool& workers;                  // CPU-heavy work, results posted back to `io`
+  // Impairment of every datagram the role sends (Runtime::impair; tests and bench):
+  // roles pass it to each transport::Host they make. Inactive by default.
+  impair::Settings impairment{};
+  std::uint64_t impairment_seed = 1;
 };
 
 class Role {

@@ -30,7 +30,8 @@ Runtime::~Runtime() {
 
 void Runtime::run(bool handle_signals) {
   for (const auto& name : role_names_) {
-    RoleContext context{io_, make_logger(name, config_.log.level, config_.log.format), workers_};
+    RoleContext context{io_, make_logger(name, config_.log.level, config_.log.format), workers_, impairment_,
+                        impairment_seed_};
     auto role = factory_(name, config_, context);
     if (!role) throw StartError(fmt::format("unknown role '{}'", name));
     roles_.push_back(std::move(role));

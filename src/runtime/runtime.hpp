@@ -49,6 +49,13 @@ class Runtime {
   // Thread-safe: reloads the roles' keys, certificates and secrets from `fresh`.
   void request_reload(config::Config fresh);
 
+  // Before run(): every datagram the roles send passes through this impairment
+  // (net::UdpOptions::impairment). For tests and `gameserver bench`, not a config key.
+  void impair(const impair::Settings& settings, std::uint64_t seed) {
+    impairment_ = settings;
+    impairment_seed_ = seed;
+  }
+
   // Called on the loop once every role has started (tests wait for it).
   void on_started(std::function<void()> callback) { started_callback_ = std::move(callback); }
 
@@ -85,6 +92,8 @@ class Runtime {
   std::chrono::steady_clock::time_point last_signal_reload_{};
   std::function<void()> started_callback_;
   ConfigReader reload_reader_;
+  impair::Settings impairment_{};
+  std::uint64_t impairment_seed_ = 1;
 };
 
 }  // namespace gs

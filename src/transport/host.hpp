@@ -94,6 +94,13 @@ struct HostOptions {
   // timers wait on steady_clock). Tests wrap it to count the reads.
   std::function<Time()> clock = [] { return Clock::now(); };
 
+  // Impairs every datagram this Host sends, on the listening socket and on every
+  // outgoing connection's (net::UdpOptions::impairment); tests and `gameserver bench`.
+  void impair(const impair::Settings& settings, std::uint64_t seed) {
+    listen_udp.impairment = client_udp.impairment = settings;
+    listen_udp.impairment_seed = client_udp.impairment_seed = seed;
+  }
+
   static net::UdpOptions small_socket() {
     net::UdpOptions o;
     o.receive_batch = 16;

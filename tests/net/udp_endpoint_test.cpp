@@ -160,3 +160,69 @@ TEST_CASE("the send queue is bounded") {
   io.run_for(100ms);
   CHECK(tx.queued() == 0);
 }
+
+TEST_CASE("an impaired endpoint loses, duplicates and delays what it sends, and sends the rest") {
+  asio::io_context io;
+  gs::net::UdpEndpoint receiver(io, gs::net::Address::loopback_v4(0));
+  gs::net::UdpOptions o;
+  o.impairment.loss = 0.3;
+  o.impairment.duplicate = 0.2;
+  o.impairment.latency = 20ms;
+  o.impairment.jitter = 10ms;
+  o.impairment_seed = 11;
+  gs::net::UdpEndpoint sender(io, gs::net::Address::loopback_v4(0), o);
+  REQUIRE(sender.impairment_stats() != nullptr);
+  gs::net::UdpEndpoint plain(io, gs::net::Address::loopback_v4(0));
+  CHECK(plain.impairment_stats() == nullptr);
+
+  constexpr std::uint32_t n = 300;
+  std::vector<int> copies(n, 0);
+  std::size_t received = 0;
+  receiver.start([&](const gs::net::Address&, std::span<const std::uint8_t> d) {
+    std::uint32_t seq = 0;
+    std::memcpy(&seq, d.data(), sizeof(seq));
+    REQUIRE(seq < n);
+    ++copies[seq];
+    ++received;
+  });
+  for (std::uint32_t i = 0; i < n; ++i) CHECK(sender.send(receiver.local_address(), payload(i, 100)));
+  // Nothing leaves before its delay: every copy is held.
+  CHECK(sender.queued() == 0);
+
+  const auto& s = *sender.impairment_stats();
+  const std::uint64_t expected = s.sent - s.lost + s.duplicated;
+  asio::steady_timer guard(io);
+  guard.expires_after(5s);
+  guard.async_wait([&](const asio::error_code&) { io.stop(); });
+  while (received < expected && !io.stopped()) io.run_one();
+  guard.cancel();
+
+  CHECK(s.sent == n);
+  CHECK(s.lost > 0);
+  CHECK(s.duplicated > 0);
+  CHECK(s.delivered == expected);
+  CHECK(received == expected);
+  std::uint64_t zero = 0, two = 0;
+  for (int c : copies) {
+    CHECK(c <= 2);
+    zero += c == 0;
+    two += c == 2;
+  }
+  CHECK(zero == s.lost);
+  CHECK(two == s.duplicated);
+}
+
+TEST_CASE("closing an impaired endpoint discards what it holds") {
+  asio::io_context io;
+  gs::net::UdpOptions o;
+  o.impairment.latency = 50ms;
+  auto sender = std::make_unique<gs::net::UdpEndpoint>(io, gs::net::Address::loopback_v4(0), o);
+  gs::net::UdpEndpoint receiver(io, gs::net::Address::loopback_v4(0));
+  std::size_t received = 0;
+  receiver.start([&](const gs::net::Address&, std::span<const std::uint8_t>) { ++received; });
+  for (std::uint32_t i = 0; i < 10; ++i) sender->send(receiver.local_address(), payload(i, 50));
+  sender->close();
+  sender.reset();
+  io.run_for(150ms);
+  CHECK(received == 0);
+}

@@ -13,6 +13,13 @@ RunningRoles::RunningRoles(const config::Config& config, std::vector<std::string
   start();
 }
 
+RunningRoles::RunningRoles(const config::Config& config, std::vector<std::string> roles,
+                           const impair::Settings& impairment, std::uint64_t seed)
+    : RunningRoles(config, std::move(roles), gs::roles::make_role) {
+  runtime.impair(impairment, seed);
+  start();
+}
+
 RunningRoles::RunningRoles(const config::Config& config, std::vector<std::string> roles, RoleFactory factory)
     : runtime(config, std::move(roles), std::move(factory)) {}
 

@@ -15,6 +15,9 @@ namespace gs::test {
 class RunningRoles {
  public:
   RunningRoles(const config::Config& config, std::vector<std::string> roles);
+  // The same with every datagram the roles send impaired (Runtime::impair).
+  RunningRoles(const config::Config& config, std::vector<std::string> roles,
+               const impair::Settings& impairment, std::uint64_t seed);
   ~RunningRoles();
   RunningRoles(const RunningRoles&) = delete;
   RunningRoles& operator=(const RunningRoles&) = delete;
