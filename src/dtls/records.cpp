@@ -75,6 +75,16 @@ ServerHelloInfo inspect_server_hello(std::span<const std::uint8_t> d) {
   return info;
 }
 
+bool is_client_key_exchange(std::span<const std::uint8_t> d) {
+  for (std::size_t at = 0; at < d.size();) {
+    HandshakeRecord r = handshake_record(d, at, 16);  // client_key_exchange
+    if (r.record_size == 0) return false;
+    if (r.body != nullptr) return true;
+    at += r.record_size;
+  }
+  return false;
+}
+
 bool is_single_record(std::span<const std::uint8_t> d) {
   if (d.size() < kRecordHeaderSize) return false;
   std::size_t rec_len = (std::size_t{d[11]} << 8) | d[12];

@@ -24,6 +24,10 @@ struct ServerHelloInfo {
 // Looks at every record of a datagram for a ServerHello. Never reads out of bounds.
 ServerHelloInfo inspect_server_hello(std::span<const std::uint8_t> datagram);
 
+// True when some record of the datagram is an unfragmented epoch-0 ClientKeyExchange,
+// as the first record of a client's final handshake flight.
+bool is_client_key_exchange(std::span<const std::uint8_t> datagram);
+
 // True when the datagram is exactly one record (of any type, with any sequence number).
 bool is_single_record(std::span<const std::uint8_t> datagram);
 

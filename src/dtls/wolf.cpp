@@ -61,6 +61,7 @@ int io_send(WOLFSSL*, char* buf, int sz, void* ctx) {
   if (io->capture != nullptr) {
     io->capture->emplace_back(d.begin(), d.end());
   } else if (io->out != nullptr) {
+    if (io->keep != nullptr) io->keep->emplace_back(d.begin(), d.end());
     io->out->transmit(io->peer, d);
   }
   return sz;
