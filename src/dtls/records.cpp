@@ -1,5 +1,7 @@
 #include "dtls/records.hpp"
 
+#include <algorithm>
+
 namespace gs::dtls {
 
 namespace {
@@ -123,6 +125,7 @@ HelloInfo inspect_client_hello(std::span<const std::uint8_t> d) {
   if (pos + 1 + cookie > msg_len) return info;
   info.is_client_hello = true;
   info.has_cookie = cookie > 0;
+  std::copy(body + 2, body + 2 + info.random.size(), info.random.begin());
   pos += 1 + cookie;
   if (pos + 2 > msg_len) return info;
   pos += 2 + be16(body + pos);  // cipher suites

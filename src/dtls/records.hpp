@@ -1,6 +1,7 @@
 // Minimal, bounds-checked inspection of DTLS record headers (no decryption).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -11,6 +12,8 @@ struct HelloInfo {
   bool is_client_hello = false;         // first record is an unfragmented epoch-0 ClientHello
   bool has_cookie = false;              // ... carrying a non-empty cookie
   bool extended_master_secret = false;  // ... offering Extended Master Secret (RFC 7627)
+  // ... and its random (a resent hello, with or without the cookie, repeats it).
+  std::array<std::uint8_t, 32> random{};
 };
 
 // Looks at the first record of a datagram. Never reads out of bounds.

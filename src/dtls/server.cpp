@@ -18,6 +18,7 @@ struct Server::Session {
   detail::SslPtr ssl;
   detail::Io io;
   TimePoint started;
+  std::array<std::uint8_t, 32> client_random{};  // of the ClientHello that began it
   RetransmitTimer timer{Duration{}, Duration{}};
   // The datagrams of the last flight, kept until the client's first application record
   // shows it arrived.
@@ -192,7 +193,12 @@ void Server::receive(const net::Address& from, std::span<const std::uint8_t> dat
     Session& s = *it->second;
     HelloInfo hello{};
     if (s.established) hello = inspect_client_hello(datagram);
-    if (hello.is_client_hello) {
+    if (hello.is_client_hello && hello.random == s.client_random) {
+      // A resent copy of the hello that began this session, late (it crossed the
+      // server's flight): not a restart. Replacing the session on it would cut off a
+      // client that has just connected.
+      ++stats_.stale_hellos;
+    } else if (hello.is_client_hello) {
       // A new handshake from a known address: the peer restarted. The cookie exchange
       // proves the address before the old session is replaced.
       if (admissible(hello)) to_listener(from, datagram, now, hello.has_cookie);
@@ -253,7 +259,7 @@ bool Server::try_listener(Listener& l, const net::Address& from, std::span<const
   l.io.clear_input();
   if (promote_flag_) {
     promote_flag_ = false;
-    promote(l, from, now, ret);
+    promote(l, from, now, ret, inspect_client_hello(datagram).random);
     return true;
   }
   int err = wolfSSL_get_error(ssl, ret);
@@ -272,8 +278,10 @@ bool Server::try_listener(Listener& l, const net::Address& from, std::span<const
   return false;
 }
 
-void Server::promote(Listener& l, const net::Address& from, TimePoint now, int accept_ret) {
+void Server::promote(Listener& l, const net::Address& from, TimePoint now, int accept_ret,
+                     const std::array<std::uint8_t, 32>& client_random) {
   auto s = std::make_unique<Session>();
+  s->client_random = client_random;
   s->timer = RetransmitTimer(config_.retransmit_initial, config_.retransmit_max);
   s->id = next_id_++;
   s->addr = from;

@@ -69,9 +69,10 @@ struct ServerStats {
   std::uint64_t handshakes_completed = 0;
   std::uint64_t handshakes_failed = 0;
   std::uint64_t handshake_timeouts = 0;
-  std::uint64_t retransmissions = 0;         // handshake flights resent on timeout
-  std::uint64_t final_flights_resent = 0;    // last flight resent to a client that missed it
+  std::uint64_t retransmissions = 0;       // handshake flights resent on timeout
+  std::uint64_t final_flights_resent = 0;  // last flight resent to a client that missed it
   std::uint64_t sessions_replaced = 0;
+  std::uint64_t stale_hellos = 0;  // late copies of an established session's own hello, dropped
   std::uint64_t closed_local = 0;
   std::uint64_t closed_remote = 0;
   std::uint64_t closed_error = 0;
@@ -167,7 +168,8 @@ class Server : private detail::Transmitter {
                    bool has_cookie);
   bool try_listener(Listener& l, const net::Address& from, std::span<const std::uint8_t> datagram,
                     TimePoint now, bool count_hello_verify);
-  void promote(Listener& l, const net::Address& from, TimePoint now, int accept_ret);
+  void promote(Listener& l, const net::Address& from, TimePoint now, int accept_ret,
+               const std::array<std::uint8_t, 32>& client_random);
   void feed_session(Session& s, std::span<const std::uint8_t> datagram, TimePoint now);
   void continue_handshake(Session& s, TimePoint now);
   // Delivers the application data wolfSSL has for `s`. `single_record`: the datagram
