@@ -235,7 +235,7 @@ void Client::start(TimePoint now) {
 }
 
 void Client::step(TimePoint now, bool answering) {
-  const auto sent_before = io_.datagrams_out;
+  const auto flight_before = io_.flight_seq;
   int ret = wolfSSL_connect(ssl_.get());
   if (ret == WOLFSSL_SUCCESS) {
     if (auto why = refusal_after_handshake(); !why.empty()) {
@@ -249,7 +249,7 @@ void Client::step(TimePoint now, bool answering) {
   }
   int err = wolfSSL_get_error(ssl_.get(), ret);
   if (wants_io(err)) {
-    if (io_.datagrams_out > sent_before) timer_.flight_sent(now, answering);
+    if (io_.flight_seq > flight_before) timer_.flight_sent(now, answering);
     return;
   }
   std::string detail =

@@ -20,6 +20,7 @@ class RetransmitTimer {
   void flight_sent(TimePoint now, bool answering) {
     if (answering && armed_ && !resent_) rtt_ = now - sent_at_;
     sent_at_ = now;
+    last_sent_ = now;
     resent_ = false;
     armed_ = true;
     interval_ = first_interval();
@@ -28,9 +29,14 @@ class RetransmitTimer {
   // The outstanding flight was resent at `now`: the next wait doubles.
   void resent(TimePoint now) {
     resent_ = true;
+    last_sent_ = now;
     interval_ = std::min(interval_ * 2, max_);
     due_ = now + interval_;
   }
+  // The peer resent its flight, so ours was lost: true when ours may go again at `now`
+  // (at most once per retransmit_rtt_floor, so that copies of a small datagram cannot
+  // make us send our larger flight at their rate). Call resent() when it went.
+  bool may_answer(TimePoint now) const { return armed_ && now - last_sent_ >= knobs::retransmit_rtt_floor; }
   void stop() { armed_ = false; }
 
   bool armed() const { return armed_; }
@@ -50,7 +56,8 @@ class RetransmitTimer {
   Duration initial_;
   Duration max_;
   Duration interval_{};
-  TimePoint sent_at_{};
+  TimePoint sent_at_{};    // of the outstanding flight's first send
+  TimePoint last_sent_{};  // ... and of its latest
   TimePoint due_{};
   std::optional<Duration> rtt_;
   bool armed_ = false;

@@ -191,14 +191,18 @@ void Server::receive(const net::Address& from, std::span<const std::uint8_t> dat
     ++stats_.dropped_malformed;
   } else if (auto it = by_addr_.find(from); it != by_addr_.end()) {
     Session& s = *it->second;
-    HelloInfo hello{};
-    if (s.established) hello = inspect_client_hello(datagram);
+    HelloInfo hello = inspect_client_hello(datagram);
     if (hello.is_client_hello && hello.random == s.client_random) {
-      // A resent copy of the hello that began this session, late (it crossed the
-      // server's flight): not a restart. Replacing the session on it would cut off a
-      // client that has just connected.
-      ++stats_.stale_hellos;
-    } else if (hello.is_client_hello) {
+      // A resent copy of the hello that began this session: while handshaking, our
+      // flight was lost (wolfSSL 5.5.4 does not answer it); once established, a late
+      // copy that crossed our flight, not a restart (replacing the session would cut
+      // off a client that has just connected).
+      if (s.established) {
+        ++stats_.stale_hellos;
+      } else {
+        answer_resent_hello(s, now);
+      }
+    } else if (hello.is_client_hello && s.established) {
       // A new handshake from a known address: the peer restarted. The cookie exchange
       // proves the address before the old session is replaced.
       if (admissible(hello)) to_listener(from, datagram, now, hello.has_cookie);
@@ -327,6 +331,13 @@ void Server::feed_session(Session& s, std::span<const std::uint8_t> datagram, Ti
   s.io.clear_input();
 }
 
+void Server::answer_resent_hello(Session& s, TimePoint now) {
+  if (!s.timer.may_answer(now)) return;
+  if (wolfSSL_dtls_retransmit(s.ssl.get()) == WOLFSSL_FATAL_ERROR) return;  // the timer will fail it
+  ++stats_.retransmissions;
+  s.timer.resent(now);
+}
+
 void Server::repair_final_flight(Session& s, std::span<const std::uint8_t> datagram) {
   // The client's final flight begins with its ClientKeyExchange, in epoch 0: after the
   // handshake only a client that never got our Finished sends that again. wolfSSL
@@ -338,7 +349,7 @@ void Server::repair_final_flight(Session& s, std::span<const std::uint8_t> datag
 
 void Server::continue_handshake(Session& s, TimePoint now) {
   WOLFSSL* ssl = s.ssl.get();
-  const auto sent_before = s.io.datagrams_out;
+  const auto flight_before = s.io.flight_seq;
   std::vector<std::vector<std::uint8_t>> sent;
   s.io.keep = &sent;
   int ret = wolfSSL_accept(ssl);
@@ -355,7 +366,7 @@ void Server::continue_handshake(Session& s, TimePoint now) {
   }
   int err = wolfSSL_get_error(ssl, ret);
   if (wants_io(err)) {
-    if (s.io.datagrams_out > sent_before) s.timer.flight_sent(now, true);
+    if (s.io.flight_seq > flight_before) s.timer.flight_sent(now, true);
     return;
   }
   ++stats_.handshakes_failed;

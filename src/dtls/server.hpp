@@ -178,6 +178,8 @@ class Server : private detail::Transmitter {
   // Resends the last flight (ChangeCipherSpec, Finished) when an established session
   // receives the client's final flight again: ours was lost.
   void repair_final_flight(Session& s, std::span<const std::uint8_t> datagram);
+  // Resends the flight of a handshaking session whose client resent its ClientHello.
+  void answer_resent_hello(Session& s, TimePoint now);
   // on_client_hello_good's admission, `from` being the hello's sender.
   bool refuse_hello(const net::Address& from);
   void enter_half_open(Session& s);

@@ -146,3 +146,32 @@ TEST_CASE("a late copy of the ClientHello with the cookie does not replace the e
   w.pump();
   CHECK(w.sevents.data[w.sevents.accepted[0]] == std::vector<std::string>{"still here"});
 }
+
+TEST_CASE("a server answers a resent ClientHello with its flight, at most once per 100 ms") {
+  World w;
+  Peer& p = w.add_client();
+  Bytes hello_with_cookie;
+  p.client->start(w.now);
+  w.pump([&](bool to_server, const Bytes& d) {
+    if (to_server && gs::dtls::inspect_client_hello(d).has_cookie) hello_with_cookie = d;
+    return !to_server && handshake_type(d) == 2;  // the server's flight is lost
+  });
+  p.client.reset();
+  REQUIRE(!hello_with_cookie.empty());
+  w.now = w.server->next_wakeup();
+  w.server->update(w.now);  // resent after 250 ms; the next wait is 500 ms
+  REQUIRE(w.server->stats().retransmissions == 1);
+  const auto next = w.server->next_wakeup();
+  CHECK(next - w.now == 500ms);
+  w.sevents.out.clear();
+  w.now += 50ms;
+  w.server->receive(p.addr, hello_with_cookie, w.now);  // too soon after the last send
+  CHECK(w.sevents.out.empty());
+  CHECK(w.server->next_wakeup() == next);
+  w.now += 50ms;
+  w.server->receive(p.addr, hello_with_cookie, w.now);
+  CHECK(!w.sevents.out.empty());
+  CHECK(w.server->stats().retransmissions == 2);
+  CHECK(w.server->next_wakeup() - w.now == 1000ms);  // counted as a resend: the wait doubles
+  CHECK(w.server->half_open_count() == 1);
+}
