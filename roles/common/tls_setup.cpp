@@ -23,10 +23,9 @@ std::shared_ptr<const dtls::ClientContext> client_tls(std::string_view role, con
   dtls::ClientConfig tls;
   tls.ca_file = config.tls.trust.string();
   tls.server_name = config.tls.server_name;  // empty: each link checks the host it dials
-  // Role links give up a handshake after 1 s without an answer and dial again (with
-  // AuthLink's backoff) rather than retransmit with wolfSSL's back-off, which reaches
-  // 8 s: a dial begun while auth is down would otherwise miss its return by seconds.
-  tls.retransmit_max_s = 1;
+  // Role links resend a handshake flight at least every second (not the default 2 s
+  // ceiling): a dial begun while auth is down then sees its return within a second.
+  tls.retransmit_max = std::chrono::seconds(1);
   try {
     (void)peers::read_text_file(config.tls.trust);
     return std::make_shared<const dtls::ClientContext>(tls);
@@ -48,10 +47,8 @@ transport::HostOptions listening_host(std::string_view role, const config::Confi
   options.server->max_half_open = config.tls.max_half_open;
   options.server->handshake_timeout = config.tls.handshake_timeout;
   options.server->cookie_rotation = config.tls.cookie_rotation;
-  options.server->retransmit_initial_s = static_cast<int>(
-      std::chrono::duration_cast<std::chrono::seconds>(config.tls.retransmit_initial).count());
-  options.server->retransmit_max_s =
-      static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(config.tls.retransmit_max).count());
+  options.server->retransmit_initial = config.tls.retransmit_initial;
+  options.server->retransmit_max = config.tls.retransmit_max;
   options.channel = peers::channel_config(config.channel);
   return options;
 }

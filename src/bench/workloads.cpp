@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <unordered_map>
 #include <unordered_set>
@@ -224,7 +225,8 @@ nlohmann::json run_paced(ClientSide& c, const RunOptions& o) {
 // Opens `count` connections, at most `concurrency` handshakes at a time. With `hold`
 // they stay open, otherwise each closes as soon as it is established.
 struct Fleet {
-  std::unordered_set<ConnId> pending;
+  std::unordered_map<ConnId, Clock::time_point> pending;  // and when each connect began
+  std::vector<double> connect_ms;                         // of each connect that succeeded
   std::unordered_set<ConnId> open;
   std::uint32_t ok = 0;
   std::uint32_t failures = 0;
@@ -237,7 +239,10 @@ void run_fleet(Net& net, ClientSide& control, Fleet& f, const RunOptions& o, boo
       control.connected = true;
       return;
     }
-    if (f.pending.erase(id) == 0) return;
+    auto it = f.pending.find(id);
+    if (it == f.pending.end()) return;
+    f.connect_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - it->second).count());
+    f.pending.erase(it);
     ++f.ok;
     if (hold) {
       f.open.insert(id);
@@ -263,7 +268,7 @@ void run_fleet(Net& net, ClientSide& control, Fleet& f, const RunOptions& o, boo
       ConnId id = net.connect();
       if (id == 0) break;  // no free socket or peer slot right now: retry after a step
       ++started;
-      f.pending.insert(id);
+      f.pending.emplace(id, Clock::now());
     }
     net.step(500us);
   }
@@ -277,6 +282,20 @@ nlohmann::json reasons_json(const Fleet& f) {
   return r;
 }
 
+// connect_ms_p50, connect_ms_p99, connect_ms_max: the time from connect() to the
+// connection being established, over the connects that succeeded (nearest rank).
+void add_connect_times(nlohmann::json& j, std::vector<double> ms) {
+  if (ms.empty()) return;
+  std::sort(ms.begin(), ms.end());
+  auto rank = [&](double q) {
+    auto i = static_cast<std::size_t>(std::ceil(q * static_cast<double>(ms.size())));
+    return ms[std::clamp<std::size_t>(i, 1, ms.size()) - 1];
+  };
+  j["connect_ms_p50"] = rank(0.50);
+  j["connect_ms_p99"] = rank(0.99);
+  j["connect_ms_max"] = ms.back();
+}
+
 nlohmann::json run_connect(Net& net, const RunOptions& o) {
   nlohmann::json j;
   ClientSide control(net);
@@ -288,6 +307,7 @@ nlohmann::json run_connect(Net& net, const RunOptions& o) {
   j["connects_per_s"] = f.ok / elapsed;
   j["failures"] = f.failures;
   j["failure_reasons"] = reasons_json(f);
+  add_connect_times(j, f.connect_ms);
   j["seconds"] = elapsed;
   // Let the closes go out.
   wait_for(
@@ -476,6 +496,9 @@ std::string describe(const nlohmann::json& j) {
   num("p99_ms", "", 2);
   num("max_ms", "", 2);
   num("connects_per_s", "", 0);
+  num("connect_ms_p50", "", 2);
+  num("connect_ms_p99", "", 2);
+  num("connect_ms_max", "", 2);
   num("bytes_per_connection", "", 0);
   num("server_rss_bytes", "", 0);
   for (const char* k : {"missing", "duplicated", "out_of_order", "corrupt", "failures"})

@@ -116,8 +116,8 @@ struct TlsConfig {
   unsigned max_half_open = dtls::knobs::max_half_open.def;
   microseconds handshake_timeout = dtls::knobs::handshake_timeout.def;
   microseconds cookie_rotation = dtls::knobs::cookie_rotation.def;
-  microseconds retransmit_initial = dtls::knobs::retransmit_initial.def;  // whole seconds
-  microseconds retransmit_max = dtls::knobs::retransmit_max.def;          // whole seconds
+  microseconds retransmit_initial = dtls::knobs::retransmit_initial.def;
+  microseconds retransmit_max = dtls::knobs::retransmit_max.def;
 };
 
 // Sessions on every connection (session/knobs.hpp).

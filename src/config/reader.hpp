@@ -52,8 +52,8 @@ class Reader {
   void size(std::string_view key, std::uint64_t& out, const Knob<T>& knob) {
     size(key, out, knob.min, knob.max);
   }
-  // Knobs counted in whole seconds (wolfSSL's handshake timers) take whole seconds
-  // only; finer knobs take any duration, as the layers keep nanoseconds.
+  // Knobs counted in whole seconds take whole seconds only; finer knobs take any
+  // duration, as the layers keep nanoseconds.
   template <class Rep, class Period>
   void duration(std::string_view key, std::chrono::microseconds& out,
                 const Knob<std::chrono::duration<Rep, Period>>& knob) {

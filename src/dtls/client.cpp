@@ -134,17 +134,17 @@ ClientContext::ClientContext(const ClientConfig& config) : config_(config) {
 }
 
 Client::Client(std::shared_ptr<const ClientContext> context, ClientHandler& handler, std::string server_name)
-    : context_(std::move(context)), handler_(handler), server_name_(std::move(server_name)) {
+    : context_(std::move(context)),
+      handler_(handler),
+      timer_(context_->config_.retransmit_initial, context_->config_.retransmit_max),
+      server_name_(std::move(server_name)) {
   server_name_ =
       bare_host(context_->config_.server_name.empty() ? std::string_view(server_name_)
                                                       : std::string_view(context_->config_.server_name));
   ssl_.reset(wolfSSL_new(context_->ctx_.get()));
   if (!ssl_) throw std::runtime_error("cannot create a DTLS client session");
   WOLFSSL* ssl = ssl_.get();
-  const auto& cfg = context_->config_;
   wolfSSL_dtls_set_using_nonblock(ssl, 1);
-  wolfSSL_dtls_set_timeout_init(ssl, cfg.retransmit_initial_s);
-  wolfSSL_dtls_set_timeout_max(ssl, cfg.retransmit_max_s);
   io_.out = this;
   io_.owner = this;
   wolfSSL_SetIOReadCtx(ssl, &io_);
@@ -231,11 +231,11 @@ void Client::start(TimePoint now) {
   if (state_ != State::idle) return;
   set_state(State::handshaking);
   started_ = now;
-  step(now);
+  step(now, false);
 }
 
-void Client::step(TimePoint now) {
-  const auto sent_before = io_.datagrams_out;
+void Client::step(TimePoint now, bool answering) {
+  const auto flight_before = io_.flight_seq;
   int ret = wolfSSL_connect(ssl_.get());
   if (ret == WOLFSSL_SUCCESS) {
     if (auto why = refusal_after_handshake(); !why.empty()) {
@@ -249,10 +249,7 @@ void Client::step(TimePoint now) {
   }
   int err = wolfSSL_get_error(ssl_.get(), ret);
   if (wants_io(err)) {
-    if (io_.datagrams_out > sent_before) {
-      int seconds = wolfSSL_dtls_get_current_timeout(ssl_.get());
-      retransmit_at_ = now + std::chrono::seconds(std::max(seconds, 1));
-    }
+    if (io_.flight_seq > flight_before) timer_.flight_sent(now, answering);
     return;
   }
   std::string detail =
@@ -267,7 +264,7 @@ void Client::receive(std::span<const std::uint8_t> datagram, TimePoint now) {
   if (state_ == State::handshaking) {
     if (auto hello = inspect_server_hello(datagram); hello.is_server_hello)
       (hello.extended_master_secret ? server_hello_ems_ : server_hello_without_ems_) = true;
-    step(now);
+    step(now, true);
   } else {
     read_records(is_single_record(datagram));
   }
@@ -324,19 +321,21 @@ void Client::update(TimePoint now) {
     fail(gs::EndCode::handshake_timeout, "no handshake reply from the server in time");
     return;
   }
-  if (now < retransmit_at_) return;
-  if (wolfSSL_dtls_got_timeout(ssl_.get()) != WOLFSSL_SUCCESS) {
-    fail(gs::EndCode::handshake_timeout, "handshake retransmissions exhausted");
+  if (!timer_.due(now)) return;
+  // Resends the last flight as it is, without wolfSSL's own (whole-second) back-off.
+  if (wolfSSL_dtls_retransmit(ssl_.get()) == WOLFSSL_FATAL_ERROR) {
+    fail(gs::EndCode::handshake_failed,
+         "handshake retransmission failed: " + detail::error_string(wolfSSL_get_error(ssl_.get(), 0)));
     return;
   }
   ++retransmissions_;
-  int seconds = wolfSSL_dtls_get_current_timeout(ssl_.get());
-  retransmit_at_ = now + std::chrono::seconds(std::max(seconds, 1));
+  timer_.resent(now);
 }
 
 std::optional<TimePoint> Client::next_wakeup() const {
   if (state_ != State::handshaking) return std::nullopt;
-  return std::min(retransmit_at_, started_ + context_->config_.handshake_timeout);
+  const TimePoint deadline = started_ + context_->config_.handshake_timeout;
+  return timer_.armed() ? std::min(timer_.due_at(), deadline) : deadline;
 }
 
 bool Client::export_keying_material(std::string_view label, std::span<const std::uint8_t> context,

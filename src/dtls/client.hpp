@@ -6,6 +6,7 @@
 
 #include "dtls/io.hpp"
 #include "dtls/knobs.hpp"
+#include "dtls/retransmit.hpp"
 #include "dtls/types.hpp"
 #include "dtls/wolf.hpp"
 
@@ -42,9 +43,9 @@ struct ClientConfig {
   bool extended_master_secret = true;
   // Timers: what each is and its range in dtls/knobs.hpp.
   Duration handshake_timeout = knobs::handshake_timeout.def;
-  int retransmit_initial_s = knobs::retransmit_initial.def.count();  // seconds
-  int retransmit_max_s = knobs::retransmit_max.def.count();          // seconds
-  std::string cipher_list;                                           // empty: kCipherList (tests override it)
+  Duration retransmit_initial = knobs::retransmit_initial.def;
+  Duration retransmit_max = knobs::retransmit_max.def;
+  std::string cipher_list;  // empty: kCipherList (tests override it)
 };
 
 // The immutable, shareable part of a client: the TLS context with its trust anchors.
@@ -116,6 +117,8 @@ class Client : private detail::Transmitter {
   // The server certificate (DER) once connected; empty otherwise.
   std::vector<std::uint8_t> peer_certificate_der() const;
   std::uint64_t retransmissions() const { return retransmissions_; }
+  // The round trip measured during the handshake (a flight answered without a resend).
+  std::optional<Duration> handshake_rtt() const { return timer_.rtt(); }
 
   // Certificate check installed on the ClientContext; finds the Client via the
   // certificate callback context of its wolfSSL object.
@@ -123,7 +126,9 @@ class Client : private detail::Transmitter {
 
  private:
   void transmit(const net::Address& to, std::span<const std::uint8_t> datagram) override;
-  void step(TimePoint now);
+  // Drives wolfSSL_connect. `answering`: a datagram from the server was just fed, so a
+  // flight sent now answers it.
+  void step(TimePoint now, bool answering);
   // Delivers the application data wolfSSL has. `single_record`: the datagram just fed
   // is one record, so once its data is out nothing else can be waiting.
   void read_records(bool single_record = false);
@@ -142,7 +147,7 @@ class Client : private detail::Transmitter {
   detail::Io io_;
   State state_ = State::idle;
   TimePoint started_{};
-  TimePoint retransmit_at_{};
+  RetransmitTimer timer_;
   std::string server_name_;
   std::string verify_error_;
   bool leaf_checked_ = false;              // verify_leaf accepted the server certificate

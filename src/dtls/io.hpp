@@ -24,8 +24,13 @@ struct Io {
   std::size_t in_len = 0;
   Transmitter* out = nullptr;
   net::Address peer;
-  std::vector<std::vector<std::uint8_t>>* capture = nullptr;
+  std::vector<std::vector<std::uint8_t>>* capture = nullptr;  // sent here instead of out
+  std::vector<std::vector<std::uint8_t>>* keep = nullptr;     // sent to out and copied here
   std::uint64_t datagrams_out = 0;
+  // The highest handshake message_seq sent in an epoch-0 record that begins a datagram:
+  // it grows with each new flight, not when wolfSSL resends one (on our timer or because
+  // the peer's flight came again).
+  std::int32_t flight_seq = -1;
   std::uint64_t oversized_in = 0;
   void* owner = nullptr;  // the Client or Server session owning the wolfSSL object
 

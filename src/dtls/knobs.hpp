@@ -12,7 +12,6 @@ namespace gs::dtls::knobs {
 
 using gs::Knob;
 using std::chrono::milliseconds;
-using std::chrono::seconds;
 
 // Sessions of one server in total (handshaking + established).
 inline constexpr Knob<std::size_t> max_peers{"max_peers", 10'000, 1, 1'000'000, "sessions"};
@@ -30,11 +29,19 @@ inline constexpr Knob<milliseconds> handshake_timeout{"handshake_timeout", milli
 // more period.
 inline constexpr Knob<milliseconds> cookie_rotation{"cookie_rotation", milliseconds(300'000),
                                                     milliseconds(1000), milliseconds(86'400'000), "ms"};
-// First handshake retransmission timeout, and the ceiling it doubles up to. wolfSSL
-// counts them in whole seconds.
-inline constexpr Knob<seconds> retransmit_initial{"retransmit_initial", seconds(1), seconds(1), seconds(60),
-                                                  "s"};
-inline constexpr Knob<seconds> retransmit_max{"retransmit_max", seconds(8), seconds(1), seconds(60), "s"};
+// Handshake retransmission, run by our own timer (dtls/retransmit.hpp), not wolfSSL's:
+// a flight unanswered for retransmit_initial is sent again, then after twice that, and
+// so on up to retransmit_max between two sends, until handshake_timeout. Once the
+// client has measured the round trip (its ClientHello answered without a resend) its
+// later flights wait 2 x RTT instead (no less than retransmit_rtt_floor).
+inline constexpr Knob<milliseconds> retransmit_initial{"retransmit_initial", milliseconds(250),
+                                                       milliseconds(10), milliseconds(60'000), "ms"};
+inline constexpr Knob<milliseconds> retransmit_max{"retransmit_max", milliseconds(2000), milliseconds(10),
+                                                   milliseconds(60'000), "ms"};
+// Not a knob: the shortest first wait an RTT measurement may give (never above
+// retransmit_initial). A server's flight costs it about a millisecond of signing, more
+// under load, which a loopback RTT does not show.
+inline constexpr milliseconds retransmit_rtt_floor{100};
 
 // Calls f(knob) for every DTLS knob, e.g. to print the accepted ranges.
 template <class F>

@@ -1,5 +1,7 @@
 #include "dtls/records.hpp"
 
+#include <algorithm>
+
 namespace gs::dtls {
 
 namespace {
@@ -75,6 +77,16 @@ ServerHelloInfo inspect_server_hello(std::span<const std::uint8_t> d) {
   return info;
 }
 
+bool is_client_key_exchange(std::span<const std::uint8_t> d) {
+  for (std::size_t at = 0; at < d.size();) {
+    HandshakeRecord r = handshake_record(d, at, 16);  // client_key_exchange
+    if (r.record_size == 0) return false;
+    if (r.body != nullptr) return true;
+    at += r.record_size;
+  }
+  return false;
+}
+
 bool is_single_record(std::span<const std::uint8_t> d) {
   if (d.size() < kRecordHeaderSize) return false;
   std::size_t rec_len = (std::size_t{d[11]} << 8) | d[12];
@@ -113,6 +125,7 @@ HelloInfo inspect_client_hello(std::span<const std::uint8_t> d) {
   if (pos + 1 + cookie > msg_len) return info;
   info.is_client_hello = true;
   info.has_cookie = cookie > 0;
+  std::copy(body + 2, body + 2 + info.random.size(), info.random.begin());
   pos += 1 + cookie;
   if (pos + 2 > msg_len) return info;
   pos += 2 + be16(body + pos);  // cipher suites

@@ -1,6 +1,7 @@
 // Minimal, bounds-checked inspection of DTLS record headers (no decryption).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -11,6 +12,8 @@ struct HelloInfo {
   bool is_client_hello = false;         // first record is an unfragmented epoch-0 ClientHello
   bool has_cookie = false;              // ... carrying a non-empty cookie
   bool extended_master_secret = false;  // ... offering Extended Master Secret (RFC 7627)
+  // ... and its random (a resent hello, with or without the cookie, repeats it).
+  std::array<std::uint8_t, 32> random{};
 };
 
 // Looks at the first record of a datagram. Never reads out of bounds.
@@ -23,6 +26,10 @@ struct ServerHelloInfo {
 
 // Looks at every record of a datagram for a ServerHello. Never reads out of bounds.
 ServerHelloInfo inspect_server_hello(std::span<const std::uint8_t> datagram);
+
+// True when some record of the datagram is an unfragmented epoch-0 ClientKeyExchange,
+// as the first record of a client's final handshake flight.
+bool is_client_key_exchange(std::span<const std::uint8_t> datagram);
 
 // True when the datagram is exactly one record (of any type, with any sequence number).
 bool is_single_record(std::span<const std::uint8_t> datagram);

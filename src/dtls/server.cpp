@@ -1,6 +1,7 @@
 #include "dtls/server.hpp"
 
 #include "dtls/records.hpp"
+#include "dtls/retransmit.hpp"
 
 #include <wolfssl/error-ssl.h>
 
@@ -17,7 +18,11 @@ struct Server::Session {
   detail::SslPtr ssl;
   detail::Io io;
   TimePoint started;
-  TimePoint retransmit_at;
+  std::array<std::uint8_t, 32> client_random{};  // of the ClientHello that began it
+  RetransmitTimer timer{Duration{}, Duration{}};
+  // The datagrams of the last flight, kept until the client's first application record
+  // shows it arrived.
+  std::vector<std::vector<std::uint8_t>> final_flight;
   bool established = false;
   bool closed = false;
 };
@@ -107,8 +112,6 @@ void Server::make_listener(Listener& l) {
   if (!l.ssl) throw std::runtime_error("cannot create the DTLS listening object");
   WOLFSSL* ssl = l.ssl.get();
   wolfSSL_dtls_set_using_nonblock(ssl, 1);
-  wolfSSL_dtls_set_timeout_init(ssl, config_.retransmit_initial_s);
-  wolfSSL_dtls_set_timeout_max(ssl, config_.retransmit_max_s);
   wolfDTLS_SetChGoodCb(ssl, &Server::on_client_hello_good, this);
   l.io = detail::Io{};
   l.io.out = this;
@@ -188,9 +191,18 @@ void Server::receive(const net::Address& from, std::span<const std::uint8_t> dat
     ++stats_.dropped_malformed;
   } else if (auto it = by_addr_.find(from); it != by_addr_.end()) {
     Session& s = *it->second;
-    HelloInfo hello{};
-    if (s.established) hello = inspect_client_hello(datagram);
-    if (hello.is_client_hello) {
+    HelloInfo hello = inspect_client_hello(datagram);
+    if (hello.is_client_hello && hello.random == s.client_random) {
+      // A resent copy of the hello that began this session: while handshaking, our
+      // flight was lost (wolfSSL 5.5.4 does not answer it); once established, a late
+      // copy that crossed our flight, not a restart (replacing the session would cut
+      // off a client that has just connected).
+      if (s.established) {
+        ++stats_.stale_hellos;
+      } else {
+        answer_resent_hello(s, now);
+      }
+    } else if (hello.is_client_hello && s.established) {
       // A new handshake from a known address: the peer restarted. The cookie exchange
       // proves the address before the old session is replaced.
       if (admissible(hello)) to_listener(from, datagram, now, hello.has_cookie);
@@ -251,7 +263,7 @@ bool Server::try_listener(Listener& l, const net::Address& from, std::span<const
   l.io.clear_input();
   if (promote_flag_) {
     promote_flag_ = false;
-    promote(l, from, now, ret);
+    promote(l, from, now, ret, inspect_client_hello(datagram).random);
     return true;
   }
   int err = wolfSSL_get_error(ssl, ret);
@@ -270,8 +282,11 @@ bool Server::try_listener(Listener& l, const net::Address& from, std::span<const
   return false;
 }
 
-void Server::promote(Listener& l, const net::Address& from, TimePoint now, int accept_ret) {
+void Server::promote(Listener& l, const net::Address& from, TimePoint now, int accept_ret,
+                     const std::array<std::uint8_t, 32>& client_random) {
   auto s = std::make_unique<Session>();
+  s->client_random = client_random;
+  s->timer = RetransmitTimer(config_.retransmit_initial, config_.retransmit_max);
   s->id = next_id_++;
   s->addr = from;
   s->ssl = std::move(l.ssl);
@@ -298,7 +313,7 @@ void Server::promote(Listener& l, const net::Address& from, TimePoint now, int a
   if (accept_ret == WOLFSSL_SUCCESS) {
     continue_handshake(ref, now);
   } else if (wants_io(err)) {
-    arm_retransmit(ref, now);
+    ref.timer.flight_sent(now, false);
   } else {
     ++stats_.handshakes_failed;
     finish(ref, gs::EndCode::handshake_failed, detail::error_string(err), true);
@@ -310,17 +325,39 @@ void Server::feed_session(Session& s, std::span<const std::uint8_t> datagram, Ti
   if (!s.established) {
     continue_handshake(s, now);
   } else {
+    if (!s.final_flight.empty()) repair_final_flight(s, datagram);
     read_records(s, is_single_record(datagram));
   }
   s.io.clear_input();
 }
 
+void Server::answer_resent_hello(Session& s, TimePoint now) {
+  if (!s.timer.may_answer(now)) return;
+  if (wolfSSL_dtls_retransmit(s.ssl.get()) == WOLFSSL_FATAL_ERROR) return;  // the timer will fail it
+  ++stats_.retransmissions;
+  s.timer.resent(now);
+}
+
+void Server::repair_final_flight(Session& s, std::span<const std::uint8_t> datagram) {
+  // The client's final flight begins with its ClientKeyExchange, in epoch 0: after the
+  // handshake only a client that never got our Finished sends that again. wolfSSL
+  // 5.5.4 does not answer it (its flight is only resent before the handshake is done).
+  if (!is_client_key_exchange(datagram)) return;
+  ++stats_.final_flights_resent;
+  for (const auto& d : s.final_flight) transmit(s.addr, d);
+}
+
 void Server::continue_handshake(Session& s, TimePoint now) {
   WOLFSSL* ssl = s.ssl.get();
-  const auto sent_before = s.io.datagrams_out;
+  const auto flight_before = s.io.flight_seq;
+  std::vector<std::vector<std::uint8_t>> sent;
+  s.io.keep = &sent;
   int ret = wolfSSL_accept(ssl);
+  s.io.keep = nullptr;
   if (ret == WOLFSSL_SUCCESS) {
     leave_half_open(s);
+    s.timer.stop();
+    s.final_flight = std::move(sent);
     s.established = true;
     ++stats_.handshakes_completed;
     handler_.on_accepted(s.id, s.addr);
@@ -329,7 +366,7 @@ void Server::continue_handshake(Session& s, TimePoint now) {
   }
   int err = wolfSSL_get_error(ssl, ret);
   if (wants_io(err)) {
-    if (s.io.datagrams_out > sent_before) arm_retransmit(s, now);
+    if (s.io.flight_seq > flight_before) s.timer.flight_sent(now, true);
     return;
   }
   ++stats_.handshakes_failed;
@@ -342,6 +379,7 @@ void Server::read_records(Session& s, bool single_record) {
     int n = wolfSSL_read(ssl, read_buffer_.data(), static_cast<int>(kReadSize));
     if (n > 0) {
       ++stats_.records_in;
+      if (!s.final_flight.empty()) s.final_flight = {};  // the client has our Finished
       handler_.on_data(s.id, std::span<const std::uint8_t>(read_buffer_.data(), static_cast<std::size_t>(n)));
       if (!s.closed && single_record && detail::single_record_consumed(ssl, s.io)) break;
       continue;
@@ -357,11 +395,6 @@ void Server::read_records(Session& s, bool single_record) {
     }
     break;
   }
-}
-
-void Server::arm_retransmit(Session& s, TimePoint now) {
-  int seconds = wolfSSL_dtls_get_current_timeout(s.ssl.get());
-  s.retransmit_at = now + std::chrono::seconds(std::max(seconds, 1));
 }
 
 SendResult Server::send(PeerId peer, std::span<const std::uint8_t> payload) {
@@ -427,7 +460,7 @@ void Server::update(TimePoint now) {
   }
   std::vector<Session*> due;
   for (Session* s : handshaking_) {
-    if (now >= s->retransmit_at || now - s->started >= config_.handshake_timeout) due.push_back(s);
+    if (s->timer.due(now) || now - s->started >= config_.handshake_timeout) due.push_back(s);
   }
   for (Session* s : due) {
     if (s->closed) continue;
@@ -436,13 +469,14 @@ void Server::update(TimePoint now) {
       finish(*s, gs::EndCode::handshake_timeout, "no complete handshake in time", true);
       continue;
     }
-    if (wolfSSL_dtls_got_timeout(s->ssl.get()) != WOLFSSL_SUCCESS) {
-      ++stats_.handshake_timeouts;
-      finish(*s, gs::EndCode::handshake_timeout, "retransmissions exhausted", true);
+    // Resends the last flight as it is, without wolfSSL's own (whole-second) back-off.
+    if (wolfSSL_dtls_retransmit(s->ssl.get()) == WOLFSSL_FATAL_ERROR) {
+      ++stats_.handshakes_failed;
+      finish(*s, gs::EndCode::handshake_failed, "handshake retransmission failed", true);
       continue;
     }
     ++stats_.retransmissions;
-    arm_retransmit(*s, now);
+    s->timer.resent(now);
   }
   if (depth_ == 1) reap();
 }
@@ -450,7 +484,8 @@ void Server::update(TimePoint now) {
 TimePoint Server::next_wakeup() const {
   TimePoint t = next_rotation_;
   for (const Session* s : handshaking_) {
-    t = std::min({t, s->retransmit_at, s->started + config_.handshake_timeout});
+    t = std::min(t, s->started + config_.handshake_timeout);
+    if (s->timer.armed()) t = std::min(t, s->timer.due_at());
   }
   return t;
 }

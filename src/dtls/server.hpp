@@ -50,9 +50,9 @@ struct ServerConfig {
   std::size_t max_half_open_per_source = knobs::max_half_open_per_source.def;
   Duration handshake_timeout = knobs::handshake_timeout.def;
   Duration cookie_rotation = knobs::cookie_rotation.def;
-  int retransmit_initial_s = knobs::retransmit_initial.def.count();  // seconds
-  int retransmit_max_s = knobs::retransmit_max.def.count();          // seconds
-  std::string cipher_list;                                           // empty: kCipherList
+  Duration retransmit_initial = knobs::retransmit_initial.def;
+  Duration retransmit_max = knobs::retransmit_max.def;
+  std::string cipher_list;  // empty: kCipherList
 };
 
 struct ServerStats {
@@ -69,8 +69,10 @@ struct ServerStats {
   std::uint64_t handshakes_completed = 0;
   std::uint64_t handshakes_failed = 0;
   std::uint64_t handshake_timeouts = 0;
-  std::uint64_t retransmissions = 0;  // handshake flights resent on timeout
+  std::uint64_t retransmissions = 0;       // handshake flights resent on timeout
+  std::uint64_t final_flights_resent = 0;  // last flight resent to a client that missed it
   std::uint64_t sessions_replaced = 0;
+  std::uint64_t stale_hellos = 0;  // late copies of an established session's own hello, dropped
   std::uint64_t closed_local = 0;
   std::uint64_t closed_remote = 0;
   std::uint64_t closed_error = 0;
@@ -166,13 +168,18 @@ class Server : private detail::Transmitter {
                    bool has_cookie);
   bool try_listener(Listener& l, const net::Address& from, std::span<const std::uint8_t> datagram,
                     TimePoint now, bool count_hello_verify);
-  void promote(Listener& l, const net::Address& from, TimePoint now, int accept_ret);
+  void promote(Listener& l, const net::Address& from, TimePoint now, int accept_ret,
+               const std::array<std::uint8_t, 32>& client_random);
   void feed_session(Session& s, std::span<const std::uint8_t> datagram, TimePoint now);
   void continue_handshake(Session& s, TimePoint now);
   // Delivers the application data wolfSSL has for `s`. `single_record`: the datagram
   // just fed is one record, so once its data is out nothing else can be waiting.
   void read_records(Session& s, bool single_record = false);
-  void arm_retransmit(Session& s, TimePoint now);
+  // Resends the last flight (ChangeCipherSpec, Finished) when an established session
+  // receives the client's final flight again: ours was lost.
+  void repair_final_flight(Session& s, std::span<const std::uint8_t> datagram);
+  // Resends the flight of a handshaking session whose client resent its ClientHello.
+  void answer_resent_hello(Session& s, TimePoint now);
   // on_client_hello_good's admission, `from` being the hello's sender.
   bool refuse_hello(const net::Address& from);
   void enter_half_open(Session& s);

@@ -1,5 +1,7 @@
 #include "dtls/wolf.hpp"
 
+#include <algorithm>
+
 #include "dtls/aead_offload.hpp"
 #include "dtls/io.hpp"
 #include "dtls/types.hpp"
@@ -58,9 +60,13 @@ int io_send(WOLFSSL*, char* buf, int sz, void* ctx) {
   if (io == nullptr || sz < 0) return WOLFSSL_CBIO_ERR_GENERAL;
   std::span<const std::uint8_t> d(reinterpret_cast<const std::uint8_t*>(buf), static_cast<std::size_t>(sz));
   ++io->datagrams_out;
+  // record header (13 bytes), then handshake type (1), length (3), message_seq (2)
+  if (d.size() >= 13 + 12 && d[0] == 22 && d[3] == 0 && d[4] == 0)
+    io->flight_seq = std::max<std::int32_t>(io->flight_seq, (d[17] << 8) | d[18]);
   if (io->capture != nullptr) {
     io->capture->emplace_back(d.begin(), d.end());
   } else if (io->out != nullptr) {
+    if (io->keep != nullptr) io->keep->emplace_back(d.begin(), d.end());
     io->out->transmit(io->peer, d);
   }
   return sz;

@@ -392,7 +392,7 @@ tls:
   max_half_open: 50
   handshake_timeout: 5s
   cookie_rotation: 1m
-  retransmit_initial: 2s
+  retransmit_initial: 300ms
   retransmit_max: 4s
 )",
                           "test.yaml", base)
@@ -400,7 +400,7 @@ tls:
   CHECK(config.max_half_open == 50u);
   CHECK(config.handshake_timeout == 5s);
   CHECK(config.cookie_rotation == 1min);
-  CHECK(config.retransmit_initial == 2s);
+  CHECK(config.retransmit_initial == 300ms);
   CHECK(config.retransmit_max == 4s);
   CHECK(error_of("roles: [auth]\ntls:\n  max_half_open: 0\n") ==
         "test.yaml:3:18: tls.max_half_open: expected a whole number from 1 to 1000000, found 0");
@@ -410,13 +410,13 @@ tls:
   CHECK(error_of("roles: [auth]\ntls:\n  cookie_rotation: 2d\n")
             .find("test.yaml:3:20: tls.cookie_rotation: "
                   "expected a duration from 1s to 24h") == 0);
-  CHECK(error_of("roles: [auth]\ntls:\n  retransmit_initial: 1500ms\n") ==
-        "test.yaml:3:23: tls.retransmit_initial: expected a duration from 1s to 1m in steps of 1s such as "
+  CHECK(error_of("roles: [auth]\ntls:\n  retransmit_initial: 5ms\n") ==
+        "test.yaml:3:23: tls.retransmit_initial: expected a duration from 10ms to 1m such as "
         "500ms, "
-        "30s or 2m, found '1500ms'");
+        "30s or 2m, found '5ms'");
   CHECK(error_of("roles: [auth]\ntls:\n  retransmit_initial: 10s\n") ==
         "test.yaml:3:23: tls.retransmit_initial: expected tls.retransmit_initial (10s) no longer than "
-        "tls.retransmit_max (8s)");
+        "tls.retransmit_max (2s)");
 }
 
 TEST_CASE("session: auth_timeout and max_bad_messages, defaults from the session knobs") {

@@ -141,6 +141,24 @@ class World {
     return p.events.connected && p.client->connected();
   }
 
+  // Starts `p`'s handshake over a lossy wire (`drop` as for pump) and runs the clock in
+  // `step`s until both ends have it established, the client gives up, or `limit` has
+  // passed. True when both ends are connected.
+  bool connect_lossy(Peer& p, const std::function<bool(bool, const Bytes&)>& drop,
+                     std::chrono::milliseconds limit = std::chrono::seconds(20),
+                     std::chrono::milliseconds step = std::chrono::milliseconds(10)) {
+    const std::size_t accepted_before = sevents.accepted.size();
+    const auto until = now + limit;
+    p.client->start(now);
+    pump(drop);
+    auto done = [&] { return p.events.connected && sevents.accepted.size() > accepted_before; };
+    while (!done() && !p.events.closed && now < until) {
+      advance(step);
+      pump(drop);
+    }
+    return done();
+  }
+
   std::shared_ptr<dtls::ClientContext> default_ctx() {
     if (!ctx_) ctx_ = pinned_context();
     return ctx_;

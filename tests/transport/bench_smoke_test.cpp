@@ -112,6 +112,9 @@ TEST_CASE("stream, pingpong, paced, connect and hold over loopback") {
   j = run(o);
   INFO(j.dump());
   CHECK(j["failures"] == 0);
+  for (const char* key : {"connect_ms_p50", "connect_ms_p99", "connect_ms_max"}) CHECK(j[key].is_number());
+  CHECK(j["connect_ms_p50"] <= j["connect_ms_p99"]);
+  CHECK(j["connect_ms_p99"] <= j["connect_ms_max"]);
 
   o.workload = gs::bench::Workload::hold;
   o.clients = 10;
