@@ -106,6 +106,13 @@ void write_dtls(MetricsWriter& out, const Snapshot& snap) {
   out.counter("gameserver_dtls_cookies_accepted_total",
               "ClientHellos with a valid cookie (the only ones that create per-peer state)",
               static_cast<double>(dtls.cookies_accepted));
+  const char* repairs_help =
+      "DTLS handshakes repaired under loss, by kind (final_flight_resent: our last flight again to a client "
+      "that missed it; stale_hello_dropped: a late copy of a session's own ClientHello)";
+  out.counter("gameserver_dtls_handshake_repairs_total", repairs_help,
+              static_cast<double>(dtls.final_flights_resent), {{"kind", "final_flight_resent"}});
+  out.counter("gameserver_dtls_handshake_repairs_total", repairs_help, static_cast<double>(dtls.stale_hellos),
+              {{"kind", "stale_hello_dropped"}});
   out.gauge("gameserver_dtls_half_open", "DTLS handshakes under way on the listening socket (capped)",
             static_cast<double>(host_stats.dtls_half_open));
   out.counter("gameserver_udp_datagrams_total", "UDP datagrams on the listening socket",

@@ -154,6 +154,10 @@ TEST_CASE("metrics move with a real login and parse as Prometheus text") {
                                     {{"role", "world"}, {"reason", std::string(reason)}}));
   };
   CHECK(before.types.at("gameserver_connections_closed_total") == "counter");
+  CHECK(before.types.at("gameserver_dtls_handshake_repairs_total") == "counter");
+  for (const char* kind : {"final_flight_resent", "stale_hello_dropped"})
+    CHECK(value(before,
+                key("gameserver_dtls_handshake_repairs_total", {{"role", "world"}, {"kind", kind}})) >= 0);
   for (gs::EndCode code : gs::kEndCodes)
     if (code != gs::EndCode::none) CHECK(world_closed(before, to_string(code)) >= 0);  // the series exists
   CHECK(world_closed(before, "kicked") == 0);
