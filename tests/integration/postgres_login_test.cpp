@@ -21,15 +21,6 @@ using gs::test::ThrowawayPostgres;
 
 namespace {
 
-bool postgres_missing() {
-  static const bool missing = [] {
-    bool absent = ThrowawayPostgres::find_binaries().empty();
-    if (absent) MESSAGE(ThrowawayPostgres::skip_message());
-    return absent && !ThrowawayPostgres::required();
-  }();
-  return missing;
-}
-
 gs::client::FlowResult login(const gs::config::Config& config, const std::string& user,
                              const std::string& password) {
   // Retries while the roles' links are still coming up.
@@ -39,7 +30,7 @@ gs::client::FlowResult login(const gs::config::Config& config, const std::string
 }  // namespace
 
 TEST_CASE("postgres: gameserver account adds to PostgreSQL and the auth role logs the player in" *
-          doctest::skip(postgres_missing())) {
+          doctest::skip(gs::test::ThrowawayPostgres::missing())) {
   auto& server = ThrowawayPostgres::shared();
   gs::test::Deployment d("pg-login");
   gs::test::write_text(d.dir / "pg.password", server.password() + "\n");

@@ -26,15 +26,6 @@ namespace {
 
 const std::string password = "correct horse battery";
 
-bool postgres_missing() {
-  static const bool missing = [] {
-    bool absent = ThrowawayPostgres::find_binaries().empty();
-    if (absent) MESSAGE(ThrowawayPostgres::skip_message());
-    return absent && !ThrowawayPostgres::required();
-  }();
-  return missing;
-}
-
 // Replaces the one occurrence of `from` in `text`; fails the test if there is none.
 std::string replaced(std::string text, const std::string& from, const std::string& to) {
   auto at = text.find(from);
@@ -113,7 +104,7 @@ struct Player {
 }  // namespace
 
 TEST_CASE("postgres: two auth servers and two worlds keep one seat per account" *
-          doctest::skip(postgres_missing())) {
+          doctest::skip(gs::test::ThrowawayPostgres::missing())) {
   auto& server = ThrowawayPostgres::shared();
   ExampleCopy example("failover");
   const auto password_file = (example.dir / "pg.password").string();

@@ -64,16 +64,17 @@ struct PostgresBackend final : Backend {
 
 // Registers `body` twice: on SQLite, and on PostgreSQL (skipped, with a message, when
 // its server binaries are not installed).
-#define ACCOUNT_TEST(id, title)                                                                        \
-  static void id(Backend& backend);                                                                    \
-  TEST_CASE("sqlite: " title) {                                                                        \
-    SqliteBackend b;                                                                                   \
-    id(b);                                                                                             \
-  }                                                                                                    \
-  TEST_CASE("postgres: " title* doctest::test_suite("postgres") * doctest::skip(postgres_missing())) { \
-    PostgresBackend b;                                                                                 \
-    id(b);                                                                                             \
-  }                                                                                                    \
+#define ACCOUNT_TEST(id, title)                                      \
+  static void id(Backend& backend);                                  \
+  TEST_CASE("sqlite: " title) {                                      \
+    SqliteBackend b;                                                 \
+    id(b);                                                           \
+  }                                                                  \
+  TEST_CASE("postgres: " title* doctest::test_suite("postgres") *    \
+            doctest::skip(gs::test::ThrowawayPostgres::missing())) { \
+    PostgresBackend b;                                               \
+    id(b);                                                           \
+  }                                                                  \
   static void id(Backend& backend)
 
 ACCOUNT_TEST(schema_versioned, "a new database gets the schema version, once") {

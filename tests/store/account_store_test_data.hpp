@@ -3,7 +3,6 @@
 // for a store on a throwaway PostgreSQL database, and whether its tests are skipped.
 
 #include <chrono>
-#include <iostream>
 #include <string>
 
 #include "store/postgres_account_store.hpp"
@@ -22,16 +21,6 @@ inline store::PostgresSettings settings_for(ThrowawayPostgres& server, const std
   s.retry_interval = std::chrono::milliseconds(50);
   s.busy_timeout = std::chrono::milliseconds(200);
   return s;
-}
-
-// True when PostgreSQL's server is missing and not required (the message says so once).
-inline bool postgres_missing() {
-  static const bool missing = [] {
-    bool absent = ThrowawayPostgres::find_binaries().empty();
-    if (absent) std::cerr << ThrowawayPostgres::skip_message() << "\n";
-    return absent && !ThrowawayPostgres::required();
-  }();
-  return missing;
 }
 
 }  // namespace gs::test

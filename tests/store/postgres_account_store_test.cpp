@@ -50,7 +50,7 @@ TEST_CASE("postgres: a password file must be private; one trailing newline is re
 }
 
 TEST_CASE("postgres: the config picks the backend, the password comes from the file" *
-          doctest::skip(postgres_missing())) {
+          doctest::skip(gs::test::ThrowawayPostgres::missing())) {
   auto& server = ThrowawayPostgres::shared();
   temp_dir dir;
   gs::test::write_text(dir / "pw", server.password() + "\n");
@@ -71,7 +71,7 @@ TEST_CASE("postgres: the config picks the backend, the password comes from the f
 }
 
 TEST_CASE("postgres: a lost connection answers unavailable, then the store reconnects" *
-          doctest::skip(postgres_missing())) {
+          doctest::skip(gs::test::ThrowawayPostgres::missing())) {
   auto& server = ThrowawayPostgres::shared();
   PostgresAccountStore store(settings_for(server, server.create_database()));
   REQUIRE(store.add("alice", hash_a, t0) == StoreStatus::ok);
@@ -94,7 +94,7 @@ TEST_CASE("postgres: a lost connection answers unavailable, then the store recon
 }
 
 TEST_CASE("postgres: a row locked longer than busy_timeout answers busy" *
-          doctest::skip(postgres_missing())) {
+          doctest::skip(gs::test::ThrowawayPostgres::missing())) {
   auto& server = ThrowawayPostgres::shared();
   const auto database = server.create_database();
   PostgresAccountStore store(settings_for(server, database));
@@ -119,7 +119,8 @@ TEST_CASE("postgres: a row locked longer than busy_timeout answers busy" *
   CHECK(store.set_disabled("alice", true) == StoreStatus::ok);
 }
 
-TEST_CASE("postgres: auth processes starting together migrate once" * doctest::skip(postgres_missing())) {
+TEST_CASE("postgres: auth processes starting together migrate once" *
+          doctest::skip(gs::test::ThrowawayPostgres::missing())) {
   auto& server = ThrowawayPostgres::shared();
   const auto database = server.create_database();
   std::vector<std::thread> starters;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <stdexcept>
 #include <vector>
@@ -59,6 +60,15 @@ std::filesystem::path ThrowawayPostgres::find_binaries() {
 bool ThrowawayPostgres::required() {
   const char* env = std::getenv("GAMESERVER_TEST_POSTGRES");
   return env && std::string(env) == "require";
+}
+
+bool ThrowawayPostgres::missing() {
+  static const bool skip = [] {
+    const bool absent = find_binaries().empty();
+    if (absent) std::cerr << skip_message() << "\n";
+    return absent && !required();
+  }();
+  return skip;
 }
 
 const char* ThrowawayPostgres::skip_message() {

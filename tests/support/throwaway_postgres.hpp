@@ -26,6 +26,9 @@ class ThrowawayPostgres {
   static bool required();
   // The reason printed when the PostgreSQL tests are skipped.
   static const char* skip_message();
+  // True when the server binaries are missing and not required: the PostgreSQL tests
+  // skip (doctest::skip(ThrowawayPostgres::missing())); prints skip_message() once.
+  static bool missing();
 
   // One server per test process, started on first use and stopped at exit. Throws
   // std::runtime_error with the server's log when it cannot start.
