@@ -462,68 +462,68 @@ TEST_CASE("a busy or unreachable account database answers busy or unavailable, a
   }
 }
 
-TEST_CASE("a seated account that asks for no other world goes back to its seat, full or not") {
-  Fixture f;
-  f.worlds.report("world-2", "127.0.0.1:7300", 1, 1, f.now.steady);  // full
+namespace {
+
+// Alice seated in `world` as player 5; the seats the service gives up land in `unseated`,
+// with how many answers had gone out at that moment.
+struct Seated : Fixture {
   SeatMap seats;
   std::vector<Eviction> unseated;
-  f.service.set_seats(seats, [&](const Eviction& e) { unseated.push_back(e); });
-  seats.taken("alice", Seat{"world-2", 5, 1'800'000'000, "j1"});
+  std::vector<std::size_t> answers_at_unseat;
+
+  explicit Seated(const char* world) {
+    service.set_seats(seats, [this](const Eviction& e) {
+      unseated.push_back(e);
+      answers_at_unseat.push_back(results.size());
+    });
+    seats.taken("alice", Seat{world, 5, 1'800'000'000, "j1"});
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a seated account that asks for no other world goes back to its seat, full or not") {
+  Seated f("world-2");
+  f.worlds.report("world-2", "127.0.0.1:7300", 1, 1, f.now.steady);  // full
 
   auto id = f.login("alice", "correct horse");
   f.run_jobs();
   REQUIRE(f.result(id).ok);
   CHECK(f.result(id).world_id == "world-2");
-  CHECK(unseated.empty());
+  CHECK(f.unseated.empty());
 }
 
 TEST_CASE("a seated account logging in for another world has its old seat given up before the token exists") {
-  Fixture f;
+  Seated f("world-2");
   f.worlds.report("world-2", "127.0.0.1:7300", 10, 1, f.now.steady);
-  SeatMap seats;
-  std::vector<Eviction> unseated;
-  std::size_t answers_when_unseated = 99;
-  f.service.set_seats(seats, [&](const Eviction& e) {
-    unseated.push_back(e);
-    answers_when_unseated = f.results.size();
-  });
-  seats.taken("alice", Seat{"world-2", 5, 1'800'000'000, "j1"});
 
   auto id = f.login("alice", "correct horse", "world-1");
   f.run_jobs();
   REQUIRE(f.result(id).ok);
   CHECK(f.result(id).world_id == "world-1");
-  REQUIRE(unseated.size() == 1);
-  CHECK(unseated[0].account == "alice");
-  CHECK(unseated[0].seat.world == "world-2");
-  CHECK(unseated[0].seat.player_id == 5);
-  CHECK(answers_when_unseated == 0);  // before the answer that carries the token
+  REQUIRE(f.unseated.size() == 1);
+  CHECK(f.unseated[0].account == "alice");
+  CHECK(f.unseated[0].seat.world == "world-2");
+  CHECK(f.unseated[0].seat.player_id == 5);
+  CHECK(f.answers_at_unseat[0] == 0);  // before the answer that carries the token
 }
 
 TEST_CASE("a seat in a world that stopped reporting neither binds nor evicts") {
-  Fixture f;
-  SeatMap seats;
-  std::vector<Eviction> unseated;
-  f.service.set_seats(seats, [&](const Eviction& e) { unseated.push_back(e); });
-  seats.taken("alice", Seat{"world-9", 5, 1'800'000'000, "j1"});  // never reported
+  Seated f("world-9");  // never reported
 
   auto id = f.login("alice", "correct horse");
   f.run_jobs();
   REQUIRE(f.result(id).ok);
   CHECK(f.result(id).world_id == "world-1");
-  CHECK(unseated.empty());
+  CHECK(f.unseated.empty());
 }
 
 TEST_CASE("a wrong password never moves a seat") {
-  Fixture f;
+  Seated f("world-2");
   f.worlds.report("world-2", "127.0.0.1:7300", 10, 1, f.now.steady);
-  SeatMap seats;
-  std::vector<Eviction> unseated;
-  f.service.set_seats(seats, [&](const Eviction& e) { unseated.push_back(e); });
-  seats.taken("alice", Seat{"world-2", 5, 1'800'000'000, "j1"});
 
   auto id = f.login("alice", "wrong horse", "world-1");
   f.run_jobs();
   CHECK_FALSE(f.result(id).ok);
-  CHECK(unseated.empty());
+  CHECK(f.unseated.empty());
 }
