@@ -5,7 +5,7 @@
 // and is MACed (HMAC-SHA-256) with a key the world process draws when it starts, so a
 // restarted world refuses every ticket of the one before. Single use is the world's
 // part: it keeps the nonce of the one ticket each player may present and issues a fresh
-// ticket after every resume. Layout (docs/PROTOCOL.md, "Resume tickets"):
+// ticket after every resume. Layout (not yet on the wire, so not yet in PROTOCOL.md):
 //
 //   u8 version (1) | u8 len, world | u8 len, account | u32 player id | u64 expires
 //   (seconds since the epoch) | 16 bytes nonce | 32 bytes HMAC-SHA-256 of all before
