@@ -185,8 +185,8 @@ void AuthRole::on_authentication_failed(session::Session& session, std::string_v
   context_.log->warn("link from {} refused: {}", peer ? peer->address().to_string() : "?", reason);
 }
 
-void AuthRole::on_message(session::Session& session, std::uint8_t type, std::span<const std::byte> message,
-                          session::Time now) {
+void AuthRole::on_message(session::Session& session, std::uint8_t /*lane*/, std::uint8_t type,
+                          std::span<const std::byte> message, session::Time now) {
   auto it = links_.find(&session);
   if (it == links_.end()) return;
   const auto& who = *it->second.auth.peer();

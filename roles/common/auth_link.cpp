@@ -118,8 +118,8 @@ void AuthLink::on_authentication_failed(session::Session&, std::string_view reas
               settings_.auth.to_string(), reason);
 }
 
-void AuthLink::on_message(session::Session&, std::uint8_t type, std::span<const std::byte> message,
-                          session::Time) {
+void AuthLink::on_message(session::Session&, std::uint8_t, std::uint8_t type,
+                          std::span<const std::byte> message, session::Time) {
   if (callbacks_.message) callbacks_.message(type, message);
 }
 

@@ -69,7 +69,7 @@ void GatewayService::on_connected(session::Session& session, Time) {
 
 void GatewayService::on_authentication_failed(session::Session&, std::string_view, Time) {}
 
-void GatewayService::on_message(session::Session& session, std::uint8_t type,
+void GatewayService::on_message(session::Session& session, std::uint8_t /*lane*/, std::uint8_t type,
                                 std::span<const std::byte> message, Time now) {
   auto it = clients_.find(&session);
   if (it == clients_.end()) return;

@@ -162,7 +162,7 @@ void WorldService::leave(std::uint32_t player_id, const std::string& reason) {
 
 void WorldService::on_authentication_failed(session::Session&, std::string_view, Time) {}
 
-void WorldService::on_message(session::Session& session, std::uint8_t type,
+void WorldService::on_message(session::Session& session, std::uint8_t /*lane*/, std::uint8_t type,
                               std::span<const std::byte> message, Time now) {
   auto it = clients_.find(&session);
   if (it == clients_.end() || it->second.player_id == 0) return;

@@ -79,8 +79,8 @@ class WorldService final : public session::SessionEvents {
   void on_auth_data(session::Session& session, std::span<const std::uint8_t> data, Time now) override;
   void on_connected(session::Session& session, Time now) override;
   void on_authentication_failed(session::Session& session, std::string_view reason, Time now) override;
-  void on_message(session::Session& session, std::uint8_t type, std::span<const std::byte> message,
-                  Time now) override;
+  void on_message(session::Session& session, std::uint8_t lane, std::uint8_t type,
+                  std::span<const std::byte> message, Time now) override;
   void on_closed(session::Session& session, const End& end, Time now) override;
 
  private:

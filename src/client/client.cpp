@@ -81,7 +81,7 @@ class Client::Impl {
     void on_authentication_failed(session::Session&, std::string_view reason, session::Time) override {
       impl.finish(Outcome::refused, std::string(reason));
     }
-    void on_message(session::Session&, std::uint8_t type, std::span<const std::byte> m,
+    void on_message(session::Session&, std::uint8_t, std::uint8_t type, std::span<const std::byte> m,
                     session::Time) override {
       world ? impl.on_world_message(type, m) : impl.on_gateway_message(type, m);
     }

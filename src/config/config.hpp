@@ -212,6 +212,10 @@ struct WorldConfig {
   unsigned capacity = 100;            // players, 1..100000
   unsigned tick_rate = 30;            // Hz, 1..240
   microseconds report_interval = 2s;  // how often the world reports its load to auth, 100ms..60s
+  // How long a player whose path broke keeps its seat for a resume (0: no resumes), 0..10m.
+  microseconds resume_grace = 15s;
+  // Reliable messages kept per player to send again after a resume, 16..65536.
+  unsigned resume_backlog = 1024;
   WorldRateLimitConfig rate_limit;
 };
 

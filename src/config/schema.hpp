@@ -186,6 +186,8 @@ void visit_world(V& v, C& c) {
   v.count("capacity", c.capacity, 1, 100'000);
   v.count("tick_rate", c.tick_rate, 1, 240);
   v.duration("report_interval", c.report_interval, 100ms, 60s);
+  v.duration("resume_grace", c.resume_grace, 0s, 10min);
+  v.count("resume_backlog", c.resume_backlog, 16, 65536);
   v.section("rate_limit", [&](V& s) { visit_world_rate_limit(s, c.rate_limit); });
 }
 

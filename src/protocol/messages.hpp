@@ -197,7 +197,25 @@ struct Unseat {
 };
 
 // --- world <-> client ---
-// The client's pre-auth data for a world is its login token (raw bytes of the JWS).
+// The client's pre-auth data for a world is its login token (raw bytes of the JWS,
+// which begin with 'e'), or a ResumeRequest (first byte 0x01) to take back a seat.
+
+inline constexpr std::size_t max_resume_ticket = 256;
+
+// Client -> world pre-auth data (AuthData, never sent as a role message): take back the
+// seat a resume ticket names. `received` counts the world's messages on lane_control
+// the client received since its Welcome (the Welcome is 1; ResumeTicket messages are
+// not counted): the world sends what follows before anything else.
+struct ResumeRequest {
+  static constexpr std::uint8_t type = 0x01;
+  std::uint32_t received = 0;
+  std::vector<std::uint8_t> ticket;  // as the world sent it (crypto/resume_ticket.hpp)
+  template <class IO, class M>
+  static void fields(IO& io, M& m) {
+    io.u32(m.received);
+    io.bytes(m.ticket, max_resume_ticket);
+  }
+};
 
 // World -> client once joined.
 struct Welcome {
@@ -311,6 +329,35 @@ struct Kicked {
   template <class IO, class M>
   static void fields(IO& io, M& m) {
     io.str(m.reason, max_reason);
+  }
+};
+
+// World -> client on lane_control after the Welcome and after every resume, and again
+// before the one in hand expires: the ticket that takes the seat back if the path
+// breaks, and how long the world keeps the seat of a player whose path broke.
+struct ResumeTicket {
+  static constexpr std::uint8_t type = 0x38;
+  std::vector<std::uint8_t> ticket;
+  std::uint32_t grace_ms = 0;
+  template <class IO, class M>
+  static void fields(IO& io, M& m) {
+    io.bytes(m.ticket, max_resume_ticket);
+    io.u32(m.grace_ms);
+  }
+};
+
+// World -> every other client: a player's path broke and the world keeps its seat
+// (suspended), or it came back (active). A suspended player that does not come back
+// within the grace gets PlayerLeft ("timeout").
+enum class PlayerState : std::uint8_t { active = 0, suspended = 1 };
+struct PlayerStatus {
+  static constexpr std::uint8_t type = 0x39;
+  std::uint32_t player_id = 0;
+  std::uint8_t state = 0;  // a PlayerState; other values are refused by the client
+  template <class IO, class M>
+  static void fields(IO& io, M& m) {
+    io.u32(m.player_id);
+    io.u8(m.state);
   }
 };
 

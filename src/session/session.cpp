@@ -54,7 +54,7 @@ void Session::transport_message(std::uint8_t lane, std::span<const std::byte> me
     drop(now);
     return;
   }
-  events_.on_message(*this, type, message, now);
+  events_.on_message(*this, lane, type, message, now);
 }
 
 void Session::handle_control(std::span<const std::byte> message, Time now) {

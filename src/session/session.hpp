@@ -67,9 +67,9 @@ class SessionEvents {
   // Authentication did not succeed; the session is closing. `reason` is the peer's
   // refusal reason, or "timeout", or this side's own refusal reason.
   virtual void on_authentication_failed(Session& session, std::string_view reason, Time now) = 0;
-  // A role message (type >= first_role_type), only while connected.
-  virtual void on_message(Session& session, std::uint8_t type, std::span<const std::byte> message,
-                          Time now) = 0;
+  // A role message (type >= first_role_type) and the lane it came on, only while connected.
+  virtual void on_message(Session& session, std::uint8_t lane, std::uint8_t type,
+                          std::span<const std::byte> message, Time now) = 0;
   virtual void on_closed(Session& session, const End& end, Time now) = 0;
 };
 

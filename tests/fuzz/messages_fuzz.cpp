@@ -21,7 +21,7 @@ struct Null final : gs::session::SessionTransport, gs::session::SessionEvents {
   }
   void on_connected(gs::session::Session&, gs::session::Time) override {}
   void on_authentication_failed(gs::session::Session&, std::string_view, gs::session::Time) override {}
-  void on_message(gs::session::Session&, std::uint8_t, std::span<const std::byte>,
+  void on_message(gs::session::Session&, std::uint8_t, std::uint8_t, std::span<const std::byte>,
                   gs::session::Time) override {}
   void on_closed(gs::session::Session&, const gs::End&, gs::session::Time) override {}
 };
@@ -39,7 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace gs::session;
   decode_all<AuthData, AuthComplete, AuthRefused, LinkHello, LinkProof, ClientHello, LoginRequest,
              LoginResponse, ServerHello, Authenticate, AuthResult, WorldReport, SeatUpdate, Unseat, Welcome,
-             Input, Snapshot, Chat, ChatEvent, PlayerJoined, PlayerLeft, Kicked>(bytes);
+             Input, Snapshot, Chat, ChatEvent, PlayerJoined, PlayerLeft, Kicked, ResumeTicket, PlayerStatus,
+             ResumeRequest>(bytes);
   Null null;
   gs::session::Session session({}, null, null, Time{});
   std::uint8_t binding[32] = {};

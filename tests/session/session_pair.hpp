@@ -45,7 +45,7 @@ struct Recorder : SessionEvents {
   void on_authentication_failed(Session&, std::string_view reason, Time) override {
     failures.emplace_back(reason);
   }
-  void on_message(Session&, std::uint8_t, std::span<const std::byte> m, Time) override {
+  void on_message(Session&, std::uint8_t, std::uint8_t, std::span<const std::byte> m, Time) override {
     messages.emplace_back(m.begin(), m.end());
   }
   void on_closed(Session&, const End& end, Time) override { closed.push_back(end.code); }
