@@ -58,6 +58,8 @@ void WorldRole::start() {
   const auto& limits = world.rate_limit;
   settings.rate_limit = {limits.chat_per_s,  limits.chat_burst, limits.input_per_s,
                          limits.input_burst, limits.kick_drops, limits.kick_window};
+  settings.resume_grace = std::chrono::duration_cast<std::chrono::seconds>(world.resume_grace);
+  settings.resume_backlog = world.resume_backlog;
   service_ = std::make_unique<WorldService>(settings, [this](std::string_view token) {
     auto claims =
         verifier_->verify(token, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
@@ -211,6 +213,20 @@ void WorldRole::collect(admin::MetricsWriter& out) {
               static_cast<double>(s.rate_limited));
   out.counter("gameserver_world_rate_limit_kicks_total", "Players kicked for staying over their rate limit",
               static_cast<double>(s.rate_limit_kicks));
+  out.gauge("gameserver_world_suspended_players",
+            "Players whose network path broke, seat kept for a resume (world.resume_grace)",
+            service_ ? service_->suspended_players() : 0.0);
+  out.counter("gameserver_world_suspensions_total", "Players whose path broke and whose seat was kept",
+              static_cast<double>(s.suspended));
+  out.counter("gameserver_world_resumes_total", "Players that took their seat back with a resume ticket",
+              static_cast<double>(s.resumed));
+  out.counter("gameserver_world_resume_timeouts_total", "Suspended players that did not come back in time",
+              static_cast<double>(s.resume_timeouts));
+  const char* refused = "Resume requests refused, by reason";
+  for (auto reason : {"malformed", "bad_mac", "wrong_world", "expired", "no_seat", "ticket_used", "backlog"})
+    out.counter("gameserver_world_resumes_refused_total", refused,
+                s.resumes_refused.contains(reason) ? static_cast<double>(s.resumes_refused.at(reason)) : 0.0,
+                {{"reason", reason}});
   const char* tick =
       "Duration of one simulation tick: the last one, and the longest since the previous scrape";
   out.gauge("gameserver_world_tick_seconds", tick, admin::seconds(tick_last_), {{"stat", "last"}});

@@ -10,7 +10,10 @@ using session::decode;
 using session::encode;
 
 WorldService::WorldService(Settings settings, VerifyToken verify)
-    : settings_(std::move(settings)), verify_(std::move(verify)) {}
+    : settings_(std::move(settings)), verify_(std::move(verify)), tickets_(settings_.id), wall_clock_([] {
+        auto now = std::chrono::system_clock::now().time_since_epoch();
+        return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+      }) {}
 
 std::chrono::microseconds WorldService::tick_interval() const {
   return std::chrono::microseconds(1'000'000 / std::max<std::uint32_t>(1, settings_.tick_rate));
@@ -25,13 +28,39 @@ void WorldService::send(session::Session& to, std::uint8_t lane, const M& messag
   if (encode(message, scratch_)) to.send(lane, scratch_);
 }
 
+namespace {
+
+template <class M>
+SharedMessage encoded(const M& message) {
+  auto bytes = std::make_shared<std::vector<std::byte>>();
+  if (!encode(message, *bytes)) return nullptr;
+  return bytes;
+}
+
+}  // namespace
+
+void WorldService::send(Player& to, const SharedMessage& message) {
+  if (!message) return;
+  to.replay.push(message);
+  if (to.session) to.session->send(protocol::lane_control, *message);
+}
+
+template <class M>
+void WorldService::send(Player& to, const M& message) {
+  send(to, encoded(message));
+}
+
 template <class M>
 void WorldService::broadcast(const M& message, std::uint32_t except) {
-  scratch_.clear();
-  if (!encode(message, scratch_)) return;
+  auto bytes = encoded(message);
   for (auto& [id, player] : players_)
-    if (id != except) player.session->send(protocol::lane_control, scratch_);
+    if (id != except) send(player, bytes);
 }
+
+// world_resume.cpp sends these too.
+template void WorldService::send(session::Session&, std::uint8_t, const protocol::ResumeTicket&);
+template void WorldService::send(session::Session&, std::uint8_t, const protocol::Kicked&);
+template void WorldService::broadcast(const protocol::PlayerStatus&, std::uint32_t);
 
 void WorldService::add_client(session::Session& session, Time) {
   Client client;
@@ -65,6 +94,7 @@ void WorldService::on_authenticating(session::Session& session, Time) {
 void WorldService::on_auth_data(session::Session& session, std::span<const std::uint8_t> data, Time now) {
   auto it = clients_.find(&session);
   if (it == clients_.end() || !it->second.account.empty()) return session.refuse_auth("unexpected", now);
+  if (!data.empty() && data[0] == protocol::ResumeRequest::type) return resume_auth(it->second, data, now);
   // The player does not exist until this check passes.
   auto claims = verify_({reinterpret_cast<const char*>(data.data()), data.size()});
   if (!claims) {
@@ -91,12 +121,31 @@ void WorldService::on_connected(session::Session& session, Time now) {
   auto it = clients_.find(&session);
   if (it == clients_.end()) return;
   Client& client = it->second;
+  if (client.resume_of) return complete_resume(client, now);
   unadmit(client);
   // The same account again: the newer session wins.
   if (auto old = by_account_.find(client.account); old != by_account_.end()) replace(old->second, now);
+  Player& player = seat(client, now);
+  const std::uint32_t id = client.player_id;
+  protocol::Welcome welcome;
+  welcome.player_id = id;
+  welcome.world_id = settings_.id;
+  welcome.account = client.account;
+  welcome.tick_rate = static_cast<std::uint16_t>(settings_.tick_rate);
+  welcome.map_size = settings_.map_size;
+  send(player, welcome);
+  for (const auto& [other_id, other] : players_)
+    if (other_id != id) send(player, protocol::PlayerJoined{other_id, other.account});
+  broadcast(protocol::PlayerJoined{id, client.account});  // the player too, as always
+  if (settings_.resume_grace.count() > 0) issue_ticket(id, player, now);
+  ++stats_.joined;
+  if (seat_listener_) seat_listener_(seat_of(id, player, /*seated=*/true));
+}
+
+WorldService::Player& WorldService::seat(Client& client, Time now) {
   std::uint32_t id = next_player_id_++;
   Player player;
-  player.session = &session;
+  player.session = client.session;
   player.account = client.account;
   player.since = client.since;
   player.jti = client.jti;
@@ -104,29 +153,19 @@ void WorldService::on_connected(session::Session& session, Time now) {
   player.x = settings_.map_size / 2 + static_cast<std::int32_t>((id * 7919) % 2000) - 1000;
   player.y = settings_.map_size / 2 + static_cast<std::int32_t>((id * 104729) % 2000) - 1000;
   player.limit = MessageRateLimit(settings_.rate_limit, now);
+  player.replay = ReplayLog(settings_.resume_grace.count() > 0 ? settings_.resume_backlog : 0);
   client.player_id = id;
   by_account_[client.account] = id;
-
-  protocol::Welcome welcome;
-  welcome.player_id = id;
-  welcome.world_id = settings_.id;
-  welcome.account = client.account;
-  welcome.tick_rate = static_cast<std::uint16_t>(settings_.tick_rate);
-  welcome.map_size = settings_.map_size;
-  send(session, protocol::lane_control, welcome);
-  for (const auto& [other_id, other] : players_)
-    send(session, protocol::lane_control, protocol::PlayerJoined{other_id, other.account});
-  players_[id] = std::move(player);
-  broadcast(protocol::PlayerJoined{id, client.account});
-  ++stats_.joined;
-  if (seat_listener_) seat_listener_(seat_of(id, players_.at(id), /*seated=*/true));
+  return players_[id] = std::move(player);
 }
 
 void WorldService::replace(std::uint32_t player_id, Time now) {
   session::Session* old_session = players_.at(player_id).session;
-  send(*old_session, protocol::lane_control, protocol::Kicked{"replaced"});
   ++stats_.replaced;
+  // A suspended player has no connection to tell.
+  if (old_session) send(*old_session, protocol::lane_control, protocol::Kicked{"replaced"});
   leave(player_id, "replaced");
+  if (!old_session) return;
   if (auto c = clients_.find(old_session); c != clients_.end()) c->second.player_id = 0;
   old_session->close(/*flush=*/true, now, End{EndCode::login_replaced, {}});
 }
@@ -219,17 +258,27 @@ void WorldService::kick(Client& client, const std::string& reason, Time now) {
   session->close(/*flush=*/true, now, End{EndCode::kicked, reason});
 }
 
-void WorldService::on_closed(session::Session& session, const End&, Time) {
+void WorldService::on_closed(session::Session& session, const End& end, Time now) {
   auto it = clients_.find(&session);
   if (it == clients_.end()) return;
-  if (it->second.player_id) {
-    leave(it->second.player_id, "left");
+  if (const std::uint32_t id = it->second.player_id) {
     it->second.player_id = 0;
+    if (settings_.resume_grace.count() > 0 && suspends(end)) {
+      suspend(id, now);
+    } else {
+      leave(id, "left");
+    }
   }
   unadmit(it->second);
 }
 
-void WorldService::tick(Time) {
+std::uint32_t WorldService::suspended_players() const {
+  return static_cast<std::uint32_t>(std::count_if(players_.begin(), players_.end(),
+                                                  [](const auto& p) { return p.second.session == nullptr; }));
+}
+
+void WorldService::tick(Time now) {
+  resume_timers(now);
   ++tick_;
   ++stats_.ticks;
   const std::int64_t step_us = tick_interval().count();
@@ -242,6 +291,7 @@ void WorldService::tick(Time) {
   const std::int64_t r2 = std::int64_t(settings_.interest_radius) * settings_.interest_radius;
   protocol::Snapshot snapshot;
   for (auto& [id, viewer] : players_) {
+    if (!viewer.session) continue;  // suspended
     snapshot.tick = tick_;
     snapshot.players.clear();
     for (const auto& [other_id, other] : players_) {

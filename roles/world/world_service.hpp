@@ -6,7 +6,9 @@
 // and leave events. The same account joining again replaces its older session.
 // Every message a player sends passes its rate limit (world/rate_limit.hpp) first:
 // over it the message is dropped and counted, and a player who keeps going over it
-// is kicked ("rate_limited").
+// is kicked ("rate_limited"). A player whose path broke keeps its seat for the resume
+// grace and takes it back with its resume ticket (world_resume.cpp; docs/PROTOCOL.md,
+// "Resuming a session").
 
 #include <chrono>
 #include <cstdint>
@@ -17,9 +19,11 @@
 #include <vector>
 
 #include "crypto/result.hpp"
+#include "crypto/resume_ticket.hpp"
 #include "crypto/token.hpp"
 #include "protocol/messages.hpp"
 #include "roles/world/rate_limit.hpp"
+#include "roles/world/replay_log.hpp"
 #include "session/session.hpp"
 
 namespace gs::roles {
@@ -36,6 +40,10 @@ struct WorldStats {
   std::uint64_t rate_limit_kicks = 0;  // players kicked for staying over it
   std::uint64_t ticks = 0;
   std::uint64_t snapshots_sent = 0;
+  std::uint64_t suspended = 0;                           // players whose path broke, seat kept
+  std::uint64_t resumed = 0;                             // ... that took it back
+  std::uint64_t resume_timeouts = 0;                     // ... that did not within the grace
+  std::map<std::string, std::uint64_t> resumes_refused;  // by reason (PROTOCOL.md's table)
 };
 
 class WorldService final : public session::SessionEvents {
@@ -50,11 +58,17 @@ class WorldService final : public session::SessionEvents {
     std::int32_t interest_radius = 30'000;  // mm
     std::int32_t speed = 5'000;             // mm/s at full input
     RateLimitSettings rate_limit;
+    std::chrono::seconds resume_grace{15};  // 0: no tickets, a broken path is a leave
+    std::size_t resume_backlog = 1024;      // lane-0 messages kept per player
   };
+  // Seconds since the Unix epoch: what resume tickets expire by.
+  using WallClock = std::function<std::uint64_t()>;
   using VerifyToken =
       std::function<crypto::Result<crypto::TokenClaims, crypto::TokenError>(std::string_view token)>;
 
   WorldService(Settings settings, VerifyToken verify);
+  // Tests set the clock tickets are issued and checked by; the system clock otherwise.
+  void set_wall_clock(WallClock clock) { wall_clock_ = std::move(clock); }
 
   void add_client(session::Session& session, Time now);
   void remove_client(session::Session& session);
@@ -64,6 +78,8 @@ class WorldService final : public session::SessionEvents {
   std::chrono::microseconds tick_interval() const;
 
   std::uint32_t players() const { return static_cast<std::uint32_t>(players_.size()); }
+  // Of those, the ones whose path broke and whose seat is kept for a resume.
+  std::uint32_t suspended_players() const;
   const WorldStats& stats() const { return stats_; }
 
   // Seats for auth (protocol::SeatUpdate): `listener` hears every join (seated) and
@@ -91,6 +107,10 @@ class WorldService final : public session::SessionEvents {
     std::string jti;              // the token's id
     std::uint32_t player_id = 0;  // 0 until joined, and again once it left
     bool admitted = false;        // verified, not yet joined: counted once in admitted_
+    // A resume accepted in pre-auth: the seat it takes back once connected.
+    std::uint32_t resume_of = 0;
+    std::uint32_t resume_received = 0;
+    crypto::ResumeNonce resume_nonce{};
   };
   struct Player {
     session::Session* session = nullptr;
@@ -102,10 +122,19 @@ class WorldService final : public session::SessionEvents {
     std::uint32_t last_input = 0;
     bool has_input = false;
     MessageRateLimit limit{RateLimitSettings{}, Time{}};
+    ReplayLog replay{0};  // its lane-0 messages, for a resume
+    // The nonces of the two newest tickets issued: either takes the seat back once.
+    std::vector<crypto::ResumeNonce> ticket_nonces;
+    Time next_ticket = Time::max();      // when the ticket in hand is replaced
+    Time suspended_until = Time::max();  // suspended (session null) until then
   };
 
   template <class M>
   void send(session::Session& to, std::uint8_t lane, const M& message);
+  // Lane 0 to a player: numbered and kept for a resume, sent if it is connected.
+  template <class M>
+  void send(Player& to, const M& message);
+  void send(Player& to, const SharedMessage& message);
   template <class M>
   void broadcast(const M& message, std::uint32_t except = 0);
   void leave(std::uint32_t player_id, const std::string& reason);
@@ -118,6 +147,19 @@ class WorldService final : public session::SessionEvents {
   // Leaves the admitted count, once.
   void unadmit(Client& client);
   void handle_input(Player& player, std::span<const std::byte> message);
+  Player& seat(Client& client, Time now);
+
+  // Resuming (world_resume.cpp).
+  void resume_auth(Client& client, std::span<const std::uint8_t> data, Time now);
+  void refuse_resume(session::Session& session, const std::string& reason, Time now);
+  // The resumed connection is up: the seat moves to it, the missed messages follow.
+  void complete_resume(Client& client, Time now);
+  // True when the player's path broke (a timeout, a transport failure), not a goodbye.
+  bool suspends(const End& end) const;
+  void suspend(std::uint32_t player_id, Time now);
+  void issue_ticket(std::uint32_t player_id, Player& player, Time now);
+  // Tickets due again; suspended players whose grace ran out leave ("timeout").
+  void resume_timers(Time now);
   void handle_chat(const Client& client, const Player& player, std::span<const std::byte> message);
 
   Settings settings_;
@@ -131,6 +173,8 @@ class WorldService final : public session::SessionEvents {
   WorldStats stats_;
   SeatListener seat_listener_;
   std::vector<std::byte> scratch_;
+  crypto::ResumeTickets tickets_;
+  WallClock wall_clock_;
 };
 
 }  // namespace gs::roles

@@ -28,6 +28,7 @@ enum class EndCode : std::uint16_t {
   kicked = 100,          // the world removed a player; detail: the reason it sent (Kicked)
   login_replaced = 101,  // the same account logged in again; the newer session wins
   login_timeout = 102,   // the gateway gave up waiting for the login to be answered
+  resumed = 103,         // the player took its seat back on a new connection; this one is stale
 
   // 2xx session
   auth_timeout = 200,            // authentication did not complete in time
@@ -59,6 +60,7 @@ inline constexpr EndCode kEndCodes[] = {
     EndCode::kicked,
     EndCode::login_replaced,
     EndCode::login_timeout,
+    EndCode::resumed,
     EndCode::auth_timeout,
     EndCode::auth_refused,
     EndCode::session_protocol_error,
@@ -85,6 +87,7 @@ constexpr std::string_view to_string(EndCode code) {
     case EndCode::kicked: return "kicked";
     case EndCode::login_replaced: return "login_replaced";
     case EndCode::login_timeout: return "login_timeout";
+    case EndCode::resumed: return "resumed";
     case EndCode::auth_timeout: return "auth_timeout";
     case EndCode::auth_refused: return "auth_refused";
     case EndCode::session_protocol_error: return "session_protocol_error";

@@ -37,6 +37,7 @@ struct Recorder : SessionEvents {
   int connected = 0;
   std::vector<std::string> failures;
   std::vector<std::vector<std::byte>> messages;
+  std::vector<std::uint8_t> lanes;  // of each message
   std::vector<EndCode> closed;
 
   void on_authenticating(Session& s, Time now) override { authenticating(s, now); }
@@ -45,8 +46,9 @@ struct Recorder : SessionEvents {
   void on_authentication_failed(Session&, std::string_view reason, Time) override {
     failures.emplace_back(reason);
   }
-  void on_message(Session&, std::uint8_t, std::uint8_t, std::span<const std::byte> m, Time) override {
+  void on_message(Session&, std::uint8_t lane, std::uint8_t, std::span<const std::byte> m, Time) override {
     messages.emplace_back(m.begin(), m.end());
+    lanes.push_back(lane);
   }
   void on_closed(Session&, const End& end, Time) override { closed.push_back(end.code); }
 };

@@ -1,0 +1,43 @@
+#pragma once
+// The lane-0 messages the world sent one player, numbered from 1 (the Welcome), of which
+// the last `capacity` are kept: what a resume sends again after the number the client
+// says it received (docs/PROTOCOL.md, "Resuming a session"). A broadcast is encoded once
+// and shared by every player's log.
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <vector>
+
+namespace gs::roles {
+
+using SharedMessage = std::shared_ptr<const std::vector<std::byte>>;
+
+class ReplayLog {
+ public:
+  explicit ReplayLog(std::size_t capacity) : capacity_(capacity) {}
+
+  // Numbers `message` (sent() + 1) and keeps it, forgetting the oldest beyond capacity.
+  void push(SharedMessage message);
+  // How many messages were pushed, ever: the number of the newest.
+  std::uint32_t sent() const { return sent_; }
+  // True when every message after number `received` is still kept (and `received` is
+  // not more than were sent): a resume from there loses nothing.
+  bool covers(std::uint32_t received) const;
+  // Calls f(const std::vector<std::byte>&) for every message after number `received`, in
+  // order. Only meaningful when covers(received).
+  template <class F>
+  void for_each_after(std::uint32_t received, F&& f) const {
+    if (!covers(received)) return;
+    for (std::size_t i = kept_.size() - (sent_ - received); i < kept_.size(); ++i) f(*kept_[i]);
+  }
+  std::size_t kept() const { return kept_.size(); }
+
+ private:
+  std::size_t capacity_;
+  std::uint32_t sent_ = 0;
+  std::deque<SharedMessage> kept_;
+};
+
+}  // namespace gs::roles

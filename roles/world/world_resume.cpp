@@ -1,0 +1,137 @@
+// Resuming a session (docs/PROTOCOL.md, "Resuming a session"): the ticket each seated
+// player holds, the seat kept while its path is broken, and the resume that takes it
+// back with every lane-0 message the player missed.
+
+#include <algorithm>
+
+#include "roles/world/world_service.hpp"
+#include "session/codec.hpp"
+
+namespace gs::roles {
+
+using session::decode;
+using session::encode;
+
+namespace {
+
+std::span<const std::byte> as_bytes(std::span<const std::uint8_t> data) {
+  return {reinterpret_cast<const std::byte*>(data.data()), data.size()};
+}
+
+}  // namespace
+
+void WorldService::refuse_resume(session::Session& session, const std::string& reason, Time now) {
+  ++stats_.resumes_refused[reason];
+  session.refuse_auth(reason, now);
+}
+
+// The checks run in PROTOCOL.md's order, so a refusal names the first that failed.
+void WorldService::resume_auth(Client& client, std::span<const std::uint8_t> data, Time now) {
+  session::Session& session = *client.session;
+  auto request = decode<protocol::ResumeRequest>(as_bytes(data));
+  if (!request) return refuse_resume(session, "malformed", now);
+  auto claims = tickets_.verify(request->ticket, wall_clock_());
+  if (!claims) return refuse_resume(session, crypto::to_string(claims.error()), now);
+  auto seat = players_.find(claims->player_id);
+  if (settings_.resume_grace.count() == 0 || seat == players_.end() ||
+      seat->second.account != claims->account)
+    return refuse_resume(session, "no_seat", now);
+  const auto& nonces = seat->second.ticket_nonces;
+  if (std::find(nonces.begin(), nonces.end(), claims->nonce) == nonces.end())
+    return refuse_resume(session, "ticket_used", now);
+  if (!seat->second.replay.covers(request->received)) return refuse_resume(session, "backlog", now);
+  client.account = claims->account;
+  client.resume_of = claims->player_id;
+  client.resume_received = request->received;
+  client.resume_nonce = claims->nonce;
+  session.complete_auth(now);
+}
+
+void WorldService::complete_resume(Client& client, Time now) {
+  session::Session& session = *client.session;
+  auto seat = players_.find(client.resume_of);
+  // Two connections may present the same ticket: the first one up takes the seat, and
+  // the seat may have ended meanwhile (grace over, replaced).
+  const bool gone = seat == players_.end() || seat->second.account != client.account;
+  const bool used = !gone && std::find(seat->second.ticket_nonces.begin(), seat->second.ticket_nonces.end(),
+                                       client.resume_nonce) == seat->second.ticket_nonces.end();
+  if (gone || used) {
+    const std::string reason = gone ? "no_seat" : "ticket_used";
+    ++stats_.resumes_refused[reason];
+    send(session, protocol::lane_control, protocol::Kicked{reason});
+    return session.close(/*flush=*/true, now, End{EndCode::kicked, reason});
+  }
+  const std::uint32_t id = client.resume_of;
+  Player& player = seat->second;
+  // An old connection still open (the path changed before the world noticed) is dead.
+  if (player.session) {
+    if (auto old = clients_.find(player.session); old != clients_.end()) old->second.player_id = 0;
+    player.session->close(/*flush=*/false, now, End{EndCode::resumed, {}});
+  }
+  const bool was_suspended = player.session == nullptr;
+  player.session = &session;
+  player.suspended_until = Time::max();
+  client.player_id = id;
+  client.resume_of = 0;
+  player.replay.for_each_after(client.resume_received, [&](const std::vector<std::byte>& message) {
+    session.send(protocol::lane_control, message);
+  });
+  player.ticket_nonces.clear();  // single use: the ticket just used, and the one beside it
+  issue_ticket(id, player, now);
+  ++stats_.resumed;
+  if (was_suspended)
+    broadcast(protocol::PlayerStatus{id, static_cast<std::uint8_t>(protocol::PlayerState::active)}, id);
+}
+
+bool WorldService::suspends(const End& end) const {
+  switch (end.code) {
+    case EndCode::timeout:         // nothing heard from the client
+    case EndCode::dtls_error:      // its records stopped making sense
+    case EndCode::replaced:        // a new handshake from the same address
+    case EndCode::remote_timeout:  // the client gave up hearing from us
+      return true;
+    default: return false;  // a goodbye, a kick, a replacement, a shutdown, a protocol breach
+  }
+}
+
+void WorldService::suspend(std::uint32_t player_id, Time now) {
+  Player& player = players_.at(player_id);
+  player.session = nullptr;
+  player.move_x = player.move_y = 0;
+  player.suspended_until = now + settings_.resume_grace;
+  ++stats_.suspended;
+  broadcast(protocol::PlayerStatus{player_id, static_cast<std::uint8_t>(protocol::PlayerState::suspended)},
+            player_id);
+}
+
+void WorldService::issue_ticket(std::uint32_t player_id, Player& player, Time now) {
+  const auto grace = static_cast<std::uint64_t>(settings_.resume_grace.count());
+  auto issued = tickets_.issue(player.account, player_id, wall_clock_() + 2 * grace + 5);
+  if (issued.bytes.empty()) return;  // a name too long for a ticket: accounts and ids are checked shorter
+  // A fresh ticket retires the one before last: the one just before may still be the
+  // only one the client holds, if the newest is lost with its path.
+  if (player.ticket_nonces.size() == 2) player.ticket_nonces.erase(player.ticket_nonces.begin());
+  player.ticket_nonces.push_back(issued.nonce);
+  player.next_ticket = now + settings_.resume_grace;
+  const auto grace_ms = std::chrono::duration_cast<std::chrono::milliseconds>(settings_.resume_grace);
+  send(*player.session, protocol::lane_control,
+       protocol::ResumeTicket{std::move(issued.bytes), static_cast<std::uint32_t>(grace_ms.count())});
+}
+
+void WorldService::resume_timers(Time now) {
+  if (settings_.resume_grace.count() == 0) return;
+  std::vector<std::uint32_t> expired;
+  for (auto& [id, player] : players_) {
+    if (!player.session) {
+      if (now >= player.suspended_until) expired.push_back(id);
+    } else if (now >= player.next_ticket) {
+      issue_ticket(id, player, now);
+    }
+  }
+  for (std::uint32_t id : expired) {
+    ++stats_.resume_timeouts;
+    leave(id, "timeout");
+  }
+}
+
+}  // namespace gs::roles
