@@ -120,6 +120,7 @@ class Client::Impl {
   }
   ~Impl() {
     *alive_ = false;
+    stage_ = Stage::done;  // the connections end below; no event reaches the user from here
     timer_.cancel();
     watch_timer_.cancel();
     resume_timer_.cancel();
