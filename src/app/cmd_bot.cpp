@@ -159,13 +159,11 @@ class BotRun {
     ++in_flight_;
     bot.state = Bot::State::logging_in;
     bot.client = std::make_unique<client::Client>(io_, options_);
-    bot.client->set_events({
-        [this, &bot](const protocol::Snapshot& s) { on_snapshot(bot, s); },
-        [this](const protocol::ChatEvent&) { ++chat_received_; },
-        {},
-        {},
-        [this, &bot](std::string_view reason) { on_disconnected(bot, reason); },
-    });
+    client::ClientEvents events;
+    events.snapshot = [this, &bot](const protocol::Snapshot& s) { on_snapshot(bot, s); };
+    events.chat = [this](const protocol::ChatEvent&) { ++chat_received_; };
+    events.disconnected = [this, &bot](std::string_view reason) { on_disconnected(bot, reason); };
+    bot.client->set_events(std::move(events));
     bot.client->login_and_join(bot.name, password_,
                                [this, &bot](const client::FlowResult& r) { on_flow(bot, r); });
   }

@@ -80,19 +80,41 @@ std::variant<client::ClientOptions, int> client_options(const ClientCommandOptio
   return options;
 }
 
-// What one flow saw: its result, and once joined the round-trip time and snapshots.
+// What one flow saw: its result, and once joined the round-trip time, snapshots and resumes.
 struct ClientRun {
   client::FlowResult result;
   double rtt = 0;
   std::uint64_t snapshots = 0;
+  client::ResumeStats resumes;
+  std::string disconnected;  // why the world dropped us while we stayed, if it did
 };
+
+// Snapshots are counted; resuming and other players' status are printed as they happen.
+client::ClientEvents stay_events(const ClientCommandOptions& o, ClientRun& run) {
+  client::ClientEvents events;
+  events.snapshot = [&run](const protocol::Snapshot&) { ++run.snapshots; };
+  events.disconnected = [&o, &run](std::string_view reason) {
+    run.disconnected = reason;
+    if (!o.json) std::cout << "disconnected: " << reason << "\n";
+  };
+  if (o.json) return events;
+  events.reconnecting = [](std::uint32_t attempt) {
+    std::cout << fmt::format("reconnecting (attempt {})\n", attempt) << std::flush;
+  };
+  events.resumed = [](double ms) { std::cout << fmt::format("resumed after {:.1f} ms\n", ms) << std::flush; };
+  events.status = [](const protocol::PlayerStatus& s) {
+    std::cout << fmt::format("player {} {}\n", s.player_id, s.state != 0 ? "suspended" : "active")
+              << std::flush;
+  };
+  return events;
+}
 
 ClientRun log_in_and_stay(const ClientCommandOptions& o, const client::ClientOptions& options,
                           std::string password) {
   asio::io_context io;
+  ClientRun run;  // before the player: its events may write here until it is gone
   client::Client player(io, options);
-  ClientRun run;
-  player.set_events({[&](const protocol::Snapshot&) { ++run.snapshots; }, {}, {}, {}, {}});
+  player.set_events(stay_events(o, run));
   asio::steady_timer stay(io);
   if (!o.json) std::cout << "connecting to gateway " << options.gateway.to_string() << "\n";
   player.login_and_join(
@@ -111,6 +133,7 @@ ClientRun log_in_and_stay(const ClientCommandOptions& o, const client::ClientOpt
         stay.expires_after(std::chrono::milliseconds(std::max<long>(200, static_cast<long>(o.stay * 1000))));
         stay.async_wait([&](const asio::error_code&) {
           run.rtt = player.rtt_ms();
+          run.resumes = player.resume_stats();
           player.close();
           io.stop();
         });
@@ -131,7 +154,11 @@ void print_json(const ClientRun& run) {
   if (!result.world_id.empty()) j["world"] = result.world_id;
   j["joined"] = joined;
   if (!joined && logged_in) j["reason"] = result.reason;
-  if (joined) j["rtt_ms"] = std::round(run.rtt * 100) / 100;
+  if (joined) {
+    j["rtt_ms"] = std::round(run.rtt * 100) / 100;
+    j["resumes"] = run.resumes.resumes;
+    j["resume_ms_max"] = std::round(run.resumes.max_ms * 100) / 100;
+  }
   std::cout << j.dump() << "\n";
 }
 
@@ -142,7 +169,8 @@ int run_client(const ClientCommandOptions& o) {
   if (o.json) {
     print_json(run);
   } else if (run.result.outcome == client::Outcome::joined) {
-    std::cout << fmt::format("rtt {:.2f} ms, {} snapshots\n", run.rtt, run.snapshots);
+    std::cout << fmt::format("rtt {:.2f} ms, {} snapshots, {} resumes\n", run.rtt, run.snapshots,
+                             run.resumes.resumes);
   } else {
     std::cout << fmt::format("{}: {}\n", client::to_string(run.result.outcome), run.result.reason);
   }
@@ -168,7 +196,8 @@ void add_client_command(CLI::App& root, Action& action) {
   cmd->add_option("--stay", o->stay, "seconds to stay in the world after joining")
       ->check(CLI::Range(0.0, 86400.0));
   cmd->add_option("--world", o->world, "preferred world id");
-  cmd->add_flag("--json", o->json, "end with one JSON object: login, reason, world, joined, rtt_ms");
+  cmd->add_flag("--json", o->json,
+                "end with one JSON object: login, reason, world, joined, rtt_ms, resumes, resume_ms_max");
   cmd->footer(
       "Exit status: 0 joined; 1 disconnected or timed out; 2 bad usage or config; 10 bad credentials;\n"
       "11 throttled; 12 account disabled; 13 service unavailable (no auth link, no world with room, busy);\n"

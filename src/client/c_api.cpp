@@ -47,6 +47,23 @@ gs_outcome to_c(gs::client::Outcome outcome) {
   return GS_OUTCOME_DISCONNECTED;
 }
 
+void add_resume_events(gs_client* c, gs::client::ClientEvents& events) {
+  events.reconnecting = [c](std::uint32_t attempt) {
+    if (c->state != GS_STATE_IN_WORLD && c->state != GS_STATE_RECONNECTING) return;
+    c->state = GS_STATE_RECONNECTING;
+    if (c->callbacks.on_reconnecting) c->callbacks.on_reconnecting(c->callbacks.user, attempt);
+  };
+  events.resumed = [c](double ms) {
+    if (c->state != GS_STATE_RECONNECTING) return;
+    c->state = GS_STATE_IN_WORLD;
+    if (c->callbacks.on_resumed) c->callbacks.on_resumed(c->callbacks.user, ms);
+  };
+  events.status = [c](const gs::protocol::PlayerStatus& s) {
+    if (c->state == GS_STATE_IN_WORLD && c->callbacks.on_player_status)
+      c->callbacks.on_player_status(c->callbacks.user, s.player_id, s.state != 0 ? 1 : 0);
+  };
+}
+
 gs::client::ClientEvents make_events(gs_client* c) {
   gs::client::ClientEvents events;
   events.snapshot = [c](const gs::protocol::Snapshot& s) {
@@ -70,13 +87,14 @@ gs::client::ClientEvents make_events(gs_client* c) {
       c->callbacks.on_player_left(c->callbacks.user, e.player_id, e.reason.c_str());
   };
   events.disconnected = [c](std::string_view reason) {
-    if (c->state != GS_STATE_IN_WORLD) return;
+    if (c->state != GS_STATE_IN_WORLD && c->state != GS_STATE_RECONNECTING) return;
     c->state = GS_STATE_CLOSED;
     if (c->callbacks.on_disconnected) {
       std::string text(reason);
       c->callbacks.on_disconnected(c->callbacks.user, text.c_str());
     }
   };
+  add_resume_events(c, events);
   return events;
 }
 
@@ -116,6 +134,7 @@ gs_client* gs_client_create(const gs_client_options* options, char* error, size_
       return nullptr;
     }
     if (options->timeout_ms) o.timeout = std::chrono::milliseconds(options->timeout_ms);
+    if (options->resume_after_ms) o.resume_after = std::chrono::milliseconds(options->resume_after_ms);
     auto c = std::make_unique<gs_client>();
     c->client = std::make_unique<gs::client::Client>(c->io, std::move(o));
     c->client->set_events(make_events(c.get()));
@@ -222,7 +241,8 @@ void gs_client_close(gs_client* client) {
   const gs_state was = client->state;
   client->state = GS_STATE_CLOSED;
   try {
-    if (was == GS_STATE_IN_WORLD || was == GS_STATE_LOGGING_IN) client->client->close();
+    if (was == GS_STATE_IN_WORLD || was == GS_STATE_LOGGING_IN || was == GS_STATE_RECONNECTING)
+      client->client->close();
   } catch (...) {
   }
 }

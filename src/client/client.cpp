@@ -49,18 +49,26 @@ double ms_since(Steady::time_point start) {
 
 class Client::Impl {
  public:
-  enum class Stage { idle, gateway, world, in_world, done };
+  enum class Stage { idle, gateway, world, in_world, reconnecting, done };
 
-  // One connection (gateway or world): its own host, events and observer.
+  // One connection (gateway or world): its own host, events and observer. A world
+  // connection given up for a resume is retired: its host is dropped silently (no CLOSE,
+  // no close_notify: the world must see the path break, not a goodbye) and whatever it
+  // still reports is ignored.
   struct Side final : session::SessionEvents, peers::PeerObserver {
     Impl& impl;
     bool world;
+    bool resume = false;  // a world connection that sends a ResumeRequest instead of the token
+    bool retired = false;
     std::unique_ptr<peers::PeerHost> host;
     peers::Peer* peer = nullptr;
-    Side(Impl& i, bool w) : impl(i), world(w) {}
+    Side(Impl& i, bool w, bool r = false) : impl(i), world(w), resume(r) {}
 
     void on_authenticating(session::Session& s, session::Time) override {
-      if (world) {
+      if (retired) return;
+      if (resume) {
+        s.send_auth(as_u8(encode(protocol::ResumeRequest{impl.received_, impl.ticket_})));
+      } else if (world) {
         s.send_auth({reinterpret_cast<const std::uint8_t*>(impl.token_.data()), impl.token_.size()});
       } else {
         s.send_auth(as_u8(encode(protocol::ClientHello{protocol::protocol_version, impl.options_.game})));
@@ -75,35 +83,49 @@ class Client::Impl {
       s.complete_auth(now);
     }
     void on_connected(session::Session& s, session::Time) override {
+      if (retired) return;
       // Closed meanwhile: the password never leaves.
       if (!world && impl.stage_ == Stage::gateway) impl.send_login(s);
+      if (resume) impl.on_resumed();
     }
     void on_authentication_failed(session::Session&, std::string_view reason, session::Time) override {
+      if (retired) return;
+      if (resume) return impl.on_resume_refused(reason);
       impl.finish(Outcome::refused, std::string(reason));
     }
-    void on_message(session::Session&, std::uint8_t, std::uint8_t type, std::span<const std::byte> m,
+    void on_message(session::Session&, std::uint8_t lane, std::uint8_t type, std::span<const std::byte> m,
                     session::Time) override {
-      world ? impl.on_world_message(type, m) : impl.on_gateway_message(type, m);
+      if (retired) return;
+      world ? impl.on_world_message(lane, type, m) : impl.on_gateway_message(type, m);
     }
     void on_closed(session::Session&, const End&, session::Time) override {}
     void on_peer_added(peers::Peer& p) override { peer = &p; }
     void on_peer_removed(peers::Peer&, const End& end) override {
       peer = nullptr;
-      impl.on_dropped(world, end);
+      if (!retired) impl.on_dropped(world, end);
     }
-    void on_connect_failed(transport::ConnectionId, const End& end) override { impl.on_dropped(world, end); }
+    void on_connect_failed(transport::ConnectionId, const End& end) override {
+      if (!retired) impl.on_dropped(world, end);
+    }
   };
 
-  Impl(asio::io_context& io, ClientOptions options) : io_(io), options_(std::move(options)), timer_(io) {
+  Impl(asio::io_context& io, ClientOptions options)
+      : io_(io), options_(std::move(options)), timer_(io), watch_timer_(io), resume_timer_(io) {
     if (options_.game.empty() || options_.game.size() > protocol::max_name)
       throw std::invalid_argument("game: expected 1.." + std::to_string(protocol::max_name) +
                                   " bytes, found " + std::to_string(options_.game.size()));
+    if (options_.resume_after.count() != 0 && options_.resume_after < min_resume_after)
+      throw std::invalid_argument("resume_after: expected 0 or at least 40 ms, found " +
+                                  std::to_string(options_.resume_after.count()) + " ms");
   }
   ~Impl() {
     *alive_ = false;
+    stage_ = Stage::done;  // the connections end below; no event reaches the user from here
     timer_.cancel();
-    for (auto* side : {&gateway_, &world_})
-      if (side->host) side->host->shutdown();
+    watch_timer_.cancel();
+    resume_timer_.cancel();
+    if (gateway_.host) gateway_.host->shutdown();
+    if (world_ && world_->host) world_->host->shutdown();
   }
 
   std::unique_ptr<peers::PeerHost> make_host(Side& side) {
@@ -114,6 +136,11 @@ class Client::Impl {
     if (!side.world) tls.server_name = options_.server_name;
     options.client = std::make_shared<const dtls::ClientContext>(tls);
     options.channel = peers::channel_config(options_.channel);
+    // A quiet world link PINGs often enough that silence means a broken path (resume_after).
+    if (side.world && options_.resume_after.count() != 0)
+      options.channel.keepalive_interval = std::max<channel::Duration>(
+          channel::knobs::keepalive_interval.min,
+          std::min<channel::Duration>(options.channel.keepalive_interval, options_.resume_after / 4));
     options.impair(options_.impairment, options_.impairment_seed);
     return std::make_unique<peers::PeerHost>(io_, std::move(options), session::SessionConfig{}, side, side);
   }
@@ -147,7 +174,7 @@ class Client::Impl {
   void arm_timeout() {
     timer_.expires_after(options_.timeout);
     timer_.async_wait([this](const asio::error_code& ec) {
-      if (!ec && stage_ != Stage::in_world && stage_ != Stage::done)
+      if (!ec && (stage_ == Stage::gateway || stage_ == Stage::world))
         finish(Outcome::timeout,
                stage_ == Stage::gateway ? "no answer from the gateway" : "no answer from the world");
     });
@@ -192,28 +219,52 @@ class Client::Impl {
     if (endpoint) address = peers::resolve(io_, *endpoint);
     if (!address)
       return finish(Outcome::unreachable, "cannot resolve the world address " + result_.world_address);
+    world_address_ = *address;
+    world_host_ = endpoint->host;
+    world_ = std::make_unique<Side>(*this, true);
     try {
-      world_.host = make_host(world_);
+      world_->host = make_host(*world_);
     } catch (const std::exception& e) {
       return finish(Outcome::certificate, e.what());
     }
-    if (world_.host->connect(*address, endpoint->host) == 0)
+    if (world_->host->connect(world_address_, world_host_) == 0)
       return finish(Outcome::unreachable, "cannot reach the world");
     arm_timeout();
   }
 
-  void on_world_message(std::uint8_t type, std::span<const std::byte> m) {
+  void on_world_message(std::uint8_t lane, std::uint8_t type, std::span<const std::byte> m) {
+    // What a ResumeRequest reports: every lane-0 message since the Welcome (which is 1)
+    // except tickets, whether or not it decodes.
+    if (lane == protocol::lane_control && type != protocol::ResumeTicket::type && received_ > 0) ++received_;
     switch (type) {
       case protocol::Welcome::type:
         if (auto welcome = decode<protocol::Welcome>(m); welcome && stage_ == Stage::world) {
+          received_ = 1;
           result_.player_id = welcome->player_id;
           result_.join_ms = ms_since(stage_start_);
           crypto::wipe(token_);
           stage_ = Stage::in_world;
           timer_.cancel();
+          start_watch();
           finish(Outcome::joined, "");
         }
         return;
+      case protocol::ResumeTicket::type:
+        if (auto t = decode<protocol::ResumeTicket>(m); t && lane == protocol::lane_control) {
+          ticket_ = std::move(t->ticket);
+          grace_ms_ = t->grace_ms;
+        }
+        return;
+      case protocol::Kicked::type:
+        if (auto k = decode<protocol::Kicked>(m)) kicked_ = k->reason;
+        return;
+      default: return dispatch_event(type, m);
+    }
+  }
+
+  // Messages that only become events.
+  void dispatch_event(std::uint8_t type, std::span<const std::byte> m) {
+    switch (type) {
       case protocol::Snapshot::type:
         if (auto s = decode<protocol::Snapshot>(m); s && events_.snapshot) events_.snapshot(*s);
         return;
@@ -226,17 +277,29 @@ class Client::Impl {
       case protocol::PlayerLeft::type:
         if (auto l = decode<protocol::PlayerLeft>(m); l && events_.left) events_.left(*l);
         return;
-      case protocol::Kicked::type:
-        if (auto k = decode<protocol::Kicked>(m)) kicked_ = k->reason;
+      case protocol::PlayerStatus::type:
+        if (auto p = decode<protocol::PlayerStatus>(m);
+            p && p->state <= static_cast<std::uint8_t>(protocol::PlayerState::suspended) && events_.status)
+          events_.status(*p);
         return;
       default: return;
     }
   }
 
+  // A dropped world connection that a resume may repair: the path timed out or DTLS
+  // failed, or the world's channel timed out on us. Not a kick, a goodbye or our close.
+  static bool path_broke(const End& end) {
+    return end.code == EndCode::timeout || end.code == EndCode::dtls_error ||
+           end.code == EndCode::remote_timeout;
+  }
+
   void on_dropped(bool world, const End& end) {
     if (!world && stage_ != Stage::gateway) return;  // the gateway closes after answering: expected
+    if (world && stage_ == Stage::reconnecting) return retry_resume();
     if (world && stage_ == Stage::in_world) {
+      if (kicked_.empty() && path_broke(end) && can_resume()) return begin_resume();
       stage_ = Stage::done;
+      watch_timer_.cancel();
       if (events_.disconnected)
         events_.disconnected(kicked_.empty() ? std::string(public_reason(end.code)) : kicked_);
       return;
@@ -248,7 +311,9 @@ class Client::Impl {
   }
 
   void finish(Outcome outcome, std::string reason) {
-    if (stage_ == Stage::done || (stage_ == Stage::in_world && outcome != Outcome::joined)) return;
+    if (stage_ == Stage::done || stage_ == Stage::reconnecting ||
+        (stage_ == Stage::in_world && outcome != Outcome::joined))
+      return;
     if (outcome != Outcome::joined) stage_ = Stage::done;
     timer_.cancel();
     crypto::wipe(password_);
@@ -261,21 +326,136 @@ class Client::Impl {
     }
   }
 
+  // --- resuming (docs/PROTOCOL.md, "Resuming a session") ---
+
+  bool can_resume() const { return !ticket_.empty() && grace_ms_ != 0; }
+  Steady::duration grace_left() const {
+    return break_at_ + std::chrono::milliseconds(grace_ms_) - Steady::now();
+  }
+
+  // Looks at the world connection's received packets every quarter of resume_after.
+  void start_watch() {
+    if (options_.resume_after.count() == 0) return;
+    last_packets_ = 0;
+    last_heard_ = Steady::now();
+    arm_watch();
+  }
+  void arm_watch() {
+    watch_timer_.expires_after(options_.resume_after / 4);
+    watch_timer_.async_wait([this](const asio::error_code& ec) {
+      if (!ec && stage_ == Stage::in_world) on_watch();
+    });
+  }
+  void on_watch() {
+    std::uint64_t packets = 0;
+    if (world_ && world_->peer)
+      if (auto stats = world_->host->transport().stats(world_->peer->id()))
+        packets = stats->channel.packets_received;
+    const auto now = Steady::now();
+    if (packets != last_packets_) {
+      last_packets_ = packets;
+      last_heard_ = now;
+    } else if (now - last_heard_ >= options_.resume_after && can_resume()) {
+      return begin_resume();
+    }
+    arm_watch();
+  }
+
+  // Drops the current world connection without a word; its host is destroyed from the
+  // loop (this may run inside one of its callbacks).
+  void retire_world() {
+    if (!world_) return;
+    world_->retired = true;
+    retired_.push_back(std::move(world_));
+    asio::post(io_, [this, alive = alive_] {
+      if (*alive) retired_.clear();
+    });
+  }
+
+  void begin_resume() {
+    stage_ = Stage::reconnecting;
+    watch_timer_.cancel();
+    break_at_ = Steady::now();
+    attempt_ = 0;
+    backoff_ = first_backoff;
+    retire_world();
+    start_attempt();
+  }
+
+  void start_attempt() {
+    if (grace_left() <= Steady::duration::zero()) return end_resume("resume_timeout");
+    ++attempt_;
+    if (events_.reconnecting) events_.reconnecting(attempt_);
+    if (stage_ != Stage::reconnecting) return;  // closed from the event
+    world_ = std::make_unique<Side>(*this, true, /*resume=*/true);
+    bool started = false;
+    try {
+      world_->host = make_host(*world_);
+      started = world_->host->connect(world_address_, world_host_) != 0;
+    } catch (const std::exception&) {
+    }
+    if (!started) return retry_resume();
+    // Each attempt is bounded, so a handshake stuck on a dead path gives way to a new socket.
+    resume_timer_.expires_after(std::min<Steady::duration>(attempt_limit, grace_left()));
+    resume_timer_.async_wait([this](const asio::error_code& ec) {
+      if (!ec && stage_ == Stage::reconnecting) retry_resume();
+    });
+  }
+
+  // The attempt under way failed: another after the backoff, while the grace lasts.
+  void retry_resume() {
+    retire_world();
+    const auto left = grace_left();
+    if (left <= Steady::duration::zero()) return end_resume("resume_timeout");
+    resume_timer_.expires_after(std::min<Steady::duration>(backoff_, left));
+    backoff_ = std::min(backoff_ * 2, max_backoff);
+    resume_timer_.async_wait([this](const asio::error_code& ec) {
+      if (!ec && stage_ == Stage::reconnecting) start_attempt();
+    });
+  }
+
+  void on_resumed() {
+    if (stage_ != Stage::reconnecting) return;
+    resume_timer_.cancel();
+    stage_ = Stage::in_world;
+    // The world forgot this ticket's nonce; a fresh ticket follows the missed messages.
+    ticket_.clear();
+    const double ms = ms_since(break_at_);
+    ++resume_stats_.resumes;
+    resume_stats_.max_ms = std::max(resume_stats_.max_ms, ms);
+    start_watch();
+    if (events_.resumed) events_.resumed(ms);
+  }
+
+  void on_resume_refused(std::string_view reason) {
+    if (stage_ != Stage::reconnecting) return;
+    // Our auth timeout: the path may still be coming back.
+    if (reason == "timeout") return retry_resume();
+    end_resume("resume_refused: " + std::string(reason));
+  }
+
+  void end_resume(std::string reason) {
+    stage_ = Stage::done;
+    resume_timer_.cancel();
+    retire_world();
+    if (events_.disconnected) events_.disconnected(reason);
+  }
+
   bool send_world(std::uint8_t lane, const std::vector<std::byte>& bytes) {
-    if (stage_ != Stage::in_world || !world_.peer) return false;
-    return world_.peer->session().send(lane, bytes);
+    if (stage_ != Stage::in_world || !world_ || !world_->peer) return false;
+    return world_->peer->session().send(lane, bytes);
   }
 
   double rtt_ms() const {
-    if (!world_.peer || !world_.host) return 0;
-    auto stats = world_.host->transport().stats(world_.peer->id());
+    if (!world_ || !world_->peer || !world_->host) return 0;
+    auto stats = world_->host->transport().stats(world_->peer->id());
     if (!stats) return 0;
     return std::chrono::duration<double, std::milli>(stats->channel.srtt).count();
   }
 
   TrafficStats world_traffic() const {
-    if (!world_.peer || !world_.host) return {};
-    auto stats = world_.host->transport().stats(world_.peer->id());
+    if (!world_ || !world_->peer || !world_->host) return {};
+    auto stats = world_->host->transport().stats(world_->peer->id());
     if (!stats) return {};
     return {stats->channel.bytes_sent, stats->channel.bytes_received, stats->channel.packets_sent,
             stats->channel.packets_received};
@@ -286,26 +466,54 @@ class Client::Impl {
     stage_ = Stage::done;
     done_ = nullptr;
     timer_.cancel();
+    watch_timer_.cancel();
+    resume_timer_.cancel();
     crypto::wipe(password_);
     crypto::wipe(token_);
     // Mid-flow the connection under way is dropped at once, so no login request or
     // token goes out after this; in the world the goodbye is flushed. Once done,
     // nothing is left to stop (and we may be inside one of its hosts' callbacks).
     if (was == Stage::gateway && gateway_.host) gateway_.host->shutdown();
-    if (was == Stage::world && world_.host) world_.host->shutdown();
-    if (was == Stage::in_world && world_.peer)
-      world_.peer->session().close(/*flush=*/true, session::Time::clock::now());
+    if ((was == Stage::world || was == Stage::reconnecting) && world_ && world_->host) {
+      world_->retired = true;
+      world_->host->shutdown();
+    }
+    if (was == Stage::in_world && world_ && world_->peer)
+      world_->peer->session().close(/*flush=*/true, session::Time::clock::now());
   }
+
+  static constexpr std::chrono::milliseconds min_resume_after{40};
+  static constexpr std::chrono::milliseconds first_backoff{250};
+  static constexpr std::chrono::milliseconds max_backoff{2000};
+  // One resume attempt's DTLS handshake and pre-auth (handshake flights are resent from
+  // 250 ms on, so several fit).
+  static constexpr std::chrono::milliseconds attempt_limit{3000};
 
   asio::io_context& io_;
   ClientOptions options_;
   asio::steady_timer timer_;
+  asio::steady_timer watch_timer_;   // silence on the world connection
+  asio::steady_timer resume_timer_;  // a resume attempt's bound, or the backoff before the next
   Side gateway_{*this, false};
-  Side world_{*this, true};
+  std::unique_ptr<Side> world_;
+  std::vector<std::unique_ptr<Side>> retired_;  // world connections given up, destroyed from the loop
+  net::Address world_address_;
+  std::string world_host_;
   Stage stage_ = Stage::idle;
   Steady::time_point stage_start_{};
   std::string user_, password_, world_request_, token_, kicked_;
   std::uint32_t input_sequence_ = 0;
+  // Resuming: the latest ticket and its grace, lane-0 messages received since the
+  // Welcome, when the break was noticed and the attempts since.
+  std::vector<std::uint8_t> ticket_;
+  std::uint32_t grace_ms_ = 0;
+  std::uint32_t received_ = 0;
+  std::uint64_t last_packets_ = 0;
+  Steady::time_point last_heard_{};
+  Steady::time_point break_at_{};
+  std::uint32_t attempt_ = 0;
+  std::chrono::milliseconds backoff_{first_backoff};
+  ResumeStats resume_stats_;
   FlowResult result_;
   ClientEvents events_;
   std::function<void(const FlowResult&)> done_;
@@ -330,6 +538,7 @@ void Client::join_world(std::string token, std::string world_address,
 void Client::set_events(ClientEvents events) { impl_->events_ = std::move(events); }
 void Client::set_server_name(std::string name) { impl_->options_.server_name = std::move(name); }
 bool Client::in_world() const { return impl_->stage_ == Impl::Stage::in_world; }
+bool Client::reconnecting() const { return impl_->stage_ == Impl::Stage::reconnecting; }
 
 bool Client::send_input(std::int32_t move_x, std::int32_t move_y) {
   return impl_->send_world(protocol::lane_input,
@@ -355,6 +564,7 @@ bool Client::send_chat(std::string_view text) {
 
 double Client::rtt_ms() const { return impl_->rtt_ms(); }
 TrafficStats Client::world_traffic() const { return impl_->world_traffic(); }
+ResumeStats Client::resume_stats() const { return impl_->resume_stats_; }
 void Client::close() { impl_->close(); }
 
 }  // namespace gs::client

@@ -3,6 +3,14 @@
 // gateway with its certificate checked, log in, connect to the world named in the
 // answer with the token as pre-auth data, then send input and chat and receive
 // snapshots and events. The CLI, the bots and the tests all use it.
+//
+// Resuming (docs/PROTOCOL.md, "Resuming a session"): in the world, the client keeps the
+// latest ResumeTicket and counts the world's lane-0 messages. When the path breaks
+// (nothing received for ClientOptions::resume_after, or the connection timed out or
+// failed), it drops the old connection without a word and reconnects to the same world
+// from a new socket with a ResumeRequest instead of the token, backing off between
+// attempts, until the world takes it back (`resumed`), refuses it or the ticket's grace
+// has passed (`disconnected`, "resume_refused: <reason>" or "resume_timeout").
 
 #include <chrono>
 #include <cstdint>
@@ -33,6 +41,14 @@ struct ClientOptions {
   // `gameserver bench` only. Inactive by default.
   impair::Settings impairment{};
   std::uint64_t impairment_seed = 1;
+  // In the world, nothing received from it for this long means the path broke, and the
+  // client resumes if it holds a resume ticket (0: only a timed-out or failed connection
+  // counts as broken). A quiet but healthy link never stays silent that long: the world
+  // connection PINGs after a quarter of it without sending (the channel keepalive,
+  // lowered to resume_after / 4 if it is longer), and the world ACKs each PING at once,
+  // so only a round trip above about three quarters of resume_after looks broken.
+  // At least 40 ms.
+  std::chrono::milliseconds resume_after{1000};
 };
 
 // Where a flow ended and why.
@@ -66,13 +82,28 @@ struct TrafficStats {
   std::uint64_t packets_received = 0;
 };
 
+// Resumes since joining.
+struct ResumeStats {
+  std::uint64_t resumes = 0;  // the world took the seat back
+  double max_ms = 0;          // the longest, from the break noticed to resumed
+};
+
 struct ClientEvents {
   std::function<void(const protocol::Snapshot&)> snapshot;
   std::function<void(const protocol::ChatEvent&)> chat;
   std::function<void(const protocol::PlayerJoined&)> joined;
   std::function<void(const protocol::PlayerLeft&)> left;
-  // The world connection ended after joining (kicked with a reason, or dropped).
+  // The world connection ended after joining (kicked with a reason, or dropped, or a
+  // resume that failed: "resume_refused: <the world's reason>", "resume_timeout").
   std::function<void(std::string_view reason)> disconnected;
+  // The path to the world broke; attempt 1, 2, ... to resume is starting. Input and
+  // chat are refused until `resumed`.
+  std::function<void(std::uint32_t attempt)> reconnecting;
+  // The world took us back (same player id); `ms` from the break noticed. The lane-0
+  // messages missed meanwhile follow through the other events, in order.
+  std::function<void(double ms)> resumed;
+  // Another player's path broke (suspended) or it came back (active).
+  std::function<void(const protocol::PlayerStatus&)> status;
 };
 
 class Client {
@@ -101,16 +132,22 @@ class Client {
   void set_events(ClientEvents events);
   // ClientOptions::server_name, for a login not yet started.
   void set_server_name(std::string name);
+  // Joined, and not reconnecting.
   bool in_world() const;
+  // Joined, the path broke and a resume is under way.
+  bool reconnecting() const;
   bool send_input(std::int32_t move_x, std::int32_t move_y);
   // False unless in the world, or when the text is empty or longer than protocol::max_chat.
   bool send_chat(std::string_view text);
   // Smoothed round-trip time to the world, milliseconds (0 before the first sample).
   double rtt_ms() const;
+  // The current world connection's counters (a resume starts a new connection).
   TrafficStats world_traffic() const;
+  ResumeStats resume_stats() const;
   // Stops whatever is under way: a login not yet answered never goes out (or its
   // answer is ignored), no world is joined, and `done` is not called. In the world,
-  // leaves gracefully (queued chat is delivered first). No event follows.
+  // leaves gracefully (queued chat is delivered first); reconnecting, the attempt is
+  // dropped and no other starts. No event follows.
   void close();
 
  private:

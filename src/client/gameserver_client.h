@@ -4,6 +4,14 @@
  * certificate), logs in, connects to the world named in the answer with the login
  * token, then sends movement and chat and reports snapshots and events.
  *
+ * Resuming: when the path to the world breaks (nothing heard from it for
+ * `resume_after_ms`, or the connection timed out), the handle reconnects to the same
+ * world on its own from a new socket with the resume ticket the world gave it
+ * (on_reconnecting, state GS_STATE_RECONNECTING), and either takes its seat back with
+ * the same player id (on_resumed; the chat and player events missed meanwhile follow,
+ * in order) or gives up (on_disconnected with "resume_refused: <reason>" or
+ * "resume_timeout") once the world refuses or its grace has passed.
+ *
  * Threads: a handle has its own event loop and no threads of its own. Nothing
  * happens between calls: network work and every callback run inside
  * gs_client_poll(), on the thread that calls it. Use one handle from one thread at a
@@ -45,22 +53,28 @@ typedef enum gs_outcome {
 
 /* Where a handle is (gs_client_state). */
 typedef enum gs_state {
-  GS_STATE_IDLE = 0,       /* created, no login started */
-  GS_STATE_LOGGING_IN = 1, /* login or join under way */
-  GS_STATE_IN_WORLD = 2,   /* joined: input and chat may be sent */
-  GS_STATE_FAILED = 3,     /* the login failed (see the on_login result) */
-  GS_STATE_CLOSED = 4      /* left the world: closed by us, kicked or dropped */
+  GS_STATE_IDLE = 0,        /* created, no login started */
+  GS_STATE_LOGGING_IN = 1,  /* login or join under way */
+  GS_STATE_IN_WORLD = 2,    /* joined: input and chat may be sent */
+  GS_STATE_FAILED = 3,      /* the login failed (see the on_login result) */
+  GS_STATE_CLOSED = 4,      /* left the world: closed by us, kicked or dropped */
+  GS_STATE_RECONNECTING = 5 /* joined, the path broke, taking the seat back: input and
+                               chat are refused until on_resumed */
 } gs_state;
 
 typedef struct gs_client_options {
-  const char* gateway;    /* the gateway "host:port", e.g. "127.0.0.1:7000"; required */
-  const char* trust_file; /* PEM file: the server's certificate (pinned) or a CA bundle;
-                             required unless `insecure` */
-  int insecure;           /* nonzero: no certificate check (testing only) */
-  const char* game;       /* game id the servers must run, 1..64 bytes; NULL means
-                             "gameserver" */
-  uint32_t timeout_ms;    /* limit for each stage (connect, log in, join), in
-                             milliseconds; 0 means 10000 */
+  const char* gateway;      /* the gateway "host:port", e.g. "127.0.0.1:7000"; required */
+  const char* trust_file;   /* PEM file: the server's certificate (pinned) or a CA bundle;
+                               required unless `insecure` */
+  int insecure;             /* nonzero: no certificate check (testing only) */
+  const char* game;         /* game id the servers must run, 1..64 bytes; NULL means
+                               "gameserver" */
+  uint32_t timeout_ms;      /* limit for each stage (connect, log in, join), in
+                               milliseconds; 0 means 10000 */
+  uint32_t resume_after_ms; /* in the world, silence from it for this long means the path
+                               broke and the handle resumes; 0 means 1000; at least 40.
+                               A quiet healthy link is pinged every quarter of it, so it
+                               never stays silent that long */
 } gs_client_options;
 
 typedef struct gs_login_result {
@@ -114,8 +128,19 @@ typedef struct gs_client_callbacks {
   void (*on_player_joined)(void* user, uint32_t player_id, const char* account);
   /* A player left; `reason` is "left", "replaced" or "kicked". */
   void (*on_player_left)(void* user, uint32_t player_id, const char* reason);
-  /* We are out of the world after having joined: "replaced", "shutdown", "timeout", ... */
+  /* We are out of the world after having joined: "replaced", "shutdown", "timeout",
+   * "resume_refused: <reason>" (no_seat, ticket_used, expired, backlog, ...),
+   * "resume_timeout", ... */
   void (*on_disconnected)(void* user, const char* reason);
+  /* Members below were added later; they stay at the end so older members keep their
+   * offsets. */
+  /* The path to the world broke: attempt 1, 2, ... to take the seat back is starting. */
+  void (*on_reconnecting)(void* user, uint32_t attempt);
+  /* The seat is back, same player id; `ms` from the break noticed to now. */
+  void (*on_resumed)(void* user, double ms);
+  /* Another player's path broke (`suspended` 1; the world keeps its seat for a while)
+   * or it came back (`suspended` 0). */
+  void (*on_player_status)(void* user, uint32_t player_id, int suspended);
 } gs_client_callbacks;
 
 /* Creates a handle. Returns NULL when `options` are unusable (no gateway, an address
@@ -170,10 +195,11 @@ int gs_client_send_input(gs_client* client, int32_t move_x, int32_t move_y);
 int gs_client_send_chat(gs_client* client, const char* text);
 
 /* Smoothed round-trip time to the world in milliseconds; 0 before the first sample
- * or outside the world. */
+ * or outside the world (reconnecting included). */
 double gs_client_rtt_ms(const gs_client* client);
 
-/* Fills `out` with the world connection's counters (zeros outside the world).
+/* Fills `out` with the world connection's counters (zeros outside the world; a resume
+ * starts a new connection, whose counters start at zero).
  * Returns 0, or -1 if an argument is NULL. */
 int gs_client_traffic(const gs_client* client, gs_traffic* out);
 
@@ -181,8 +207,8 @@ int gs_client_traffic(const gs_client* client, gs_traffic* out);
  * gs_client_poll() for a moment (about one round trip) to let the goodbye go out;
  * gs_client_destroy() alone drops the connection at once. Called while logging in,
  * it stops the login: the connection under way is dropped, a request not yet sent
- * never goes out, no world is joined and on_login is not called. No callbacks of any
- * kind follow once it returns. */
+ * never goes out, no world is joined and on_login is not called. Called while
+ * reconnecting, it stops the resume. No callbacks of any kind follow once it returns. */
 void gs_client_close(gs_client* client);
 
 /* Frees the handle and everything it holds, closing connections at once. NULL is

@@ -58,7 +58,9 @@ struct Players {
     options.timeout = 5s;
     auto client = std::make_unique<gs::client::Client>(io, options);
     auto why = dropped.emplace_back(std::make_shared<std::string>());
-    client->set_events({{}, {}, {}, {}, [why](std::string_view reason) { *why = reason; }});
+    gs::client::ClientEvents events;
+    events.disconnected = [why](std::string_view reason) { *why = reason; };
+    client->set_events(std::move(events));
     auto result = std::make_shared<std::optional<gs::client::FlowResult>>();
     client->login_and_join(
         user, password, [result](const gs::client::FlowResult& r) { *result = r; }, world);

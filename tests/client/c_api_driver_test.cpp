@@ -2,7 +2,14 @@
 
 #include <doctest/doctest.h>
 
+#include <thread>
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/post.hpp>
+
 #include "c_api_test.h"
+#include "fake_world.hpp"
+#include "session/codec.hpp"
 #include "support/deployment.hpp"
 #include "support/login.hpp"
 #include "support/running_roles.hpp"
@@ -90,4 +97,37 @@ TEST_CASE("the C++ client refuses an over-long chat line and login fields withou
 
   options.game = std::string(gs::protocol::max_name + 1, 'g');
   CHECK_THROWS_AS(gs::client::Client(io, options), std::invalid_argument);
+}
+
+TEST_CASE("a C program's handle resumes after the world went silent; the new callbacks may be NULL") {
+  gs::test::Deployment d("c-api-resume");
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  gs::test::FakeWorld world(io, d.config);
+  gs::test::FakeGateway gateway(io, d.config, world.address());
+  world.on_chat = [&](const std::string& text) {
+    if (text != "break") return;
+    asio::post(io, [&] {
+      world.go_silent();
+      world.send(gs::session::encode(gs::protocol::PlayerStatus{8, 1}));
+    });
+  };
+  world.on_resume = [&] {
+    world.send(gs::session::encode(gs::protocol::ChatEvent{8, "bob", "welcome back"}));
+  };
+  std::thread loop([&] { io.run(); });
+  char report[256] = "";
+  const auto trust = d.config.tls.trust.string();
+  for (int with_callbacks : {1, 0}) {
+    CAPTURE(with_callbacks);
+    report[0] = '\0';
+    CHECK_MESSAGE(c_api_resume(gateway.address().c_str(), trust.c_str(), d.config.game.c_str(),
+                               with_callbacks, report, sizeof report) == 0,
+                  report);
+  }
+  work.reset();
+  io.stop();
+  loop.join();
+  REQUIRE(world.resumes.size() == 2);
+  CHECK(world.resumes[0].received == 1);  // the Welcome (the ticket is not counted)
 }

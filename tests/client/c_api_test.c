@@ -350,3 +350,99 @@ int c_api_close_stops_login(const char* gateway, const char* trust_file, const c
   gs_client_destroy(client);
   return 0;
 }
+
+/* What the resume callbacks saw, in order ("r1" reconnecting attempt 1, "R" resumed,
+ * "s8:1" player 8 suspended), and whether input and chat were refused meanwhile. */
+typedef struct resume_observed {
+  gs_client* client;
+  char order[64];
+  int refused_while_reconnecting;
+  int state_while_reconnecting;
+  int login_done;
+  gs_outcome outcome;
+  int welcomed_back;
+} resume_observed;
+
+static void append(resume_observed* r, const char* text) {
+  size_t used = strlen(r->order);
+  snprintf(r->order + used, sizeof r->order - used, "%s%s", used ? " " : "", text);
+}
+
+static void on_resume_login(void* user, const gs_login_result* result) {
+  resume_observed* r = (resume_observed*)user;
+  r->login_done = 1;
+  r->outcome = result->outcome;
+}
+
+static void on_reconnecting(void* user, uint32_t attempt) {
+  resume_observed* r = (resume_observed*)user;
+  char text[16];
+  snprintf(text, sizeof text, "r%u", (unsigned)attempt);
+  append(r, text);
+  r->state_while_reconnecting = (int)gs_client_state(r->client);
+  r->refused_while_reconnecting =
+      gs_client_send_chat(r->client, "lost") == -1 && gs_client_send_input(r->client, 1, 1) == -1;
+}
+
+static void on_resumed(void* user, double ms) {
+  resume_observed* r = (resume_observed*)user;
+  append(r, ms >= 0 ? "R" : "R?");
+}
+
+static void on_player_status(void* user, uint32_t player_id, int suspended) {
+  resume_observed* r = (resume_observed*)user;
+  char text[24];
+  snprintf(text, sizeof text, "s%u:%d", (unsigned)player_id, suspended);
+  append(r, text);
+}
+
+static void on_resume_chat(void* user, const gs_chat* chat) {
+  resume_observed* r = (resume_observed*)user;
+  if (strcmp(chat->text, "welcome back") == 0) r->welcomed_back = 1;
+}
+
+int c_api_resume(const char* gateway, const char* trust_file, const char* game, int with_callbacks,
+                 char* report, size_t report_size) {
+  gs_client* client = NULL;
+  gs_client_options options;
+  gs_client_callbacks callbacks;
+  resume_observed r;
+  memset(&options, 0, sizeof options);
+  memset(&callbacks, 0, sizeof callbacks);
+  memset(&r, 0, sizeof r);
+  options.gateway = gateway;
+  options.trust_file = trust_file;
+  options.game = game;
+  options.resume_after_ms = 300;
+  client = gs_client_create(&options, NULL, 0);
+  if (!client) FAIL("gs_client_create failed");
+  r.client = client;
+  callbacks.user = &r;
+  callbacks.on_login = on_resume_login;
+  callbacks.on_chat = on_resume_chat;
+  if (with_callbacks) {
+    callbacks.on_reconnecting = on_reconnecting;
+    callbacks.on_resumed = on_resumed;
+    callbacks.on_player_status = on_player_status;
+  }
+  gs_client_set_callbacks(client, &callbacks);
+  if (gs_client_login_and_join(client, "alice", "pw", NULL) != 0) FAIL("login refused");
+  if (!poll_until(client, &r.login_done, 10000) || r.outcome != GS_OUTCOME_JOINED) FAIL("not joined");
+  /* The stand-in world goes silent when it hears this, and tells of player 8 meanwhile. */
+  if (gs_client_send_chat(client, "break") != 0) FAIL("chat refused");
+  /* The world says so after the resume, once it replayed what we missed. */
+  if (!poll_until(client, &r.welcomed_back, 10000))
+    FAIL("not welcomed back, state %d", (int)gs_client_state(client));
+  if (gs_client_state(client) != GS_STATE_IN_WORLD)
+    FAIL("state %d after the resume", (int)gs_client_state(client));
+  if (with_callbacks) {
+    if (strcmp(r.order, "r1 R s8:1") != 0) FAIL("callbacks in this order: '%s'", r.order);
+    if (r.state_while_reconnecting != GS_STATE_RECONNECTING || !r.refused_while_reconnecting)
+      FAIL("while reconnecting: state %d, input and chat refused %d", r.state_while_reconnecting,
+           r.refused_while_reconnecting);
+  }
+  if (gs_client_send_chat(client, "back") != 0) FAIL("chat refused after the resume");
+  gs_client_close(client);
+  gs_client_destroy(client);
+  return 0;
+}

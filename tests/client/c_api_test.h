@@ -24,6 +24,12 @@ int c_api_over_long_fields(const char* gateway, const char* trust_file, const ch
 int c_api_close_stops_login(const char* gateway, const char* trust_file, const char* game, const char* user,
                             const char* password, int attempts, char* report, size_t report_size);
 
+/* Against a stand-in world that goes silent when it hears the chat line "break": the
+ * handle reconnects and resumes; with `with_callbacks`, on_reconnecting, on_resumed and
+ * on_player_status come in that order, else the new callbacks are NULL. */
+int c_api_resume(const char* gateway, const char* trust_file, const char* game, int with_callbacks,
+                 char* report, size_t report_size);
+
 #ifdef __cplusplus
 }
 #endif

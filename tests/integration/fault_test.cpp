@@ -247,11 +247,13 @@ TEST_CASE("world killed with SIGKILL: its player is told with a reason, and gets
   gs::client::Client player(io, options);
   std::string reason;
   Clock::time_point killed{}, told{};
-  player.set_events({{}, {}, {}, {}, [&](std::string_view why) {
-                       reason = std::string(why);
-                       told = Clock::now();
-                       io.stop();
-                     }});
+  gs::client::ClientEvents events;
+  events.disconnected = [&](std::string_view why) {
+    reason = std::string(why);
+    told = Clock::now();
+    io.stop();
+  };
+  player.set_events(std::move(events));
   player.login_and_join("alice", "correct horse", [&](const gs::client::FlowResult& r) {
     REQUIRE(r.outcome == Outcome::joined);
     world->signal(SIGKILL);

@@ -96,14 +96,12 @@ TEST_CASE("chat reaches every player in the world") {
   asio::io_context io;
   gs::client::Client alice(io, options), bob(io, options);
   std::vector<std::string> bob_heard;
-  bob.set_events({{},
-                  [&](const gs::protocol::ChatEvent& c) {
-                    bob_heard.push_back(c.account + ": " + c.text);
-                    io.stop();
-                  },
-                  {},
-                  {},
-                  {}});
+  gs::client::ClientEvents bob_events;
+  bob_events.chat = [&](const gs::protocol::ChatEvent& c) {
+    bob_heard.push_back(c.account + ": " + c.text);
+    io.stop();
+  };
+  bob.set_events(std::move(bob_events));
   int joined = 0;
   auto on_join = [&](const gs::client::FlowResult& r) {
     REQUIRE(r.outcome == Outcome::joined);

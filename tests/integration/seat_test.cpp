@@ -74,7 +74,9 @@ struct Player {
     options.trust = trust;
     options.timeout = 5s;
     client = std::make_unique<gs::client::Client>(io, options);
-    client->set_events({{}, {}, {}, {}, [this](std::string_view reason) { dropped = reason; }});
+    gs::client::ClientEvents events;
+    events.disconnected = [this](std::string_view reason) { dropped = reason; };
+    client->set_events(std::move(events));
   }
   // Retries while the links between the roles are still coming up.
   std::string join(const std::string& user, const std::string& world) {

@@ -41,10 +41,12 @@ TEST_CASE("auth, gateway and world in three processes: login works; a world rest
   asio::io_context io;
   gs::client::Client player(io, options);
   std::string gone;
-  player.set_events({{}, {}, {}, {}, [&](std::string_view reason) {
-                       gone = std::string(reason);
-                       io.stop();
-                     }});
+  gs::client::ClientEvents events;
+  events.disconnected = [&](std::string_view reason) {
+    gone = std::string(reason);
+    io.stop();
+  };
+  player.set_events(std::move(events));
   player.login_and_join("alice", "correct horse", [&](const gs::client::FlowResult& r) {
     REQUIRE(r.outcome == Outcome::joined);
     world->signal(SIGTERM);

@@ -1,0 +1,189 @@
+// The client's side of resuming a session (docs/PROTOCOL.md, "Resuming a session"),
+// against a stand-in world (fake_world.hpp): what it sends, from where, what it reports.
+
+#include <doctest/doctest.h>
+
+#include <asio/post.hpp>
+
+#include "client/client.hpp"
+#include "fake_world.hpp"
+#include "session/codec.hpp"
+#include "support/deployment.hpp"
+#include "support/login.hpp"
+
+using namespace std::chrono_literals;
+using gs::session::encode;
+namespace protocol = gs::protocol;
+
+namespace {
+
+// A client joined to a FakeWorld; every event it reports is written to `log`. The world
+// sends chat (2), an unknown lane-0 message (3) and bob's arrival (4) after its Welcome
+// (1) and ticket; `on_bob` runs when the client sees bob.
+struct Fixture {
+  gs::test::Deployment d{"client-resume"};
+  asio::io_context io;
+  gs::test::FakeWorld world{io, d.config};
+  gs::client::ClientOptions options = gs::test::client_options(d.config);
+  gs::client::FlowResult joined;
+  std::vector<std::string> log;
+  std::function<void()> on_bob;
+  std::function<void(std::uint32_t)> on_reconnecting;
+  std::unique_ptr<gs::client::Client> client;  // last: gone before what its events touch
+
+  Fixture() {
+    options.resume_after = 300ms;
+    world.on_join = [this] {
+      world.send(encode(protocol::ChatEvent{8, "bob", "one"}));
+      world.send({std::byte{0x3f}});  // a type this client does not know: counted all the same
+      world.send(encode(protocol::PlayerJoined{8, "bob"}));
+    };
+  }
+
+  gs::client::ClientEvents events() {
+    gs::client::ClientEvents e;
+    e.chat = [this](const protocol::ChatEvent& c) { log.push_back("chat " + c.text); };
+    e.joined = [this](const protocol::PlayerJoined& j) {
+      log.push_back("joined " + j.account);
+      // Posted: the world's host must not go away inside the client's callback chain.
+      if (on_bob) asio::post(io, on_bob);
+    };
+    e.status = [this](const protocol::PlayerStatus& s) {
+      log.push_back("status " + std::to_string(s.player_id) + " " + std::to_string(s.state));
+    };
+    e.reconnecting = [this](std::uint32_t attempt) {
+      log.push_back("reconnecting " + std::to_string(attempt));
+      if (on_reconnecting) on_reconnecting(attempt);
+    };
+    e.resumed = [this](double) { log.push_back("resumed"); };
+    e.disconnected = [this](std::string_view why) { log.push_back("disconnected " + std::string(why)); };
+    return e;
+  }
+
+  void join() {
+    client = std::make_unique<gs::client::Client>(io, options);
+    client->set_events(events());
+    client->join_world("e30.token", world.address(), [this](const gs::client::FlowResult& r) { joined = r; });
+  }
+
+  // Runs the loop until `done` holds; 20 s only to stop a test that went wrong.
+  template <class F>
+  void run_until(F done) {
+    const auto end = std::chrono::steady_clock::now() + 20s;
+    while (!done() && std::chrono::steady_clock::now() < end) io.run_for(20ms);
+  }
+  bool logged(const std::string& line) const { return std::find(log.begin(), log.end(), line) != log.end(); }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "silence from the world: the client resumes from a new port with its ticket and count, "
+    "then gets what it missed in order") {
+  Fixture f;
+  std::vector<std::uint8_t> first_ticket;
+  bool refused_while_reconnecting = false;
+  f.on_bob = [&] {
+    first_ticket = f.world.ticket;
+    f.world.go_silent();
+    // Sent while the path is down: the client gets them only through the replay. State 2
+    // is no state: the client drops it (it still counts).
+    f.world.send(encode(protocol::PlayerStatus{8, 2}));
+    f.world.send(encode(protocol::PlayerStatus{8, 1}));
+    f.world.send(encode(protocol::ChatEvent{8, "bob", "missed"}));
+  };
+  f.on_reconnecting = [&](std::uint32_t) {
+    refused_while_reconnecting = f.client->reconnecting() && !f.client->in_world() &&
+                                 !f.client->send_chat("lost") && !f.client->send_input(1, 1);
+  };
+  f.join();
+  f.run_until([&] { return f.logged("chat missed") || f.logged("disconnected resume_timeout"); });
+  REQUIRE(f.client->send_chat("back"));
+  f.run_until([&] { return !f.world.chat_heard.empty(); });
+
+  CHECK(f.joined.outcome == gs::client::Outcome::joined);
+  CHECK(f.joined.player_id == 7);
+  CHECK(f.log == std::vector<std::string>{"chat one", "joined bob", "reconnecting 1", "resumed", "status 8 1",
+                                          "chat missed"});
+  CHECK(refused_while_reconnecting);
+  REQUIRE(f.world.resumes.size() == 1);
+  CHECK(f.world.resumes[0].received == 4);  // Welcome, chat, unknown, joined; tickets not counted
+  CHECK(f.world.resumes[0].ticket == first_ticket);
+  CHECK(f.world.resumes[0].port != f.world.join_port);            // a new socket
+  CHECK(f.world.chat_heard == std::vector<std::string>{"back"});  // on the new connection
+  CHECK(f.client->in_world());
+  CHECK(f.client->resume_stats().resumes == 1);
+  CHECK(f.client->resume_stats().max_ms > 0);
+}
+
+TEST_CASE("with silence detection off, the world connection timing out starts the resume") {
+  Fixture f;
+  f.options.resume_after = 0ms;
+  f.options.channel.timeout = 1s;
+  f.options.channel.keepalive = 200ms;
+  f.on_bob = [&] { f.world.go_silent(); };
+  f.join();
+  f.run_until([&] { return f.logged("resumed") || f.logged("disconnected resume_timeout"); });
+  CHECK(f.log == std::vector<std::string>{"chat one", "joined bob", "reconnecting 1", "resumed"});
+  REQUIRE(f.world.resumes.size() == 1);
+  CHECK(f.world.resumes[0].received == 4);
+}
+
+TEST_CASE("a refused resume ends in disconnected with the world's reason") {
+  Fixture f;
+  f.world.refuse = "no_seat";
+  f.on_bob = [&] { f.world.go_silent(); };
+  f.join();
+  f.run_until([&] { return f.logged("disconnected resume_refused: no_seat"); });
+  CHECK(f.log == std::vector<std::string>{"chat one", "joined bob", "reconnecting 1",
+                                          "disconnected resume_refused: no_seat"});
+  CHECK(f.world.resumes.size() == 1);
+  CHECK_FALSE(f.client->in_world());
+  CHECK_FALSE(f.client->reconnecting());
+  CHECK_FALSE(f.client->send_chat("too late"));
+}
+
+TEST_CASE("a world that never answers: the client gives up when the ticket's grace has passed") {
+  Fixture f;
+  f.world.grace_ms = 600;
+  f.on_bob = [&] { f.world.stop(); };
+  f.join();
+  f.run_until([&] { return f.logged("disconnected resume_timeout"); });
+  REQUIRE(f.log.size() >= 4);
+  CHECK(f.log[2] == "reconnecting 1");
+  CHECK(f.log.back() == "disconnected resume_timeout");
+  CHECK(f.client->resume_stats().resumes == 0);
+}
+
+TEST_CASE("close() while reconnecting stops the resume: no attempt reaches the world, no event follows") {
+  Fixture f;
+  f.on_bob = [&] { f.world.go_silent(); };  // still listening: an attempt would get through
+  f.on_reconnecting = [&](std::uint32_t) { f.client->close(); };
+  f.join();
+  f.run_until([&] { return f.logged("reconnecting 1"); });
+  f.io.run_for(1500ms);
+  CHECK(f.log == std::vector<std::string>{"chat one", "joined bob", "reconnecting 1"});
+  CHECK(f.world.resumes.empty());
+  CHECK_FALSE(f.client->in_world());
+  CHECK_FALSE(f.client->reconnecting());
+}
+
+TEST_CASE("a kicked player does not resume, ticket or not") {
+  Fixture f;
+  f.on_bob = [&] { f.world.kick("replaced"); };
+  f.join();
+  f.run_until([&] { return f.logged("disconnected replaced"); });
+  f.io.run_for(500ms);  // past resume_after: silence after a kick starts nothing either
+  CHECK(f.log == std::vector<std::string>{"chat one", "joined bob", "disconnected replaced"});
+  CHECK(f.world.resumes.empty());
+}
+
+TEST_CASE("resume_after below 40 ms is refused") {
+  asio::io_context io;
+  gs::client::ClientOptions options;
+  options.insecure = true;
+  options.resume_after = 39ms;
+  CHECK_THROWS_AS(gs::client::Client(io, options), std::invalid_argument);
+  options.resume_after = 0ms;
+  CHECK_NOTHROW(gs::client::Client(io, options));
+}
