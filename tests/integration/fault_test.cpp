@@ -237,7 +237,8 @@ TEST_CASE(
   CHECK(integrity_check(d.config.auth.database) == "ok");
 }
 
-TEST_CASE("world killed with SIGKILL: its player tries to resume for the grace, is told why, and gets in again") {
+TEST_CASE(
+    "world killed with SIGKILL: its player tries to resume for the grace, is told why, and gets in again") {
   gs::test::Deployment d("fault-world");
   // The client cannot tell a dead world from a broken path: it tries to resume until the
   // grace (from the ticket) is over.
@@ -275,8 +276,8 @@ TEST_CASE("world killed with SIGKILL: its player tries to resume for the grace, 
   io.run();
   REQUIRE_FALSE(reason.empty());
   const double to_told = std::chrono::duration<double>(told - killed).count();
-  MESSAGE("player told `" << reason << "` " << to_told << " s after the world was killed, after "
-                            << attempts << " resume attempts");
+  MESSAGE("player told `" << reason << "` " << to_told << " s after the world was killed, after " << attempts
+                          << " resume attempts");
   CHECK(reason == "resume_timeout");
   CHECK(attempts >= 1);
   CHECK(to_told < 3.0 + 1.0 + 2.0);  // the grace, the break noticed, the last attempt's end
