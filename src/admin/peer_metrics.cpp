@@ -113,6 +113,9 @@ void write_dtls(MetricsWriter& out, const Snapshot& snap) {
               static_cast<double>(dtls.final_flights_resent), {{"kind", "final_flight_resent"}});
   out.counter("gameserver_dtls_handshake_repairs_total", repairs_help, static_cast<double>(dtls.stale_hellos),
               {{"kind", "stale_hello_dropped"}});
+  out.counter("gameserver_dtls_resends_deferred_total",
+              "DTLS handshake resends held back because the server had sent 1,000 resent flights that second",
+              static_cast<double>(dtls.resends_deferred));
   out.gauge("gameserver_dtls_half_open", "DTLS handshakes under way on the listening socket (capped)",
             static_cast<double>(host_stats.dtls_half_open));
   out.counter("gameserver_udp_datagrams_total", "UDP datagrams on the listening socket",

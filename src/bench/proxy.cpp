@@ -41,10 +41,22 @@ class Proxy {
     return uo;
   }
 
+  // The address a new flow sends from. Towards an IPv4 loopback server, flows take
+  // 127.0.0.2 to 127.0.0.(1 + kLoopbackSources) in turn, like players on different hosts:
+  // Linux routes all of 127.0.0.0/8 to the loopback device, so any of them can be bound
+  // without configuration, and the server's per-host cap on unfinished handshakes
+  // (per_source.max_half_open) does not hold back a bench with many handshakes at a
+  // time. IPv6 has one loopback address (::1), so there every flow shares it.
+  net::Address source() {
+    if (!o_.upstream.is_v4()) return *net::Address::parse("[::]:0");
+    if (!o_.upstream.endpoint().address().is_loopback()) return net::Address::v4(0, 0);
+    return net::Address::v4(0x7f000002u + next_source_++ % kLoopbackSources, 0);
+  }
+
   net::UdpEndpoint& flow(const net::Address& client) {
     auto it = flows_.find(client);
     if (it != flows_.end()) return *it->second;
-    auto any = o_.upstream.is_v4() ? net::Address::v4(0, 0) : *net::Address::parse("[::]:0");
+    const net::Address any = source();
     net::UdpOptions uo;
     uo.receive_batch = 16;
     auto back = std::make_unique<net::UdpEndpoint>(io_, any, impaired(uo));
@@ -53,8 +65,11 @@ class Proxy {
     return *flows_.emplace(client, std::move(back)).first->second;
   }
 
+  static constexpr std::uint32_t kLoopbackSources = 32;
+
   asio::io_context& io_;
   ProxyOptions o_;
+  std::uint32_t next_source_ = 0;
   net::UdpEndpoint front_;
   std::unordered_map<net::Address, std::unique_ptr<net::UdpEndpoint>, net::AddressHash> flows_;
 };

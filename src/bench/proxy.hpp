@@ -17,7 +17,9 @@ struct ProxyOptions {
 };
 
 // Forwards datagrams between clients and `upstream` (one upstream socket per client
-// address) until `stop` is set. Prints "listening on ADDR" once bound.
+// address; towards an IPv4 loopback upstream these sockets take 127.0.0.2..33 in turn,
+// like clients on different hosts) until `stop` is set. Prints "listening on ADDR"
+// once bound.
 int run_proxy(const ProxyOptions& options, const std::atomic<bool>& stop);
 
 }  // namespace gs::bench

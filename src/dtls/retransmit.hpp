@@ -1,12 +1,15 @@
 // The handshake retransmission timer of one DTLS connection, sans-IO: time is passed
 // in. One flight is outstanding at a time; it is resent after `initial` (or 2 x the
-// measured RTT), then at doubling intervals capped at `max`.
+// measured RTT), twice more at that interval, then at doubling intervals capped at
+// `max`. And ResendBudget, a server's cap on resends per second.
 #pragma once
 
 #include "dtls/knobs.hpp"
 #include "dtls/types.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstddef>
 #include <optional>
 
 namespace gs::dtls {
@@ -22,15 +25,17 @@ class RetransmitTimer {
     sent_at_ = now;
     last_sent_ = now;
     resent_ = false;
+    resends_ = 0;
     armed_ = true;
     interval_ = first_interval();
     due_ = now + interval_;
   }
-  // The outstanding flight was resent at `now`: the next wait doubles.
+  // The outstanding flight was resent at `now`: the next wait is the first one until
+  // knobs::retransmit_resends_before_backoff resends have gone, then doubles up to `max`.
   void resent(TimePoint now) {
     resent_ = true;
     last_sent_ = now;
-    interval_ = std::min(interval_ * 2, max_);
+    if (++resends_ >= knobs::retransmit_resends_before_backoff) interval_ = std::min(interval_ * 2, max_);
     due_ = now + interval_;
   }
   // The peer resent its flight, so ours was lost: true when ours may go again at `now`
@@ -60,8 +65,41 @@ class RetransmitTimer {
   TimePoint last_sent_{};  // ... and of its latest
   TimePoint due_{};
   std::optional<Duration> rtt_;
+  int resends_ = 0;  // of the outstanding flight
   bool armed_ = false;
   bool resent_ = false;
+};
+
+// At most `per_second` resends in each one-second window, the first window beginning
+// at the first resend asked for; sans-IO like the timer.
+class ResendBudget {
+ public:
+  explicit ResendBudget(std::size_t per_second) : per_second_(per_second) {}
+
+  // True, and counted, when one more resend may go at `now`.
+  bool take(TimePoint now) {
+    roll(now);
+    if (used_ >= per_second_) return false;
+    ++used_;
+    return true;
+  }
+  // True when take(now) would succeed.
+  bool available(TimePoint now) const { return !started_ || now >= window_end() || used_ < per_second_; }
+  // When a spent budget is renewed; only meaningful once take() was called.
+  TimePoint window_end() const { return window_start_ + std::chrono::seconds(1); }
+
+ private:
+  void roll(TimePoint now) {
+    if (started_ && now < window_end()) return;
+    started_ = true;
+    window_start_ = now;
+    used_ = 0;
+  }
+
+  std::size_t per_second_;
+  std::size_t used_ = 0;
+  TimePoint window_start_{};
+  bool started_ = false;
 };
 
 }  // namespace gs::dtls

@@ -75,7 +75,7 @@ detail::CtxPtr Server::make_context(const ServerConfig& config, const std::strin
 }
 
 Server::Server(const ServerConfig& config, ServerHandler& handler, TimePoint now)
-    : handler_(handler), config_(config) {
+    : handler_(handler), config_(config), resend_budget_(config.max_resends_per_second) {
   ctx_ = make_context(config_, config_.certificate_pem, config_.private_key_pem);
   detail::wipe(config_.private_key_pem.data(), config_.private_key_pem.size());
   config_.private_key_pem.clear();
@@ -325,7 +325,7 @@ void Server::feed_session(Session& s, std::span<const std::uint8_t> datagram, Ti
   if (!s.established) {
     continue_handshake(s, now);
   } else {
-    if (!s.final_flight.empty()) repair_final_flight(s, datagram);
+    if (!s.final_flight.empty()) repair_final_flight(s, datagram, now);
     read_records(s, is_single_record(datagram));
   }
   s.io.clear_input();
@@ -333,16 +333,24 @@ void Server::feed_session(Session& s, std::span<const std::uint8_t> datagram, Ti
 
 void Server::answer_resent_hello(Session& s, TimePoint now) {
   if (!s.timer.may_answer(now)) return;
+  if (!resend_budget_.take(now)) {
+    ++stats_.resends_deferred;  // the client resends again, or our timer does
+    return;
+  }
   if (wolfSSL_dtls_retransmit(s.ssl.get()) == WOLFSSL_FATAL_ERROR) return;  // the timer will fail it
   ++stats_.retransmissions;
   s.timer.resent(now);
 }
 
-void Server::repair_final_flight(Session& s, std::span<const std::uint8_t> datagram) {
+void Server::repair_final_flight(Session& s, std::span<const std::uint8_t> datagram, TimePoint now) {
   // The client's final flight begins with its ClientKeyExchange, in epoch 0: after the
   // handshake only a client that never got our Finished sends that again. wolfSSL
   // 5.5.4 does not answer it (its flight is only resent before the handshake is done).
   if (!is_client_key_exchange(datagram)) return;
+  if (!resend_budget_.take(now)) {
+    ++stats_.resends_deferred;  // the client resends its flight again
+    return;
+  }
   ++stats_.final_flights_resent;
   for (const auto& d : s.final_flight) transmit(s.addr, d);
 }
@@ -469,6 +477,10 @@ void Server::update(TimePoint now) {
       finish(*s, gs::EndCode::handshake_timeout, "no complete handshake in time", true);
       continue;
     }
+    if (!resend_budget_.take(now)) {
+      ++stats_.resends_deferred;  // stays due: next_wakeup() is the budget's renewal
+      continue;
+    }
     // Resends the last flight as it is, without wolfSSL's own (whole-second) back-off.
     if (wolfSSL_dtls_retransmit(s->ssl.get()) == WOLFSSL_FATAL_ERROR) {
       ++stats_.handshakes_failed;
@@ -485,7 +497,10 @@ TimePoint Server::next_wakeup() const {
   TimePoint t = next_rotation_;
   for (const Session* s : handshaking_) {
     t = std::min(t, s->started + config_.handshake_timeout);
-    if (s->timer.armed()) t = std::min(t, s->timer.due_at());
+    if (!s->timer.armed()) continue;
+    // A resend held back by the budget waits for its renewal, not for a past due time.
+    const TimePoint due = s->timer.due_at();
+    t = std::min(t, resend_budget_.available(due) ? due : std::max(due, resend_budget_.window_end()));
   }
   return t;
 }

@@ -21,6 +21,7 @@
 #include "dtls/io.hpp"
 #include "dtls/knobs.hpp"
 #include "dtls/records.hpp"
+#include "dtls/retransmit.hpp"
 #include "dtls/types.hpp"
 #include "dtls/wolf.hpp"
 #include "net/address.hpp"
@@ -52,7 +53,8 @@ struct ServerConfig {
   Duration cookie_rotation = knobs::cookie_rotation.def;
   Duration retransmit_initial = knobs::retransmit_initial.def;
   Duration retransmit_max = knobs::retransmit_max.def;
-  std::string cipher_list;  // empty: kCipherList
+  std::size_t max_resends_per_second = knobs::handshake_resends_per_second;  // not a knob
+  std::string cipher_list;                                                   // empty: kCipherList
 };
 
 struct ServerStats {
@@ -71,6 +73,7 @@ struct ServerStats {
   std::uint64_t handshake_timeouts = 0;
   std::uint64_t retransmissions = 0;       // handshake flights resent on timeout
   std::uint64_t final_flights_resent = 0;  // last flight resent to a client that missed it
+  std::uint64_t resends_deferred = 0;      // resends held back by max_resends_per_second
   std::uint64_t sessions_replaced = 0;
   std::uint64_t stale_hellos = 0;  // late copies of an established session's own hello, dropped
   std::uint64_t closed_local = 0;
@@ -177,7 +180,7 @@ class Server : private detail::Transmitter {
   void read_records(Session& s, bool single_record = false);
   // Resends the last flight (ChangeCipherSpec, Finished) when an established session
   // receives the client's final flight again: ours was lost.
-  void repair_final_flight(Session& s, std::span<const std::uint8_t> datagram);
+  void repair_final_flight(Session& s, std::span<const std::uint8_t> datagram, TimePoint now);
   // Resends the flight of a handshaking session whose client resent its ClientHello.
   void answer_resent_hello(Session& s, TimePoint now);
   // on_client_hello_good's admission, `from` being the hello's sender.
@@ -207,6 +210,7 @@ class Server : private detail::Transmitter {
   bool promote_flag_ = false;
   bool refuse_flag_ = false;
   ServerStats stats_;
+  ResendBudget resend_budget_;
 };
 
 }  // namespace gs::dtls

@@ -155,6 +155,7 @@ TEST_CASE("metrics move with a real login and parse as Prometheus text") {
   };
   CHECK(before.types.at("gameserver_connections_closed_total") == "counter");
   CHECK(before.types.at("gameserver_dtls_handshake_repairs_total") == "counter");
+  CHECK(before.types.at("gameserver_dtls_resends_deferred_total") == "counter");
   for (const char* kind : {"final_flight_resent", "stale_hello_dropped"})
     CHECK(value(before,
                 key("gameserver_dtls_handshake_repairs_total", {{"role", "world"}, {"kind", kind}})) >= 0);

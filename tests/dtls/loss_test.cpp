@@ -1,5 +1,6 @@
 // Handshakes over a lossy in-memory wire: our retransmission timer, and each lost flight
 // that used to stay lost.
+#include "dtls/retransmit.hpp"
 #include "harness.hpp"
 
 #include <doctest/doctest.h>
@@ -38,24 +39,25 @@ std::vector<std::chrono::milliseconds> resend_waits(World& w, int count, Wakeup 
 
 }  // namespace
 
-TEST_CASE("a client resends an unanswered flight after 250 ms, then doubling up to 2 s") {
+TEST_CASE("a client resends an unanswered flight every 250 ms three times, then doubling up to 2 s") {
   World w;
   Peer& p = w.add_client();
   p.client->start(w.now);
   REQUIRE(p.events.out.size() == 1);
   p.events.out.clear();
   auto waits = resend_waits(
-      w, 6, [&] { return *p.client->next_wakeup(); }, [&] { p.client->update(w.now); },
+      w, 8, [&] { return *p.client->next_wakeup(); }, [&] { p.client->update(w.now); },
       [&] {
         auto n = p.events.out.size();
         p.events.out.clear();
         return n;
       });
-  CHECK(waits == std::vector<std::chrono::milliseconds>{250ms, 500ms, 1000ms, 2000ms, 2000ms, 2000ms});
-  CHECK(p.client->retransmissions() == 6);
+  CHECK(waits ==
+        std::vector<std::chrono::milliseconds>{250ms, 250ms, 250ms, 500ms, 1000ms, 2000ms, 2000ms, 2000ms});
+  CHECK(p.client->retransmissions() == 8);
 }
 
-TEST_CASE("a server resends an unanswered flight after 250 ms, then doubling up to 2 s") {
+TEST_CASE("a server resends an unanswered flight every 250 ms three times, then doubling up to 2 s") {
   World w;
   Peer& p = w.add_client();
   p.client->start(w.now);
@@ -65,14 +67,14 @@ TEST_CASE("a server resends an unanswered flight after 250 ms, then doubling up 
   p.client.reset();
   REQUIRE(w.server->half_open_count() == 1);
   auto waits = resend_waits(
-      w, 5, [&] { return w.server->next_wakeup(); }, [&] { w.server->update(w.now); },
+      w, 7, [&] { return w.server->next_wakeup(); }, [&] { w.server->update(w.now); },
       [&] {
         auto n = w.sevents.out.size();
         w.sevents.out.clear();
         return n;
       });
-  CHECK(waits == std::vector<std::chrono::milliseconds>{250ms, 500ms, 1000ms, 2000ms, 2000ms});
-  CHECK(w.server->stats().retransmissions == 5);
+  CHECK(waits == std::vector<std::chrono::milliseconds>{250ms, 250ms, 250ms, 500ms, 1000ms, 2000ms, 2000ms});
+  CHECK(w.server->stats().retransmissions == 7);
 }
 
 TEST_CASE("once the client has measured the round trip its next flight waits 2 x RTT") {
@@ -159,10 +161,10 @@ TEST_CASE("a server answers a resent ClientHello with its flight, at most once p
   p.client.reset();
   REQUIRE(!hello_with_cookie.empty());
   w.now = w.server->next_wakeup();
-  w.server->update(w.now);  // resent after 250 ms; the next wait is 500 ms
+  w.server->update(w.now);  // resent after 250 ms; the next wait is 250 ms again
   REQUIRE(w.server->stats().retransmissions == 1);
   const auto next = w.server->next_wakeup();
-  CHECK(next - w.now == 500ms);
+  CHECK(next - w.now == 250ms);
   w.sevents.out.clear();
   w.now += 50ms;
   w.server->receive(p.addr, hello_with_cookie, w.now);  // too soon after the last send
@@ -172,6 +174,53 @@ TEST_CASE("a server answers a resent ClientHello with its flight, at most once p
   w.server->receive(p.addr, hello_with_cookie, w.now);
   CHECK(!w.sevents.out.empty());
   CHECK(w.server->stats().retransmissions == 2);
-  CHECK(w.server->next_wakeup() - w.now == 1000ms);  // counted as a resend: the wait doubles
+  CHECK(w.server->next_wakeup() - w.now == 250ms);  // counted as the second resend
+  w.now = w.server->next_wakeup();
+  w.server->update(w.now);  // the third resend: the next wait doubles
+  CHECK(w.server->stats().retransmissions == 3);
+  CHECK(w.server->next_wakeup() - w.now == 500ms);
   CHECK(w.server->half_open_count() == 1);
+}
+
+TEST_CASE("a resend budget allows its count in each one-second window, then waits for the next") {
+  gs::dtls::TimePoint t0 = gs::dtls::TimePoint{} + std::chrono::hours(1);
+  gs::dtls::ResendBudget budget(3);
+  CHECK(budget.available(t0));
+  CHECK(budget.take(t0));
+  CHECK(budget.take(t0 + 100ms));
+  CHECK(budget.take(t0 + 900ms));
+  CHECK(!budget.available(t0 + 999ms));
+  CHECK(!budget.take(t0 + 999ms));
+  CHECK(budget.window_end() == t0 + 1s);
+  CHECK(budget.available(t0 + 1s));
+  CHECK(budget.take(t0 + 1s));  // a new window, from here
+  CHECK(budget.window_end() == t0 + 2s);
+}
+
+TEST_CASE("a server resends at most max_resends_per_second flights per second in total") {
+  auto config = server_config();
+  config.max_resends_per_second = 3;
+  World w(config);
+  std::vector<Peer*> peers;
+  for (int i = 0; i < 5; ++i) peers.push_back(&w.add_client());
+  for (Peer* p : peers) p->client->start(w.now);
+  // Every server flight is lost and the clients vanish: five flights fall due at once.
+  w.pump([](bool to_server, const Bytes& d) { return !to_server && handshake_type(d) == 2; });
+  for (Peer* p : peers) p->client.reset();
+  REQUIRE(w.server->half_open_count() == 5);
+  const auto first_due = w.server->next_wakeup();
+  CHECK(first_due - w.now == 250ms);
+  w.now = first_due;
+  w.server->update(w.now);
+  CHECK(w.server->stats().retransmissions == 3);
+  CHECK(w.server->stats().resends_deferred == 2);
+  // The other two wait for the budget's next second, not for a due time already past.
+  CHECK(w.server->next_wakeup() == first_due + 1s);
+  w.now += 500ms;  // the three resent are due again (250 ms), the budget is still spent
+  w.server->update(w.now);
+  CHECK(w.server->stats().retransmissions == 3);
+  w.now = w.server->next_wakeup();
+  w.server->update(w.now);
+  CHECK(w.server->stats().retransmissions == 6);
+  CHECK(w.server->half_open_count() == 5);
 }
