@@ -4,10 +4,9 @@
 // in through gateway and auth, joins the world, and sends 1,000 chat lines that the
 // world sends back reliably: each must arrive once and in order.
 //
-// The handshakes run under the same loss. Today their retransmission is wolfSSL's
-// whole-second timer (1 s, 2 s, 4 s ...; issue 17 part 1 replaces it), so a handshake
-// can still take several seconds or time out: a failed login is retried (as a player
-// would) and the attempts are reported. The impairment is on from the first datagram;
+// The handshakes run under the same loss, on their own resend timer (250 ms, three
+// resends, then doubling: dtls/retransmit.hpp); a login that still fails is retried (as a
+// player would) and the attempts are reported. The impairment is on from the first datagram;
 // nothing waits for the handshakes to finish before turning it on.
 
 #include <doctest/doctest.h>
@@ -50,7 +49,7 @@ TEST_CASE(
   auto options = gs::test::client_options(d.config);
   options.impairment = network;
   options.impairment_seed = seed + 1;
-  options.timeout = 30s;  // a stage may wait out several of wolfSSL's doubling retransmissions
+  options.timeout = 30s;  // generous: a stage under 10% loss may resend several flights
   gs::test::LossyPlayers players(options, {"alice"}, "correct horse");
   auto r = players.run(1000, 10, 90s, 60s);
 
