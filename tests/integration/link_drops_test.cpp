@@ -1,7 +1,7 @@
 // Messages over a link between roles that do not decode, or that this link may not
 // send, are dropped and counted (gameserver_link_messages_dropped_total{reason}), and
 // the link stays up. Auth hears them from a world link the test opens itself; a world
-// hears them from a fake auth the test runs. Every role runs in this process on
+// and a gateway hear them from a fake auth the test runs. Every role runs in this process on
 // loopback; the test's own links run on a loop thread of their own.
 
 #include <doctest/doctest.h>
@@ -83,20 +83,23 @@ gs::transport::HostOptions link_options(const gs::config::Config& c) {
   return options;
 }
 
-// Plays auth for the deployment's world: accepts its link with the world link secret,
-// counts what it hears, and sends what the test asks over the link.
+// Plays auth for one gateway or world of the deployment: accepts its link with that
+// link secret, counts what it hears, refuses every login (bad_credentials), and sends
+// what the test asks over the link.
 class FakeAuth final : private gs::session::SessionEvents, private gs::peers::PeerObserver {
  public:
-  FakeAuth(asio::io_context& io, const gs::config::Config& c)
+  FakeAuth(asio::io_context& io, const gs::config::Config& c, std::string role, std::string id,
+           const std::filesystem::path& secret)
       : id_(c.auth.id),
-        world_(c.world.id),
-        secret_(gs::crypto::read_secret_file(c.world.auth_secret)),
+        peer_{std::move(role), std::move(id)},
+        secret_(gs::crypto::read_secret_file(secret)),
         host_(io, gs::roles::listening_host("auth", c, c.auth.listen, io),
               gs::peers::session_config(c.session), static_cast<gs::session::SessionEvents&>(*this),
               static_cast<gs::peers::PeerObserver&>(*this)) {}
 
   bool linked() const { return linked_ != nullptr; }
   std::uint64_t reports() const { return reports_; }
+  std::uint64_t logins() const { return logins_; }
   // Links that came up, and those that went down again.
   std::uint64_t links() const { return links_; }
   std::uint64_t links_lost() const { return links_lost_; }
@@ -110,7 +113,7 @@ class FakeAuth final : private gs::session::SessionEvents, private gs::peers::Pe
     auths_.emplace(&peer.session(), gs::session::LinkAuth{gs::session::LinkAuth::Side::responder,
                                                           {"auth", id_},
                                                           [this](std::string_view role, std::string_view id) {
-                                                            bool known = role == "world" && id == world_;
+                                                            bool known = role == peer_.role && id == peer_.id;
                                                             return known ? &secret_ : nullptr;
                                                           }});
   }
@@ -130,19 +133,28 @@ class FakeAuth final : private gs::session::SessionEvents, private gs::peers::Pe
     ++links_;
   }
   void on_authentication_failed(gs::session::Session&, std::string_view, Time) override {}
-  void on_message(gs::session::Session&, std::uint8_t, std::uint8_t type, std::span<const std::byte>,
-                  Time) override {
+  void on_message(gs::session::Session& s, std::uint8_t, std::uint8_t type,
+                  std::span<const std::byte> message, Time) override {
     if (type == gs::protocol::WorldReport::type) ++reports_;
+    if (auto request = gs::session::decode<gs::protocol::Authenticate>(message)) {
+      ++logins_;
+      gs::protocol::AuthResult refused;
+      refused.request_id = request->request_id;
+      refused.player_id = request->player_id;
+      refused.reason = "bad_credentials";
+      s.send(gs::protocol::lane_control, gs::session::encode(refused));
+    }
   }
   void on_closed(gs::session::Session&, const gs::End&, Time) override {}
 
   std::string id_;
-  std::string world_;
+  gs::session::LinkIdentity peer_;
   gs::crypto::SecretBuffer secret_;
   std::map<gs::session::Session*, gs::session::LinkAuth> auths_;
   gs::peers::PeerHost host_;
   gs::session::Session* linked_ = nullptr;
   std::uint64_t reports_ = 0;
+  std::uint64_t logins_ = 0;
   std::uint64_t links_ = 0;
   std::uint64_t links_lost_ = 0;
 };
@@ -219,7 +231,9 @@ TEST_CASE("a world counts and drops what its auth link may not send, and keeps t
   asio::io_context io;
   std::unique_ptr<FakeAuth> fake;
   LoopThread loop(io);
-  fake = loop.run([&] { return std::make_unique<FakeAuth>(io, d.config); });
+  fake = loop.run([&] {
+    return std::make_unique<FakeAuth>(io, d.config, "world", d.config.world.id, d.config.world.auth_secret);
+  });
   gs::test::RunningRolesWithAdmin roles(d.config, {"world"});
   const auto port = roles.admin.port();
   REQUIRE(loop.wait_for([&] { return fake->linked(); }));
@@ -248,6 +262,47 @@ TEST_CASE("a world counts and drops what its auth link may not send, and keeps t
   // closed would have come back as a second one before its next report).
   auto reports = loop.run([&] { return fake->reports(); });
   CHECK(loop.wait_for([&] { return fake->reports() > reports; }));
+  CHECK(loop.run([&] { return fake->links(); }) == 1);
+  CHECK(loop.run([&] { return fake->links_lost(); }) == 0);
+}
+
+TEST_CASE("a gateway counts and drops what its auth link may not send, and keeps the link") {
+  gs::test::Deployment d("linkdrops-gateway");
+  d.config.session.max_bad_messages = 1;
+  asio::io_context io;
+  std::unique_ptr<FakeAuth> fake;
+  LoopThread loop(io);
+  fake = loop.run([&] {
+    return std::make_unique<FakeAuth>(io, d.config, "gateway", d.config.gateway.id,
+                                      d.config.gateway.auth_secret);
+  });
+  gs::test::RunningRolesWithAdmin roles(d.config, {"gateway"});
+  const auto port = roles.admin.port();
+  REQUIRE(loop.wait_for([&] { return fake->linked(); }));
+
+  using namespace gs::protocol;
+  auto sent = loop.run([&] {
+    int n = 0;
+    n += fake->send(bytes({AuthResult::type, 0xff, 0xff, 0x01}));          // truncated
+    n += fake->send(gs::session::encode(Unseat{"alice", 1, "replaced"}));  // a world's message
+    return n;
+  });
+  REQUIRE(sent == 2);
+  auto e = gs::test::scrape_until(
+      port,
+      [](const auto& x) {
+        return metric(x, "gateway", dropped, {{"reason", "unexpected"}}) == 1;
+      },
+      10s);
+  REQUIRE(e);
+  CHECK(metric(*e, "gateway", dropped, {{"reason", "malformed"}}) == 1);
+  CHECK(metric(*e, "gateway", dropped, {{"reason", "unexpected"}}) == 1);
+
+  // A login still goes over the same link and its answer comes back.
+  auto login = gs::test::login_once(gs::test::client_options(d.config), "alice", "correct horse");
+  CHECK(login.outcome == gs::client::Outcome::login_failed);
+  CHECK(login.reason == "bad_credentials");
+  CHECK(loop.run([&] { return fake->logins(); }) == 1);
   CHECK(loop.run([&] { return fake->links(); }) == 1);
   CHECK(loop.run([&] { return fake->links_lost(); }) == 0);
 }
