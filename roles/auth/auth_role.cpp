@@ -45,7 +45,7 @@ LoginService::Settings login_settings(const config::AuthConfig& auth) {
 }  // namespace
 
 AuthRole::AuthRole(const config::Config& config, RoleContext& context)
-    : config_(config), context_(context), worlds_(config.auth.world_timeout) {}
+    : config_(config), context_(context), worlds_(config.auth.world_timeout), link_drops_(context.log) {}
 
 AuthRole::~AuthRole() {
   *alive_ = false;
@@ -190,30 +190,40 @@ void AuthRole::on_message(session::Session& session, std::uint8_t /*lane*/, std:
   auto it = links_.find(&session);
   if (it == links_.end()) return;
   const auto& who = *it->second.auth.peer();
-  if (type == protocol::Authenticate::type && who.role == "gateway") {
-    auto request = decode<protocol::Authenticate>(message);
-    if (!request) return;
-    auto id = it->second.id;
-    auto reply = [this, id, alive = alive_](protocol::AuthResult result) {
-      if (!*alive) return;
-      // The gateway may have gone while the hash ran.
-      if (auto* peer = host_->find(id)) peer->session().send(protocol::lane_control, encode(result));
-    };
-    logins_->authenticate(std::move(*request), who.id, clock_now(), std::move(reply));
-    return;
-  }
-  if (type == protocol::WorldReport::type && who.role == "world") {
-    auto report = decode<protocol::WorldReport>(message);
-    // A world speaks only for itself.
-    if (!report || report->id != who.id) return;
-    worlds_.report(report->id, report->address, report->capacity, report->players, now);
-    return;
-  }
+  // Each role sends its own types only; anything else is counted and dropped, and the
+  // link stays up.
+  if (type == protocol::Authenticate::type && who.role == "gateway")
+    return on_authenticate(who.id, it->second.id, message);
+  if (type == protocol::WorldReport::type && who.role == "world")
+    return on_world_report(who.id, message, now);
   if (type == protocol::SeatUpdate::type && who.role == "world") return on_seat_update(who.id, message);
+  link_drops_.drop(LinkDrops::Reason::unexpected, type, who.role, who.id);
+}
+
+void AuthRole::on_authenticate(const std::string& gateway, transport::ConnectionId link,
+                               std::span<const std::byte> message) {
+  auto request = link_drops_.decode<protocol::Authenticate>(message, "gateway", gateway);
+  if (!request) return;
+  auto reply = [this, link, alive = alive_](protocol::AuthResult result) {
+    if (!*alive) return;
+    // The gateway may have gone while the hash ran.
+    if (auto* peer = host_->find(link)) peer->session().send(protocol::lane_control, encode(result));
+  };
+  logins_->authenticate(std::move(*request), gateway, clock_now(), std::move(reply));
+}
+
+void AuthRole::on_world_report(const std::string& world, std::span<const std::byte> message,
+                               session::Time now) {
+  auto report = link_drops_.decode<protocol::WorldReport>(message, "world", world);
+  if (!report) return;
+  // A world speaks only for itself.
+  if (report->id != world)
+    return link_drops_.drop(LinkDrops::Reason::unexpected, protocol::WorldReport::type, "world", world);
+  worlds_.report(report->id, report->address, report->capacity, report->players, now);
 }
 
 void AuthRole::on_seat_update(const std::string& world, std::span<const std::byte> message) {
-  auto update = decode<protocol::SeatUpdate>(message);
+  auto update = link_drops_.decode<protocol::SeatUpdate>(message, "world", world);
   if (!update) return;
   if (!update->seated) return seats_.released(update->account, world, update->player_id);
   auto since = static_cast<std::int64_t>(std::min<std::uint64_t>(update->since, INT64_MAX));
@@ -284,6 +294,7 @@ void AuthRole::collect(admin::MetricsWriter& out) {
   if (signer_)
     out.gauge("gameserver_token_signing_key", "1 for the key id (kid) that signs login tokens now", 1,
               {{"kid", signer_->kid()}});
+  link_drops_.collect(out);
   collect_reloads(out, reloads_ok_, reloads_failed_);
   out.gauge("gameserver_auth_worlds_live", "Worlds that reported within auth.world_timeout",
             static_cast<double>(worlds_.live(std::chrono::steady_clock::now())));

@@ -13,6 +13,7 @@
 #include "config/config.hpp"
 #include "peers/peer_host.hpp"
 #include "roles/auth/login_service.hpp"
+#include "roles/common/link_drops.hpp"
 #include "runtime/role.hpp"
 #include "session/link_auth.hpp"
 
@@ -56,6 +57,11 @@ class AuthRole final : public Role,
   void on_peer_removed(peers::Peer& peer, const End& end) override;
 
   const crypto::SecretBuffer* secret_for(std::string_view role, std::string_view id) const;
+  // A gateway's Authenticate, answered over its link `link` once the login is decided.
+  void on_authenticate(const std::string& gateway, transport::ConnectionId link,
+                       std::span<const std::byte> message);
+  // A world's WorldReport: the directory follows it if it speaks for that world.
+  void on_world_report(const std::string& world, std::span<const std::byte> message, session::Time now);
   // A world's SeatUpdate: the seat map follows it, and a seat it makes older goes.
   void on_seat_update(const std::string& world, std::span<const std::byte> message);
   // Tells the world holding `eviction`'s seat to give it up (Unseat), if it is linked.
@@ -78,6 +84,7 @@ class AuthRole final : public Role,
   std::unique_ptr<peers::PeerHost> host_;
   std::map<session::Session*, Link> links_;
   admin::PeerMetrics peer_metrics_;
+  LinkDrops link_drops_;  // messages from gateways and worlds dropped
   std::uint64_t links_refused_ = 0;
   std::uint64_t unseats_sent_ = 0;
   std::uint64_t reloads_ok_ = 0;

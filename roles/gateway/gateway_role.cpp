@@ -33,6 +33,7 @@ GatewayRole::GatewayRole(const config::Config& config, RoleContext& context)
                  if (!link) return std::nullopt;
                  return GatewayService::Sent{*link};
                }),
+      link_drops_(context.log),
       timer_(context.io) {}
 
 GatewayRole::~GatewayRole() { *alive_ = false; }
@@ -55,8 +56,8 @@ void GatewayRole::start() {
       AuthLinks::Callbacks{
           {},
           [this](std::size_t link) { service_.on_auth_link_down(session::Time::clock::now(), link); },
-          [this](std::size_t, std::uint8_t type, std::span<const std::byte> m) {
-            on_auth_message(type, m);
+          [this](std::size_t link, std::uint8_t type, std::span<const std::byte> m) {
+            on_auth_message(link, type, m);
           }});
   auto options = listening_host("gateway", config_, gw.listen, context_.io);
   options.impair(context_.impairment, context_.impairment_seed);
@@ -105,9 +106,13 @@ void GatewayRole::arm_timer() {
   });
 }
 
-void GatewayRole::on_auth_message(std::uint8_t type, std::span<const std::byte> message) {
-  if (type != protocol::AuthResult::type) return;
-  if (auto result = session::decode<protocol::AuthResult>(message))
+void GatewayRole::on_auth_message(std::size_t link, std::uint8_t type, std::span<const std::byte> message) {
+  auto from = auth_->address(link).to_string();
+  if (type != protocol::AuthResult::type)
+    return link_drops_.drop(LinkDrops::Reason::unexpected, type, "auth", from);
+  // A result that does not decode fails nobody at once: its client reaches the login
+  // timeout (gateway.login_timeout).
+  if (auto result = link_drops_.decode<protocol::AuthResult>(message, "auth", from))
     service_.on_auth_result(*result, session::Time::clock::now());
 }
 
@@ -157,6 +162,7 @@ void GatewayRole::collect(admin::MetricsWriter& out) {
   out.counter("gameserver_malformed_messages_total", "Messages that failed to decode, dropped",
               static_cast<double>(s.malformed));
   if (auth_) auth_->collect(out);
+  link_drops_.collect(out);
   collect_reloads(out, reloads_ok_, reloads_failed_);
 }
 

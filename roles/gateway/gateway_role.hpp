@@ -12,6 +12,7 @@
 #include "config/config.hpp"
 #include "peers/peer_host.hpp"
 #include "roles/common/auth_links.hpp"
+#include "roles/common/link_drops.hpp"
 #include "roles/gateway/gateway_service.hpp"
 #include "runtime/role.hpp"
 
@@ -36,7 +37,8 @@ class GatewayRole final : public Role, public admin::MetricsSource, private peer
  private:
   void on_peer_added(peers::Peer& peer) override;
   void on_peer_removed(peers::Peer& peer, const End& end) override;
-  void on_auth_message(std::uint8_t type, std::span<const std::byte> message);
+  // A message from auth over link `link`: only AuthResult, anything else is counted and dropped.
+  void on_auth_message(std::size_t link, std::uint8_t type, std::span<const std::byte> message);
   void arm_timer();
 
   const config::Config& config_;
@@ -47,6 +49,7 @@ class GatewayRole final : public Role, public admin::MetricsSource, private peer
   std::map<std::string, unsigned> per_address_;
   std::uint64_t clients_refused_per_address_ = 0;  // over gateway.max_clients_per_address
   admin::PeerMetrics peer_metrics_;
+  LinkDrops link_drops_;  // messages from auth dropped
   std::uint64_t next_client_id_ = 1;
   std::uint64_t reloads_ok_ = 0;
   std::uint64_t reloads_failed_ = 0;

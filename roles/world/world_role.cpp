@@ -28,7 +28,11 @@ std::string kids(const crypto::TokenKeySet& keys) {
 }  // namespace
 
 WorldRole::WorldRole(const config::Config& config, RoleContext& context)
-    : config_(config), context_(context), tick_timer_(context.io), report_timer_(context.io) {}
+    : config_(config),
+      context_(context),
+      tick_timer_(context.io),
+      report_timer_(context.io),
+      link_drops_(context.log) {}
 
 WorldRole::~WorldRole() { *alive_ = false; }
 
@@ -82,8 +86,8 @@ void WorldRole::start() {
       peers::session_config(config_.session),
       AuthLinks::Callbacks{[this](std::size_t link) { link_up(link); },
                            {},
-                           [this](std::size_t, std::uint8_t type, std::span<const std::byte> message) {
-                             on_auth_message(type, message);
+                           [this](std::size_t link, std::uint8_t type, std::span<const std::byte> message) {
+                             on_auth_message(link, type, message);
                            }});
   // Every auth server hears every seat taken and given up (one seat per account).
   service_->set_seat_listener(
@@ -157,10 +161,12 @@ void WorldRole::link_up(std::size_t link) {
   for (const auto& seat : service_->seats()) auth_->send(link, session::encode(seat));
 }
 
-void WorldRole::on_auth_message(std::uint8_t type, std::span<const std::byte> message) {
-  if (type != protocol::Unseat::type) return;
-  auto unseat = session::decode<protocol::Unseat>(message);
-  if (!unseat) return context_.log->warn("world: malformed Unseat from auth dropped");
+void WorldRole::on_auth_message(std::size_t link, std::uint8_t type, std::span<const std::byte> message) {
+  auto from = auth_->address(link).to_string();
+  if (type != protocol::Unseat::type)
+    return link_drops_.drop(LinkDrops::Reason::unexpected, type, "auth", from);
+  auto unseat = link_drops_.decode<protocol::Unseat>(message, "auth", from);
+  if (!unseat) return;
   service_->unseat(*unseat, session::Time::clock::now());
 }
 
@@ -243,6 +249,7 @@ void WorldRole::collect(admin::MetricsWriter& out) {
     out.counter("gameserver_tokens_rejected_total", rejected, static_cast<double>(count),
                 {{"reason", reason}});
   if (auth_) auth_->collect(out);
+  link_drops_.collect(out);
   out.gauge("gameserver_token_keys", "Public keys whose tokens the world accepts (world.token_keys)",
             verifier_ ? static_cast<double>(verifier_->keys().size()) : 0.0);
   collect_reloads(out, reloads_ok_, reloads_failed_);

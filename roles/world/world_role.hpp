@@ -14,6 +14,7 @@
 #include "crypto/token_verifier.hpp"
 #include "peers/peer_host.hpp"
 #include "roles/common/auth_links.hpp"
+#include "roles/common/link_drops.hpp"
 #include "roles/world/world_service.hpp"
 #include "runtime/role.hpp"
 
@@ -44,7 +45,8 @@ class WorldRole final : public Role, public admin::MetricsSource, private peers:
   protocol::WorldReport make_report() const;
   // A link to auth came up: the world's report and every seat held now.
   void link_up(std::size_t link);
-  void on_auth_message(std::uint8_t type, std::span<const std::byte> message);
+  // A message from auth over link `link`: only Unseat, anything else is counted and dropped.
+  void on_auth_message(std::size_t link, std::uint8_t type, std::span<const std::byte> message);
 
   const config::Config& config_;
   RoleContext context_;
@@ -56,6 +58,7 @@ class WorldRole final : public Role, public admin::MetricsSource, private peers:
   asio::steady_timer report_timer_;
   std::chrono::steady_clock::time_point next_tick_{};
   admin::PeerMetrics peer_metrics_;
+  LinkDrops link_drops_;  // messages from auth dropped
   std::chrono::steady_clock::duration tick_last_{};
   std::chrono::steady_clock::duration tick_max_{};  // since the last collect
   std::uint64_t tokens_accepted_ = 0;
