@@ -129,15 +129,18 @@ typedef struct gs_host_api {
   int (*player_stats)(gs_host* host, uint32_t player, gs_player_stats* out);
 
   /* Calls timer(id, user) after `delay_ms`, then every `repeat_ms` if that is not 0.
-   * Returns the timer's id (never 0), or 0 on error. */
+   * Returns the timer's id (never 0, never reused), or 0 on error (100000 timers at once). */
   uint64_t (*timer_start)(gs_host* host, uint32_t delay_ms, uint32_t repeat_ms, void* user);
+  /* GS_ERR_ARGUMENT for an id that is not pending (fired once, cancelled, never started). */
   int (*timer_cancel)(gs_host* host, uint64_t timer);
 
   /* One line in the world's log, as the game's (`game=NAME`). */
   void (*log)(gs_host* host, gs_log_level level, const char* message);
-  /* Metrics on the world's /metrics as gameserver_game_NAME{game="..."}: `name` is
-   * [a-z][a-z0-9_]{0,63}; a counter only grows (by `value` >= 0), a gauge is set. A name
-   * is one kind for the module's life. */
+  /* Metrics on the world's /metrics as gameserver_game_NAME{game="..."} (counters as
+   * gameserver_game_NAME_total): `name` is [a-z][a-z0-9_]{0,63}, not ending in "_total"
+   * and not "callback_errors" (the world's own); a counter only grows (by a finite
+   * `value` >= 0), a gauge is set (to a finite value). A name is one kind for the
+   * module's life; a module has at most 256 names. */
   int (*counter_add)(gs_host* host, const char* name, double value);
   int (*gauge_set)(gs_host* host, const char* name, double value);
 

@@ -9,6 +9,16 @@ namespace {
 
 constexpr const char* kRoot = "world.game.settings";
 
+// The key as the error shows it: control characters as \xNN.
+std::string printable(const std::string& key) {
+  std::string out;
+  for (char c : key) {
+    auto byte = static_cast<unsigned char>(c);
+    out += byte < 0x20 || byte == 0x7f ? fmt::format("\\x{:02x}", byte) : std::string(1, c);
+  }
+  return out;
+}
+
 class Flattener {
  public:
   std::vector<Setting> run(const YAML::Node& node) {
@@ -67,7 +77,7 @@ class Flattener {
 }  // namespace
 
 SettingsError::SettingsError(std::string key, int line, int column, const std::string& problem)
-    : std::runtime_error(fmt::format("{}{}{}: {}", kRoot, key.empty() ? "" : ".", key, problem)),
+    : std::runtime_error(fmt::format("{}{}{}: {}", kRoot, key.empty() ? "" : ".", printable(key), problem)),
       key_(std::move(key)),
       line_(line),
       column_(column) {}
