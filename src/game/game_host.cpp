@@ -127,11 +127,19 @@ struct HostFunctions {
 namespace {
 
 const gs_host_api kHostApi = {
-    GS_GAME_ABI_VERSION,         sizeof(gs_host_api),          &HostFunctions::send,
-    &HostFunctions::broadcast,   &HostFunctions::kick,         &HostFunctions::player_stats,
-    &HostFunctions::timer_start, &HostFunctions::timer_cancel, &HostFunctions::log,
-    &HostFunctions::counter_add, &HostFunctions::gauge_set,    &HostFunctions::setting,
-    &HostFunctions::now_ms,
+    .abi_version = GS_GAME_ABI_VERSION,
+    .size = sizeof(gs_host_api),
+    .send = &HostFunctions::send,
+    .broadcast = &HostFunctions::broadcast,
+    .kick = &HostFunctions::kick,
+    .player_stats = &HostFunctions::player_stats,
+    .timer_start = &HostFunctions::timer_start,
+    .timer_cancel = &HostFunctions::timer_cancel,
+    .log = &HostFunctions::log,
+    .counter_add = &HostFunctions::counter_add,
+    .gauge_set = &HostFunctions::gauge_set,
+    .setting = &HostFunctions::setting,
+    .now_ms = &HostFunctions::now_ms,
 };
 
 }  // namespace
@@ -201,9 +209,9 @@ void GameHost::stop() {
 
 template <class F>
 int GameHost::call(const char* callback, bool present, F&& f) {
-  if (!running_ || !present) return 0;
   if (in_callback_)
     throw std::logic_error(fmt::format("GameHost: {} called from inside a game callback", callback));
+  if (!running_ || !present) return 0;
   int result = 0;
   {
     Flag inside(in_callback_);

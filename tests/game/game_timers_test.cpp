@@ -15,6 +15,7 @@ struct TimerGame {
   const gs_host_api* api = nullptr;
   std::vector<std::pair<std::uint64_t, void*>> fired;
   std::function<void(std::uint64_t)> on_fire;
+  std::vector<std::pair<std::string, std::string>> settings;  // as start() received them
 
   std::uint64_t start_timer(std::uint32_t delay, std::uint32_t repeat, void* user = nullptr) {
     return api->timer_start(host, delay, repeat, user);
@@ -29,10 +30,12 @@ gs::game::GameModule timer_module(bool with_callback) {
   t.abi_version = GS_GAME_ABI_VERSION;
   t.size = sizeof t;
   t.name = "timers";
-  t.start = [](gs_host* host, const gs_host_api* api, const gs_setting*, std::size_t, void** game, char*,
-               std::size_t) {
+  t.start = [](gs_host* host, const gs_host_api* api, const gs_setting* settings, std::size_t count,
+               void** game, char*, std::size_t) {
     starting->host = host;
     starting->api = api;
+    for (std::size_t i = 0; i < count; ++i)
+      starting->settings.emplace_back(settings[i].key, settings[i].value);
     *game = starting;
     return 0;
   };
@@ -53,9 +56,10 @@ struct Fixture {
   std::uint64_t now = 1000;
   gs::game::GameHost host;
 
-  explicit Fixture(bool with_callback = true)
+  explicit Fixture(bool with_callback = true, std::vector<gs::game::Setting> settings = {})
       : host(timer_module(with_callback), players,
-             gs::test::capture_logger(std::make_shared<gs::test::LogLines>()), {}, [this] { return now; }) {
+             gs::test::capture_logger(std::make_shared<gs::test::LogLines>()), std::move(settings),
+             [this] { return now; }) {
     starting = &game;
     host.start();
   }
@@ -166,4 +170,36 @@ TEST_CASE("timers: stop drops the timers; no timer starts after it; at most 1000
   CHECK(f.game.start_timer(10, 0) == 0);
   f.host.fire_due(2000);
   CHECK(f.game.fired.empty());
+}
+
+TEST_CASE("game host: start receives the settings in order; setting() finds them; now_ms is the clock's") {
+  Fixture f(true, {{"spawn.x", "1"}, {"maps.0", "moon"}, {"empty", ""}});
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  CHECK(f.game.settings == Pairs{{"spawn.x", "1"}, {"maps.0", "moon"}, {"empty", ""}});
+  CHECK(std::string(f.game.api->setting(f.game.host, "maps.0")) == "moon");
+  CHECK(std::string(f.game.api->setting(f.game.host, "empty")).empty());
+  CHECK(f.game.api->setting(f.game.host, "maps") == nullptr);
+  f.now = 123456;
+  CHECK(f.game.api->now_ms(f.game.host) == 123456u);
+  CHECK(f.game.api->abi_version == GS_GAME_ABI_VERSION);
+  CHECK(f.game.api->size == sizeof(gs_host_api));
+}
+
+TEST_CASE("game host: calling the game from inside one of its callbacks is refused; later calls work") {
+  Fixture f;
+  f.game.start_timer(0, 0);
+  bool refused = false;
+  f.game.on_fire = [&](std::uint64_t) {
+    try {
+      f.host.call_tick(1, 0.1);
+    } catch (const std::logic_error&) {
+      refused = true;
+    }
+  };
+  f.host.fire_due(1000);
+  CHECK(refused);
+  f.game.on_fire = nullptr;
+  f.game.start_timer(0, 0);
+  f.host.fire_due(1000);
+  CHECK(f.game.fired.size() == 2);
 }
