@@ -1,7 +1,7 @@
-// The C API (gameserver_client.h) over gs::client::Client: each handle owns an
+// The C API (include/gameserver/client.h) over gs::client::Client: each handle owns an
 // io_context that runs only inside gs_client_poll(). No exception crosses into C.
 
-#include "client/gameserver_client.h"
+#include "gameserver/client.h"
 
 #include <cstring>
 #include <filesystem>

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "client/gameserver_client.h"
+#include "gameserver/client.h"
 
 typedef struct observed {
   int login_done;

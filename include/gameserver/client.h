@@ -1,5 +1,10 @@
 /* The gameserver client library for C, game engines and other languages.
  *
+ * `meson install` puts this header at <gameserver/client.h> and the shared library
+ * libgameserver_client.so in place; `pkg-config --cflags --libs gameserver-client` gives
+ * what to compile and link with (the library carries its own dependencies). C99 or later,
+ * or C++.
+ *
  * One handle is one player: it connects to a gateway (checking the server's
  * certificate), logs in, connects to the world named in the answer with the login
  * token, then sends movement and chat and reports snapshots and events.
@@ -31,6 +36,19 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* Marks the functions the shared library exports (libgameserver_client.so is built with
+ * hidden visibility and a version script: nothing else leaves it). Define it yourself
+ * before including this header to override. */
+#ifndef GS_CLIENT_API
+#if defined(_WIN32)
+#define GS_CLIENT_API
+#elif defined(__GNUC__) || defined(__clang__)
+#define GS_CLIENT_API __attribute__((visibility("default")))
+#else
+#define GS_CLIENT_API
+#endif
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -148,7 +166,7 @@ typedef struct gs_client_callbacks {
  * out of memory), with the
  * reason written to `error` (NUL-terminated, cut to `error_size` bytes) unless
  * `error` is NULL. The caller owns the handle and frees it with gs_client_destroy(). */
-gs_client* gs_client_create(const gs_client_options* options, char* error, size_t error_size);
+GS_CLIENT_API gs_client* gs_client_create(const gs_client_options* options, char* error, size_t error_size);
 
 /* The name (a DNS name or an IP address, 1..253 bytes) the gateway's certificate must
  * carry when a CA in `trust_file` issued it, instead of the host part of `gateway`
@@ -157,11 +175,11 @@ gs_client* gs_client_create(const gs_client_options* options, char* error, size_
  * A certificate that is itself in `trust_file` is pinned: its names are not checked.
  * Call before gs_client_login_and_join(). Returns 0, or -1 if an argument is NULL,
  * the name is empty or too long, or a login was already started. */
-int gs_client_set_server_name(gs_client* client, const char* name);
+GS_CLIENT_API int gs_client_set_server_name(gs_client* client, const char* name);
 
 /* Replaces the callbacks (copied). Call before gs_client_login_and_join() so that no
  * event is missed. NULL clears them. */
-void gs_client_set_callbacks(gs_client* client, const gs_client_callbacks* callbacks);
+GS_CLIENT_API void gs_client_set_callbacks(gs_client* client, const gs_client_callbacks* callbacks);
 
 /* Starts logging in as `user` (1..64 bytes) with `password` (up to 1024 bytes) and
  * joining the world (`world`: a preferred world id of up to 64 bytes, or NULL for
@@ -170,38 +188,39 @@ void gs_client_set_callbacks(gs_client* client, const gs_client_callbacks* callb
  * on_login. Returns 0, or -1 if a login was already started on this handle, an
  * argument is NULL or a length is out of range (the handle stays idle). One login per
  * handle. */
-int gs_client_login_and_join(gs_client* client, const char* user, const char* password, const char* world);
+GS_CLIENT_API int gs_client_login_and_join(gs_client* client, const char* user, const char* password,
+                                           const char* world);
 
 /* Runs the handle's network work and callbacks: whatever is ready now, and if
  * nothing is, waits up to `timeout_ms` milliseconds (0: never waits; call it every
  * frame) for something to do. Returns the number of handlers run (0 if the time
  * passed idle), or -1 if `client` is NULL or an internal error stopped it. */
-int gs_client_poll(gs_client* client, uint32_t timeout_ms);
+GS_CLIENT_API int gs_client_poll(gs_client* client, uint32_t timeout_ms);
 
-gs_state gs_client_state(const gs_client* client);
+GS_CLIENT_API gs_state gs_client_state(const gs_client* client);
 
 /* Movement: the direction to move in, each axis -100..100 percent of full speed.
  * Sent unreliably; newer input replaces older. Send it at most once a frame: the
  * world drops a player's messages beyond its rate limit (250 a second by default,
  * world.rate_limit.input_per_s) and kicks ("rate_limited") a player who keeps
  * exceeding it. Returns 0, or -1 unless in the world or if the value is out of range. */
-int gs_client_send_input(gs_client* client, int32_t move_x, int32_t move_y);
+GS_CLIENT_API int gs_client_send_input(gs_client* client, int32_t move_x, int32_t move_y);
 
 /* A chat line (1..256 bytes of UTF-8) to every player in the world, delivered
  * reliably and in order. The world relays 5 lines a second per player by default,
  * after a burst of 10 (world.rate_limit.chat_per_s, chat_burst); lines beyond are
  * dropped, and a player who keeps sending over the limit is kicked ("rate_limited").
  * Returns 0, or -1 unless in the world or if the text is empty or too long. */
-int gs_client_send_chat(gs_client* client, const char* text);
+GS_CLIENT_API int gs_client_send_chat(gs_client* client, const char* text);
 
 /* Smoothed round-trip time to the world in milliseconds; 0 before the first sample
  * or outside the world (reconnecting included). */
-double gs_client_rtt_ms(const gs_client* client);
+GS_CLIENT_API double gs_client_rtt_ms(const gs_client* client);
 
 /* Fills `out` with the world connection's counters (zeros outside the world; a resume
  * starts a new connection, whose counters start at zero).
  * Returns 0, or -1 if an argument is NULL. */
-int gs_client_traffic(const gs_client* client, gs_traffic* out);
+GS_CLIENT_API int gs_client_traffic(const gs_client* client, gs_traffic* out);
 
 /* Leaves the world gracefully: queued chat is delivered first. Keep calling
  * gs_client_poll() for a moment (about one round trip) to let the goodbye go out;
@@ -209,14 +228,14 @@ int gs_client_traffic(const gs_client* client, gs_traffic* out);
  * it stops the login: the connection under way is dropped, a request not yet sent
  * never goes out, no world is joined and on_login is not called. Called while
  * reconnecting, it stops the resume. No callbacks of any kind follow once it returns. */
-void gs_client_close(gs_client* client);
+GS_CLIENT_API void gs_client_close(gs_client* client);
 
 /* Frees the handle and everything it holds, closing connections at once. NULL is
  * allowed. Never call it from inside a callback. */
-void gs_client_destroy(gs_client* client);
+GS_CLIENT_API void gs_client_destroy(gs_client* client);
 
 /* A static name for an outcome ("joined", "login_failed", ...); never NULL. */
-const char* gs_outcome_name(gs_outcome outcome);
+GS_CLIENT_API const char* gs_outcome_name(gs_outcome outcome);
 
 #ifdef __cplusplus
 }
