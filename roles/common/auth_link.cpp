@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "protocol/messages.hpp"
+
 namespace gs::roles {
 
 AuthLink::AuthLink(asio::io_context& io, std::shared_ptr<spdlog::logger> log, Settings settings,
@@ -118,9 +120,10 @@ void AuthLink::on_authentication_failed(session::Session&, std::string_view reas
               settings_.auth.to_string(), reason);
 }
 
-void AuthLink::on_message(session::Session&, std::uint8_t, std::uint8_t type,
+void AuthLink::on_message(session::Session&, std::uint8_t lane, std::uint8_t type,
                           std::span<const std::byte> message, session::Time) {
-  if (callbacks_.message) callbacks_.message(type, message);
+  // Role links speak on the control lane only.
+  if (lane == protocol::lane_control && callbacks_.message) callbacks_.message(type, message);
 }
 
 void AuthLink::on_closed(session::Session&, const End&, session::Time) {}

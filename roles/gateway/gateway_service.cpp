@@ -69,11 +69,12 @@ void GatewayService::on_connected(session::Session& session, Time) {
 
 void GatewayService::on_authentication_failed(session::Session&, std::string_view, Time) {}
 
-void GatewayService::on_message(session::Session& session, std::uint8_t /*lane*/, std::uint8_t type,
+void GatewayService::on_message(session::Session& session, std::uint8_t lane, std::uint8_t type,
                                 std::span<const std::byte> message, Time now) {
   auto it = clients_.find(&session);
   if (it == clients_.end()) return;
-  if (type != protocol::LoginRequest::type) {
+  // A login travels on the control lane; the game's lanes have nothing to say here.
+  if (lane != protocol::lane_control || type != protocol::LoginRequest::type) {
     ++stats_.malformed;
     return;
   }

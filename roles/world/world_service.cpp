@@ -300,7 +300,7 @@ void WorldService::tick(Time now) {
       snapshot.players.push_back({other_id, other.x, other.y});
       if (snapshot.players.size() == protocol::max_snapshot_entries) break;
     }
-    send(*viewer.session, protocol::lane_snapshot, snapshot);
+    send(*viewer.session, protocol::lane_sequenced, snapshot);
     ++stats_.snapshots_sent;
   }
 }

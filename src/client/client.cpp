@@ -541,7 +541,7 @@ bool Client::in_world() const { return impl_->stage_ == Impl::Stage::in_world; }
 bool Client::reconnecting() const { return impl_->stage_ == Impl::Stage::reconnecting; }
 
 bool Client::send_input(std::int32_t move_x, std::int32_t move_y) {
-  return impl_->send_world(protocol::lane_input,
+  return impl_->send_world(protocol::lane_sequenced,
                            encode(protocol::Input{++impl_->input_sequence_, move_x, move_y}));
 }
 

@@ -56,12 +56,16 @@ struct LaneSettings {
   unsigned weight = channel::knobs::lane_weight.def;
 };
 
-// The lanes every connection has (protocol::Lane).
+// The lanes every connection has (protocol::Lane): the server's control lane and the
+// game's four.
 struct LanesSettings {
   LaneSettings control;
-  LaneSettings input;
-  // Snapshots wait for control messages and input when the send window is short.
-  LaneSettings snapshot{1, channel::knobs::lane_weight.def};
+  LaneSettings reliable;
+  LaneSettings unordered;
+  // The unreliable lanes (snapshots, positions) wait for the reliable ones when the send
+  // window is short.
+  LaneSettings sequenced{1, channel::knobs::lane_weight.def};
+  LaneSettings unreliable{1, channel::knobs::lane_weight.def};
 };
 
 // Settings of the reliable-UDP channel shared by every connection. Each takes its

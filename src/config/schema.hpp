@@ -59,8 +59,10 @@ void visit_lane(V& v, C& c) {
 template <class V, class C>
 void visit_lanes(V& v, C& c) {
   v.section("control", [&](V& s) { visit_lane(s, c.control); });
-  v.section("input", [&](V& s) { visit_lane(s, c.input); });
-  v.section("snapshot", [&](V& s) { visit_lane(s, c.snapshot); });
+  v.section("reliable", [&](V& s) { visit_lane(s, c.reliable); });
+  v.section("unordered", [&](V& s) { visit_lane(s, c.unordered); });
+  v.section("sequenced", [&](V& s) { visit_lane(s, c.sequenced); });
+  v.section("unreliable", [&](V& s) { visit_lane(s, c.unreliable); });
 }
 
 // Keys read with a layer's Knob take its range; their defaults come from it too

@@ -39,10 +39,13 @@ channel::ChannelConfig channel_config(const config::ChannelSettings& settings) {
     return channel::LaneConfig{kind, static_cast<std::uint8_t>(s.priority),
                                static_cast<std::uint16_t>(s.weight)};
   };
+  // In protocol::Lane's order; both ends must agree (PROTOCOL.md 1.4, 3.1).
   c.lanes = {
-      lane(channel::LaneKind::reliable_ordered, settings.lanes.control),       // protocol::lane_control
-      lane(channel::LaneKind::unreliable_sequenced, settings.lanes.input),     // protocol::lane_input
-      lane(channel::LaneKind::unreliable_sequenced, settings.lanes.snapshot),  // protocol::lane_snapshot
+      lane(channel::LaneKind::reliable_ordered, settings.lanes.control),
+      lane(channel::LaneKind::reliable_ordered, settings.lanes.reliable),
+      lane(channel::LaneKind::reliable_unordered, settings.lanes.unordered),
+      lane(channel::LaneKind::unreliable_sequenced, settings.lanes.sequenced),
+      lane(channel::LaneKind::unreliable, settings.lanes.unreliable),
   };
   if (c.reassembly_cap < c.max_message) c.reassembly_cap = c.max_message;
   if (c.send_queue_cap < c.max_message) c.send_queue_cap = c.max_message;

@@ -12,14 +12,20 @@
 
 namespace gs::protocol {
 
-// Lanes every connection is configured with (channel lane kinds in parentheses).
+// Lanes every connection is configured with (channel lane kinds in parentheses). Lane 0
+// is the server's; 1..4 are the game's (include/gameserver/game.h, gs_lane) and carry the
+// game's bytes as they are.
 enum Lane : std::uint8_t {
-  lane_control = 0,   // (reliable ordered) session control, login, chat, events
-  lane_input = 1,     // (unreliable sequenced) movement input
-  lane_snapshot = 2,  // (unreliable sequenced) world snapshots
+  lane_control = 0,     // (reliable ordered) session control, login, joins, resume, chat
+  lane_reliable = 1,    // (reliable ordered)
+  lane_unordered = 2,   // (reliable unordered)
+  lane_sequenced = 3,   // (unreliable sequenced) movement input, world snapshots
+  lane_unreliable = 4,  // (unreliable)
 };
+inline constexpr std::uint8_t lane_count = 5;
 
-inline constexpr std::uint16_t protocol_version = 1;
+// 2: five lanes (the game's four beside the control lane).
+inline constexpr std::uint16_t protocol_version = 2;
 
 inline constexpr std::size_t max_name = 64;        // ids, account names (bytes)
 inline constexpr std::size_t max_password = 1024;  // bytes
@@ -235,7 +241,7 @@ struct Welcome {
   }
 };
 
-// Client -> world on lane_input: the direction the player wants to move, each axis
+// Client -> world on lane_sequenced: the direction the player wants to move, each axis
 // -100..100 percent of full speed. Newer sequence numbers replace older ones.
 struct Input {
   static constexpr std::uint8_t type = 0x31;
@@ -264,7 +270,7 @@ struct SnapshotEntry {
 
 inline constexpr std::size_t max_snapshot_entries = 64;
 
-// World -> client on lane_snapshot every tick: the players within the interest radius.
+// World -> client on lane_sequenced every tick: the players within the interest radius.
 struct Snapshot {
   static constexpr std::uint8_t type = 0x32;
   std::uint32_t tick = 0;

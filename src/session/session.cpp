@@ -36,16 +36,23 @@ void Session::transport_open(std::span<const std::uint8_t> channel_binding, Time
 }
 
 void Session::transport_message(std::uint8_t lane, std::span<const std::byte> message, Time now) {
-  if (state_ == State::closed || state_ == State::handshaking || message.empty()) {
+  if (state_ == State::closed || state_ == State::handshaking) {
+    drop(now);
+    return;
+  }
+  // The game's lanes carry its bytes as they are, empty ones too, once connected.
+  if (lane != control_lane) {
+    if (state_ != State::connected) return drop(now);
+    const std::uint8_t first = message.empty() ? 0 : std::to_integer<std::uint8_t>(message[0]);
+    events_.on_message(*this, lane, first, message, now);
+    return;
+  }
+  if (message.empty()) {
     drop(now);
     return;
   }
   auto type = std::to_integer<std::uint8_t>(message[0]);
   if (type < first_role_type) {
-    if (lane != control_lane) {
-      drop(now);
-      return;
-    }
     handle_control(message, now);
     return;
   }
@@ -140,8 +147,10 @@ void Session::fail_auth(std::string_view reason, EndCode code, bool tell_peer, T
 }
 
 bool Session::send(std::uint8_t lane, std::span<const std::byte> message) {
-  if (state_ != State::connected || message.empty() ||
-      std::to_integer<std::uint8_t>(message[0]) < first_role_type)
+  if (state_ != State::connected) return false;
+  // On the control lane only role messages: session control is the session's own.
+  if (lane == control_lane &&
+      (message.empty() || std::to_integer<std::uint8_t>(message[0]) < first_role_type))
     return false;
   return transport_.send(lane, message);
 }

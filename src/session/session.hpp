@@ -67,7 +67,9 @@ class SessionEvents {
   // Authentication did not succeed; the session is closing. `reason` is the peer's
   // refusal reason, or "timeout", or this side's own refusal reason.
   virtual void on_authentication_failed(Session& session, std::string_view reason, Time now) = 0;
-  // A role message (type >= first_role_type) and the lane it came on, only while connected.
+  // A message while connected: on the control lane a role message (type >= first_role_type,
+  // `type` its first byte); on any other lane (the game's) whatever bytes came, empty ones
+  // too (`type` then the first byte, or 0).
   virtual void on_message(Session& session, std::uint8_t lane, std::uint8_t type,
                           std::span<const std::byte> message, Time now) = 0;
   virtual void on_closed(Session& session, const End& end, Time now) = 0;
@@ -97,7 +99,8 @@ class Session {
   void complete_auth(Time now);
   // This side refuses the peer: tells it why, then closes.
   void refuse_auth(std::string_view reason, Time now);
-  // Sends an encoded role message (type byte first); only when connected.
+  // Sends a message; only when connected. On the control lane it must be an encoded role
+  // message (type byte >= first_role_type); on the game's lanes any bytes.
   bool send(std::uint8_t lane, std::span<const std::byte> message);
   // Closes; with `flush` queued reliable data is delivered first. An immediate close
   // while a flushing one is under way cuts it short. The transport reports the end

@@ -438,16 +438,22 @@ TEST_CASE("session: auth_timeout and max_bad_messages, defaults from the session
 TEST_CASE("channel.lanes: each lane's priority and weight, within the lane knobs' ranges") {
   auto defaults = load_text("roles: [auth]\n", "test.yaml", base).channel.lanes;
   CHECK(defaults.control.priority == 0u);
-  CHECK(defaults.snapshot.priority == 1u);
-  CHECK(defaults.input.weight == gs::channel::knobs::lane_weight.def);
-  auto lanes = load_text("roles: [auth]\nchannel:\n  lanes:\n    input: {priority: 2, weight: 10}\n",
+  CHECK(defaults.reliable.priority == 0u);
+  CHECK(defaults.unordered.priority == 0u);
+  CHECK(defaults.sequenced.priority == 1u);
+  CHECK(defaults.unreliable.priority == 1u);
+  CHECK(defaults.reliable.weight == gs::channel::knobs::lane_weight.def);
+  auto lanes = load_text("roles: [auth]\nchannel:\n  lanes:\n    reliable: {priority: 2, weight: 10}\n",
                          "test.yaml", base)
                    .channel.lanes;
-  CHECK(lanes.input.priority == 2u);
-  CHECK(lanes.input.weight == 10u);
-  CHECK(lanes.snapshot.priority == 1u);
-  CHECK(error_of("roles: [auth]\nchannel:\n  lanes:\n    snapshot:\n      priority: 8\n") ==
-        "test.yaml:5:17: channel.lanes.snapshot.priority: expected a whole number from 0 to 7, found 8");
+  CHECK(lanes.reliable.priority == 2u);
+  CHECK(lanes.reliable.weight == 10u);
+  CHECK(lanes.sequenced.priority == 1u);
+  CHECK(error_of("roles: [auth]\nchannel:\n  lanes:\n    sequenced:\n      priority: 8\n") ==
+        "test.yaml:5:17: channel.lanes.sequenced.priority: expected a whole number from 0 to 7, found 8");
+  // The lane names before protocol version 2 are refused by name, not ignored.
+  CHECK(error_of("roles: [auth]\nchannel:\n  lanes:\n    input: {weight: 2}\n")
+            .find("test.yaml:4:5: channel.lanes.input: unknown key") == 0);
   CHECK(error_of("roles: [auth]\nchannel:\n  lanes:\n    control: {weight: 0}\n") ==
         "test.yaml:4:23: channel.lanes.control.weight: expected a whole number from 1 to 1000, found 0");
   CHECK(error_of("roles: [auth]\nchannel:\n  lanes:\n    chat: {weight: 2}\n")

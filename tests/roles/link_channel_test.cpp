@@ -1,6 +1,8 @@
 // The channel settings of links between roles (gateway or world to auth).
 #include <doctest/doctest.h>
 
+#include "protocol/messages.hpp"
+
 #include "channel/config.hpp"
 #include "config/config.hpp"
 #include "peers/peer_host.hpp"
@@ -75,15 +77,22 @@ TEST_CASE("the session settings of the config reach every session") {
 }
 
 TEST_CASE("channel.lanes: priority and weight reach the lanes, their kinds stay the protocol's") {
+  using gs::channel::LaneKind;
   gs::config::ChannelSettings settings;
   const auto defaults = gs::peers::channel_config(settings);
-  REQUIRE(defaults.lanes.size() == 3);
-  CHECK(defaults.lanes[2].priority == 1);
-  settings.lanes.input = {3, 7};
+  REQUIRE(defaults.lanes.size() == gs::protocol::lane_count);
+  // protocol::Lane's table: control, then the game's four kinds (game.h, gs_lane).
+  const LaneKind kinds[] = {LaneKind::reliable_ordered, LaneKind::reliable_ordered,
+                            LaneKind::reliable_unordered, LaneKind::unreliable_sequenced,
+                            LaneKind::unreliable};
+  for (std::size_t i = 0; i < defaults.lanes.size(); ++i) CHECK(defaults.lanes[i].kind == kinds[i]);
+  CHECK(defaults.lanes[gs::protocol::lane_sequenced].priority == 1);
+  CHECK(defaults.lanes[gs::protocol::lane_reliable].priority == 0);
+  settings.lanes.sequenced = {3, 7};
   const auto c = gs::peers::link_channel_config(settings);
-  CHECK(c.lanes[1].kind == gs::channel::LaneKind::unreliable_sequenced);
-  CHECK(c.lanes[1].priority == 3);
-  CHECK(c.lanes[1].weight == 7);
+  CHECK(c.lanes[gs::protocol::lane_sequenced].kind == LaneKind::unreliable_sequenced);
+  CHECK(c.lanes[gs::protocol::lane_sequenced].priority == 3);
+  CHECK(c.lanes[gs::protocol::lane_sequenced].weight == 7);
   CHECK(c.lanes[0].kind == defaults.lanes[0].kind);
   CHECK(gs::channel::validate(c).empty());
 }

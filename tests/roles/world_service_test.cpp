@@ -89,8 +89,8 @@ TEST_CASE("input moves the player at its speed, bounded by the map; older input 
   auto& c = h.connect(h.token("alice"));
   h.ticks(1);
   auto start = c.received<protocol::Snapshot>().back().players.at(0);
-  c.client.send(protocol::lane_input, encode(protocol::Input{5, 100, 0}));
-  c.client.send(protocol::lane_input, encode(protocol::Input{4, -100, 0}));  // older: ignored
+  c.client.send(protocol::lane_sequenced, encode(protocol::Input{5, 100, 0}));
+  c.client.send(protocol::lane_sequenced, encode(protocol::Input{4, -100, 0}));  // older: ignored
   h.pump();
   h.ticks(10);  // one second at full speed: 5 m
   auto moved = c.received<protocol::Snapshot>().back().players.at(0);
@@ -109,7 +109,7 @@ TEST_CASE("snapshots carry the players within the interest radius only") {
   auto& b = h.connect(h.token("bob"));
   h.ticks(1);
   CHECK(a.received<protocol::Snapshot>().back().players.size() == 2);  // spawned close together
-  b.client.send(protocol::lane_input, encode(protocol::Input{1, 100, 100}));
+  b.client.send(protocol::lane_sequenced, encode(protocol::Input{1, 100, 100}));
   h.pump();
   h.ticks(3);  // bob walks 15 m away
   auto seen = a.received<protocol::Snapshot>().back().players;
@@ -237,7 +237,7 @@ TEST_CASE("rate limit: a well-behaved player, input every tick and a chat line a
   auto& a = h.connect(h.token("alice"));
   std::uint32_t sequence = 0;
   for (int tick = 0; tick < 30 * 60; ++tick) {  // a minute at the tick rate
-    a.client.send(protocol::lane_input, encode(protocol::Input{++sequence, 10, -10}));
+    a.client.send(protocol::lane_sequenced, encode(protocol::Input{++sequence, 10, -10}));
     if (tick % 30 == 0) chat(a, 1);
     h.ticks(1);
   }

@@ -109,6 +109,28 @@ TEST_CASE("role messages before authentication are dropped and counted") {
   CHECK(p.a.state() == State::authenticating);
 }
 
+TEST_CASE("the game's lanes carry any bytes once connected; the control lane only role messages") {
+  Pair p;
+  accept_ok(p.a_events);
+  accept_ok(p.b_events);
+  p.open();
+  const std::vector<std::byte> raw{std::byte{0x01}, std::byte{0xff}};  // would be session control on lane 0
+  CHECK_FALSE(p.a.send(1, raw));                                       // not yet connected
+  p.pump();
+  REQUIRE(p.a.state() == State::connected);
+  CHECK_FALSE(p.a.send(0, raw));  // session control belongs to the session
+  CHECK_FALSE(p.a.send(0, {}));
+  CHECK(p.a.send(1, raw));
+  CHECK(p.a.send(4, {}));  // an empty game message is a message
+  p.pump();
+  REQUIRE(p.b_events.messages.size() == 2);
+  CHECK(p.b_events.messages[0] == raw);
+  CHECK(p.b_events.lanes[0] == 1);
+  CHECK(p.b_events.messages[1].empty());
+  CHECK(p.b_events.lanes[1] == 4);
+  CHECK(p.b.dropped_messages() == 0);
+}
+
 TEST_CASE("auth data over the size limit is refused before it is sent") {
   Pair p;
   p.open();
@@ -143,7 +165,7 @@ TEST_CASE("random bytes into the session and the decoders never crash") {
     (void)decode<AuthData>(bytes);
     (void)decode<AuthRefused>(bytes);
     (void)decode<Ping>(bytes);
-    p.a.transport_message(static_cast<std::uint8_t>(rng() % 3), bytes, p.now);
+    p.a.transport_message(static_cast<std::uint8_t>(rng() % 5), bytes, p.now);
   }
   CHECK(p.a.dropped_messages() > 0);
 }
