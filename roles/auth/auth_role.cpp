@@ -185,13 +185,15 @@ void AuthRole::on_authentication_failed(session::Session& session, std::string_v
   context_.log->warn("link from {} refused: {}", peer ? peer->address().to_string() : "?", reason);
 }
 
-void AuthRole::on_message(session::Session& session, std::uint8_t /*lane*/, std::uint8_t type,
+void AuthRole::on_message(session::Session& session, std::uint8_t lane, std::uint8_t type,
                           std::span<const std::byte> message, session::Time now) {
   auto it = links_.find(&session);
   if (it == links_.end()) return;
   const auto& who = *it->second.auth.peer();
-  // Each role sends its own types only; anything else is counted and dropped, and the
-  // link stays up.
+  // Each role sends its own types only, on the control lane; anything else is counted and
+  // dropped, and the link stays up.
+  if (lane != protocol::lane_control)
+    return link_drops_.drop(LinkDrops::Reason::unexpected, type, who.role, who.id);
   if (type == protocol::Authenticate::type && who.role == "gateway")
     return on_authenticate(who.id, it->second.id, message);
   if (type == protocol::WorldReport::type && who.role == "world")
