@@ -60,7 +60,10 @@ lib=$libdir/libgameserver_client.so
 [[ $(readlink "$lib.$major") == libgameserver_client.so.$version ]] || fail "so.$major -> $(readlink "$lib.$major")"
 soname=$(readelf -d "$lib.$version" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [[ $soname == libgameserver_client.so.$major ]] || fail "SONAME is '$soname', expected libgameserver_client.so.$major"
-if readelf -d "$lib.$version" | grep -Eq '\((RUNPATH|RPATH)\)'; then
+# Output captured first: grep -q stops reading at its match, and under pipefail the
+# writer's SIGPIPE would fail the pipeline whenever it had more to write.
+dynamic=$(readelf -d "$lib.$version")
+if grep -Eq '\((RUNPATH|RPATH)\)' <<<"$dynamic"; then
   fail "the installed library keeps a RUNPATH: $(readelf -d "$lib.$version" | grep -E 'RUNPATH|RPATH')"
 fi
 echo "library $lib.$version, SONAME $soname"
@@ -86,8 +89,9 @@ needed=$(readelf -d "$tmp/example" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr
 if grep -Eq 'wolfssl|sodium|fmt|spdlog|stdc\+\+' <<<"$needed"; then
   fail "example names the library's own dependencies: $needed"
 fi
-LD_LIBRARY_PATH=$libdir ldd "$tmp/example" | grep -q "libgameserver_client.so.$major => $libdir/" ||
-  fail "example does not load the installed library: $(LD_LIBRARY_PATH=$libdir ldd "$tmp/example")"
+loaded=$(LD_LIBRARY_PATH=$libdir ldd "$tmp/example")
+grep -q "libgameserver_client.so.$major => $libdir/" <<<"$loaded" ||
+  fail "example does not load the installed library: $loaded"
 status=0
 LD_LIBRARY_PATH=$libdir "$tmp/example" >"$tmp/example.out" || status=$?
 cat "$tmp/example.out"
