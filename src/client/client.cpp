@@ -67,7 +67,7 @@ class Client::Impl {
     void on_authenticating(session::Session& s, session::Time) override {
       if (retired) return;
       if (resume) {
-        s.send_auth(as_u8(encode(protocol::ResumeRequest{impl.received_, impl.ticket_})));
+        s.send_auth(as_u8(encode(protocol::ResumeRequest{impl.received_, 0, 1, {}, impl.ticket_})));
       } else if (world) {
         s.send_auth({reinterpret_cast<const std::uint8_t*>(impl.token_.data()), impl.token_.size()});
       } else {

@@ -145,7 +145,7 @@ const gs_host_api kHostApi = {
 }  // namespace
 
 GameHost::GameHost(GameModule module, GamePlayers& players, std::shared_ptr<spdlog::logger> log,
-                   std::vector<Setting> settings, Clock clock_ms)
+                   std::vector<config::GameSetting> settings, Clock clock_ms)
     : module_(std::move(module)),
       players_(players),
       log_(std::move(log)),

@@ -101,7 +101,7 @@ struct HostedModule {
   game::LoadedModule loaded;
   game::GameHost host;
 
-  explicit HostedModule(const char* module_env, std::vector<game::Setting> settings = {})
+  explicit HostedModule(const char* module_env, std::vector<config::GameSetting> settings = {})
       : loaded(module_path(module_env)),
         host(loaded.module(), players, capture_logger(lines), std::move(settings), [this] { return now; }) {}
 };
