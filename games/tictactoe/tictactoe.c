@@ -71,7 +71,9 @@ static void tx(ttt_game* g, const ttt_player* p, const uint8_t* data, size_t siz
   note(g, g->api->send(g->host, p->id, GS_LANE_RELIABLE, data, size));
 }
 
-static void count(ttt_game* g, const char* name, double value) { note(g, g->api->counter_add(g->host, name, value)); }
+static void count(ttt_game* g, const char* name, double value) {
+  note(g, g->api->counter_add(g->host, name, value));
+}
 
 static void gauges(ttt_game* g) {
   note(g, g->api->gauge_set(g->host, "matches_live", (double)g->live));
@@ -324,11 +326,11 @@ static int line_through(const uint8_t cells[9], int cell) {
 /* A well-formed MOVE: checked against the rules, then played. */
 static void play(ttt_game* g, ttt_player* p, uint8_t cell) {
   ttt_match* m = p->match;
-  uint8_t refused = !m                           ? TTT_ERR_NOT_IN_MATCH
-                    : mover(m) != p              ? TTT_ERR_NOT_YOUR_TURN
-                    : cell > 8                   ? TTT_ERR_BAD_CELL
+  uint8_t refused = !m                            ? TTT_ERR_NOT_IN_MATCH
+                    : mover(m) != p               ? TTT_ERR_NOT_YOUR_TURN
+                    : cell > 8                    ? TTT_ERR_BAD_CELL
                     : m->cells[cell] != TTT_EMPTY ? TTT_ERR_CELL_TAKEN
-                                                 : 0;
+                                                  : 0;
   if (refused) {
     send_error(g, p, refused);
     return;
@@ -350,7 +352,8 @@ static void play(ttt_game* g, ttt_player* p, uint8_t cell) {
 /* ---- Callbacks ------------------------------------------------------------------------ */
 
 /* turn_timeout_ms: decimal digits only, at most a day. 0, or -1 with `error` written. */
-static int read_timeout(gs_host* host, const gs_host_api* api, uint32_t* out, char* error, size_t error_size) {
+static int read_timeout(gs_host* host, const gs_host_api* api, uint32_t* out, char* error,
+                        size_t error_size) {
   const char* text = api->setting(host, "turn_timeout_ms");
   const char* c;
   unsigned long long value;
@@ -502,18 +505,8 @@ static int timer(void* game, uint64_t id, void* user) {
   return g->error;
 }
 
-static const gs_game_module module = {GS_GAME_ABI_VERSION,
-                                      sizeof(gs_game_module),
-                                      "tictactoe",
-                                      "1.0.0",
-                                      start,
-                                      stop,
-                                      player_joined,
-                                      player_suspended,
-                                      player_resumed,
-                                      player_left,
-                                      message,
-                                      NULL,
-                                      timer};
+static const gs_game_module module = {
+    GS_GAME_ABI_VERSION, sizeof(gs_game_module), "tictactoe", "1.0.0", start, stop, player_joined,
+    player_suspended,    player_resumed,         player_left, message, NULL,  timer};
 
 const gs_game_module* gs_game_module_v1(void) { return &module; }
