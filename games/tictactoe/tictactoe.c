@@ -505,8 +505,21 @@ static int timer(void* game, uint64_t id, void* user) {
   return g->error;
 }
 
+/* Designated initializers: a callback lands in its field whatever the struct's order. */
 static const gs_game_module module = {
-    GS_GAME_ABI_VERSION, sizeof(gs_game_module), "tictactoe", "1.0.0", start, stop, player_joined,
-    player_suspended,    player_resumed,         player_left, message, NULL,  timer};
+    .abi_version = GS_GAME_ABI_VERSION,
+    .size = sizeof(gs_game_module),
+    .name = "tictactoe",
+    .version = "1.0.0",
+    .start = start,
+    .stop = stop,
+    .player_joined = player_joined,
+    .player_suspended = player_suspended,
+    .player_resumed = player_resumed,
+    .player_left = player_left,
+    .message = message,
+    .tick = NULL, /* turn-based: nothing happens between messages but the turn clock */
+    .timer = timer,
+};
 
 const gs_game_module* gs_game_module_v1(void) { return &module; }
