@@ -21,7 +21,7 @@ struct TicTacToe : HostedModule {
       : HostedModule("GS_TEST_MODULE_TICTACTOE", settings(turn_timeout_ms)) {
     host.start();
   }
-  static std::vector<game::Setting> settings(const char* turn_timeout_ms) {
+  static std::vector<config::GameSetting> settings(const char* turn_timeout_ms) {
     if (!turn_timeout_ms) return {};
     return {{"turn_timeout_ms", turn_timeout_ms}};
   }
