@@ -23,7 +23,10 @@ std::uint32_t counted(const Conn& c) {
 }
 
 std::vector<std::uint8_t> request(std::uint32_t received, const std::vector<std::uint8_t>& ticket) {
-  auto bytes = encode(protocol::ResumeRequest{received, ticket});
+  protocol::ResumeRequest r;
+  r.received = received;
+  r.ticket = ticket;
+  auto bytes = encode(r);
   return {reinterpret_cast<const std::uint8_t*>(bytes.data()),
           reinterpret_cast<const std::uint8_t*>(bytes.data()) + bytes.size()};
 }
