@@ -9,6 +9,7 @@
 #include "crypto/secret.hpp"
 #include "gameserver/game.h"
 #include "session/codec.hpp"
+#include "session/control.hpp"
 
 namespace gs::client {
 
@@ -333,9 +334,13 @@ class Client::Impl {
     return true;
   }
 
-  // Whether a ResumeRequest can say what arrived on lane 2.
+  // Whether a ResumeRequest can say what arrived on lane 2: at most
+  // protocol::max_unordered_above numbers, and the whole request within the pre-auth
+  // data limit (session::max_auth_data, which with a long ticket is reached first).
   bool unordered_expressible() const {
-    return !unordered_lost_track_ && unordered_above_.size() <= protocol::max_unordered_above;
+    if (unordered_lost_track_ || unordered_above_.size() > protocol::max_unordered_above) return false;
+    const auto bytes = encode(resume_request());
+    return !bytes.empty() && bytes.size() <= session::max_auth_data;
   }
 
   protocol::ResumeRequest resume_request() const {

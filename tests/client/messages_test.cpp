@@ -214,3 +214,36 @@ TEST_CASE("a gap filled again before the break: the resume goes ahead") {
   CHECK(f.world.resumes[0].unordered_below == above + 2);
   CHECK(f.world.resumes[0].unordered_above.empty());
 }
+
+TEST_CASE(
+    "lane-2 numbers above a gap that fit the list but not the pre-auth data limit: resume_refused backlog") {
+  // 1,020 numbers fit the request's list (1,024) but the request would be 4,101 bytes with
+  // this world's 4-byte ticket, over the 4,096 a pre-auth message carries.
+  Fixture f;
+  const std::uint32_t above = 1020;
+  f.world.on_join = [&] {
+    for (std::uint32_t n = 2; n <= above + 1; ++n) f.world.send_numbered(n, {});
+  };
+  f.wait_for = above;
+  f.on_messages = [&] { f.world.go_silent(); };
+  f.join();
+  f.run_until([&] { return !f.log.empty(); });
+  CHECK(f.log == std::vector<std::string>{"disconnected resume_refused: backlog"});
+  CHECK(f.world.resumes.empty());
+}
+
+TEST_CASE("1,000 lane-2 numbers above a gap: the resume request names them all") {
+  Fixture f;
+  const std::uint32_t above = 1000;
+  f.world.on_join = [&] {
+    for (std::uint32_t n = 2; n <= above + 1; ++n) f.world.send_numbered(n, {});
+  };
+  f.wait_for = above;
+  f.on_messages = [&] { f.world.go_silent(); };
+  f.join();
+  f.run_until([&] { return f.logged("resumed") || f.log.size() >= 2; });
+  CHECK(f.log == std::vector<std::string>{"reconnecting 1", "resumed"});
+  REQUIRE(f.world.resumes.size() == 1);
+  CHECK(f.world.resumes[0].unordered_below == 1);
+  CHECK(f.world.resumes[0].unordered_above.size() == above);
+}
