@@ -28,9 +28,11 @@
  * messages missed meanwhile follow, lanes 0 and 1 in order, lane 2 each once) or gives
  * up (on_disconnected with "resume_refused: <reason>" or "resume_timeout") once the world
  * refuses or its grace has passed. The resume request names the lane-2 messages received
- * above the lowest one missing, at most 1,024 of them: a break while more are held (a
- * lane-2 message long missing while over 1,024 later ones arrived) is reported at once
- * as on_disconnected("resume_refused: backlog"), without trying.
+ * above the lowest one missing, at most 1,024 of them and fewer when the whole request
+ * would not fit the 4,096 bytes of pre-auth data (about 1,000 with the world's ticket): a
+ * break while more are held (a lane-2 message long missing while that many later ones
+ * arrived) is reported at once as on_disconnected("resume_refused: backlog"), without
+ * trying.
  *
  * Threads: a handle has its own event loop and no threads of its own. Nothing
  * happens between calls: network work and every callback run inside

@@ -19,8 +19,9 @@
 // from a new socket with a ResumeRequest instead of the token, backing off between
 // attempts, until the world takes it back (`resumed`), refuses it or the ticket's grace
 // has passed (`disconnected`, "resume_refused: <reason>" or "resume_timeout"). A break
-// while more than protocol::max_unordered_above lane-2 numbers above the lowest missing
-// one are held cannot be told to the world: the client reports `disconnected`
+// while more lane-2 numbers above the lowest missing one are held than a request can
+// carry (protocol::max_unordered_above, and the whole request within
+// session::max_auth_data) cannot be told to the world: the client reports `disconnected`
 // ("resume_refused: backlog") at once, without trying.
 
 #include <chrono>
