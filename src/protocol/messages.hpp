@@ -208,7 +208,8 @@ struct Unseat {
 
 inline constexpr std::size_t max_resume_ticket = 256;
 
-inline constexpr std::size_t max_unordered_above = 1024;
+// 900 numbers keep a ResumeRequest with the longest ticket within the 4,096 bytes of pre-auth data.
+inline constexpr std::size_t max_unordered_above = 900;
 
 // The number the world puts before each message it sends a player on lane_unordered
 // (u32, little-endian, counting from 1 per player): what lets a resume send again exactly

@@ -10,6 +10,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "client/client.hpp"
+#include "gameserver/game.h"
 #include "support/deployment.hpp"
 #include "support/login.hpp"
 #include "support/running_roles.hpp"
@@ -33,11 +34,14 @@ struct Player {
     ttt_server_message m{};
     REQUIRE(ttt_decode_server(data.data(), data.size(), &m) == 0);
     kinds.push_back(m.kind);
+    // After its result the game requeues both players and pairs them again at once
+    // (marks swapped): this test looks at the first match only.
+    if (result) return;
     if (m.kind == TTT_MATCH_START) mark = m.u.match_start.you;
     if (m.kind == TTT_RESULT) result = m;
     if (m.kind != TTT_BOARD) return;
     std::copy(std::begin(m.u.board.cells), std::end(m.u.board.cells), board.begin());
-    if (m.u.board.next != mark || result) return;
+    if (m.u.board.next != mark) return;
     for (std::uint8_t cell : plan) {
       if (board[cell] != TTT_EMPTY) continue;
       std::uint8_t move[TTT_MOVE_SIZE];
