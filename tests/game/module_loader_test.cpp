@@ -48,6 +48,8 @@ std::set<std::string> exported(const std::string& path) {
 // The C++ standard library's own (namespace std, __gnu_cxx, its type info), which
 // libstdc++'s headers give default visibility whatever the module's flags.
 bool standard_library(const std::string& name) {
+  // A sanitizer build adds its own (__asan_*, __odr_asan*, __ubsan_* ...).
+  if (name.starts_with("__")) return true;
   for (const char* prefix : {"_ZNSt", "_ZNKSt", "_ZSt", "_ZTISt", "_ZTSSt", "_ZTVSt", "_ZN9__gnu_cxx",
                              "_ZNK9__gnu_cxx", "_ZGVZNSt", "_ZZNSt"})
     if (name.starts_with(prefix)) return true;

@@ -87,7 +87,10 @@ TEST_CASE(
   std::function<void()> send_lines = [&] {
     if (bob.sent < kLines && bob_client.send_chat(std::to_string(bob.sent))) ++bob.sent;
     if (bob.sent == kRebindAt && rebound == Clock::time_point{}) {
+      const auto before = nat.back_port(0);
       nat.rebind(0);  // alice's mapping: she joined first
+      MESSAGE("alice's source port at the world: " << before << " -> " << nat.back_port(0) << "; "
+                                                   << alice.lines.size() << " lines received");
       rebound = Clock::now();
     }
     const bool done = alice.lines.size() >= kLines && bob.alice_back_from != 0;
@@ -116,6 +119,8 @@ TEST_CASE(
   });
   io.run();
 
+  MESSAGE("alice received " << alice.lines.size() << " of " << bob.sent << " lines sent; " << alice.reconnects
+                            << " reconnect attempts; disconnected: '" << alice.disconnected << "'");
   CHECK(nat.mappings() >= 3);  // alice, bob, and alice again from her new socket
   CHECK(alice.disconnected.empty());
   CHECK(alice.resumes == 1);
