@@ -30,21 +30,6 @@ ttt_server_message last_board(const std::vector<ttt_server_message>& messages) {
   return messages.back();
 }
 
-std::set<std::string> exported(const std::string& path) {
-  std::string command = gs::test::module_path("NM") + " -D --defined-only " + path;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe);
-  std::set<std::string> names;
-  char line[4096];
-  while (fgets(line, sizeof line, pipe)) {
-    std::istringstream fields(line);
-    std::string address, type, name;
-    if (fields >> address >> type >> name) names.insert(name);
-  }
-  REQUIRE(pclose(pipe) == 0);
-  return names;
-}
-
 }  // namespace
 
 TEST_CASE(
@@ -184,6 +169,6 @@ TEST_CASE("tictactoe: the module is named tictactoe and exports gs_game_module_v
   CHECK(t.host.module().name == "tictactoe");
   bool has_tick = t.host.module().table.tick != nullptr;
   CHECK_FALSE(has_tick);
-  CHECK(exported(gs::test::module_path("GS_TEST_MODULE_TICTACTOE")) ==
+  CHECK(gs::test::own_exports(gs::test::module_path("GS_TEST_MODULE_TICTACTOE")) ==
         std::set<std::string>{"gs_game_module_v1"});
 }

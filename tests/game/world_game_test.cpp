@@ -58,19 +58,11 @@ std::vector<std::string> on_lane(const Conn& c, std::uint8_t lane) {
   return out;
 }
 
-std::uint32_t lane0_count(const Conn& c) {
-  std::uint32_t n = 0;
-  for (std::size_t i = 0; i < c.events.messages.size(); ++i)
-    if (c.events.lanes[i] == protocol::lane_control &&
-        std::to_integer<std::uint8_t>(c.events.messages[i][0]) != protocol::ResumeTicket::type)
-      ++n;
-  return n;
-}
-
 std::vector<std::uint8_t> resume_data(const Conn& c, std::uint32_t reliable, std::uint32_t below) {
   auto tickets = c.received<protocol::ResumeTicket>();
   REQUIRE_FALSE(tickets.empty());
-  auto bytes = encode(protocol::ResumeRequest{lane0_count(c), reliable, below, {}, tickets.back().ticket});
+  auto bytes =
+      encode(protocol::ResumeRequest{c.lane0_received(), reliable, below, {}, tickets.back().ticket});
   const auto* p = reinterpret_cast<const std::uint8_t*>(bytes.data());
   return {p, p + bytes.size()};
 }
