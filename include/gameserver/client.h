@@ -7,21 +7,38 @@
  *
  * One handle is one player: it connects to a gateway (checking the server's
  * certificate), logs in, connects to the world named in the answer with the login
- * token, then sends movement and chat and reports snapshots and events.
+ * token, then exchanges the game's messages (gs_client_send, on_message) and, for the
+ * demo game, sends movement and chat and reports snapshots and events.
+ *
+ * Game messages: lanes 1..4 (gs_lane in <gameserver/game.h>; docs/PROTOCOL.md, "Lanes")
+ * carry the game's bytes as they are, both ways, 0..GS_GAME_MAX_MESSAGE (256 KiB) bytes:
+ *   1 GS_LANE_RELIABLE   every message exactly once, in order (and after a resume)
+ *   2 GS_LANE_UNORDERED  every message exactly once, as soon as it arrives
+ *   3 GS_LANE_SEQUENCED  may drop; never an older message after a newer one
+ *   4 GS_LANE_UNRELIABLE may drop or reorder
+ * Lane 0 is the server's own and not the game's. The world's messages on lane 2 carry a
+ * number the library strips (and uses to drop a duplicate). The demo's input and
+ * snapshots travel on lane 3, so on_message sees snapshots too.
  *
  * Resuming: when the path to the world breaks (nothing heard from it for
  * `resume_after_ms`, or the connection timed out), the handle reconnects to the same
  * world on its own from a new socket with the resume ticket the world gave it
  * (on_reconnecting, state GS_STATE_RECONNECTING), and either takes its seat back with
- * the same player id (on_resumed; the chat and player events missed meanwhile follow,
- * in order) or gives up (on_disconnected with "resume_refused: <reason>" or
- * "resume_timeout") once the world refuses or its grace has passed.
+ * the same player id (on_resumed; the chat and player events and the reliable game
+ * messages missed meanwhile follow, lanes 0 and 1 in order, lane 2 each once) or gives
+ * up (on_disconnected with "resume_refused: <reason>" or "resume_timeout") once the world
+ * refuses or its grace has passed. The resume request names the lane-2 messages received
+ * above the lowest one missing, at most 900 of them (what fits the 4,096 bytes of
+ * pre-auth data with the longest ticket): a
+ * break while more are held (a lane-2 message long missing while that many later ones
+ * arrived) is reported at once as on_disconnected("resume_refused: backlog"), without
+ * trying.
  *
  * Threads: a handle has its own event loop and no threads of its own. Nothing
  * happens between calls: network work and every callback run inside
  * gs_client_poll(), on the thread that calls it. Use one handle from one thread at a
  * time; different handles are independent and may live on different threads.
- * Callbacks may call gs_client_send_input(), gs_client_send_chat(),
+ * Callbacks may call gs_client_send(), gs_client_send_input(), gs_client_send_chat(),
  * gs_client_rtt_ms(), gs_client_traffic() and gs_client_close() on their handle,
  * never gs_client_destroy().
  *
@@ -73,11 +90,11 @@ typedef enum gs_outcome {
 typedef enum gs_state {
   GS_STATE_IDLE = 0,        /* created, no login started */
   GS_STATE_LOGGING_IN = 1,  /* login or join under way */
-  GS_STATE_IN_WORLD = 2,    /* joined: input and chat may be sent */
+  GS_STATE_IN_WORLD = 2,    /* joined: game messages, input and chat may be sent */
   GS_STATE_FAILED = 3,      /* the login failed (see the on_login result) */
   GS_STATE_CLOSED = 4,      /* left the world: closed by us, kicked or dropped */
-  GS_STATE_RECONNECTING = 5 /* joined, the path broke, taking the seat back: input and
-                               chat are refused until on_resumed */
+  GS_STATE_RECONNECTING = 5 /* joined, the path broke, taking the seat back: game
+                               messages, input and chat are refused until on_resumed */
 } gs_state;
 
 typedef struct gs_client_options {
@@ -159,6 +176,10 @@ typedef struct gs_client_callbacks {
   /* Another player's path broke (`suspended` 1; the world keeps its seat for a while)
    * or it came back (`suspended` 0). */
   void (*on_player_status)(void* user, uint32_t player_id, int suspended);
+  /* A game message from the world on `lane` (1..4) while in the world: `size` bytes at
+   * `data` (never NULL, valid during the call), on lane 2 without the world's number.
+   * Added in 1.1.0. */
+  void (*on_message)(void* user, uint8_t lane, const void* data, size_t size);
 } gs_client_callbacks;
 
 /* Creates a handle. Returns NULL when `options` are unusable (no gateway, an address
@@ -198,6 +219,16 @@ GS_CLIENT_API int gs_client_login_and_join(gs_client* client, const char* user, 
 GS_CLIENT_API int gs_client_poll(gs_client* client, uint32_t timeout_ms);
 
 GS_CLIENT_API gs_state gs_client_state(const gs_client* client);
+
+/* A game message on `lane` (1..4, gs_lane): `size` bytes at `data`, copied before the
+ * call returns; 0..GS_GAME_MAX_MESSAGE (256 KiB) bytes, `data` may be NULL when `size`
+ * is 0. Only in the world (GS_STATE_IN_WORLD; refused while reconnecting: a message on
+ * lane 1 or 2 is not kept for after the resume). The world counts it against the
+ * player's rate limit (world.rate_limit.input_per_s). Returns 0; -1 if `client` is NULL,
+ * not in the world, the lane is not 1..4, `data` is NULL with a `size`, or the size is
+ * over the limit; -2 if the connection cannot take it now (its queue is full). Added in
+ * 1.1.0. */
+GS_CLIENT_API int gs_client_send(gs_client* client, uint8_t lane, const void* data, size_t size);
 
 /* Movement: the direction to move in, each axis -100..100 percent of full speed.
  * Sent unreliably; newer input replaces older. Send it at most once a frame: the

@@ -113,16 +113,18 @@ typedef struct gs_setting {
 
 typedef struct gs_host gs_host; /* the world, as the module sees it: opaque */
 
-/* What the world offers the module. Valid from start() until stop() returns. */
+/* What the world offers the module. Valid from start() until stop() returns. A lane or a
+ * log level is passed as an int holding a gs_lane or gs_log_level: the world checks it
+ * (GS_ERR_LANE) rather than trusting an enum a module may have filled with anything. */
 typedef struct gs_host_api {
   uint32_t abi_version; /* GS_GAME_ABI_VERSION */
   uint32_t size;        /* sizeof(gs_host_api) in the world's build */
 
   /* Queues `data` for one player on a lane. While the player is suspended, reliable
    * lanes keep the message for its resume (GS_OK); the unreliable ones drop it (GS_OK). */
-  int (*send)(gs_host* host, uint32_t player, gs_lane lane, const void* data, size_t size);
+  int (*send)(gs_host* host, uint32_t player, int lane, const void* data, size_t size);
   /* The same to every player but `except` (0: none). */
-  int (*broadcast)(gs_host* host, gs_lane lane, const void* data, size_t size, uint32_t except);
+  int (*broadcast)(gs_host* host, int lane, const void* data, size_t size, uint32_t except);
   /* Removes a player: it is told `reason` (1..32 bytes, printable ASCII), its connection
    * closes, and player_left(reason "kicked") follows from the loop. */
   int (*kick)(gs_host* host, uint32_t player, const char* reason);
@@ -135,7 +137,7 @@ typedef struct gs_host_api {
   int (*timer_cancel)(gs_host* host, uint64_t timer);
 
   /* One line in the world's log, as the game's (`game=NAME`). */
-  void (*log)(gs_host* host, gs_log_level level, const char* message);
+  void (*log)(gs_host* host, int level, const char* message);
   /* Metrics on the world's /metrics as gameserver_game_NAME{game="..."} (counters as
    * gameserver_game_NAME_total): `name` is [a-z][a-z0-9_]{0,63}, not ending in "_total"
    * and not "callback_errors" (the world's own); a counter only grows (by a finite

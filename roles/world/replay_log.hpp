@@ -32,6 +32,14 @@ class ReplayLog {
     if (!covers(received)) return;
     for (std::size_t i = kept_.size() - (sent_ - received); i < kept_.size(); ++i) f(*kept_[i]);
   }
+  // Calls f(number, const std::vector<std::byte>&) for every kept message, oldest first.
+  template <class F>
+  void for_each_kept(F&& f) const {
+    std::uint32_t n = first_kept();
+    for (const auto& m : kept_) f(n++, *m);
+  }
+  // The number of the oldest message kept (sent() + 1 when none is).
+  std::uint32_t first_kept() const { return sent_ - static_cast<std::uint32_t>(kept_.size()) + 1; }
   std::size_t kept() const { return kept_.size(); }
 
  private:

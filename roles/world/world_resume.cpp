@@ -39,10 +39,10 @@ void WorldService::resume_auth(Client& client, std::span<const std::uint8_t> dat
   const auto& nonces = seat->second.ticket_nonces;
   if (std::find(nonces.begin(), nonces.end(), claims->nonce) == nonces.end())
     return refuse_resume(session, "ticket_used", now);
-  if (!seat->second.replay.covers(request->received)) return refuse_resume(session, "backlog", now);
+  if (!can_replay(seat->second, *request)) return refuse_resume(session, "backlog", now);
   client.account = claims->account;
   client.resume_of = claims->player_id;
-  client.resume_received = request->received;
+  client.resume_request = std::move(*request);
   client.resume_nonce = claims->nonce;
   session.complete_auth(now);
 }
@@ -73,14 +73,48 @@ void WorldService::complete_resume(Client& client, Time now) {
   player.suspended_until = Time::max();
   client.player_id = id;
   client.resume_of = 0;
-  player.replay.for_each_after(client.resume_received, [&](const std::vector<std::byte>& message) {
-    session.send(protocol::lane_control, message);
-  });
+  replay(player, client.resume_request);
   player.ticket_nonces.clear();  // single use: the ticket just used, and the one beside it
   issue_ticket(id, player, now);
   ++stats_.resumed;
-  if (was_suspended)
-    broadcast(protocol::PlayerStatus{id, static_cast<std::uint8_t>(protocol::PlayerState::active)}, id);
+  if (!was_suspended) return;
+  broadcast(protocol::PlayerStatus{id, static_cast<std::uint8_t>(protocol::PlayerState::active)}, id);
+  if (game_) {
+    game_->call_resumed(id);
+    run_game_kicks(now);
+  }
+}
+
+// Lanes 0 and 1 by count; lane 2 by number: every number from `unordered_below` up to
+// the newest that is not listed as received must still be kept.
+bool WorldService::can_replay(const Player& player, const protocol::ResumeRequest& r) const {
+  if (!player.replay.covers(r.received) || !player.replay_reliable.covers(r.received_reliable)) return false;
+  const ReplayLog& unordered = player.replay_unordered;
+  const std::uint32_t newest = unordered.sent();
+  if (r.unordered_below == 0 || r.unordered_below > newest + 1) return false;
+  std::size_t listed_below_kept = 0;
+  for (const auto& [n] : r.unordered_above) {
+    if (n < r.unordered_below || n > newest) return false;  // numbers the world never sent there
+    if (n < unordered.first_kept()) ++listed_below_kept;
+  }
+  // Those not kept any more must all have been received.
+  const std::uint32_t gone =
+      unordered.first_kept() > r.unordered_below ? unordered.first_kept() - r.unordered_below : 0;
+  return listed_below_kept == gone;
+}
+
+void WorldService::replay(Player& player, const protocol::ResumeRequest& r) {
+  session::Session& to = *player.session;
+  player.replay.for_each_after(r.received,
+                               [&](const std::vector<std::byte>& m) { to.send(protocol::lane_control, m); });
+  player.replay_reliable.for_each_after(
+      r.received_reliable, [&](const std::vector<std::byte>& m) { to.send(protocol::lane_reliable, m); });
+  player.replay_unordered.for_each_kept([&](std::uint32_t n, const std::vector<std::byte>& m) {
+    if (n < r.unordered_below) return;
+    for (const auto& [got] : r.unordered_above)
+      if (got == n) return;
+    send_numbered(to, n, m);
+  });
 }
 
 bool WorldService::suspends(const End& end) const {
@@ -102,6 +136,10 @@ void WorldService::suspend(std::uint32_t player_id, Time now) {
   ++stats_.suspended;
   broadcast(protocol::PlayerStatus{player_id, static_cast<std::uint8_t>(protocol::PlayerState::suspended)},
             player_id);
+  if (game_) {
+    game_->call_suspended(player_id);
+    run_game_kicks(now);
+  }
 }
 
 void WorldService::issue_ticket(std::uint32_t player_id, Player& player, Time now) {

@@ -34,7 +34,10 @@ WorldRole::WorldRole(const config::Config& config, RoleContext& context)
       report_timer_(context.io),
       link_drops_(context.log) {}
 
-WorldRole::~WorldRole() { *alive_ = false; }
+WorldRole::~WorldRole() {
+  *alive_ = false;
+  if (service_) service_->set_game(nullptr);  // nothing reaches the game while the rest closes
+}
 
 void WorldRole::start() {
   const auto& world = config_.world;
@@ -89,6 +92,7 @@ void WorldRole::start() {
                            [this](std::size_t link, std::uint8_t type, std::span<const std::byte> message) {
                              on_auth_message(link, type, message);
                            }});
+  if (!world.game.module.empty()) start_game();
   // Every auth server hears every seat taken and given up (one seat per account).
   service_->set_seat_listener(
       [this](const protocol::SeatUpdate& seat) { auth_->send_all(session::encode(seat)); });
@@ -131,9 +135,42 @@ bool WorldRole::reload(const config::Config& fresh) {
   return true;
 }
 
+void WorldRole::start_game() {
+  const auto& game = config_.world.game;
+  try {
+    module_ = std::make_unique<game::LoadedModule>(game.module.string());
+    game_ = std::make_unique<game::GameHost>(module_->module(), *service_, context_.log, game.settings, [] {
+      const auto now = std::chrono::steady_clock::now().time_since_epoch();
+      return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+    });
+    game_->start();
+  } catch (const game::ModuleError& e) {
+    throw StartError(fmt::format("world: game module: {} (world.game.module)", e.what()));
+  }
+  service_->set_game(game_.get());
+  service_->set_stats_source([this](session::Session& session, gs_player_stats& out) {
+    auto* peer = clients_ ? clients_->find(session) : nullptr;
+    auto stats = peer ? clients_->transport().stats(peer->id()) : std::nullopt;
+    if (!stats) return false;
+    out.rtt_ms = std::chrono::duration<double, std::milli>(stats->channel.srtt).count();
+    out.bytes_sent = stats->channel.bytes_sent;
+    out.bytes_received = stats->channel.bytes_received;
+    out.packets_lost = stats->channel.packets_lost;
+    out.queued_messages = stats->channel.queued_messages;
+    return true;
+  });
+  const auto& m = module_->module();
+  context_.log->info("world: game {} {} from {}", m.name, m.version, m.file);
+}
+
 void WorldRole::stop(std::function<void()> done) {
   tick_timer_.cancel();
   report_timer_.cancel();
+  // The game hears no more: its players leave with the process.
+  if (game_) {
+    service_->set_game(nullptr);
+    game_->stop();
+  }
   if (clients_) clients_->shutdown();
   if (auth_) auth_->stop();
   done();
@@ -249,6 +286,7 @@ void WorldRole::collect(admin::MetricsWriter& out) {
     out.counter("gameserver_tokens_rejected_total", rejected, static_cast<double>(count),
                 {{"reason", reason}});
   if (auth_) auth_->collect(out);
+  if (game_) game_->collect(out);
   link_drops_.collect(out);
   out.gauge("gameserver_token_keys", "Public keys whose tokens the world accepts (world.token_keys)",
             verifier_ ? static_cast<double>(verifier_->keys().size()) : 0.0);

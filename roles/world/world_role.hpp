@@ -12,6 +12,8 @@
 #include "admin/peer_metrics.hpp"
 #include "config/config.hpp"
 #include "crypto/token_verifier.hpp"
+#include "game/game_host.hpp"
+#include "game/module_loader.hpp"
 #include "peers/peer_host.hpp"
 #include "roles/common/auth_links.hpp"
 #include "roles/common/link_drops.hpp"
@@ -44,6 +46,8 @@ class WorldRole final : public Role, public admin::MetricsSource, private peers:
   void report();
   protocol::WorldReport make_report() const;
   // A link to auth came up: the world's report and every seat held now.
+  // Loads world.game.module and starts it; a ModuleError becomes a StartError (exit 3).
+  void start_game();
   void link_up(std::size_t link);
   // A message from auth over link `link`: only Unseat, anything else is counted and dropped.
   void on_auth_message(std::size_t link, std::uint8_t type, std::span<const std::byte> message);
@@ -51,6 +55,7 @@ class WorldRole final : public Role, public admin::MetricsSource, private peers:
   const config::Config& config_;
   RoleContext context_;
   std::unique_ptr<crypto::TokenVerifier> verifier_;
+  std::unique_ptr<game::LoadedModule> module_;  // outlives everything that may call it
   std::unique_ptr<WorldService> service_;
   std::unique_ptr<peers::PeerHost> clients_;
   std::unique_ptr<AuthLinks> auth_;
@@ -65,6 +70,7 @@ class WorldRole final : public Role, public admin::MetricsSource, private peers:
   std::map<std::string, std::uint64_t, std::less<>> tokens_rejected_;  // by reason
   std::uint64_t reloads_ok_ = 0;
   std::uint64_t reloads_failed_ = 0;
+  std::unique_ptr<game::GameHost> game_;  // destroyed first: the game stops before the rest goes
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -140,6 +140,10 @@ void WorldService::on_connected(session::Session& session, Time now) {
   if (settings_.resume_grace.count() > 0) issue_ticket(id, player, now);
   ++stats_.joined;
   if (seat_listener_) seat_listener_(seat_of(id, player, /*seated=*/true));
+  if (game_) {
+    game_->call_joined(id, player.account, static_cast<std::int64_t>(player.since), player.jti);
+    run_game_kicks(now);
+  }
 }
 
 WorldService::Player& WorldService::seat(Client& client, Time now) {
@@ -153,7 +157,10 @@ WorldService::Player& WorldService::seat(Client& client, Time now) {
   player.x = settings_.map_size / 2 + static_cast<std::int32_t>((id * 7919) % 2000) - 1000;
   player.y = settings_.map_size / 2 + static_cast<std::int32_t>((id * 104729) % 2000) - 1000;
   player.limit = MessageRateLimit(settings_.rate_limit, now);
-  player.replay = ReplayLog(settings_.resume_grace.count() > 0 ? settings_.resume_backlog : 0);
+  const std::size_t backlog = settings_.resume_grace.count() > 0 ? settings_.resume_backlog : 0;
+  player.replay = ReplayLog(backlog);
+  player.replay_reliable = ReplayLog(backlog);
+  player.replay_unordered = ReplayLog(backlog);
   client.player_id = id;
   by_account_[client.account] = id;
   return players_[id] = std::move(player);
@@ -197,18 +204,20 @@ void WorldService::leave(std::uint32_t player_id, const std::string& reason) {
   if (seat_listener_) seat_listener_(released);
   ++stats_.left;
   broadcast(protocol::PlayerLeft{player_id, reason});
+  game_left(player_id, reason);
 }
 
 void WorldService::on_authentication_failed(session::Session&, std::string_view, Time) {}
 
-void WorldService::on_message(session::Session& session, std::uint8_t /*lane*/, std::uint8_t type,
+void WorldService::on_message(session::Session& session, std::uint8_t lane, std::uint8_t type,
                               std::span<const std::byte> message, Time now) {
   auto it = clients_.find(&session);
   if (it == clients_.end() || it->second.player_id == 0) return;
   Player& player = players_.at(it->second.player_id);
   // The limit comes before decoding: a flood costs a bucket check per message, and
-  // kinds the world does not know are charged too.
-  const auto kind = type == protocol::Chat::type ? MessageKind::chat : MessageKind::input;
+  // kinds the world does not know (and every game message) are charged too.
+  const bool chat = lane == protocol::lane_control && type == protocol::Chat::type;
+  const auto kind = chat ? MessageKind::chat : MessageKind::input;
   switch (player.limit.admit(kind, now)) {
     case MessageRateLimit::Verdict::pass: break;
     case MessageRateLimit::Verdict::drop: ++stats_.rate_limited; return;
@@ -216,6 +225,12 @@ void WorldService::on_message(session::Session& session, std::uint8_t /*lane*/, 
       ++stats_.rate_limited;
       ++stats_.rate_limit_kicks;
       return kick(it->second, "rate_limited", now);
+  }
+  if (game_) {
+    // The game's lanes are the game's; on lane 0 a client has nothing more to say.
+    if (lane != protocol::lane_control) return game_message(it->second.player_id, lane, message, now);
+    ++stats_.malformed;
+    return;
   }
   switch (type) {
     case protocol::Input::type: return handle_input(player, message);
@@ -281,6 +296,13 @@ void WorldService::tick(Time now) {
   resume_timers(now);
   ++tick_;
   ++stats_.ticks;
+  if (game_) return game_tick(now);
+  demo_tick();
+}
+
+// The built-in demo, when no game module is loaded: movement integrated on a bounded map,
+// then a snapshot of the players within the interest radius to each player.
+void WorldService::demo_tick() {
   const std::int64_t step_us = tick_interval().count();
   for (auto& [id, p] : players_) {
     auto dx = static_cast<std::int64_t>(settings_.speed) * p.move_x / 100 * step_us / 1'000'000;

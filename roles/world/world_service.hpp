@@ -21,6 +21,7 @@
 #include "crypto/result.hpp"
 #include "crypto/resume_ticket.hpp"
 #include "crypto/token.hpp"
+#include "game/game_host.hpp"
 #include "protocol/messages.hpp"
 #include "roles/world/rate_limit.hpp"
 #include "roles/world/replay_log.hpp"
@@ -46,7 +47,11 @@ struct WorldStats {
   std::map<std::string, std::uint64_t> resumes_refused;  // by reason (PROTOCOL.md's table)
 };
 
-class WorldService final : public session::SessionEvents {
+// With a game module (set_game), the game runs the world's play on lanes 1..4: it hears
+// every join, suspension, resume, leave, message and tick (world_game.cpp) and acts on
+// the players through GamePlayers. Without one, the world runs its built-in demo:
+// movement, interest snapshots and chat.
+class WorldService final : public session::SessionEvents, public game::GamePlayers {
  public:
   using Time = session::Time;
   struct Settings {
@@ -67,6 +72,20 @@ class WorldService final : public session::SessionEvents {
       std::function<crypto::Result<crypto::TokenClaims, crypto::TokenError>(std::string_view token)>;
 
   WorldService(Settings settings, VerifyToken verify);
+  // The game that plays on the players' lanes 1..4 (owned by the role, outliving this
+  // service's use of it); null: the built-in demo.
+  void set_game(game::GameHost* game) { game_ = game; }
+  // A player connection's traffic for the game (gs_host_api.player_stats); the role
+  // reads it from the transport. False when unknown.
+  using StatsSource = std::function<bool(session::Session&, gs_player_stats&)>;
+  void set_stats_source(StatsSource source) { stats_source_ = std::move(source); }
+
+  // game::GamePlayers: what the game does to players (arguments already checked).
+  int send(std::uint32_t player, gs_lane lane, std::span<const std::byte> data) override;
+  int broadcast(gs_lane lane, std::span<const std::byte> data, std::uint32_t except) override;
+  int kick(std::uint32_t player, std::string_view reason) override;
+  int stats(std::uint32_t player, gs_player_stats& out) override;
+
   // Tests set the clock tickets are issued and checked by; the system clock otherwise.
   void set_wall_clock(WallClock clock) { wall_clock_ = std::move(clock); }
 
@@ -109,7 +128,7 @@ class WorldService final : public session::SessionEvents {
     bool admitted = false;        // verified, not yet joined: counted once in admitted_
     // A resume accepted in pre-auth: the seat it takes back once connected.
     std::uint32_t resume_of = 0;
-    std::uint32_t resume_received = 0;
+    protocol::ResumeRequest resume_request;  // what it says it received
     crypto::ResumeNonce resume_nonce{};
   };
   struct Player {
@@ -122,7 +141,9 @@ class WorldService final : public session::SessionEvents {
     std::uint32_t last_input = 0;
     bool has_input = false;
     MessageRateLimit limit{RateLimitSettings{}, Time{}};
-    ReplayLog replay{0};  // its lane-0 messages, for a resume
+    ReplayLog replay{0};            // its lane-0 messages, for a resume
+    ReplayLog replay_reliable{0};   // lane 1 (the game's reliable ordered)
+    ReplayLog replay_unordered{0};  // lane 2: a message's number is its place here
     // The nonces of the two newest tickets issued: either takes the seat back once.
     std::vector<crypto::ResumeNonce> ticket_nonces;
     Time next_ticket = Time::max();      // when the ticket in hand is replaced
@@ -160,6 +181,22 @@ class WorldService final : public session::SessionEvents {
   void issue_ticket(std::uint32_t player_id, Player& player, Time now);
   // Tickets due again; suspended players whose grace ran out leave ("timeout").
   void resume_timers(Time now);
+  // Whether every reliable message the request says is missing is still kept.
+  bool can_replay(const Player& player, const protocol::ResumeRequest& request) const;
+  void replay(Player& player, const protocol::ResumeRequest& request);
+
+  // The game (world_game.cpp).
+  // The copy a reliable lane keeps for resumes (shared by a broadcast), or null.
+  SharedMessage kept_copy(gs_lane lane, std::span<const std::byte> data) const;
+  int send_game(Player& player, gs_lane lane, std::span<const std::byte> data, const SharedMessage& kept);
+  // A lane-2 message as it travels: its number (u32 little-endian), then the game's bytes.
+  void send_numbered(session::Session& to, std::uint32_t number, std::span<const std::byte> data);
+  // Kicks the game asked for, done once its callback has returned.
+  void run_game_kicks(Time now);
+  void game_message(std::uint32_t player_id, std::uint8_t lane, std::span<const std::byte> message, Time now);
+  void game_tick(Time now);
+  void game_left(std::uint32_t player_id, const std::string& reason);
+  void demo_tick();
   void handle_chat(const Client& client, const Player& player, std::span<const std::byte> message);
 
   Settings settings_;
@@ -175,6 +212,10 @@ class WorldService final : public session::SessionEvents {
   std::vector<std::byte> scratch_;
   crypto::ResumeTickets tickets_;
   WallClock wall_clock_;
+  game::GameHost* game_ = nullptr;
+  StatsSource stats_source_;
+  std::vector<std::pair<std::uint32_t, std::string>> game_kicks_;
+  std::vector<std::byte> numbered_;  // a lane-2 message with its number in front
 };
 
 }  // namespace gs::roles

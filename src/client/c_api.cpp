@@ -3,6 +3,8 @@
 
 #include "gameserver/client.h"
 
+#include "gameserver/game.h"
+
 #include <cstring>
 #include <filesystem>
 #include <new>
@@ -57,6 +59,11 @@ void add_resume_events(gs_client* c, gs::client::ClientEvents& events) {
     if (c->state != GS_STATE_RECONNECTING) return;
     c->state = GS_STATE_IN_WORLD;
     if (c->callbacks.on_resumed) c->callbacks.on_resumed(c->callbacks.user, ms);
+  };
+  events.message = [c](std::uint8_t lane, std::span<const std::byte> data) {
+    static const std::byte empty{};
+    if (c->state == GS_STATE_IN_WORLD && c->callbacks.on_message)
+      c->callbacks.on_message(c->callbacks.user, lane, data.empty() ? &empty : data.data(), data.size());
   };
   events.status = [c](const gs::protocol::PlayerStatus& s) {
     if (c->state == GS_STATE_IN_WORLD && c->callbacks.on_player_status)
@@ -201,6 +208,16 @@ int gs_client_poll(gs_client* client, uint32_t timeout_ms) {
 }
 
 gs_state gs_client_state(const gs_client* client) { return client ? client->state : GS_STATE_CLOSED; }
+
+int gs_client_send(gs_client* client, uint8_t lane, const void* data, size_t size) {
+  if (!client || client->state != GS_STATE_IN_WORLD || (!data && size != 0)) return -1;
+  if (lane < GS_LANE_RELIABLE || lane > GS_LANE_UNRELIABLE || size > GS_GAME_MAX_MESSAGE) return -1;
+  try {
+    return client->client->send(lane, {static_cast<const std::byte*>(data), size}) ? 0 : -2;
+  } catch (...) {
+    return -1;
+  }
+}
 
 int gs_client_send_input(gs_client* client, int32_t move_x, int32_t move_y) {
   if (!client || client->state != GS_STATE_IN_WORLD) return -1;

@@ -1,12 +1,15 @@
 #include "client/client.hpp"
 
+#include <set>
 #include <stdexcept>
 
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 
 #include "crypto/secret.hpp"
+#include "gameserver/game.h"
 #include "session/codec.hpp"
+#include "session/control.hpp"
 
 namespace gs::client {
 
@@ -67,7 +70,7 @@ class Client::Impl {
     void on_authenticating(session::Session& s, session::Time) override {
       if (retired) return;
       if (resume) {
-        s.send_auth(as_u8(encode(protocol::ResumeRequest{impl.received_, impl.ticket_})));
+        s.send_auth(as_u8(encode(impl.resume_request())));
       } else if (world) {
         s.send_auth({reinterpret_cast<const std::uint8_t*>(impl.token_.data()), impl.token_.size()});
       } else {
@@ -233,24 +236,17 @@ class Client::Impl {
   }
 
   void on_world_message(std::uint8_t lane, std::uint8_t type, std::span<const std::byte> m) {
+    if (lane != protocol::lane_control) return on_game_message(lane, m);
     // What a ResumeRequest reports: every lane-0 message since the Welcome (which is 1)
     // except tickets, whether or not it decodes.
-    if (lane == protocol::lane_control && type != protocol::ResumeTicket::type && received_ > 0) ++received_;
+    if (type != protocol::ResumeTicket::type && received_ > 0) ++received_;
     switch (type) {
       case protocol::Welcome::type:
-        if (auto welcome = decode<protocol::Welcome>(m); welcome && stage_ == Stage::world) {
-          received_ = 1;
-          result_.player_id = welcome->player_id;
-          result_.join_ms = ms_since(stage_start_);
-          crypto::wipe(token_);
-          stage_ = Stage::in_world;
-          timer_.cancel();
-          start_watch();
-          finish(Outcome::joined, "");
-        }
+        if (auto welcome = decode<protocol::Welcome>(m); welcome && stage_ == Stage::world)
+          on_welcome(*welcome);
         return;
       case protocol::ResumeTicket::type:
-        if (auto t = decode<protocol::ResumeTicket>(m); t && lane == protocol::lane_control) {
+        if (auto t = decode<protocol::ResumeTicket>(m)) {
           ticket_ = std::move(t->ticket);
           grace_ms_ = t->grace_ms;
         }
@@ -262,12 +258,104 @@ class Client::Impl {
     }
   }
 
-  // Messages that only become events.
+  void on_welcome(const protocol::Welcome& welcome) {
+    received_ = 1;
+    received_reliable_ = 0;
+    unordered_below_ = 1;
+    unordered_above_.clear();
+    unordered_lost_track_ = false;
+    result_.player_id = welcome.player_id;
+    result_.join_ms = ms_since(stage_start_);
+    crypto::wipe(token_);
+    stage_ = Stage::in_world;
+    timer_.cancel();
+    start_watch();
+    finish(Outcome::joined, "");
+    // Game messages that overtook the Welcome (lanes are independent), now in the world.
+    auto held = std::move(held_);
+    held_.clear();
+    for (const auto& [lane, bytes] : held) on_game_message(lane, bytes);
+  }
+
+  // --- game messages (lanes 1..4) ---
+
+  // A world message on a game lane. Before the Welcome it is held (the world counts and
+  // numbers from the Welcome on, and the lanes race each other); in the world it is
+  // counted (lane 1), its number checked and stripped (lane 2), then delivered.
+  void on_game_message(std::uint8_t lane, std::span<const std::byte> m) {
+    if (stage_ == Stage::world) {
+      if (held_.size() < max_held)
+        held_.emplace_back(lane, std::vector<std::byte>(m.begin(), m.end()));
+      else
+        ++message_stats_.dropped_before_join;
+      return;
+    }
+    if (stage_ != Stage::in_world) return;
+    if (lane == protocol::lane_reliable) ++received_reliable_;
+    if (lane == protocol::lane_unordered) {
+      if (m.size() < 4) {
+        ++message_stats_.short_unordered;
+        return;
+      }
+      const std::uint32_t n =
+          std::to_integer<std::uint32_t>(m[0]) | std::to_integer<std::uint32_t>(m[1]) << 8 |
+          std::to_integer<std::uint32_t>(m[2]) << 16 | std::to_integer<std::uint32_t>(m[3]) << 24;
+      if (!take_number(n)) {
+        ++message_stats_.duplicate_unordered;
+        return;
+      }
+      m = m.subspan(4);
+    }
+    if (lane == protocol::lane_sequenced && !m.empty() &&
+        std::to_integer<std::uint8_t>(m[0]) == protocol::Snapshot::type && events_.snapshot)
+      if (auto s = decode<protocol::Snapshot>(m)) events_.snapshot(*s);
+    if (events_.message && stage_ == Stage::in_world) events_.message(lane, m);
+  }
+
+  // Records lane-2 number `n` as received; false if it already was (or is 0, which the
+  // world never sends).
+  bool take_number(std::uint32_t n) {
+    if (n < unordered_below_) return false;
+    if (n == unordered_below_) {
+      ++unordered_below_;
+      while (!unordered_above_.empty() && *unordered_above_.begin() == unordered_below_) {
+        unordered_above_.erase(unordered_above_.begin());
+        ++unordered_below_;
+      }
+      return true;
+    }
+    if (unordered_above_.contains(n)) return false;
+    // Past any backlog a world keeps: the set stops growing, and no resume can follow.
+    if (unordered_above_.size() >= max_tracked_above) {
+      unordered_lost_track_ = true;
+      return true;
+    }
+    unordered_above_.insert(n);
+    return true;
+  }
+
+  // Whether a ResumeRequest can say what arrived on lane 2: at most
+  // protocol::max_unordered_above numbers, and the whole request within the pre-auth
+  // data limit (session::max_auth_data, which with a long ticket is reached first).
+  bool unordered_expressible() const {
+    if (unordered_lost_track_ || unordered_above_.size() > protocol::max_unordered_above) return false;
+    const auto bytes = encode(resume_request());
+    return !bytes.empty() && bytes.size() <= session::max_auth_data;
+  }
+
+  protocol::ResumeRequest resume_request() const {
+    protocol::ResumeRequest r;
+    r.received = received_;
+    r.received_reliable = received_reliable_;
+    r.unordered_below = unordered_below_;
+    for (std::uint32_t n : unordered_above_) r.unordered_above.push_back({n});
+    r.ticket = ticket_;
+    return r;
+  }
+
+  // Lane-0 messages that only become events.
   void dispatch_event(std::uint8_t type, std::span<const std::byte> m) {
     switch (type) {
-      case protocol::Snapshot::type:
-        if (auto s = decode<protocol::Snapshot>(m); s && events_.snapshot) events_.snapshot(*s);
-        return;
       case protocol::ChatEvent::type:
         if (auto c = decode<protocol::ChatEvent>(m); c && events_.chat) events_.chat(*c);
         return;
@@ -375,6 +463,8 @@ class Client::Impl {
   void begin_resume() {
     stage_ = Stage::reconnecting;
     watch_timer_.cancel();
+    // The world could not be told which lane-2 messages arrived: it would refuse anyway.
+    if (!unordered_expressible()) return end_resume("resume_refused: backlog");
     break_at_ = Steady::now();
     attempt_ = 0;
     backoff_ = first_backoff;
@@ -441,7 +531,7 @@ class Client::Impl {
     if (events_.disconnected) events_.disconnected(reason);
   }
 
-  bool send_world(std::uint8_t lane, const std::vector<std::byte>& bytes) {
+  bool send_world(std::uint8_t lane, std::span<const std::byte> bytes) {
     if (stage_ != Stage::in_world || !world_ || !world_->peer) return false;
     return world_->peer->session().send(lane, bytes);
   }
@@ -483,6 +573,11 @@ class Client::Impl {
   }
 
   static constexpr std::chrono::milliseconds min_resume_after{40};
+  // Game messages held while waiting for the Welcome.
+  static constexpr std::size_t max_held = 1024;
+  // Lane-2 numbers tracked above the lowest missing one: more than any world backlog
+  // (world.resume_backlog is at most 65536), so only a broken world reaches it.
+  static constexpr std::size_t max_tracked_above = 65536;
   static constexpr std::chrono::milliseconds first_backoff{250};
   static constexpr std::chrono::milliseconds max_backoff{2000};
   // One resume attempt's DTLS handshake and pre-auth (handshake flights are resent from
@@ -508,6 +603,15 @@ class Client::Impl {
   std::vector<std::uint8_t> ticket_;
   std::uint32_t grace_ms_ = 0;
   std::uint32_t received_ = 0;
+  // ... lane-1 messages since the Welcome; on lane 2 every number below unordered_below_
+  // was received, and those in unordered_above_ above it (lost track: more than could be
+  // kept, so no resume can be asked for).
+  std::uint32_t received_reliable_ = 0;
+  std::uint32_t unordered_below_ = 1;
+  std::set<std::uint32_t> unordered_above_;
+  bool unordered_lost_track_ = false;
+  std::vector<std::pair<std::uint8_t, std::vector<std::byte>>> held_;
+  MessageStats message_stats_;
   std::uint64_t last_packets_ = 0;
   Steady::time_point last_heard_{};
   Steady::time_point break_at_{};
@@ -540,6 +644,12 @@ void Client::set_server_name(std::string name) { impl_->options_.server_name = s
 bool Client::in_world() const { return impl_->stage_ == Impl::Stage::in_world; }
 bool Client::reconnecting() const { return impl_->stage_ == Impl::Stage::reconnecting; }
 
+bool Client::send(std::uint8_t lane, std::span<const std::byte> data) {
+  if (lane < protocol::lane_reliable || lane > protocol::lane_unreliable || data.size() > GS_GAME_MAX_MESSAGE)
+    return false;
+  return impl_->send_world(lane, data);
+}
+
 bool Client::send_input(std::int32_t move_x, std::int32_t move_y) {
   return impl_->send_world(protocol::lane_sequenced,
                            encode(protocol::Input{++impl_->input_sequence_, move_x, move_y}));
@@ -565,6 +675,7 @@ bool Client::send_chat(std::string_view text) {
 double Client::rtt_ms() const { return impl_->rtt_ms(); }
 TrafficStats Client::world_traffic() const { return impl_->world_traffic(); }
 ResumeStats Client::resume_stats() const { return impl_->resume_stats_; }
+MessageStats Client::message_stats() const { return impl_->message_stats_; }
 void Client::close() { impl_->close(); }
 
 }  // namespace gs::client

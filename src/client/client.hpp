@@ -4,19 +4,32 @@
 // answer with the token as pre-auth data, then send input and chat and receive
 // snapshots and events. The CLI, the bots and the tests all use it.
 //
+// Game messages (docs/PROTOCOL.md, "Lanes"): lanes 1..4 carry the game's bytes as they
+// are, both ways (Client::send, ClientEvents::message); the world puts a number before
+// each message it sends on lane 2, which the client strips. The demo's input, chat and
+// snapshots (send_input, send_chat, ClientEvents::snapshot/chat) are a thin layer beside
+// them: Input and Snapshot ride lane 3 with their type byte, Chat and ChatEvent lane 0.
+//
 // Resuming (docs/PROTOCOL.md, "Resuming a session"): in the world, the client keeps the
-// latest ResumeTicket and counts the world's lane-0 messages. When the path breaks
+// latest ResumeTicket and counts the world's lane-0 and lane-1 messages, and the numbers
+// of its lane-2 messages (the lowest not yet received and the ones received above it).
+// When the path breaks
 // (nothing received for ClientOptions::resume_after, or the connection timed out or
 // failed), it drops the old connection without a word and reconnects to the same world
 // from a new socket with a ResumeRequest instead of the token, backing off between
 // attempts, until the world takes it back (`resumed`), refuses it or the ticket's grace
-// has passed (`disconnected`, "resume_refused: <reason>" or "resume_timeout").
+// has passed (`disconnected`, "resume_refused: <reason>" or "resume_timeout"). A break
+// while more lane-2 numbers above the lowest missing one are held than a request can
+// carry (protocol::max_unordered_above, and the whole request within
+// session::max_auth_data) cannot be told to the world: the client reports `disconnected`
+// ("resume_refused: backlog") at once, without trying.
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 #include <asio/io_context.hpp>
@@ -88,7 +101,19 @@ struct ResumeStats {
   double max_ms = 0;          // the longest, from the break noticed to resumed
 };
 
+// Game messages from the world that were not delivered, since joining.
+struct MessageStats {
+  std::uint64_t short_unordered = 0;      // lane 2, under the 4 bytes of its number
+  std::uint64_t duplicate_unordered = 0;  // lane 2, a number already delivered
+  std::uint64_t dropped_before_join = 0;  // game messages before the Welcome, beyond what is held
+};
+
 struct ClientEvents {
+  // A world message on a game lane (1..4) while in the world, the game's bytes as they
+  // are (on lane 2 without the world's number); empty ones too. Valid during the call.
+  // Lane-3 snapshots come here as well as to `snapshot`.
+  std::function<void(std::uint8_t lane, std::span<const std::byte> data)> message;
+  // The demo's snapshot: a lane-3 message that decodes as protocol::Snapshot.
   std::function<void(const protocol::Snapshot&)> snapshot;
   std::function<void(const protocol::ChatEvent&)> chat;
   std::function<void(const protocol::PlayerJoined&)> joined;
@@ -99,8 +124,9 @@ struct ClientEvents {
   // The path to the world broke; attempt 1, 2, ... to resume is starting. Input and
   // chat are refused until `resumed`.
   std::function<void(std::uint32_t attempt)> reconnecting;
-  // The world took us back (same player id); `ms` from the break noticed. The lane-0
-  // messages missed meanwhile follow through the other events, in order.
+  // The world took us back (same player id); `ms` from the break noticed. The reliable
+  // messages missed meanwhile follow through the other events (lanes 0 and 1 in order,
+  // each lane-2 message once).
   std::function<void(double ms)> resumed;
   // Another player's path broke (suspended) or it came back (active).
   std::function<void(const protocol::PlayerStatus&)> status;
@@ -136,6 +162,11 @@ class Client {
   bool in_world() const;
   // Joined, the path broke and a resume is under way.
   bool reconnecting() const;
+  // A game message on lane 1..4 (gs_lane), any bytes up to GS_GAME_MAX_MESSAGE, empty
+  // ones too. False on another lane, over the limit, unless in the world (reconnecting
+  // included), or when the connection refused it (its queue is full).
+  bool send(std::uint8_t lane, std::span<const std::byte> data);
+  // The demo's movement: an Input on lane 3.
   bool send_input(std::int32_t move_x, std::int32_t move_y);
   // False unless in the world, or when the text is empty or longer than protocol::max_chat.
   bool send_chat(std::string_view text);
@@ -144,6 +175,7 @@ class Client {
   // The current world connection's counters (a resume starts a new connection).
   TrafficStats world_traffic() const;
   ResumeStats resume_stats() const;
+  MessageStats message_stats() const;
   // Stops whatever is under way: a login not yet answered never goes out (or its
   // answer is ignored), no world is joined, and `done` is not called. In the world,
   // leaves gracefully (queued chat is delivered first); reconnecting, the attempt is

@@ -16,6 +16,7 @@
 #include "channel/config.hpp"
 #include "common/log.hpp"
 #include "common/units.hpp"
+#include "config/game_setting.hpp"
 #include "dtls/knobs.hpp"
 #include "peers/knobs.hpp"
 #include "session/knobs.hpp"
@@ -200,6 +201,14 @@ struct WorldRateLimitConfig {
   microseconds kick_window = 10s;  // 1s..10m
 };
 
+// The game the world runs (include/gameserver/game.h, docs/GAMES.md).
+struct WorldGameConfig {
+  // The game module (a shared library), relative to the config file; empty: no game,
+  // players join and nothing else happens.
+  std::filesystem::path module;
+  std::vector<GameSetting> settings;  // world.game.settings, flattened (config/game_settings.hpp)
+};
+
 struct WorldConfig {
   std::string id = "world-1";  // the token audience; 1..64 chars
   Endpoint listen{"127.0.0.1", 7200};
@@ -221,6 +230,7 @@ struct WorldConfig {
   // Reliable messages kept per player to send again after a resume, 16..65536.
   unsigned resume_backlog = 1024;
   WorldRateLimitConfig rate_limit;
+  WorldGameConfig game;
 };
 
 struct Config {

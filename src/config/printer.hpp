@@ -16,6 +16,7 @@
 
 #include "common/knob.hpp"
 #include "common/units.hpp"
+#include "config/game_setting.hpp"
 
 namespace gs::config {
 
@@ -68,6 +69,22 @@ class Printer {
                  std::size_t) {
     if (value.size() == 1) return put(key, value.front());
     string_list(key, value);
+  }
+  void game_settings(std::string_view key, const std::vector<GameSetting>& value) {
+    // Flattened keys as nested maps again: "spawn.x" under spawn, list items as maps
+    // numbered "0", "1" (the module sees the same keys either way).
+    if (value.empty()) return;
+    YAML::Node map(YAML::NodeType::Map);
+    for (const auto& s : value) {
+      std::vector<YAML::Node> path{map};
+      std::string rest = s.key;
+      for (auto dot = rest.find('.'); dot != std::string::npos; dot = rest.find('.')) {
+        path.push_back(path.back()[rest.substr(0, dot)]);
+        rest = rest.substr(dot + 1);
+      }
+      path.back()[rest] = s.value;
+    }
+    out_ << YAML::Key << std::string(key) << YAML::Value << map;
   }
   void path_list(std::string_view key, const std::vector<std::filesystem::path>& value) {
     out_ << YAML::Key << std::string(key) << YAML::Value << YAML::BeginSeq;

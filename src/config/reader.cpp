@@ -1,5 +1,7 @@
 #include "config/reader.hpp"
 
+#include "config/game_settings.hpp"
+
 #include <fmt/format.h>
 
 namespace gs::config {
@@ -172,6 +174,20 @@ void Reader::optional_path(std::string_view key, std::filesystem::path& out) {
   if (!value || value->Scalar().empty()) return;
   std::filesystem::path p = value->Scalar();
   out = p.is_absolute() ? p : (base_ / p).lexically_normal();
+}
+
+void Reader::game_settings(std::string_view key, std::vector<GameSetting>& out) {
+  asked_.emplace(key);
+  if (!has(key)) return;
+  YAML::Node value = lookup(key);
+  if (!value.IsMap() && !value.IsNull())
+    fail(value, key, fmt::format("expected a map of the game's settings, found {}", describe(value)));
+  try {
+    out = flatten_game_settings(value);
+  } catch (const GameSettingsError& e) {
+    const std::string where = e.key().empty() ? key_path(key) : key_path(key) + "." + e.key();
+    throw ConfigError(file_, e.line(), e.column(), where, e.problem());
+  }
 }
 
 void Reader::string_list(std::string_view key, std::vector<std::string>& out) {

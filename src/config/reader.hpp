@@ -24,6 +24,7 @@
 #include "common/knob.hpp"
 #include "common/units.hpp"
 #include "config/error.hpp"
+#include "config/game_setting.hpp"
 
 namespace gs::config {
 
@@ -92,6 +93,8 @@ class Reader {
   void name_list(std::string_view key, std::vector<std::string>& out, std::size_t min, std::size_t max,
                  std::size_t max_len);
   void path_list(std::string_view key, std::vector<std::filesystem::path>& out);
+  // A map handed to a game module as flattened key/value text (config/game_settings.hpp).
+  void game_settings(std::string_view key, std::vector<GameSetting>& out);
 
   // A list of maps, each read by `read(Reader&, T&)` into a fresh T.
   template <class T, class Read>

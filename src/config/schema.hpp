@@ -191,6 +191,10 @@ void visit_world(V& v, C& c) {
   v.duration("resume_grace", c.resume_grace, 0s, 10min);
   v.count("resume_backlog", c.resume_backlog, 16, 65536);
   v.section("rate_limit", [&](V& s) { visit_world_rate_limit(s, c.rate_limit); });
+  v.section("game", [&](V& s) {
+    s.optional_path("module", c.game.module);
+    s.game_settings("settings", c.game.settings);
+  });
 }
 
 // The whole file. Sections may be left out; their defaults apply.

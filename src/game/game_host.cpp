@@ -87,10 +87,10 @@ struct HostFunctions {
     }
     return failed;
   }
-  static int send(gs_host* h, std::uint32_t player, gs_lane lane, const void* data, std::size_t size) {
+  static int send(gs_host* h, std::uint32_t player, int lane, const void* data, std::size_t size) {
     return guarded(h, int{GS_ERR_ARGUMENT}, [&](GameHost& g) { return g.send(player, lane, data, size); });
   }
-  static int broadcast(gs_host* h, gs_lane lane, const void* data, std::size_t size, std::uint32_t except) {
+  static int broadcast(gs_host* h, int lane, const void* data, std::size_t size, std::uint32_t except) {
     return guarded(h, int{GS_ERR_ARGUMENT},
                    [&](GameHost& g) { return g.broadcast(lane, data, size, except); });
   }
@@ -107,7 +107,7 @@ struct HostFunctions {
   static int timer_cancel(gs_host* h, std::uint64_t timer) {
     return guarded(h, int{GS_ERR_ARGUMENT}, [&](GameHost& g) { return g.timer_cancel(timer); });
   }
-  static void log(gs_host* h, gs_log_level level, const char* message) {
+  static void log(gs_host* h, int level, const char* message) {
     guarded(h, 0, [&](GameHost& g) { return g.log(level, message), 0; });
   }
   static int counter_add(gs_host* h, const char* name, double value) {
@@ -145,7 +145,7 @@ const gs_host_api kHostApi = {
 }  // namespace
 
 GameHost::GameHost(GameModule module, GamePlayers& players, std::shared_ptr<spdlog::logger> log,
-                   std::vector<Setting> settings, Clock clock_ms)
+                   std::vector<config::GameSetting> settings, Clock clock_ms)
     : module_(std::move(module)),
       players_(players),
       log_(std::move(log)),

@@ -24,8 +24,8 @@
 #include <spdlog/logger.h>
 
 #include "admin/metrics.hpp"
+#include "config/game_settings.hpp"
 #include "game/module_loader.hpp"
-#include "game/settings.hpp"
 #include "gameserver/game.h"
 
 namespace gs::game {
@@ -64,7 +64,7 @@ class GameHost {
 
   // `log` receives the game's lines ("game=NAME: ...") and GameHost's own about it.
   GameHost(GameModule module, GamePlayers& players, std::shared_ptr<spdlog::logger> log,
-           std::vector<Setting> settings, Clock clock_ms);
+           std::vector<config::GameSetting> settings, Clock clock_ms);
   ~GameHost();  // stop() if still running
   GameHost(const GameHost&) = delete;
   GameHost& operator=(const GameHost&) = delete;
@@ -137,7 +137,7 @@ class GameHost {
   GameModule module_;
   GamePlayers& players_;
   std::shared_ptr<spdlog::logger> log_;
-  std::vector<Setting> settings_;
+  std::vector<config::GameSetting> settings_;
   std::map<std::string, std::size_t, std::less<>> setting_index_;
   Clock clock_ms_;
 

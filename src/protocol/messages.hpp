@@ -208,17 +208,37 @@ struct Unseat {
 
 inline constexpr std::size_t max_resume_ticket = 256;
 
+// 900 numbers keep a ResumeRequest with the longest ticket within the 4,096 bytes of pre-auth data.
+inline constexpr std::size_t max_unordered_above = 900;
+
+// The number the world puts before each message it sends a player on lane_unordered
+// (u32, little-endian, counting from 1 per player): what lets a resume send again exactly
+// the ones the client lacks. The client library strips it; the game never sees it.
+struct MessageNumber {
+  std::uint32_t n = 0;
+  template <class IO, class M>
+  static void fields(IO& io, M& m) {
+    io.u32(m.n);
+  }
+};
+
 // Client -> world pre-auth data (AuthData, never sent as a role message): take back the
-// seat a resume ticket names. `received` counts the world's messages on lane_control
-// the client received since its Welcome (the Welcome is 1; ResumeTicket messages are
-// not counted): the world sends what follows before anything else.
+// seat a resume ticket names, saying what the client received from the world since its
+// Welcome, per reliable lane (docs/PROTOCOL.md, "Resuming a session"): the world sends
+// what the client lacks before anything else.
 struct ResumeRequest {
   static constexpr std::uint8_t type = 0x01;
-  std::uint32_t received = 0;
-  std::vector<std::uint8_t> ticket;  // as the world sent it (crypto/resume_ticket.hpp)
+  std::uint32_t received = 0;           // lane_control messages (the Welcome is 1; ResumeTickets not counted)
+  std::uint32_t received_reliable = 0;  // lane_reliable messages
+  std::uint32_t unordered_below = 1;    // lane_unordered: every number below this one was received
+  std::vector<MessageNumber> unordered_above;  // ... and these, above it
+  std::vector<std::uint8_t> ticket;            // as the world sent it (crypto/resume_ticket.hpp)
   template <class IO, class M>
   static void fields(IO& io, M& m) {
     io.u32(m.received);
+    io.u32(m.received_reliable);
+    io.u32(m.unordered_below);
+    io.list(m.unordered_above, max_unordered_above);
     io.bytes(m.ticket, max_resume_ticket);
   }
 };

@@ -113,7 +113,13 @@ TEST_CASE("a C program's handle resumes after the world went silent; the new cal
       world.send(gs::session::encode(gs::protocol::PlayerStatus{8, 1}));
     });
   };
+  // Game messages reach the handle too; its on_message is NULL.
+  world.on_join = [&] {
+    world.send_game(gs::protocol::lane_reliable, {std::byte{'r'}});
+    world.send_numbered(1, {std::byte{'u'}});
+  };
   world.on_resume = [&] {
+    world.send_game(gs::protocol::lane_reliable, {std::byte{'r'}});
     world.send(gs::session::encode(gs::protocol::ChatEvent{8, "bob", "welcome back"}));
   };
   std::thread loop([&] {
@@ -134,4 +140,44 @@ TEST_CASE("a C program's handle resumes after the world went silent; the new cal
   loop.join();
   REQUIRE(world.resumes.size() == 2);
   CHECK(world.resumes[0].received == 1);  // the Welcome (the ticket is not counted)
+}
+
+TEST_CASE("a C program sends and receives game messages on lanes 1..4; lane 2's number is stripped") {
+  gs::test::Deployment d("c-api-messages");
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  gs::test::FakeWorld world(io, d.config);
+  gs::test::FakeGateway gateway(io, d.config, world.address());
+  auto as_bytes = [](std::string_view s) {
+    return std::vector<std::byte>(reinterpret_cast<const std::byte*>(s.data()),
+                                  reinterpret_cast<const std::byte*>(s.data()) + s.size());
+  };
+  world.on_join = [&] {
+    world.send_game(1, as_bytes("r"));
+    world.send_numbered(1, as_bytes("u"));
+    world.send_game(3, as_bytes("s"));
+    world.send_game(4, as_bytes("x"));
+  };
+  world.on_game = [&](std::uint8_t lane, const std::vector<std::byte>& data) {
+    world.send_game(1, as_bytes("echo " + std::to_string(lane) + ":" +
+                                std::string(reinterpret_cast<const char*>(data.data()), data.size())));
+  };
+  std::thread loop([&] {
+    io.run();
+    gs::dtls::release_thread_caches();
+  });
+  char report[256] = "";
+  const auto trust = d.config.tls.trust.string();
+  CHECK_MESSAGE(c_api_messages(gateway.address().c_str(), trust.c_str(), d.config.game.c_str(), report,
+                               sizeof report) == 0,
+                report);
+  work.reset();
+  io.stop();
+  loop.join();
+  std::vector<std::string> heard;
+  for (const auto& [lane, data] : world.game_heard)
+    heard.push_back(std::to_string(lane) + ":" +
+                    std::string(reinterpret_cast<const char*>(data.data()), data.size()));
+  std::sort(heard.begin(), heard.end());
+  CHECK(heard == std::vector<std::string>{"1:c1", "2:", "2:c2", "3:c3", "4:c4"});
 }

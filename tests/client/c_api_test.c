@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "gameserver/client.h"
+#include "gameserver/game.h"
 
 typedef struct observed {
   int login_done;
@@ -442,6 +443,93 @@ int c_api_resume(const char* gateway, const char* trust_file, const char* game, 
            r.refused_while_reconnecting);
   }
   if (gs_client_send_chat(client, "back") != 0) FAIL("chat refused after the resume");
+  gs_client_close(client);
+  gs_client_destroy(client);
+  return 0;
+}
+
+typedef struct messages_observed {
+  int login_done;
+  gs_outcome outcome;
+  /* The world's messages by lane (1..4): the last one's text, and how many came. */
+  char text[5][32];
+  int count[5];
+  int all_in; /* one on each lane */
+  int echoes; /* the world's "echo ..." lines on lane 1 */
+  int echoes_done;
+  int null_data;
+  char echoed[160];
+} messages_observed;
+
+static void on_messages_login(void* user, const gs_login_result* result) {
+  messages_observed* m = (messages_observed*)user;
+  m->login_done = 1;
+  m->outcome = result->outcome;
+}
+
+static void on_message(void* user, uint8_t lane, const void* data, size_t size) {
+  messages_observed* m = (messages_observed*)user;
+  char text[32];
+  size_t n = size < sizeof text - 1 ? size : sizeof text - 1;
+  if (!data) m->null_data = 1;
+  if (lane < 1 || lane > 4 || !data) return;
+  memcpy(text, data, n);
+  text[n] = '\0';
+  if (lane == 1 && strncmp(text, "echo ", 5) == 0) {
+    size_t used = strlen(m->echoed);
+    snprintf(m->echoed + used, sizeof m->echoed - used, "%s%s", used ? "," : "", text + 5);
+    if (++m->echoes == 5) m->echoes_done = 1;
+    return;
+  }
+  snprintf(m->text[lane], sizeof m->text[lane], "%s", text);
+  m->count[lane]++;
+  if (m->count[1] && m->count[2] && m->count[3] && m->count[4] && !m->all_in) m->all_in = 1;
+}
+
+int c_api_messages(const char* gateway, const char* trust_file, const char* game, char* report,
+                   size_t report_size) {
+  gs_client* client = NULL;
+  gs_client_options options;
+  gs_client_callbacks callbacks;
+  messages_observed m;
+  static char big[GS_GAME_MAX_MESSAGE + 1];
+  int lane;
+  memset(&options, 0, sizeof options);
+  memset(&callbacks, 0, sizeof callbacks);
+  memset(&m, 0, sizeof m);
+  options.gateway = gateway;
+  options.trust_file = trust_file;
+  options.game = game;
+  if (gs_client_send(NULL, 1, "x", 1) != -1) FAIL("a NULL handle sent");
+  client = gs_client_create(&options, NULL, 0);
+  if (!client) FAIL("gs_client_create failed");
+  callbacks.user = &m;
+  callbacks.on_login = on_messages_login;
+  callbacks.on_message = on_message;
+  gs_client_set_callbacks(client, &callbacks);
+  if (gs_client_send(client, 1, "x", 1) != -1) FAIL("sent before joining");
+  if (gs_client_login_and_join(client, "alice", "pw", NULL) != 0) FAIL("login refused");
+  if (!poll_until(client, &m.login_done, 10000) || m.outcome != GS_OUTCOME_JOINED) FAIL("not joined");
+  /* The stand-in world sends one message on each lane when we join. */
+  if (!poll_until(client, &m.all_in, 10000))
+    FAIL("messages on lanes 1..4: %d %d %d %d", m.count[1], m.count[2], m.count[3], m.count[4]);
+  if (strcmp(m.text[1], "r") != 0 || strcmp(m.text[2], "u") != 0 || strcmp(m.text[3], "s") != 0 ||
+      strcmp(m.text[4], "x") != 0)
+    FAIL("received '%s' '%s' '%s' '%s' (lane 2 without its number)", m.text[1], m.text[2], m.text[3],
+         m.text[4]);
+  if (gs_client_send(client, 0, "c", 1) != -1) FAIL("sent on lane 0");
+  if (gs_client_send(client, 5, "c", 1) != -1) FAIL("sent on lane 5");
+  if (gs_client_send(client, 1, NULL, 3) != -1) FAIL("sent NULL data with a size");
+  if (gs_client_send(client, 1, big, sizeof big) != -1) FAIL("sent an over-long message");
+  /* The world echoes each on lane 1: "echo LANE:TEXT". */
+  for (lane = 1; lane <= 4; ++lane) {
+    char text[8];
+    snprintf(text, sizeof text, "c%d", lane);
+    if (gs_client_send(client, (uint8_t)lane, text, strlen(text)) != 0) FAIL("lane %d refused", lane);
+  }
+  if (gs_client_send(client, 2, NULL, 0) != 0) FAIL("an empty message (NULL data) refused");
+  if (!poll_until(client, &m.echoes_done, 10000)) FAIL("echoes: '%s'", m.echoed);
+  if (m.null_data) FAIL("on_message had NULL data");
   gs_client_close(client);
   gs_client_destroy(client);
   return 0;

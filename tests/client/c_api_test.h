@@ -30,6 +30,13 @@ int c_api_close_stops_login(const char* gateway, const char* trust_file, const c
 int c_api_resume(const char* gateway, const char* trust_file, const char* game, int with_callbacks,
                  char* report, size_t report_size);
 
+/* Against a stand-in world that sends "r", "u" (numbered), "s" and "x" on lanes 1..4
+ * when the player joins and echoes each game message back on lane 1 as "echo LANE:TEXT":
+ * receives them, sends one on each lane and an empty one, and is refused lane 0, lane 5,
+ * NULL data with a size and an over-long message. */
+int c_api_messages(const char* gateway, const char* trust_file, const char* game, char* report,
+                   size_t report_size);
+
 #ifdef __cplusplus
 }
 #endif

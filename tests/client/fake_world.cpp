@@ -51,6 +51,32 @@ void FakeWorld::send(const std::vector<std::byte>& message) {
   if (player_) player_->session().send(protocol::lane_control, message);
 }
 
+void FakeWorld::send_game(std::uint8_t lane, const std::vector<std::byte>& message) {
+  if (lane == protocol::lane_reliable) reliable_sent_.push_back(message);
+  if (player_) player_->session().send(lane, message);
+}
+
+void FakeWorld::send_numbered(std::uint32_t n, const std::vector<std::byte>& message) {
+  std::vector<std::byte> bytes{std::byte(n & 0xff), std::byte(n >> 8 & 0xff), std::byte(n >> 16 & 0xff),
+                               std::byte(n >> 24)};
+  bytes.insert(bytes.end(), message.begin(), message.end());
+  numbered_sent_.emplace_back(n, bytes);
+  if (player_) player_->session().send(protocol::lane_unordered, bytes);
+}
+
+// What the client says it lacks, lane 0 first, then 1, then 2.
+void FakeWorld::replay(const ResumeSeen& seen) {
+  for (std::size_t i = seen.received; i < sent_.size(); ++i)
+    player_->session().send(protocol::lane_control, sent_[i]);
+  for (std::size_t i = seen.received_reliable; i < reliable_sent_.size(); ++i)
+    player_->session().send(protocol::lane_reliable, reliable_sent_[i]);
+  for (const auto& [n, bytes] : numbered_sent_) {
+    const auto& above = seen.unordered_above;
+    if (n >= seen.unordered_below && std::find(above.begin(), above.end(), n) == above.end())
+      player_->session().send(protocol::lane_unordered, bytes);
+  }
+}
+
 void FakeWorld::send_ticket() {
   ticket = {0x01, 'T', ++generation_, static_cast<std::uint8_t>(player_id)};
   if (player_)
@@ -69,7 +95,11 @@ void FakeWorld::on_auth_data(session::Session& s, std::span<const std::uint8_t> 
       {reinterpret_cast<const std::byte*>(data.data()), data.size()});
   if (!request) return s.refuse_auth("malformed", now);
   peers::Peer* p = host_->find(s);
-  resumes.push_back({request->received, request->ticket, p ? p->address().port() : std::uint16_t{0}});
+  ResumeSeen seen{request->received,        request->received_reliable,
+                  request->unordered_below, {},
+                  request->ticket,          p ? p->address().port() : std::uint16_t{0}};
+  for (const auto& n : request->unordered_above) seen.unordered_above.push_back(n.n);
+  resumes.push_back(std::move(seen));
   if (!refuse.empty()) return s.refuse_auth(refuse, now);
   if (request->ticket != ticket || request->received > sent_.size()) return s.refuse_auth("ticket_used", now);
   resuming_.push_back(&s);
@@ -82,21 +112,27 @@ void FakeWorld::on_connected(session::Session& s, session::Time) {
   if (resumed == resuming_.end()) {
     join_port = player_->address().port();
     sent_.clear();
+    reliable_sent_.clear();
+    numbered_sent_.clear();
     send(session::encode(protocol::Welcome{player_id, "w1", "alice", 30, 100'000}));
     send_ticket();
     if (on_join) on_join();
     return;
   }
   resuming_.erase(resumed);
-  // What the client missed, in order, then a fresh ticket.
-  for (std::size_t i = resumes.back().received; i < sent_.size(); ++i)
-    player_->session().send(protocol::lane_control, sent_[i]);
+  // What the client missed, then a fresh ticket.
+  replay(resumes.back());
   send_ticket();
   if (on_resume) on_resume();
 }
 
-void FakeWorld::on_message(session::Session&, std::uint8_t, std::uint8_t type, std::span<const std::byte> m,
-                           session::Time) {
+void FakeWorld::on_message(session::Session&, std::uint8_t lane, std::uint8_t type,
+                           std::span<const std::byte> m, session::Time) {
+  if (lane != protocol::lane_control) {
+    game_heard.emplace_back(lane, std::vector<std::byte>(m.begin(), m.end()));
+    if (on_game) on_game(lane, game_heard.back().second);
+    return;
+  }
   if (type != protocol::Chat::type) return;
   auto chat = session::decode<protocol::Chat>(m);
   if (!chat) return;

@@ -1,8 +1,9 @@
 #pragma once
 // A stand-in world (and gateway) for the client's resume tests: a listening PeerHost
 // that welcomes any token, hands out resume tickets, numbers its lane-0 messages from
-// the Welcome as docs/PROTOCOL.md says, and takes a ResumeRequest back (or refuses it),
-// replaying what the client missed. Its path can go silent: the host is dropped without
+// the Welcome as docs/PROTOCOL.md says, sends game messages (lane-2 ones with a number
+// before them), and takes a ResumeRequest back (or refuses it), replaying what the client
+// missed on lanes 0, 1 and 2. Its path can go silent: the host is dropped without
 // a word and another listens on the same port, so the old connection hears nothing.
 
 #include <cstdint>
@@ -21,6 +22,9 @@ namespace gs::test {
 
 struct ResumeSeen {
   std::uint32_t received = 0;
+  std::uint32_t received_reliable = 0;
+  std::uint32_t unordered_below = 0;
+  std::vector<std::uint32_t> unordered_above;
   std::vector<std::uint8_t> ticket;
   std::uint16_t port = 0;  // the client's source port
 };
@@ -34,6 +38,11 @@ class FakeWorld final : session::SessionEvents, peers::PeerObserver {
   std::string address() const;  // "127.0.0.1:PORT"
   // A lane-0 message to the player: kept (numbered) for replays, sent if connected.
   void send(const std::vector<std::byte>& message);
+  // A game message to the player on lane 1..4, as is (on lane 2 without a number: see
+  // send_numbered); lane-1 ones are kept for replays.
+  void send_game(std::uint8_t lane, const std::vector<std::byte>& message);
+  // A lane-2 message with number `n` (u32 little-endian) before it, kept for replays.
+  void send_numbered(std::uint32_t n, const std::vector<std::byte>& message);
   // The host goes away without a word; another listens on the same port at once.
   void go_silent();
   // The host goes away without a word; nothing listens any more.
@@ -49,12 +58,15 @@ class FakeWorld final : session::SessionEvents, peers::PeerObserver {
   std::vector<ResumeSeen> resumes;
   std::uint16_t join_port = 0;  // the client's source port when it joined
   std::vector<std::string> chat_heard;
+  std::vector<std::pair<std::uint8_t, std::vector<std::byte>>> game_heard;  // from the client, lanes 1..4
+  std::function<void(std::uint8_t lane, const std::vector<std::byte>&)> on_game;  // runs inside the host
   std::function<void(const std::string&)> on_chat;  // runs inside the host: post what drops it
   std::vector<std::uint8_t> ticket;                 // the ticket the world holds the seat by
 
  private:
   void listen();
   void send_ticket();
+  void replay(const ResumeSeen& seen);
   void on_authenticating(session::Session& s, session::Time) override;
   void on_auth_data(session::Session& s, std::span<const std::uint8_t> data, session::Time now) override;
   void on_connected(session::Session& s, session::Time) override;
@@ -69,9 +81,11 @@ class FakeWorld final : session::SessionEvents, peers::PeerObserver {
   const config::Config& config_;
   std::uint16_t port_ = 0;
   std::unique_ptr<peers::PeerHost> host_;
-  peers::Peer* player_ = nullptr;             // the connection in the world
-  std::vector<std::vector<std::byte>> sent_;  // lane-0 messages, the Welcome first (number 1)
-  std::vector<session::Session*> resuming_;   // sessions whose ResumeRequest was accepted
+  peers::Peer* player_ = nullptr;                      // the connection in the world
+  std::vector<std::vector<std::byte>> sent_;           // lane-0 messages, the Welcome first (number 1)
+  std::vector<std::vector<std::byte>> reliable_sent_;  // lane 1
+  std::vector<std::pair<std::uint32_t, std::vector<std::byte>>> numbered_sent_;  // lane 2, number first
+  std::vector<session::Session*> resuming_;  // sessions whose ResumeRequest was accepted
   std::uint8_t generation_ = 0;
 };
 

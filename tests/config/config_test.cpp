@@ -459,3 +459,36 @@ TEST_CASE("channel.lanes: each lane's priority and weight, within the lane knobs
   CHECK(error_of("roles: [auth]\nchannel:\n  lanes:\n    chat: {weight: 2}\n")
             .find("test.yaml:4:5: channel.lanes.chat: unknown key") == 0);
 }
+
+TEST_CASE("world.game: the module path is relative to the config file; settings reach the game flattened") {
+  const auto none = load_text("roles: [world]\n", "test.yaml", base).world.game;
+  CHECK(none.module.empty());
+  CHECK(none.settings.empty());
+  const auto game = load_text(
+                        "roles: [world]\nworld:\n  game:\n    module: games/arena.so\n    settings:\n"
+                        "      speed: 5000\n      spawn: {x: 1, y: 2}\n      maps: [north, south]\n",
+                        "test.yaml", base)
+                        .world.game;
+  CHECK(game.module == base / "games/arena.so");
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto& s : game.settings) pairs.emplace_back(s.key, s.value);
+  CHECK(pairs ==
+        std::vector<std::pair<std::string, std::string>>{
+            {"speed", "5000"}, {"spawn.x", "1"}, {"spawn.y", "2"}, {"maps.0", "north"}, {"maps.1", "south"}});
+  // Written out and read back, the game sees the same settings.
+  gs::config::Config config = load_text("roles: [world]\n", "test.yaml", base);
+  config.world.game = game;
+  const auto again = load_text(gs::config::to_yaml(config), "t2.yaml", base).world.game;
+  REQUIRE(again.settings.size() == game.settings.size());
+  for (std::size_t i = 0; i < again.settings.size(); ++i)
+    CHECK(again.settings[i].key == game.settings[i].key);
+}
+
+TEST_CASE("world.game: a bad settings key names the file, line and full key") {
+  CHECK(error_of("roles: [world]\nworld:\n  game:\n    settings: [1, 2]\n") ==
+        "test.yaml:4:15: world.game.settings: expected a map of the game's settings, found a list");
+  CHECK(error_of("roles: [world]\nworld:\n  game:\n    settings:\n      spawn:\n        a.b: 1\n")
+            .find("test.yaml:6:9: world.game.settings.spawn.a.b: a key must not contain '.'") == 0);
+  CHECK(error_of("roles: [world]\nworld:\n  game:\n    modul: x.so\n")
+            .find("test.yaml:4:5: world.game.modul: unknown key") == 0);
+}

@@ -140,6 +140,7 @@ class Collector {
   void string_list(std::string_view, const std::vector<std::string>&) {}
   void name_list(std::string_view, const std::vector<std::string>&, std::size_t, std::size_t, std::size_t) {}
   void path_list(std::string_view, const std::vector<std::filesystem::path>&) {}
+  void game_settings(std::string_view, const std::vector<gs::config::GameSetting>&) {}
   template <class T, class Visit>
   void objects(std::string_view key, const std::vector<T>& items, Visit visit) {
     // Each item's settings are recorded once, under "key[]", from a default item.

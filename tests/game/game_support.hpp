@@ -2,12 +2,14 @@
 // Test doubles for GameHost: the world's players as a recorder, a log that keeps its
 // lines, module paths from the environment (tests/game/meson.build sets them).
 
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <span>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -101,7 +103,7 @@ struct HostedModule {
   game::LoadedModule loaded;
   game::GameHost host;
 
-  explicit HostedModule(const char* module_env, std::vector<game::Setting> settings = {})
+  explicit HostedModule(const char* module_env, std::vector<config::GameSetting> settings = {})
       : loaded(module_path(module_env)),
         host(loaded.module(), players, capture_logger(lines), std::move(settings), [this] { return now; }) {}
 };
@@ -110,6 +112,42 @@ inline std::shared_ptr<spdlog::logger> capture_logger(const std::shared_ptr<LogL
   auto log = std::make_shared<spdlog::logger>("game", sink);
   log->set_level(spdlog::level::debug);
   return log;
+}
+
+// The dynamic symbols a library defines (nm -D --defined-only), mangled.
+inline std::set<std::string> exported(const std::string& path) {
+  std::string command = module_path("NM") + " -D --defined-only " + path;
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe);
+  std::set<std::string> names;
+  char line[4096];
+  while (fgets(line, sizeof line, pipe)) {
+    std::istringstream fields(line);
+    std::string address, type, name;
+    if (fields >> address >> type >> name) names.insert(name);
+  }
+  REQUIRE(pclose(pipe) == 0);
+  return names;
+}
+
+// The C++ standard library's own (namespace std, __gnu_cxx, its type info), which
+// libstdc++'s headers give default visibility whatever the module's flags.
+inline bool standard_library(const std::string& name) {
+  // A sanitizer build adds its own (__asan_*, __odr_asan*, __ubsan_* ...).
+  if (name.starts_with("__")) return true;
+  for (const char* prefix : {"_ZNSt", "_ZNKSt", "_ZSt", "_ZTISt", "_ZTSSt", "_ZTVSt", "_ZN9__gnu_cxx",
+                             "_ZNK9__gnu_cxx", "_ZGVZNSt", "_ZZNSt"})
+    if (name.starts_with(prefix)) return true;
+  return false;
+}
+
+// What a module exports of its own: its dynamic symbols less the standard library's and a
+// sanitizer's.
+inline std::set<std::string> own_exports(const std::string& path) {
+  std::set<std::string> ours;
+  for (const auto& name : exported(path))
+    if (!standard_library(name)) ours.insert(name);
+  return ours;
 }
 
 }  // namespace gs::test

@@ -56,7 +56,7 @@ struct Fixture {
   std::uint64_t now = 1000;
   gs::game::GameHost host;
 
-  explicit Fixture(bool with_callback = true, std::vector<gs::game::Setting> settings = {})
+  explicit Fixture(bool with_callback = true, std::vector<gs::config::GameSetting> settings = {})
       : host(timer_module(with_callback), players,
              gs::test::capture_logger(std::make_shared<gs::test::LogLines>()), std::move(settings),
              [this] { return now; }) {

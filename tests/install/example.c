@@ -41,6 +41,7 @@ int main(void) {
   check(gs_client_set_server_name(client, "") == -1, "an empty server name is refused");
   check(gs_client_login_and_join(client, NULL, "secret", NULL) == -1, "a login without a user is refused");
   check(gs_client_send_chat(client, "hello") == -1, "chat outside the world is refused");
+  check(gs_client_send(client, 1, "hi", 2) == -1, "a game message outside the world is refused");
   check(gs_client_poll(client, 0) >= 0, "poll runs");
   check(strcmp(gs_outcome_name(GS_OUTCOME_JOINED), "joined") == 0, "outcome names");
   gs_client_destroy(client);

@@ -29,18 +29,25 @@ class NatRelay {
   std::uint16_t port() const { return front_.local_endpoint().port(); }
   std::size_t mappings() const { return order_.size(); }
 
+  // The new socket is bound before the old one closes, so its port always differs.
   void rebind(std::size_t mapping) {
     Mapping& m = *order_.at(mapping);
-    asio::error_code ignored;
-    m.back.close(ignored);
+    udp::socket old = std::move(m.back);
     m.back = udp::socket(io_);
+    ++m.generation;
     open(m);
+    asio::error_code ignored;
+    old.close(ignored);
+  }
+  std::uint16_t back_port(std::size_t mapping) const {
+    return order_.at(mapping)->back.local_endpoint().port();
   }
 
  private:
   struct Mapping {
     explicit Mapping(asio::io_context& io) : back(io) {}
     udp::socket back;
+    std::uint64_t generation = 0;  // of `back`: a handler of an older socket stops
     udp::endpoint client, from;
     std::array<std::byte, 65536> buf{};
   };
@@ -64,13 +71,15 @@ class NatRelay {
       receive_front();
     });
   }
-  // A closed socket's handler ends with an error and does not re-arm.
+  // A closed socket's handler ends with an error, or finds a newer generation, and does
+  // not re-arm (a datagram it had already received is dropped, as by a NAT).
   void receive_back(Mapping& m) {
-    m.back.async_receive_from(asio::buffer(m.buf), m.from, [this, &m](asio::error_code ec, std::size_t n) {
-      if (ec) return;
-      front_.send_to(asio::buffer(m.buf.data(), n), m.client, 0, ec);
-      receive_back(m);
-    });
+    m.back.async_receive_from(asio::buffer(m.buf), m.from,
+                              [this, &m, generation = m.generation](asio::error_code ec, std::size_t n) {
+                                if (ec || generation != m.generation) return;
+                                front_.send_to(asio::buffer(m.buf.data(), n), m.client, 0, ec);
+                                receive_back(m);
+                              });
   }
 
   asio::io_context& io_;

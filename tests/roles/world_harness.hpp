@@ -28,6 +28,17 @@ struct Conn {
   Conn(const session::SessionConfig& config, session::SessionEvents& world, Time now)
       : client(config, client_pipe, events, now), server(config, server_pipe, world, now) {}
 
+  // What the client library counts for a resume: lane-0 messages from the world, its
+  // ResumeTickets aside.
+  std::uint32_t lane0_received() const {
+    std::uint32_t n = 0;
+    for (std::size_t i = 0; i < events.messages.size(); ++i)
+      if (events.lanes[i] == protocol::lane_control &&
+          std::to_integer<std::uint8_t>(events.messages[i][0]) != protocol::ResumeTicket::type)
+        ++n;
+    return n;
+  }
+
   template <class M>
   std::vector<M> received() const {
     std::vector<M> out;

@@ -12,18 +12,8 @@ using protocol::PlayerState;
 
 namespace {
 
-// What the client library counts: lane-0 messages from the world, ResumeTickets aside.
-std::uint32_t counted(const Conn& c) {
-  std::uint32_t n = 0;
-  for (std::size_t i = 0; i < c.events.messages.size(); ++i)
-    if (c.events.lanes[i] == protocol::lane_control &&
-        std::to_integer<std::uint8_t>(c.events.messages[i][0]) != protocol::ResumeTicket::type)
-      ++n;
-  return n;
-}
-
 std::vector<std::uint8_t> request(std::uint32_t received, const std::vector<std::uint8_t>& ticket) {
-  auto bytes = encode(protocol::ResumeRequest{received, ticket});
+  auto bytes = encode(protocol::ResumeRequest{received, 0, 1, {}, ticket});
   return {reinterpret_cast<const std::uint8_t*>(bytes.data()),
           reinterpret_cast<const std::uint8_t*>(bytes.data()) + bytes.size()};
 }
@@ -125,7 +115,7 @@ TEST_CASE("resume: the seat comes back with its id, and every lane-0 message mis
   // "in flight": sent by the world, never reached alice before her path broke.
   b.client.send(protocol::lane_control, encode(protocol::Chat{"in flight"}));
   gs::session::test::pump(b.client_pipe, b.client, b.server_pipe, b.server, h.now);
-  const std::uint32_t received = counted(a);
+  const std::uint32_t received = a.lane0_received();
   CHECK(received == 4);  // Welcome, alice joined, bob joined, "before"
   const auto ticket = latest_ticket(a);
   a.server_pipe.outbox.clear();  // lost with the path
@@ -158,7 +148,7 @@ TEST_CASE("resume: a connection still open (a NAT rebinding) is closed, and the 
   Harness h;
   auto& a = h.connect(h.token("alice"));
   auto& b = h.connect(h.token("bob"));
-  auto& back = h.connect_data(request(counted(a), latest_ticket(a)));
+  auto& back = h.connect_data(request(a.lane0_received(), latest_ticket(a)));
   CHECK(back.client.state() == session::State::connected);
   CHECK(a.server.end_reason().code == EndCode::resumed);
   h.world.remove_client(a.server);  // what the host reports once that close is done
@@ -174,7 +164,7 @@ TEST_CASE("resume: a used, expired, forged, other-world or garbled ticket is ref
   Harness h;
   auto& a = h.connect(h.token("alice"));
   const auto first = latest_ticket(a);
-  const std::uint32_t received = counted(a);
+  const std::uint32_t received = a.lane0_received();
   h.drop(a, EndCode::timeout);
   CHECK(h.connect_data(request(received, first)).client.state() == session::State::connected);
 
@@ -212,10 +202,10 @@ TEST_CASE("resume: the ticket before a re-issue still works, the one before that
   h.ticks(16 * 30);  // and a third
   auto tickets = a.received<protocol::ResumeTicket>();
   REQUIRE(tickets.size() == 3);
-  CHECK(refusal(h.connect_data(request(counted(a), tickets[0].ticket))) == "ticket_used");
-  auto& back = h.connect_data(request(counted(a), tickets[1].ticket));
+  CHECK(refusal(h.connect_data(request(a.lane0_received(), tickets[0].ticket))) == "ticket_used");
+  auto& back = h.connect_data(request(a.lane0_received(), tickets[1].ticket));
   CHECK(back.client.state() == session::State::connected);
-  CHECK(refusal(h.connect_data(request(counted(a), tickets[2].ticket))) == "ticket_used");
+  CHECK(refusal(h.connect_data(request(a.lane0_received(), tickets[2].ticket))) == "ticket_used");
 }
 
 TEST_CASE("resume: a player who missed more than the backlog is refused rather than resumed with a gap") {
@@ -225,7 +215,7 @@ TEST_CASE("resume: a player who missed more than the backlog is refused rather t
   Harness h(settings);
   auto& a = h.connect(h.token("alice"));
   auto& b = h.connect(h.token("bob"));
-  const std::uint32_t received = counted(a);
+  const std::uint32_t received = a.lane0_received();
   const auto ticket = latest_ticket(a);
   h.drop(a, EndCode::timeout);
   // Welcome, alice and bob joined were 1..3; alice has them. 17 lines make 4..20, and
@@ -243,7 +233,7 @@ TEST_CASE(
   auto& a = h.connect(h.token("alice"));
   auto& b = h.connect(h.token("bob"));
   const auto ticket = latest_ticket(a);
-  const std::uint32_t received = counted(a);
+  const std::uint32_t received = a.lane0_received();
   h.drop(a, EndCode::timeout);
   h.connect(h.token("alice"));
   CHECK(h.world.players() == 2);

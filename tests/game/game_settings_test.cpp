@@ -1,4 +1,4 @@
-#include "game/settings.hpp"
+#include "config/game_settings.hpp"
 
 #include <doctest/doctest.h>
 
@@ -7,20 +7,20 @@
 
 namespace {
 
-using gs::game::flatten_settings;
-using gs::game::SettingsError;
+using gs::config::flatten_game_settings;
+using gs::config::GameSettingsError;
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
 Pairs flat(const std::string& yaml) {
   Pairs out;
-  for (const auto& s : flatten_settings(YAML::Load(yaml))) out.emplace_back(s.key, s.value);
+  for (const auto& s : flatten_game_settings(YAML::Load(yaml))) out.emplace_back(s.key, s.value);
   return out;
 }
 
 std::string error_of(const std::string& yaml) {
   try {
-    flatten_settings(YAML::Load(yaml));
-  } catch (const SettingsError& e) {
+    flatten_game_settings(YAML::Load(yaml));
+  } catch (const GameSettingsError& e) {
     return e.what();
   }
   return "no error";
@@ -42,7 +42,7 @@ TEST_CASE("settings: nested maps join with dots, lists are numbered, scalars kee
 }
 
 TEST_CASE("settings: absent, null or empty settings are no entries; empty maps and lists give none") {
-  CHECK(flatten_settings(YAML::Node()).empty());
+  CHECK(flatten_game_settings(YAML::Node()).empty());
   CHECK(flat("~").empty());
   CHECK(flat("{}").empty());
   CHECK(flat("a: {}\nb: []\nc: 1\n") == Pairs{{"c", "1"}});
@@ -50,9 +50,9 @@ TEST_CASE("settings: absent, null or empty settings are no entries; empty maps a
 
 TEST_CASE("settings: a key with a dot is refused, naming the key and where it is") {
   try {
-    flatten_settings(YAML::Load("spawn:\n  pos.x: 1\n"));
+    flatten_game_settings(YAML::Load("spawn:\n  pos.x: 1\n"));
     FAIL("no error");
-  } catch (const SettingsError& e) {
+  } catch (const GameSettingsError& e) {
     CHECK(std::string(e.what()).starts_with("world.game.settings.spawn.pos.x: a key must not contain '.'"));
     CHECK(e.key() == "spawn.pos.x");
     CHECK(e.line() == 2);
@@ -69,7 +69,7 @@ TEST_CASE("settings: settings that are not a map, empty keys, map keys and dupli
 }
 
 TEST_CASE("settings: a value over 4 KiB is refused naming its key; 4 KiB exactly is kept") {
-  std::string ok(gs::game::kMaxSettingValue, 'v');
+  std::string ok(gs::config::kMaxGameSettingValue, 'v');
   CHECK(flat("big: " + ok).at(0).second == ok);
   CHECK(error_of("small: 1\nbig: " + ok + "v") ==
         "world.game.settings.big: the value is 4097 bytes, more than 4096");

@@ -1,10 +1,10 @@
-#include "game/settings.hpp"
+#include "config/game_settings.hpp"
 
 #include <set>
 
 #include <fmt/format.h>
 
-namespace gs::game {
+namespace gs::config {
 namespace {
 
 constexpr const char* kRoot = "world.game.settings";
@@ -21,7 +21,7 @@ std::string printable(const std::string& key) {
 
 class Flattener {
  public:
-  std::vector<Setting> run(const YAML::Node& node) {
+  std::vector<GameSetting> run(const YAML::Node& node) {
     if (!node.IsDefined() || node.IsNull()) return {};
     if (!node.IsMap()) fail("", node, "expected a map of settings");
     visit("", node);
@@ -32,7 +32,7 @@ class Flattener {
   [[noreturn]] static void fail(const std::string& key, const YAML::Node& node, const std::string& problem) {
     YAML::Mark mark = node.Mark();
     bool known = !mark.is_null();
-    throw SettingsError(key, known ? mark.line + 1 : 0, known ? mark.column + 1 : 0, problem);
+    throw GameSettingsError(key, known ? mark.line + 1 : 0, known ? mark.column + 1 : 0, problem);
   }
 
   static std::string join(const std::string& prefix, const std::string& part) {
@@ -62,26 +62,28 @@ class Flattener {
 
   void add(const std::string& key, const YAML::Node& node) {
     std::string value = node.Scalar();
-    if (value.size() > kMaxSettingValue)
-      fail(key, node, fmt::format("the value is {} bytes, more than {}", value.size(), kMaxSettingValue));
+    if (value.size() > kMaxGameSettingValue)
+      fail(key, node, fmt::format("the value is {} bytes, more than {}", value.size(), kMaxGameSettingValue));
     if (value.find('\0') != std::string::npos) fail(key, node, "the value must not contain a NUL character");
     if (!seen_.insert(key).second) fail(key, node, "the key appears twice");
-    if (out_.size() == kMaxSettings) fail(key, node, fmt::format("more than {} settings", kMaxSettings));
+    if (out_.size() == kMaxGameSettings)
+      fail(key, node, fmt::format("more than {} settings", kMaxGameSettings));
     out_.push_back({key, std::move(value)});
   }
 
-  std::vector<Setting> out_;
+  std::vector<GameSetting> out_;
   std::set<std::string> seen_;
 };
 
 }  // namespace
 
-SettingsError::SettingsError(std::string key, int line, int column, const std::string& problem)
+GameSettingsError::GameSettingsError(std::string key, int line, int column, const std::string& problem)
     : std::runtime_error(fmt::format("{}{}{}: {}", kRoot, key.empty() ? "" : ".", printable(key), problem)),
       key_(std::move(key)),
+      problem_(problem),
       line_(line),
       column_(column) {}
 
-std::vector<Setting> flatten_settings(const YAML::Node& node) { return Flattener().run(node); }
+std::vector<GameSetting> flatten_game_settings(const YAML::Node& node) { return Flattener().run(node); }
 
-}  // namespace gs::game
+}  // namespace gs::config

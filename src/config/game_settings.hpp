@@ -13,35 +13,34 @@
 
 #include <yaml-cpp/yaml.h>
 
-namespace gs::game {
+#include "config/game_setting.hpp"
 
-struct Setting {
-  std::string key;
-  std::string value;
-};
+namespace gs::config {
 
-inline constexpr std::size_t kMaxSettings = 1000;
-inline constexpr std::size_t kMaxSettingValue = 4096;  // bytes
+inline constexpr std::size_t kMaxGameSettings = 1000;
+inline constexpr std::size_t kMaxGameSettingValue = 4096;  // bytes
 
 // what() reads "world.game.settings.KEY: problem"; line and column are 1-based (0 when
 // the node has no position).
-class SettingsError : public std::runtime_error {
+class GameSettingsError : public std::runtime_error {
  public:
-  SettingsError(std::string key, int line, int column, const std::string& problem);
+  GameSettingsError(std::string key, int line, int column, const std::string& problem);
   const std::string& key() const { return key_; }
+  const std::string& problem() const { return problem_; }
   int line() const { return line_; }
   int column() const { return column_; }
 
  private:
   std::string key_;
+  std::string problem_;
   int line_;
   int column_;
 };
 
 // The flattened settings of `node` (a map, or null/absent for none). Throws
-// SettingsError when a key is not a plain scalar, is empty, contains '.' or a NUL byte,
-// appears twice, a value is over kMaxSettingValue bytes or contains a NUL byte, or there
-// are more than kMaxSettings entries.
-std::vector<Setting> flatten_settings(const YAML::Node& node);
+// GameSettingsError when a key is not a plain scalar, is empty, contains '.' or a NUL byte,
+// appears twice, a value is over kMaxGameSettingValue bytes or contains a NUL byte, or there
+// are more than kMaxGameSettings entries.
+std::vector<GameSetting> flatten_game_settings(const YAML::Node& node);
 
-}  // namespace gs::game
+}  // namespace gs::config
