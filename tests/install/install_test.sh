@@ -9,7 +9,9 @@
 #     and runs against the installed copy;
 #   - tiny_module.cpp builds as a module with `pkg-config --cflags gameserver-game` and
 #     `c++ -shared -fPIC`, exports gs_game_module_v1 and none of game.hpp's C++, and
-#     load_module.c (C99) dlopens it and finds a table of this ABI version and size.
+#     load_module.c (C99) dlopens it and finds a table of this ABI version and size;
+#   - the plain-C example game games/tictactoe builds the same way with `cc` alone, exports
+#     only gs_game_module_v1 and loads with a table of this ABI version and size.
 # Offline; the temporary folder goes away on exit.
 # Usage: install_test.sh BUILD_DIR [SANITIZE]   (SANITIZE: the build's b_sanitize)
 set -euo pipefail
@@ -116,4 +118,15 @@ $cc -std=c99 -Wall -Wextra -Wpedantic -Werror "${game_flags[@]}" "$here/load_mod
 loaded=$("$tmp/load_module" "$tmp/libtiny.so") || fail "load_module failed"
 echo "module: $loaded"
 [[ $loaded == "name tiny abi_ok 1 size_ok 1" ]] || fail "the module's table: $loaded"
+
+# The C example game, out of tree: its folder copied away from the source tree, then cc
+# with only what gameserver-game.pc says.
+cp -r "$here/../../games/tictactoe" "$tmp/tictactoe"
+$cc -std=c11 -Wall -Wextra -Wpedantic -Werror -shared -fPIC "${game_flags[@]}" \
+  "$tmp/tictactoe/tictactoe.c" -o "$tmp/tictactoe.so"
+ttt_exports=$(nm -D --defined-only "$tmp/tictactoe.so" | awk '{print $NF}' | grep -v '^__' || true)
+[[ $ttt_exports == gs_game_module_v1 ]] || fail "tictactoe.so exports: $ttt_exports"
+loaded=$("$tmp/load_module" "$tmp/tictactoe.so") || fail "load_module failed on tictactoe.so"
+echo "tictactoe: $loaded"
+[[ $loaded == "name tictactoe abi_ok 1 size_ok 1" ]] || fail "tictactoe's table: $loaded"
 echo "install test passed"
