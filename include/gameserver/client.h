@@ -202,6 +202,23 @@ GS_CLIENT_API int gs_client_set_server_name(gs_client* client, const char* name)
  * event is missed. NULL clears them. */
 GS_CLIENT_API void gs_client_set_callbacks(gs_client* client, const gs_client_callbacks* callbacks);
 
+/* The same two, told how large the caller's struct is: a library newer than the header a
+ * program was built with reads only the members that program knows (the rest count as
+ * zero/NULL), and an older library ignores members it does not know. In C and C++ the
+ * macros below make every call to gs_client_create and gs_client_set_callbacks one of
+ * these with sizeof the struct as compiled; bindings from other languages call them
+ * directly with the size of the struct they lay out. Added in 1.2.0. */
+GS_CLIENT_API gs_client* gs_client_create_sized(const gs_client_options* options, size_t options_size,
+                                                char* error, size_t error_size);
+GS_CLIENT_API void gs_client_set_callbacks_sized(gs_client* client, const gs_client_callbacks* callbacks,
+                                                 size_t callbacks_size);
+#ifndef GS_CLIENT_BUILDING
+#define gs_client_create(options, error, error_size) \
+  gs_client_create_sized((options), sizeof(gs_client_options), (error), (error_size))
+#define gs_client_set_callbacks(client, callbacks) \
+  gs_client_set_callbacks_sized((client), (callbacks), sizeof(gs_client_callbacks))
+#endif
+
 /* Starts logging in as `user` (1..64 bytes) with `password` (up to 1024 bytes) and
  * joining the world (`world`: a preferred world id of up to 64 bytes, or NULL for
  * any). The password is copied and every copy of ours is wiped once sent; wipe yours

@@ -1,10 +1,13 @@
 // The C API (include/gameserver/client.h) over gs::client::Client: each handle owns an
 // io_context that runs only inside gs_client_poll(). No exception crosses into C.
 
+// The library defines the functions the header's macros stand in front of.
+#define GS_CLIENT_BUILDING 1
 #include "gameserver/client.h"
 
 #include "gameserver/game.h"
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <new>
@@ -107,7 +110,33 @@ gs::client::ClientEvents make_events(gs_client* c) {
 
 }  // namespace
 
+namespace {
+
+// The caller's struct as this library knows it: what it has, the rest zero.
+template <class T>
+T known_part(const T* given, std::size_t size) {
+  T out{};
+  if (given) std::memcpy(&out, given, std::min(size, sizeof(T)));
+  return out;
+}
+
+}  // namespace
+
 extern "C" {
+
+gs_client* gs_client_create_sized(const gs_client_options* options, size_t options_size, char* error,
+                                  size_t error_size) {
+  if (!options) return gs_client_create(nullptr, error, error_size);
+  const gs_client_options known = known_part(options, options_size);
+  return gs_client_create(&known, error, error_size);
+}
+
+void gs_client_set_callbacks_sized(gs_client* client, const gs_client_callbacks* callbacks,
+                                   size_t callbacks_size) {
+  if (!callbacks) return gs_client_set_callbacks(client, nullptr);
+  const gs_client_callbacks known = known_part(callbacks, callbacks_size);
+  gs_client_set_callbacks(client, &known);
+}
 
 gs_client* gs_client_create(const gs_client_options* options, char* error, size_t error_size) {
   try {

@@ -181,3 +181,28 @@ TEST_CASE("a C program sends and receives game messages on lanes 1..4; lane 2's 
   std::sort(heard.begin(), heard.end());
   CHECK(heard == std::vector<std::string>{"1:c1", "2:", "2:c2", "3:c3", "4:c4"});
 }
+
+TEST_CASE("a program built against an older header: the library reads only the struct members it has") {
+  gs::test::Deployment d("c-api-older");
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  gs::test::FakeWorld world(io, d.config);
+  gs::test::FakeGateway gateway(io, d.config, world.address());
+  world.on_join = [&] {
+    const std::vector<std::byte> x{std::byte{'x'}};
+    world.send_game(1, x);
+    world.send_numbered(1, x);
+  };
+  std::thread loop([&] {
+    io.run();
+    gs::dtls::release_thread_caches();
+  });
+  char report[256] = "";
+  const auto trust = d.config.tls.trust.string();
+  CHECK_MESSAGE(c_api_older_structs(gateway.address().c_str(), trust.c_str(), d.config.game.c_str(), report,
+                                    sizeof report) == 0,
+                report);
+  work.reset();
+  io.stop();
+  loop.join();
+}

@@ -34,6 +34,8 @@ int c_api_resume(const char* gateway, const char* trust_file, const char* game, 
  * when the player joins and echoes each game message back on lane 1 as "echo LANE:TEXT":
  * receives them, sends one on each lane and an empty one, and is refused lane 0, lane 5,
  * NULL data with a size and an over-long message. */
+int c_api_older_structs(const char* gateway, const char* trust_file, const char* game, char* report,
+                        size_t report_size);
 int c_api_messages(const char* gateway, const char* trust_file, const char* game, char* report,
                    size_t report_size);
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `meson install` into a temporary root, then use only what it installed, the way a game
 # developer would, out of tree with pkg-config and the C/C++ compiler:
-#   - the binary, the headers, libgameserver_client.so -> .so.1 -> .so.1.1.0 and both .pc
+#   - the binary, the headers, libgameserver_client.so -> .so.1 -> .so.1.2.0 and both .pc
 #     files are in place; the library's SONAME is set and it has no RUNPATH;
 #   - the library exports exactly the functions <gameserver/client.h> declares;
 #   - example.c (C99, -Wpedantic -Werror) builds with only
