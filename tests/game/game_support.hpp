@@ -135,8 +135,11 @@ inline std::set<std::string> exported(const std::string& path) {
 inline bool standard_library(const std::string& name) {
   // A sanitizer build adds its own (__asan_*, __odr_asan*, __ubsan_* ...).
   if (name.starts_with("__")) return true;
-  for (const char* prefix : {"_ZNSt", "_ZNKSt", "_ZSt", "_ZTISt", "_ZTSSt", "_ZTVSt", "_ZN9__gnu_cxx",
-                             "_ZNK9__gnu_cxx", "_ZGVZNSt", "_ZZNSt"})
+  // namespace std members (const, &- and &&-qualified too), its type info, __gnu_cxx, and
+  // the global operators new and delete that inline code instantiates.
+  for (const char* prefix :
+       {"_ZNSt", "_ZNKSt", "_ZNRSt", "_ZNKRSt", "_ZNOSt", "_ZNKOSt", "_ZSt", "_ZTISt", "_ZTSSt", "_ZTVSt",
+        "_ZN9__gnu_cxx", "_ZNK9__gnu_cxx", "_ZGVZNSt", "_ZZNSt", "_Znw", "_Zna", "_Zdl", "_Zda"})
     if (name.starts_with(prefix)) return true;
   return false;
 }
