@@ -10,15 +10,13 @@ namespace gs::roles {
 
 void WorldService::send_numbered(session::Session& to, std::uint32_t number,
                                  std::span<const std::byte> data) {
-  numbered_.resize(4 + data.size());
-  for (int i = 0; i < 4; ++i) numbered_[i] = std::byte(static_cast<std::uint8_t>(number >> (8 * i)));
-  std::copy(data.begin(), data.end(), numbered_.begin() + 4);
+  protocol::write_numbered(numbered_, number, data);
   to.send(protocol::lane_unordered, numbered_);
 }
 
 SharedMessage WorldService::kept_copy(gs_lane lane, std::span<const std::byte> data) const {
   const bool reliable = lane == GS_LANE_RELIABLE || lane == GS_LANE_UNORDERED;
-  if (!reliable || settings_.resume_grace.count() == 0) return nullptr;
+  if (!reliable || !resumes()) return nullptr;
   return std::make_shared<const std::vector<std::byte>>(data.begin(), data.end());
 }
 

@@ -33,12 +33,9 @@ void WorldService::resume_auth(Client& client, std::span<const std::uint8_t> dat
   auto claims = tickets_.verify(request->ticket, wall_clock_());
   if (!claims) return refuse_resume(session, crypto::to_string(claims.error()), now);
   auto seat = players_.find(claims->player_id);
-  if (settings_.resume_grace.count() == 0 || seat == players_.end() ||
-      seat->second.account != claims->account)
+  if (!resumes() || seat == players_.end() || seat->second.account != claims->account)
     return refuse_resume(session, "no_seat", now);
-  const auto& nonces = seat->second.ticket_nonces;
-  if (std::find(nonces.begin(), nonces.end(), claims->nonce) == nonces.end())
-    return refuse_resume(session, "ticket_used", now);
+  if (!holds_ticket(seat->second, claims->nonce)) return refuse_resume(session, "ticket_used", now);
   if (!can_replay(seat->second, *request)) return refuse_resume(session, "backlog", now);
   client.account = claims->account;
   client.resume_of = claims->player_id;
@@ -53,8 +50,7 @@ void WorldService::complete_resume(Client& client, Time now) {
   // Two connections may present the same ticket: the first one up takes the seat, and
   // the seat may have ended meanwhile (grace over, replaced).
   const bool gone = seat == players_.end() || seat->second.account != client.account;
-  const bool used = !gone && std::find(seat->second.ticket_nonces.begin(), seat->second.ticket_nonces.end(),
-                                       client.resume_nonce) == seat->second.ticket_nonces.end();
+  const bool used = !gone && !holds_ticket(seat->second, client.resume_nonce);
   if (gone || used) {
     const std::string reason = gone ? "no_seat" : "ticket_used";
     ++stats_.resumes_refused[reason];
@@ -117,6 +113,11 @@ void WorldService::replay(Player& player, const protocol::ResumeRequest& r) {
   });
 }
 
+bool WorldService::holds_ticket(const Player& player, const crypto::ResumeNonce& nonce) {
+  return std::find(player.ticket_nonces.begin(), player.ticket_nonces.end(), nonce) !=
+         player.ticket_nonces.end();
+}
+
 bool WorldService::suspends(const End& end) const {
   switch (end.code) {
     case EndCode::timeout:         // nothing heard from the client
@@ -157,7 +158,7 @@ void WorldService::issue_ticket(std::uint32_t player_id, Player& player, Time no
 }
 
 void WorldService::resume_timers(Time now) {
-  if (settings_.resume_grace.count() == 0) return;
+  if (!resumes()) return;
   std::vector<std::uint32_t> expired;
   for (auto& [id, player] : players_) {
     if (!player.session) {

@@ -266,7 +266,7 @@ void WorldRole::collect(admin::MetricsWriter& out) {
   out.counter("gameserver_world_resume_timeouts_total", "Suspended players that did not come back in time",
               static_cast<double>(s.resume_timeouts));
   const char* refused = "Resume requests refused, by reason";
-  for (auto reason : {"malformed", "bad_mac", "wrong_world", "expired", "no_seat", "ticket_used", "backlog"})
+  for (const char* reason : kResumeRefusals)
     out.counter("gameserver_world_resumes_refused_total", refused,
                 s.resumes_refused.contains(reason) ? static_cast<double>(s.resumes_refused.at(reason)) : 0.0,
                 {{"reason", reason}});

@@ -137,7 +137,7 @@ void WorldService::on_connected(session::Session& session, Time now) {
   for (const auto& [other_id, other] : players_)
     if (other_id != id) send(player, protocol::PlayerJoined{other_id, other.account});
   broadcast(protocol::PlayerJoined{id, client.account});  // the player too, as always
-  if (settings_.resume_grace.count() > 0) issue_ticket(id, player, now);
+  if (resumes()) issue_ticket(id, player, now);
   ++stats_.joined;
   if (seat_listener_) seat_listener_(seat_of(id, player, /*seated=*/true));
   if (game_) {
@@ -157,7 +157,7 @@ WorldService::Player& WorldService::seat(Client& client, Time now) {
   player.x = settings_.map_size / 2 + static_cast<std::int32_t>((id * 7919) % 2000) - 1000;
   player.y = settings_.map_size / 2 + static_cast<std::int32_t>((id * 104729) % 2000) - 1000;
   player.limit = MessageRateLimit(settings_.rate_limit, now);
-  const std::size_t backlog = settings_.resume_grace.count() > 0 ? settings_.resume_backlog : 0;
+  const std::size_t backlog = resumes() ? settings_.resume_backlog : 0;
   player.replay = ReplayLog(backlog);
   player.replay_reliable = ReplayLog(backlog);
   player.replay_unordered = ReplayLog(backlog);
@@ -278,7 +278,7 @@ void WorldService::on_closed(session::Session& session, const End& end, Time now
   if (it == clients_.end()) return;
   if (const std::uint32_t id = it->second.player_id) {
     it->second.player_id = 0;
-    if (settings_.resume_grace.count() > 0 && suspends(end)) {
+    if (resumes() && suspends(end)) {
       suspend(id, now);
     } else {
       leave(id, "left");

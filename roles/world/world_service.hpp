@@ -29,6 +29,11 @@
 
 namespace gs::roles {
 
+// Why a resume is refused, in the order the world checks (docs/PROTOCOL.md, "Resuming a
+// session"): crypto::ResumeError's names, then the world's own. Metrics list every one.
+inline constexpr const char* kResumeRefusals[] = {"malformed", "bad_mac",     "wrong_world", "expired",
+                                                  "no_seat",   "ticket_used", "backlog"};
+
 struct WorldStats {
   std::uint64_t joined = 0;
   std::uint64_t left = 0;
@@ -175,6 +180,10 @@ class WorldService final : public session::SessionEvents, public game::GamePlaye
   void refuse_resume(session::Session& session, const std::string& reason, Time now);
   // The resumed connection is up: the seat moves to it, the missed messages follow.
   void complete_resume(Client& client, Time now);
+  // Whether this world keeps seats for resumes at all (world.resume_grace > 0).
+  bool resumes() const { return settings_.resume_grace.count() > 0; }
+  // Whether `nonce` is one of the two tickets the player holds unused.
+  static bool holds_ticket(const Player& player, const crypto::ResumeNonce& nonce);
   // True when the player's path broke (a timeout, a transport failure), not a goodbye.
   bool suspends(const End& end) const;
   void suspend(std::uint32_t player_id, Time now);

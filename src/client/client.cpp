@@ -293,18 +293,16 @@ class Client::Impl {
     if (stage_ != Stage::in_world) return;
     if (lane == protocol::lane_reliable) ++received_reliable_;
     if (lane == protocol::lane_unordered) {
-      if (m.size() < 4) {
+      auto numbered = protocol::read_numbered(m);
+      if (!numbered) {
         ++message_stats_.short_unordered;
         return;
       }
-      const std::uint32_t n =
-          std::to_integer<std::uint32_t>(m[0]) | std::to_integer<std::uint32_t>(m[1]) << 8 |
-          std::to_integer<std::uint32_t>(m[2]) << 16 | std::to_integer<std::uint32_t>(m[3]) << 24;
-      if (!take_number(n)) {
+      if (!take_number(numbered->number)) {
         ++message_stats_.duplicate_unordered;
         return;
       }
-      m = m.subspan(4);
+      m = numbered->data;
     }
     if (lane == protocol::lane_sequenced && !m.empty() &&
         std::to_integer<std::uint8_t>(m[0]) == protocol::Snapshot::type && events_.snapshot)

@@ -5,6 +5,8 @@
 // docs/PROTOCOL.md, part "Messages".
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -221,6 +223,28 @@ struct MessageNumber {
     io.u32(m.n);
   }
 };
+
+// A lane-2 message as it travels from the world: its number, then the game's bytes.
+inline void write_numbered(std::vector<std::byte>& out, std::uint32_t number,
+                           std::span<const std::byte> data) {
+  out.clear();
+  session::Writer writer(out);
+  const MessageNumber header{number};
+  MessageNumber::fields(writer, header);
+  out.insert(out.end(), data.begin(), data.end());
+}
+struct Numbered {
+  std::uint32_t number = 0;
+  std::span<const std::byte> data;  // the game's bytes, within the message read
+};
+// The number and the game's bytes of a lane-2 message; nullopt when it is shorter than
+// its number.
+inline std::optional<Numbered> read_numbered(std::span<const std::byte> message) {
+  constexpr std::size_t size = sizeof(std::uint32_t);
+  if (message.size() < size) return std::nullopt;
+  auto number = session::decode_fields<MessageNumber>(message.first(size));
+  return Numbered{number->n, message.subspan(size)};
+}
 
 // Client -> world pre-auth data (AuthData, never sent as a role message): take back the
 // seat a resume ticket names, saying what the client received from the world since its

@@ -57,9 +57,8 @@ void FakeWorld::send_game(std::uint8_t lane, const std::vector<std::byte>& messa
 }
 
 void FakeWorld::send_numbered(std::uint32_t n, const std::vector<std::byte>& message) {
-  std::vector<std::byte> bytes{std::byte(n & 0xff), std::byte(n >> 8 & 0xff), std::byte(n >> 16 & 0xff),
-                               std::byte(n >> 24)};
-  bytes.insert(bytes.end(), message.begin(), message.end());
+  std::vector<std::byte> bytes;
+  protocol::write_numbered(bytes, n, message);
   numbered_sent_.emplace_back(n, bytes);
   if (player_) player_->session().send(protocol::lane_unordered, bytes);
 }

@@ -36,9 +36,7 @@ struct GameWorld : Harness {
   }
 };
 
-std::string text(const std::vector<std::byte>& m, std::size_t skip = 0) {
-  return {reinterpret_cast<const char*>(m.data()) + skip, m.size() - skip};
-}
+std::string text(std::span<const std::byte> m) { return {reinterpret_cast<const char*>(m.data()), m.size()}; }
 
 // What a client got on `lane`, as text; lane 2's number split off.
 std::vector<std::string> on_lane(const Conn& c, std::uint8_t lane) {
@@ -47,10 +45,9 @@ std::vector<std::string> on_lane(const Conn& c, std::uint8_t lane) {
     if (c.events.lanes[i] != lane) continue;
     const auto& m = c.events.messages[i];
     if (lane == protocol::lane_unordered) {
-      REQUIRE(m.size() >= 4);
-      const auto n = std::to_integer<std::uint32_t>(m[0]) | std::to_integer<std::uint32_t>(m[1]) << 8 |
-                     std::to_integer<std::uint32_t>(m[2]) << 16 | std::to_integer<std::uint32_t>(m[3]) << 24;
-      out.push_back(std::to_string(n) + ":" + text(m, 4));
+      auto numbered = protocol::read_numbered(m);
+      REQUIRE(numbered);
+      out.push_back(std::to_string(numbered->number) + ":" + text(numbered->data));
     } else {
       out.push_back(text(m));
     }
