@@ -7,8 +7,8 @@
 #include <asio/post.hpp>
 
 #include "client/client.hpp"
-#include "fake_world.hpp"
 #include "gameserver/game.h"
+#include "joined_client.hpp"
 #include "session/codec.hpp"
 #include "support/deployment.hpp"
 #include "support/login.hpp"
@@ -27,49 +27,24 @@ std::string text(std::span<const std::byte> data) {
   return {reinterpret_cast<const char*>(data.data()), data.size()};
 }
 
-// A client joined to a FakeWorld; each game message it gets is logged as "LANE:TEXT",
-// every other event by name. `on_messages` runs (posted) once `wait_for` messages came.
-struct Fixture {
-  gs::test::Deployment d{"client-messages"};
-  asio::io_context io;
-  gs::test::FakeWorld world{io, d.config};
-  gs::client::ClientOptions options = gs::test::client_options(d.config);
-  gs::client::FlowResult joined;
+// A client joined to a FakeWorld; each game message it gets is logged as "LANE:TEXT".
+// `on_messages` runs (posted) once `wait_for` messages came.
+struct Fixture : gs::test::JoinedClient {
   std::vector<std::string> messages;
-  std::vector<std::string> log;
   std::size_t wait_for = 0;
   std::function<void()> on_messages;
-  std::unique_ptr<gs::client::Client> client;  // last: gone before what its events touch
 
-  Fixture() { options.resume_after = 300ms; }
-
-  gs::client::ClientEvents events() {
-    gs::client::ClientEvents e;
-    e.message = [this](std::uint8_t lane, std::span<const std::byte> data) {
-      messages.push_back(std::to_string(lane) + ":" + text(data));
-      if (messages.size() == wait_for && on_messages) asio::post(io, on_messages);
+  Fixture() : JoinedClient("client-messages") {
+    on_events = [this](gs::client::ClientEvents& e) {
+      e.message = [this](std::uint8_t lane, std::span<const std::byte> data) {
+        messages.push_back(std::to_string(lane) + ":" + text(data));
+        if (messages.size() == wait_for && on_messages) asio::post(io, on_messages);
+      };
     };
-    e.reconnecting = [this](std::uint32_t attempt) {
-      log.push_back("reconnecting " + std::to_string(attempt));
-    };
-    e.resumed = [this](double) { log.push_back("resumed"); };
-    e.disconnected = [this](std::string_view why) { log.push_back("disconnected " + std::string(why)); };
-    return e;
   }
 
-  void join() {
-    client = std::make_unique<gs::client::Client>(io, options);
-    client->set_events(events());
-    client->join_world("e30.token", world.address(), [this](const gs::client::FlowResult& r) { joined = r; });
-  }
+  ~Fixture() { client.reset(); }  // before what its events touch here
 
-  // Runs the loop until `done` holds; 20 s only to stop a test that went wrong.
-  template <class F>
-  void run_until(F done) {
-    const auto end = std::chrono::steady_clock::now() + 20s;
-    while (!done() && std::chrono::steady_clock::now() < end) io.run_for(20ms);
-  }
-  bool logged(const std::string& line) const { return std::find(log.begin(), log.end(), line) != log.end(); }
   std::vector<std::string> sorted_messages() const {
     auto m = messages;
     std::sort(m.begin(), m.end());

@@ -6,7 +6,7 @@
 #include <asio/post.hpp>
 
 #include "client/client.hpp"
-#include "fake_world.hpp"
+#include "joined_client.hpp"
 #include "session/codec.hpp"
 #include "support/deployment.hpp"
 #include "support/login.hpp"
@@ -20,59 +20,28 @@ namespace {
 // A client joined to a FakeWorld; every event it reports is written to `log`. The world
 // sends chat (2), an unknown lane-0 message (3) and bob's arrival (4) after its Welcome
 // (1) and ticket; `on_bob` runs when the client sees bob.
-struct Fixture {
-  gs::test::Deployment d{"client-resume"};
-  asio::io_context io;
-  gs::test::FakeWorld world{io, d.config};
-  gs::client::ClientOptions options = gs::test::client_options(d.config);
-  gs::client::FlowResult joined;
-  std::vector<std::string> log;
+struct Fixture : gs::test::JoinedClient {
   std::function<void()> on_bob;
-  std::function<void(std::uint32_t)> on_reconnecting;
-  std::unique_ptr<gs::client::Client> client;  // last: gone before what its events touch
 
-  Fixture() {
-    options.resume_after = 300ms;
+  Fixture() : JoinedClient("client-resume") {
     world.on_join = [this] {
       world.send(encode(protocol::ChatEvent{8, "bob", "one"}));
       world.send({std::byte{0x3f}});  // a type this client does not know: counted all the same
       world.send(encode(protocol::PlayerJoined{8, "bob"}));
     };
-  }
-
-  gs::client::ClientEvents events() {
-    gs::client::ClientEvents e;
-    e.chat = [this](const protocol::ChatEvent& c) { log.push_back("chat " + c.text); };
-    e.joined = [this](const protocol::PlayerJoined& j) {
-      log.push_back("joined " + j.account);
-      // Posted: the world's host must not go away inside the client's callback chain.
-      if (on_bob) asio::post(io, on_bob);
+    on_events = [this](gs::client::ClientEvents& e) {
+      e.chat = [this](const protocol::ChatEvent& c) { log.push_back("chat " + c.text); };
+      e.joined = [this](const protocol::PlayerJoined& j) {
+        log.push_back("joined " + j.account);
+        // Posted: the world's host must not go away inside the client's callback chain.
+        if (on_bob) asio::post(io, on_bob);
+      };
+      e.status = [this](const protocol::PlayerStatus& s) {
+        log.push_back("status " + std::to_string(s.player_id) + " " + std::to_string(s.state));
+      };
     };
-    e.status = [this](const protocol::PlayerStatus& s) {
-      log.push_back("status " + std::to_string(s.player_id) + " " + std::to_string(s.state));
-    };
-    e.reconnecting = [this](std::uint32_t attempt) {
-      log.push_back("reconnecting " + std::to_string(attempt));
-      if (on_reconnecting) on_reconnecting(attempt);
-    };
-    e.resumed = [this](double) { log.push_back("resumed"); };
-    e.disconnected = [this](std::string_view why) { log.push_back("disconnected " + std::string(why)); };
-    return e;
   }
-
-  void join() {
-    client = std::make_unique<gs::client::Client>(io, options);
-    client->set_events(events());
-    client->join_world("e30.token", world.address(), [this](const gs::client::FlowResult& r) { joined = r; });
-  }
-
-  // Runs the loop until `done` holds; 20 s only to stop a test that went wrong.
-  template <class F>
-  void run_until(F done) {
-    const auto end = std::chrono::steady_clock::now() + 20s;
-    while (!done() && std::chrono::steady_clock::now() < end) io.run_for(20ms);
-  }
-  bool logged(const std::string& line) const { return std::find(log.begin(), log.end(), line) != log.end(); }
+  ~Fixture() { client.reset(); }  // before what its events touch here
 };
 
 }  // namespace
