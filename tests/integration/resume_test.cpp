@@ -127,18 +127,19 @@ TEST_CASE(
       if (!ec) send_lines();
     });
   };
-  int joined = 0;
-  auto on_join = [&](std::uint32_t* id) {
-    return [&, id](const gs::client::FlowResult& r) {
-      REQUIRE_MESSAGE(r.outcome == gs::client::Outcome::joined, r.reason);
-      if (id) *id = r.player_id;
-      // The first ResumeTicket follows the Welcome: give it a moment before the lines start.
-      if (++joined == 2)
-        tick.expires_after(500ms), tick.async_wait([&](const asio::error_code&) { send_lines(); });
-    };
-  };
-  alice_client.login_and_join("alice", "correct horse", on_join(&alice.player_id));
-  bob_client.login_and_join("bob", "battery staple", on_join(nullptr));
+  // Alice joins first and bob only then, so that the NAT's first mapping is surely hers
+  // (two logins at once reach the world in either order). The first ResumeTicket follows
+  // the Welcome: give it a moment before the lines start.
+  alice_client.login_and_join("alice", "correct horse", [&](const gs::client::FlowResult& r) {
+    REQUIRE_MESSAGE(r.outcome == gs::client::Outcome::joined, r.reason);
+    alice.player_id = r.player_id;
+    REQUIRE(nat.mappings() == 1);
+    bob_client.login_and_join("bob", "battery staple", [&](const gs::client::FlowResult& r2) {
+      REQUIRE_MESSAGE(r2.outcome == gs::client::Outcome::joined, r2.reason);
+      tick.expires_after(500ms);
+      tick.async_wait([&](const asio::error_code&) { send_lines(); });
+    });
+  });
   asio::steady_timer limit(io);
   limit.expires_after(60s);
   limit.async_wait([&](const asio::error_code& ec) {
