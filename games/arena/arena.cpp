@@ -1,7 +1,6 @@
 // The arena: the demo game (movement on a bounded map, interest snapshots, chat) as a
-// C++ game module over game.hpp. Its messages are the ones the world's built-in demo
-// speaks today, encoded by the same header-only code (src/protocol/messages.hpp and
-// src/session/codec.hpp), so the bytes are identical: Input 0x31 and Snapshot 0x32 on
+// C++ game module over game.hpp. Its messages (arena_protocol.hpp) are byte for byte the
+// ones the world's built-in demo speaks today: Input 0x31 and Snapshot 0x32 on
 // GS_LANE_SEQUENCED, Chat 0x33 and ChatEvent 0x34 on GS_LANE_RELIABLE.
 //
 // Settings (world.game.settings), whole numbers:
@@ -20,20 +19,18 @@
 
 #include <gameserver/game.hpp>
 
-#include "protocol/messages.hpp"
-#include "session/codec.hpp"
+#include "arena_protocol.hpp"
 
 namespace {
-
-using gs::session::decode;
-using gs::session::encode;
 
 // Chat lines a player may send: `rate` a second, up to `burst` at once; starts full.
 class ChatBucket {
  public:
-  ChatBucket(double rate, double burst, std::uint64_t now_ms) : rate_(rate), burst_(burst), tokens_(burst), last_(now_ms) {}
+  ChatBucket(double rate, double burst, std::uint64_t now_ms)
+      : rate_(rate), burst_(burst), tokens_(burst), last_(now_ms) {}
   bool take(std::uint64_t now_ms) {
-    if (now_ms > last_) tokens_ = std::min(burst_, tokens_ + rate_ * static_cast<double>(now_ms - last_) / 1000.0);
+    if (now_ms > last_)
+      tokens_ = std::min(burst_, tokens_ + rate_ * static_cast<double>(now_ms - last_) / 1000.0);
     last_ = std::max(last_, now_ms);
     if (tokens_ < 1) return false;
     tokens_ -= 1;
@@ -73,12 +70,14 @@ class Arena : public gs::game::Game {
       : Game(host),
         map_size_(static_cast<std::int32_t>(bounded(host, "map_size", 100'000, 1, 1'000'000'000))),
         speed_(static_cast<std::int32_t>(bounded(host, "speed", 5'000, 0, 1'000'000'000))),
-        interest_radius_(static_cast<std::int32_t>(bounded(host, "interest_radius", 30'000, 0, 2'000'000'000))),
+        interest_radius_(
+            static_cast<std::int32_t>(bounded(host, "interest_radius", 30'000, 0, 2'000'000'000))),
         chat_per_s_(static_cast<double>(bounded(host, "chat_per_s", 5, 0, 1'000'000))),
         chat_burst_(static_cast<double>(bounded(host, "chat_burst", 10, 1, 1'000'000))) {}
 
   void on_player_joined(const gs_player& p) override {
-    Player player{p.account, 0, 0, 0, 0, false, 0, false, ChatBucket(chat_per_s_, chat_burst_, host().now_ms())};
+    Player player{
+        p.account, 0, 0, 0, 0, false, 0, false, ChatBucket(chat_per_s_, chat_burst_, host().now_ms())};
     // Spawn points spread on a square around the centre so players do not stack.
     player.x = spawn(p.id * 7919u);
     player.y = spawn(p.id * 104729u);
@@ -96,8 +95,8 @@ class Arena : public gs::game::Game {
     auto it = players_.find(id);
     if (it == players_.end() || data.empty()) return malformed();
     const auto type = std::to_integer<std::uint8_t>(data[0]);
-    if (lane == GS_LANE_SEQUENCED && type == gs::protocol::Input::type) return input(it->second, data);
-    if (lane == GS_LANE_RELIABLE && type == gs::protocol::Chat::type) return chat(id, it->second, data);
+    if (lane == GS_LANE_SEQUENCED && type == arena::input_type) return input(it->second, data);
+    if (lane == GS_LANE_RELIABLE && type == arena::chat_type) return chat(id, it->second, data);
     malformed();
   }
 
@@ -123,8 +122,9 @@ class Arena : public gs::game::Game {
   void malformed() { host().count("malformed_messages"); }
 
   void input(Player& player, std::span<const std::byte> data) {
-    auto in = decode<gs::protocol::Input>(data);
-    if (!in || in->move_x < -100 || in->move_x > 100 || in->move_y < -100 || in->move_y > 100) return malformed();
+    auto in = arena::decode_input(data);
+    if (!in || in->move_x < -100 || in->move_x > 100 || in->move_y < -100 || in->move_y > 100)
+      return malformed();
     // Serial-number order, so the sequence may wrap.
     if (player.has_input && static_cast<std::int32_t>(in->sequence - player.last_input) <= 0) return;
     player.has_input = true;
@@ -135,16 +135,16 @@ class Arena : public gs::game::Game {
   }
 
   void chat(std::uint32_t id, Player& player, std::span<const std::byte> data) {
-    auto line = decode<gs::protocol::Chat>(data);
-    if (!line || line->text.empty()) return malformed();
+    auto line = arena::decode_chat(data);
+    if (!line || line->empty()) return malformed();
     if (!player.chat.take(host().now_ms())) {
       host().count("chat_dropped");
       return;
     }
     host().count("chat_messages");
-    std::vector<std::byte> out;
-    if (!encode(gs::protocol::ChatEvent{id, player.account, line->text}, out)) return;
-    host().broadcast(GS_LANE_RELIABLE, out);
+    scratch_.clear();
+    if (!arena::encode_chat_event(id, player.account, *line, scratch_)) return;
+    host().broadcast(GS_LANE_RELIABLE, scratch_);
   }
 
   void move(double dt) {
@@ -161,19 +161,17 @@ class Arena : public gs::game::Game {
   // To each connected player, the players within the interest radius (itself included).
   void snapshots(std::uint32_t tick) {
     const std::int64_t r2 = std::int64_t(interest_radius_) * interest_radius_;
-    gs::protocol::Snapshot snapshot;
-    snapshot.tick = tick;
     for (const auto& [viewer_id, viewer] : players_) {
       if (viewer.suspended) continue;
-      snapshot.players.clear();
+      entries_.clear();
       for (const auto& [other_id, other] : players_) {
         const std::int64_t dx = std::int64_t(other.x) - viewer.x, dy = std::int64_t(other.y) - viewer.y;
         if (dx * dx + dy * dy > r2) continue;
-        snapshot.players.push_back({other_id, other.x, other.y});
-        if (snapshot.players.size() == gs::protocol::max_snapshot_entries) break;
+        entries_.push_back({other_id, other.x, other.y});
+        if (entries_.size() == arena::max_snapshot_entries) break;
       }
       scratch_.clear();
-      if (!encode(snapshot, scratch_)) continue;
+      if (!arena::encode_snapshot(tick, entries_, scratch_)) continue;
       host().send(viewer_id, GS_LANE_SEQUENCED, scratch_);
       host().count("snapshots_sent");
     }
@@ -185,6 +183,7 @@ class Arena : public gs::game::Game {
   double chat_per_s_;
   double chat_burst_;
   std::map<std::uint32_t, Player> players_;
+  std::vector<arena::SnapshotEntry> entries_;
   std::vector<std::byte> scratch_;
 };
 
