@@ -19,12 +19,12 @@ bool TokenBucket::take(RateTime now) {
 }
 
 MessageRateLimit::MessageRateLimit(const RateLimitSettings& s, RateTime now)
-    : buckets_{TokenBucket(s.input_per_s, s.input_burst, now), TokenBucket(s.chat_per_s, s.chat_burst, now)},
+    : bucket_(s.input_per_s, s.input_burst, now),
       kick_drops_(s.kick_drops),
       kick_window_(s.kick_window) {}
 
-MessageRateLimit::Verdict MessageRateLimit::admit(MessageKind kind, RateTime now) {
-  if (buckets_[static_cast<std::size_t>(kind)].take(now)) return Verdict::pass;
+MessageRateLimit::Verdict MessageRateLimit::admit(RateTime now) {
+  if (bucket_.take(now)) return Verdict::pass;
   while (!drops_.empty() && now - drops_.front() >= kick_window_) drops_.pop_front();
   drops_.push_back(now);
   return drops_.size() > kick_drops_ ? Verdict::kick : Verdict::drop;

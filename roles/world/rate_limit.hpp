@@ -1,10 +1,10 @@
 #pragma once
-// Per-player message rate limits: a token bucket per message kind, and the rule that
-// kicks a player who keeps going over them. Sans-IO: time is passed in, nothing here
-// reads a clock, so tests drive it with a manual one. The world keeps one
-// MessageRateLimit per player; game modules that add message kinds add buckets.
+// Per-player message rate limits: a token bucket for everything a player sends, and the
+// rule that kicks a player who keeps going over it. Sans-IO: time is passed in, nothing
+// here reads a clock, so tests drive it with a manual one. The world keeps one
+// MessageRateLimit per player; a game that wants finer budgets (the arena's chat) keeps
+// its own inside the module.
 
-#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -29,16 +29,8 @@ class TokenBucket {
   RateTime last_;
 };
 
-// The message kinds with a budget of their own. Every kind a client can send falls in
-// one: chat fans out to every player, so it gets a low rate; everything else a
-// client sends (input, and kinds the world does not know) shares the input budget.
-enum class MessageKind : std::uint8_t { input, chat };
-inline constexpr std::size_t message_kinds = 2;
-
 struct RateLimitSettings {
-  std::uint32_t chat_per_s = 5;   // chat lines a second, sustained
-  std::uint32_t chat_burst = 10;  // chat lines at once after a quiet spell
-  // Other messages a second: input sent once a frame by a client drawing up to 240
+  // Messages a second, on any lane: input sent once a frame by a client drawing up to 240
   // frames a second (the most world.tick_rate allows) stays within it.
   std::uint32_t input_per_s = 250;
   std::uint32_t input_burst = 250;
@@ -52,12 +44,12 @@ class MessageRateLimit {
   enum class Verdict { pass, drop, kick };
 
   MessageRateLimit(const RateLimitSettings& settings, RateTime now);
-  // One message of `kind` at `now`: pass it, drop it (over the rate), or drop it and
-  // kick the sender (over the rate persistently).
-  Verdict admit(MessageKind kind, RateTime now);
+  // One message at `now`: pass it, drop it (over the rate), or drop it and kick the
+  // sender (over the rate persistently).
+  Verdict admit(RateTime now);
 
  private:
-  std::array<TokenBucket, message_kinds> buckets_;
+  TokenBucket bucket_;
   std::uint32_t kick_drops_;
   std::chrono::microseconds kick_window_;
   std::deque<RateTime> drops_;  // times of recent drops, at most kick_drops_ + 1 kept

@@ -94,7 +94,7 @@ void WorldService::game_message(std::uint32_t player_id, std::uint8_t lane,
 
 void WorldService::game_tick(Time now) {
   const auto step = std::chrono::duration<double>(tick_interval()).count();
-  game_->call_tick(tick_, step);
+  game_->call_tick(stats_.ticks, step);
   game_->fire_due(static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count()));
   run_game_kicks(now);

@@ -132,7 +132,6 @@ bool WorldService::suspends(const End& end) const {
 void WorldService::suspend(std::uint32_t player_id, Time now) {
   Player& player = players_.at(player_id);
   player.session = nullptr;
-  player.move_x = player.move_y = 0;
   player.suspended_until = now + settings_.resume_grace;
   ++stats_.suspended;
   broadcast(protocol::PlayerStatus{player_id, static_cast<std::uint8_t>(protocol::PlayerState::suspended)},

@@ -63,8 +63,7 @@ void WorldRole::start() {
   settings.capacity = world.capacity;
   settings.tick_rate = world.tick_rate;
   const auto& limits = world.rate_limit;
-  settings.rate_limit = {limits.chat_per_s,  limits.chat_burst, limits.input_per_s,
-                         limits.input_burst, limits.kick_drops, limits.kick_window};
+  settings.rate_limit = {limits.input_per_s, limits.input_burst, limits.kick_drops, limits.kick_window};
   settings.resume_grace = std::chrono::duration_cast<std::chrono::seconds>(world.resume_grace);
   settings.resume_backlog = world.resume_backlog;
   service_ = std::make_unique<WorldService>(settings, [this](std::string_view token) {
@@ -92,7 +91,13 @@ void WorldRole::start() {
                            [this](std::size_t link, std::uint8_t type, std::span<const std::byte> message) {
                              on_auth_message(link, type, message);
                            }});
-  if (!world.game.module.empty()) start_game();
+  if (!world.game.module.empty()) {
+    start_game();
+  } else {
+    context_.log->warn(
+        "world: no game module (world.game.module): players can join, but no game runs and what they send "
+        "on the game's lanes is dropped (gameserver_world_no_game_messages_total)");
+  }
   // Every auth server hears every seat taken and given up (one seat per account).
   service_->set_seat_listener(
       [this](const protocol::SeatUpdate& seat) { auth_->send_all(session::encode(seat)); });
@@ -245,12 +250,11 @@ void WorldRole::collect(admin::MetricsWriter& out) {
   out.counter("gameserver_world_refused_full_total", "Players refused because the world was full",
               static_cast<double>(s.refused_full));
   out.counter("gameserver_world_ticks_total", "Simulation ticks run", static_cast<double>(s.ticks));
-  out.counter("gameserver_world_snapshots_sent_total", "State snapshots sent to players",
-              static_cast<double>(s.snapshots_sent));
-  out.counter("gameserver_world_chat_messages_total", "Chat messages relayed",
-              static_cast<double>(s.chat_messages));
   out.counter("gameserver_malformed_messages_total", "Messages that failed to decode, dropped",
               static_cast<double>(s.malformed));
+  out.counter("gameserver_world_no_game_messages_total",
+              "Player messages on the game's lanes dropped because no game module runs (world.game.module)",
+              static_cast<double>(s.no_game));
   out.counter("gameserver_world_rate_limited_total",
               "Player messages dropped over the player's rate limit (world.rate_limit)",
               static_cast<double>(s.rate_limited));

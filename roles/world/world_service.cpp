@@ -19,9 +19,9 @@ std::chrono::microseconds WorldService::tick_interval() const {
   return std::chrono::microseconds(1'000'000 / std::max<std::uint32_t>(1, settings_.tick_rate));
 }
 
-// Every field the world sends is a configured id (checked at load), an account or
-// chat text decoded under the same limits, or a fixed reason, so encoding cannot
-// fail; if it ever did, nothing is sent.
+// Every field the world sends is a configured id (checked at load), an account decoded
+// from a verified token, or a fixed reason, so encoding cannot fail; if it ever did,
+// nothing is sent.
 template <class M>
 void WorldService::send(session::Session& to, std::uint8_t lane, const M& message) {
   scratch_.clear();
@@ -132,7 +132,6 @@ void WorldService::on_connected(session::Session& session, Time now) {
   welcome.world_id = settings_.id;
   welcome.account = client.account;
   welcome.tick_rate = static_cast<std::uint16_t>(settings_.tick_rate);
-  welcome.map_size = settings_.map_size;
   send(player, welcome);
   for (const auto& [other_id, other] : players_)
     if (other_id != id) send(player, protocol::PlayerJoined{other_id, other.account});
@@ -153,9 +152,6 @@ WorldService::Player& WorldService::seat(Client& client, Time now) {
   player.account = client.account;
   player.since = client.since;
   player.jti = client.jti;
-  // Spawn points spread on a circle around the centre so players do not stack.
-  player.x = settings_.map_size / 2 + static_cast<std::int32_t>((id * 7919) % 2000) - 1000;
-  player.y = settings_.map_size / 2 + static_cast<std::int32_t>((id * 104729) % 2000) - 1000;
   player.limit = MessageRateLimit(settings_.rate_limit, now);
   const std::size_t backlog = resumes() ? settings_.resume_backlog : 0;
   player.replay = ReplayLog(backlog);
@@ -209,16 +205,13 @@ void WorldService::leave(std::uint32_t player_id, const std::string& reason) {
 
 void WorldService::on_authentication_failed(session::Session&, std::string_view, Time) {}
 
-void WorldService::on_message(session::Session& session, std::uint8_t lane, std::uint8_t type,
+void WorldService::on_message(session::Session& session, std::uint8_t lane, std::uint8_t /*type*/,
                               std::span<const std::byte> message, Time now) {
   auto it = clients_.find(&session);
   if (it == clients_.end() || it->second.player_id == 0) return;
   Player& player = players_.at(it->second.player_id);
-  // The limit comes before decoding: a flood costs a bucket check per message, and
-  // kinds the world does not know (and every game message) are charged too.
-  const bool chat = lane == protocol::lane_control && type == protocol::Chat::type;
-  const auto kind = chat ? MessageKind::chat : MessageKind::input;
-  switch (player.limit.admit(kind, now)) {
+  // The limit comes first: a flood costs a bucket check per message, whatever its lane.
+  switch (player.limit.admit(now)) {
     case MessageRateLimit::Verdict::pass: break;
     case MessageRateLimit::Verdict::drop: ++stats_.rate_limited; return;
     case MessageRateLimit::Verdict::kick:
@@ -226,42 +219,16 @@ void WorldService::on_message(session::Session& session, std::uint8_t lane, std:
       ++stats_.rate_limit_kicks;
       return kick(it->second, "rate_limited", now);
   }
-  if (game_) {
-    // The game's lanes are the game's; on lane 0 a client has nothing more to say.
-    if (lane != protocol::lane_control) return game_message(it->second.player_id, lane, message, now);
+  // On lane 0 a client has nothing more to say; the game's lanes are the game's.
+  if (lane == protocol::lane_control) {
     ++stats_.malformed;
     return;
   }
-  switch (type) {
-    case protocol::Input::type: return handle_input(player, message);
-    case protocol::Chat::type: return handle_chat(it->second, player, message);
-    default: ++stats_.malformed;
-  }
-}
-
-void WorldService::handle_input(Player& player, std::span<const std::byte> message) {
-  auto input = decode<protocol::Input>(message);
-  if (!input || input->move_x < -100 || input->move_x > 100 || input->move_y < -100 || input->move_y > 100) {
-    ++stats_.malformed;
+  if (!game_) {
+    ++stats_.no_game;
     return;
   }
-  // Serial-number order, so the sequence may wrap.
-  if (player.has_input && static_cast<std::int32_t>(input->sequence - player.last_input) <= 0) return;
-  player.has_input = true;
-  player.last_input = input->sequence;
-  player.move_x = input->move_x;
-  player.move_y = input->move_y;
-}
-
-void WorldService::handle_chat(const Client& client, const Player& player,
-                               std::span<const std::byte> message) {
-  auto chat = decode<protocol::Chat>(message);
-  if (!chat || chat->text.empty()) {
-    ++stats_.malformed;
-    return;
-  }
-  ++stats_.chat_messages;
-  broadcast(protocol::ChatEvent{client.player_id, player.account, chat->text});
+  game_message(it->second.player_id, lane, message, now);
 }
 
 void WorldService::kick(Client& client, const std::string& reason, Time now) {
@@ -294,37 +261,8 @@ std::uint32_t WorldService::suspended_players() const {
 
 void WorldService::tick(Time now) {
   resume_timers(now);
-  ++tick_;
   ++stats_.ticks;
-  if (game_) return game_tick(now);
-  demo_tick();
-}
-
-// The built-in demo, when no game module is loaded: movement integrated on a bounded map,
-// then a snapshot of the players within the interest radius to each player.
-void WorldService::demo_tick() {
-  const std::int64_t step_us = tick_interval().count();
-  for (auto& [id, p] : players_) {
-    auto dx = static_cast<std::int64_t>(settings_.speed) * p.move_x / 100 * step_us / 1'000'000;
-    auto dy = static_cast<std::int64_t>(settings_.speed) * p.move_y / 100 * step_us / 1'000'000;
-    p.x = static_cast<std::int32_t>(std::clamp<std::int64_t>(p.x + dx, 0, settings_.map_size - 1));
-    p.y = static_cast<std::int32_t>(std::clamp<std::int64_t>(p.y + dy, 0, settings_.map_size - 1));
-  }
-  const std::int64_t r2 = std::int64_t(settings_.interest_radius) * settings_.interest_radius;
-  protocol::Snapshot snapshot;
-  for (auto& [id, viewer] : players_) {
-    if (!viewer.session) continue;  // suspended
-    snapshot.tick = tick_;
-    snapshot.players.clear();
-    for (const auto& [other_id, other] : players_) {
-      std::int64_t dx = other.x - viewer.x, dy = other.y - viewer.y;
-      if (dx * dx + dy * dy > r2) continue;
-      snapshot.players.push_back({other_id, other.x, other.y});
-      if (snapshot.players.size() == protocol::max_snapshot_entries) break;
-    }
-    send(*viewer.session, protocol::lane_sequenced, snapshot);
-    ++stats_.snapshots_sent;
-  }
+  if (game_) game_tick(now);
 }
 
 }  // namespace gs::roles

@@ -1,9 +1,8 @@
 #pragma once
 // The world's logic, apart from sockets: admits a client only after its login token
-// verifies (the token is the client's pre-auth data), then runs a small
-// authoritative world: movement input, positions integrated each tick on a bounded
-// map, snapshots of the players within an interest radius, chat broadcast, join
-// and leave events. The same account joining again replaces its older session.
+// verifies (the token is the client's pre-auth data), seats it as a player, announces
+// joins and leaves on lane 0, and hands the play to the game module (lanes 1..4,
+// world_game.cpp). The same account joining again replaces its older session.
 // Every message a player sends passes its rate limit (world/rate_limit.hpp) first:
 // over it the message is dropped and counted, and a player who keeps going over it
 // is kicked ("rate_limited"). A player whose path broke keeps its seat for the resume
@@ -40,22 +39,21 @@ struct WorldStats {
   std::uint64_t replaced = 0;
   std::uint64_t refused_full = 0;
   std::uint64_t tokens_rejected = 0;
-  std::uint64_t chat_messages = 0;
-  std::uint64_t malformed = 0;
+  std::uint64_t malformed = 0;  // lane-0 messages from a player (it has none to send)
+  std::uint64_t no_game = 0;    // game-lane messages while no game runs
   std::uint64_t rate_limited = 0;      // messages dropped over a player's rate limit
   std::uint64_t rate_limit_kicks = 0;  // players kicked for staying over it
   std::uint64_t ticks = 0;
-  std::uint64_t snapshots_sent = 0;
   std::uint64_t suspended = 0;                           // players whose path broke, seat kept
   std::uint64_t resumed = 0;                             // ... that took it back
   std::uint64_t resume_timeouts = 0;                     // ... that did not within the grace
   std::map<std::string, std::uint64_t> resumes_refused;  // by reason (PROTOCOL.md's table)
 };
 
-// With a game module (set_game), the game runs the world's play on lanes 1..4: it hears
-// every join, suspension, resume, leave, message and tick (world_game.cpp) and acts on
-// the players through GamePlayers. Without one, the world runs its built-in demo:
-// movement, interest snapshots and chat.
+// The game module (set_game) runs the world's play on lanes 1..4: it hears every join,
+// suspension, resume, leave, message and tick (world_game.cpp) and acts on the players
+// through GamePlayers. Without one players still join, leave and resume, and what they
+// send on the game's lanes is dropped and counted (WorldStats::no_game).
 class WorldService final : public session::SessionEvents, public game::GamePlayers {
  public:
   using Time = session::Time;
@@ -64,9 +62,6 @@ class WorldService final : public session::SessionEvents, public game::GamePlaye
     std::string game = "gameserver";
     std::uint32_t capacity = 100;
     std::uint32_t tick_rate = 30;           // Hz
-    std::int32_t map_size = 100'000;        // mm: a 100 m square
-    std::int32_t interest_radius = 30'000;  // mm
-    std::int32_t speed = 5'000;             // mm/s at full input
     RateLimitSettings rate_limit;
     std::chrono::seconds resume_grace{15};  // 0: no tickets, a broken path is a leave
     std::size_t resume_backlog = 1024;      // lane-0 messages kept per player
@@ -78,7 +73,7 @@ class WorldService final : public session::SessionEvents, public game::GamePlaye
 
   WorldService(Settings settings, VerifyToken verify);
   // The game that plays on the players' lanes 1..4 (owned by the role, outliving this
-  // service's use of it); null: the built-in demo.
+  // service's use of it); null: none.
   void set_game(game::GameHost* game) { game_ = game; }
   // A player connection's traffic for the game (gs_host_api.player_stats); the role
   // reads it from the transport. False when unknown.
@@ -97,7 +92,7 @@ class WorldService final : public session::SessionEvents, public game::GamePlaye
   void add_client(session::Session& session, Time now);
   void remove_client(session::Session& session);
 
-  // One simulation step: integrate movement, send snapshots.
+  // One world tick: resume timers, then the game's tick.
   void tick(Time now);
   std::chrono::microseconds tick_interval() const;
 
@@ -141,10 +136,6 @@ class WorldService final : public session::SessionEvents, public game::GamePlaye
     std::string account;
     std::uint64_t since = 0;  // of the token that took the seat (Client::since, jti)
     std::string jti;
-    std::int32_t x = 0, y = 0;
-    std::int32_t move_x = 0, move_y = 0;
-    std::uint32_t last_input = 0;
-    bool has_input = false;
     MessageRateLimit limit{RateLimitSettings{}, Time{}};
     ReplayLog replay{0};            // its lane-0 messages, for a resume
     ReplayLog replay_reliable{0};   // lane 1 (the game's reliable ordered)
@@ -172,7 +163,6 @@ class WorldService final : public session::SessionEvents, public game::GamePlaye
   void kick(Client& client, const std::string& reason, Time now);
   // Leaves the admitted count, once.
   void unadmit(Client& client);
-  void handle_input(Player& player, std::span<const std::byte> message);
   Player& seat(Client& client, Time now);
 
   // Resuming (world_resume.cpp).
@@ -205,8 +195,6 @@ class WorldService final : public session::SessionEvents, public game::GamePlaye
   void game_message(std::uint32_t player_id, std::uint8_t lane, std::span<const std::byte> message, Time now);
   void game_tick(Time now);
   void game_left(std::uint32_t player_id, const std::string& reason);
-  void demo_tick();
-  void handle_chat(const Client& client, const Player& player, std::span<const std::byte> message);
 
   Settings settings_;
   VerifyToken verify_;
@@ -215,7 +203,6 @@ class WorldService final : public session::SessionEvents, public game::GamePlaye
   std::unordered_map<std::string, std::uint32_t> by_account_;
   std::uint32_t next_player_id_ = 1;
   std::uint32_t admitted_ = 0;  // verified, not yet joined: they count against capacity
-  std::uint32_t tick_ = 0;
   WorldStats stats_;
   SeatListener seat_listener_;
   std::vector<std::byte> scratch_;

@@ -304,10 +304,20 @@ class Client::Impl {
       }
       m = numbered->data;
     }
-    if (lane == protocol::lane_sequenced && !m.empty() &&
-        std::to_integer<std::uint8_t>(m[0]) == protocol::Snapshot::type && events_.snapshot)
-      if (auto s = decode<protocol::Snapshot>(m)) events_.snapshot(*s);
+    arena_event(lane, m);
     if (events_.message && stage_ == Stage::in_world) events_.message(lane, m);
+  }
+
+  // The arena's snapshots (lane 3) and chat (lane 1), for the helpers beside the
+  // generic messages; a game that does not set those events pays a null check.
+  void arena_event(std::uint8_t lane, std::span<const std::byte> m) {
+    if (m.empty()) return;
+    const auto type = std::to_integer<std::uint8_t>(m[0]);
+    if (lane == protocol::lane_sequenced && type == protocol::Snapshot::type && events_.snapshot) {
+      if (auto s = decode<protocol::Snapshot>(m)) events_.snapshot(*s);
+    } else if (lane == protocol::lane_reliable && type == protocol::ChatEvent::type && events_.chat) {
+      if (auto c = decode<protocol::ChatEvent>(m)) events_.chat(*c);
+    }
   }
 
   // Records lane-2 number `n` as received; false if it already was (or is 0, which the
@@ -354,9 +364,6 @@ class Client::Impl {
   // Lane-0 messages that only become events.
   void dispatch_event(std::uint8_t type, std::span<const std::byte> m) {
     switch (type) {
-      case protocol::ChatEvent::type:
-        if (auto c = decode<protocol::ChatEvent>(m); c && events_.chat) events_.chat(*c);
-        return;
       case protocol::PlayerJoined::type:
         if (auto j = decode<protocol::PlayerJoined>(m); j && events_.joined) events_.joined(*j);
         return;
@@ -667,7 +674,7 @@ std::optional<std::string> Client::login_fields_error(std::string_view user, std
 
 bool Client::send_chat(std::string_view text) {
   if (text.empty() || text.size() > protocol::max_chat) return false;
-  return impl_->send_world(protocol::lane_control, encode(protocol::Chat{std::string(text)}));
+  return impl_->send_world(protocol::lane_reliable, encode(protocol::Chat{std::string(text)}));
 }
 
 double Client::rtt_ms() const { return impl_->rtt_ms(); }

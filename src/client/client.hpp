@@ -1,14 +1,15 @@
 #pragma once
 // The client library: the whole player flow on an asio event loop. Connect to a
 // gateway with its certificate checked, log in, connect to the world named in the
-// answer with the token as pre-auth data, then send input and chat and receive
-// snapshots and events. The CLI, the bots and the tests all use it.
+// answer with the token as pre-auth data, then exchange the game's messages and hear
+// the world's events. The CLI, the bots and the tests all use it.
 //
 // Game messages (docs/PROTOCOL.md, "Lanes"): lanes 1..4 carry the game's bytes as they
 // are, both ways (Client::send, ClientEvents::message); the world puts a number before
-// each message it sends on lane 2, which the client strips. The demo's input, chat and
-// snapshots (send_input, send_chat, ClientEvents::snapshot/chat) are a thin layer beside
-// them: Input and Snapshot ride lane 3 with their type byte, Chat and ChatEvent lane 0.
+// each message it sends on lane 2, which the client strips. The arena's input, chat and
+// snapshots (games/arena: send_input, send_chat, ClientEvents::snapshot/chat) are a thin
+// layer beside them: Input and Snapshot ride lane 3, Chat and ChatEvent lane 1, each
+// with its type byte; they mean something only in a world that runs the arena.
 //
 // Resuming (docs/PROTOCOL.md, "Resuming a session"): in the world, the client keeps the
 // latest ResumeTicket and counts the world's lane-0 and lane-1 messages, and the numbers
@@ -111,10 +112,11 @@ struct MessageStats {
 struct ClientEvents {
   // A world message on a game lane (1..4) while in the world, the game's bytes as they
   // are (on lane 2 without the world's number); empty ones too. Valid during the call.
-  // Lane-3 snapshots come here as well as to `snapshot`.
+  // The arena's snapshots and chat come here as well as to `snapshot` and `chat`.
   std::function<void(std::uint8_t lane, std::span<const std::byte> data)> message;
-  // The demo's snapshot: a lane-3 message that decodes as protocol::Snapshot.
+  // The arena's snapshot: a lane-3 message that decodes as protocol::Snapshot.
   std::function<void(const protocol::Snapshot&)> snapshot;
+  // The arena's chat line: a lane-1 message that decodes as protocol::ChatEvent.
   std::function<void(const protocol::ChatEvent&)> chat;
   std::function<void(const protocol::PlayerJoined&)> joined;
   std::function<void(const protocol::PlayerLeft&)> left;
@@ -166,9 +168,10 @@ class Client {
   // ones too. False on another lane, over the limit, unless in the world (reconnecting
   // included), or when the connection refused it (its queue is full).
   bool send(std::uint8_t lane, std::span<const std::byte> data);
-  // The demo's movement: an Input on lane 3.
+  // The arena's movement: an Input on lane 3.
   bool send_input(std::int32_t move_x, std::int32_t move_y);
-  // False unless in the world, or when the text is empty or longer than protocol::max_chat.
+  // The arena's chat: a Chat on lane 1. False unless in the world, or when the text is
+  // empty or longer than protocol::max_chat.
   bool send_chat(std::string_view text);
   // Smoothed round-trip time to the world, milliseconds (0 before the first sample).
   double rtt_ms() const;

@@ -191,11 +191,9 @@ struct GatewayConfig {
   microseconds login_timeout = 10s;  // a client that has not logged in by then is dropped, 1s..10m
 };
 
-// How fast one player may send, per message kind (roles/world/rate_limit.hpp).
+// How fast one player may send, all lanes together (roles/world/rate_limit.hpp).
 struct WorldRateLimitConfig {
-  unsigned chat_per_s = 5;         // chat lines a second, sustained, 1..1000
-  unsigned chat_burst = 10;        // chat lines at once, 1..10000
-  unsigned input_per_s = 250;      // input and other messages a second, 1..10000
+  unsigned input_per_s = 250;      // messages a second, sustained, 1..10000
   unsigned input_burst = 250;      // at once, 1..100000
   unsigned kick_drops = 100;       // more drops than this within kick_window kick the player, 1..1000000
   microseconds kick_window = 10s;  // 1s..10m

@@ -167,8 +167,6 @@ void visit_gateway(V& v, C& c) {
 
 template <class V, class C>
 void visit_world_rate_limit(V& v, C& c) {
-  v.count("chat_per_s", c.chat_per_s, 1, 1000);
-  v.count("chat_burst", c.chat_burst, 1, 10'000);
   v.count("input_per_s", c.input_per_s, 1, 10'000);
   v.count("input_burst", c.input_burst, 1, 100'000);
   v.count("kick_drops", c.kick_drops, 1, 1'000'000);

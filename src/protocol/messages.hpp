@@ -274,18 +274,22 @@ struct Welcome {
   std::string world_id;
   std::string account;
   std::uint16_t tick_rate = 0;
-  std::int32_t map_size = 0;  // the map is [0, map_size) in both axes, millimetres
   template <class IO, class M>
   static void fields(IO& io, M& m) {
     io.u32(m.player_id);
     io.str(m.world_id, max_name);
     io.str(m.account, max_name);
     io.u16(m.tick_rate);
-    io.i32(m.map_size);
   }
 };
 
-// Client -> world on lane_sequenced: the direction the player wants to move, each axis
+// The arena's messages (games/arena), on the game's lanes: the world passes them to the
+// module as bytes and never decodes them. They are here for the client library's arena
+// helpers (send_input, send_chat, snapshot and chat events); the module has its own
+// copy without gameserver's codec (games/arena/arena_protocol.hpp), and
+// tests/game/arena_test.cpp holds the two to the same bytes.
+
+// Client -> arena on lane_sequenced: the direction the player wants to move, each axis
 // -100..100 percent of full speed. Newer sequence numbers replace older ones.
 struct Input {
   static constexpr std::uint8_t type = 0x31;
@@ -314,7 +318,7 @@ struct SnapshotEntry {
 
 inline constexpr std::size_t max_snapshot_entries = 64;
 
-// World -> client on lane_sequenced every tick: the players within the interest radius.
+// Arena -> client on lane_sequenced every tick: the players within the interest radius.
 struct Snapshot {
   static constexpr std::uint8_t type = 0x32;
   std::uint32_t tick = 0;
@@ -326,7 +330,7 @@ struct Snapshot {
   }
 };
 
-// Client -> world.
+// Client -> arena on lane_reliable.
 struct Chat {
   static constexpr std::uint8_t type = 0x33;
   std::string text;
@@ -336,7 +340,7 @@ struct Chat {
   }
 };
 
-// World -> every client.
+// Arena -> every client on lane_reliable.
 struct ChatEvent {
   static constexpr std::uint8_t type = 0x34;
   std::uint32_t player_id = 0;

@@ -113,7 +113,7 @@ void FakeWorld::on_connected(session::Session& s, session::Time) {
     sent_.clear();
     reliable_sent_.clear();
     numbered_sent_.clear();
-    send(session::encode(protocol::Welcome{player_id, "w1", "alice", 30, 100'000}));
+    send(session::encode(protocol::Welcome{player_id, "w1", "alice", 30}));
     send_ticket();
     if (on_join) on_join();
     return;
@@ -127,12 +127,11 @@ void FakeWorld::on_connected(session::Session& s, session::Time) {
 
 void FakeWorld::on_message(session::Session&, std::uint8_t lane, std::uint8_t type,
                            std::span<const std::byte> m, session::Time) {
-  if (lane != protocol::lane_control) {
-    game_heard.emplace_back(lane, std::vector<std::byte>(m.begin(), m.end()));
-    if (on_game) on_game(lane, game_heard.back().second);
-    return;
-  }
-  if (type != protocol::Chat::type) return;
+  if (lane == protocol::lane_control) return;
+  game_heard.emplace_back(lane, std::vector<std::byte>(m.begin(), m.end()));
+  if (on_game) on_game(lane, game_heard.back().second);
+  // The arena's chat, as the client library's send_chat sends it.
+  if (lane != protocol::lane_reliable || type != protocol::Chat::type) return;
   auto chat = session::decode<protocol::Chat>(m);
   if (!chat) return;
   chat_heard.push_back(chat->text);

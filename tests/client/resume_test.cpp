@@ -17,20 +17,22 @@ namespace protocol = gs::protocol;
 
 namespace {
 
-// A client joined to a FakeWorld; every event it reports is written to `log`. The world
-// sends chat (2), an unknown lane-0 message (3) and bob's arrival (4) after its Welcome
-// (1) and ticket; `on_bob` runs when the client sees bob.
+// A client joined to a FakeWorld; every event it reports is written to `log`. After its
+// Welcome (lane 0: 1) and ticket the world sends the arena's chat (lane 1: 1), an unknown
+// lane-0 message (2) and bob's arrival (3); `on_bob` runs when the client sees bob.
 struct Fixture : gs::test::JoinedClient {
   std::function<void()> on_bob;
+  std::vector<std::string> chats;
 
   Fixture() : JoinedClient("client-resume") {
     world.on_join = [this] {
-      world.send(encode(protocol::ChatEvent{8, "bob", "one"}));
+      world.send_game(protocol::lane_reliable, encode(protocol::ChatEvent{8, "bob", "one"}));
       world.send({std::byte{0x3f}});  // a type this client does not know: counted all the same
       world.send(encode(protocol::PlayerJoined{8, "bob"}));
     };
     on_events = [this](gs::client::ClientEvents& e) {
-      e.chat = [this](const protocol::ChatEvent& c) { log.push_back("chat " + c.text); };
+      // Chat rides lane 1, ordered with itself but not with lane 0's events.
+      e.chat = [this](const protocol::ChatEvent& c) { chats.push_back(c.text); };
       e.joined = [this](const protocol::PlayerJoined& j) {
         log.push_back("joined " + j.account);
         // Posted: the world's host must not go away inside the client's callback chain.
@@ -59,24 +61,25 @@ TEST_CASE(
     // is no state: the client drops it (it still counts).
     f.world.send(encode(protocol::PlayerStatus{8, 2}));
     f.world.send(encode(protocol::PlayerStatus{8, 1}));
-    f.world.send(encode(protocol::ChatEvent{8, "bob", "missed"}));
+    f.world.send_game(protocol::lane_reliable, encode(protocol::ChatEvent{8, "bob", "missed"}));
   };
   f.on_reconnecting = [&](std::uint32_t) {
     refused_while_reconnecting = f.client->reconnecting() && !f.client->in_world() &&
                                  !f.client->send_chat("lost") && !f.client->send_input(1, 1);
   };
   f.join();
-  f.run_until([&] { return f.logged("chat missed") || f.logged("disconnected resume_timeout"); });
+  f.run_until([&] { return f.chats.size() == 2 || f.logged("disconnected resume_timeout"); });
   REQUIRE(f.client->send_chat("back"));
   f.run_until([&] { return !f.world.chat_heard.empty(); });
 
   CHECK(f.joined.outcome == gs::client::Outcome::joined);
   CHECK(f.joined.player_id == 7);
-  CHECK(f.log == std::vector<std::string>{"chat one", "joined bob", "reconnecting 1", "resumed", "status 8 1",
-                                          "chat missed"});
+  CHECK(f.log == std::vector<std::string>{"joined bob", "reconnecting 1", "resumed", "status 8 1"});
+  CHECK(f.chats == std::vector<std::string>{"one", "missed"});
   CHECK(refused_while_reconnecting);
   REQUIRE(f.world.resumes.size() == 1);
-  CHECK(f.world.resumes[0].received == 4);  // Welcome, chat, unknown, joined; tickets not counted
+  CHECK(f.world.resumes[0].received == 3);           // Welcome, unknown, joined; tickets not counted
+  CHECK(f.world.resumes[0].received_reliable == 1);  // the chat
   CHECK(f.world.resumes[0].ticket == first_ticket);
   CHECK(f.world.resumes[0].port != f.world.join_port);            // a new socket
   CHECK(f.world.chat_heard == std::vector<std::string>{"back"});  // on the new connection
@@ -93,9 +96,9 @@ TEST_CASE("with silence detection off, the world connection timing out starts th
   f.on_bob = [&] { f.world.go_silent(); };
   f.join();
   f.run_until([&] { return f.logged("resumed") || f.logged("disconnected resume_timeout"); });
-  CHECK(f.log == std::vector<std::string>{"chat one", "joined bob", "reconnecting 1", "resumed"});
+  CHECK(f.log == std::vector<std::string>{"joined bob", "reconnecting 1", "resumed"});
   REQUIRE(f.world.resumes.size() == 1);
-  CHECK(f.world.resumes[0].received == 4);
+  CHECK(f.world.resumes[0].received == 3);
 }
 
 TEST_CASE("a refused resume ends in disconnected with the world's reason") {
@@ -104,7 +107,7 @@ TEST_CASE("a refused resume ends in disconnected with the world's reason") {
   f.on_bob = [&] { f.world.go_silent(); };
   f.join();
   f.run_until([&] { return f.logged("disconnected resume_refused: no_seat"); });
-  CHECK(f.log == std::vector<std::string>{"chat one", "joined bob", "reconnecting 1",
+  CHECK(f.log == std::vector<std::string>{"joined bob", "reconnecting 1",
                                           "disconnected resume_refused: no_seat"});
   CHECK(f.world.resumes.size() == 1);
   CHECK_FALSE(f.client->in_world());
@@ -118,8 +121,8 @@ TEST_CASE("a world that never answers: the client gives up when the ticket's gra
   f.on_bob = [&] { f.world.stop(); };
   f.join();
   f.run_until([&] { return f.logged("disconnected resume_timeout"); });
-  REQUIRE(f.log.size() >= 4);
-  CHECK(f.log[2] == "reconnecting 1");
+  REQUIRE(f.log.size() >= 3);
+  CHECK(f.log[1] == "reconnecting 1");
   CHECK(f.log.back() == "disconnected resume_timeout");
   CHECK(f.client->resume_stats().resumes == 0);
 }
@@ -131,7 +134,7 @@ TEST_CASE("close() while reconnecting stops the resume: no attempt reaches the w
   f.join();
   f.run_until([&] { return f.logged("reconnecting 1"); });
   f.io.run_for(1500ms);
-  CHECK(f.log == std::vector<std::string>{"chat one", "joined bob", "reconnecting 1"});
+  CHECK(f.log == std::vector<std::string>{"joined bob", "reconnecting 1"});
   CHECK(f.world.resumes.empty());
   CHECK_FALSE(f.client->in_world());
   CHECK_FALSE(f.client->reconnecting());
@@ -143,7 +146,7 @@ TEST_CASE("a kicked player does not resume, ticket or not") {
   f.join();
   f.run_until([&] { return f.logged("disconnected replaced"); });
   f.io.run_for(500ms);  // past resume_after: silence after a kick starts nothing either
-  CHECK(f.log == std::vector<std::string>{"chat one", "joined bob", "disconnected replaced"});
+  CHECK(f.log == std::vector<std::string>{"joined bob", "disconnected replaced"});
   CHECK(f.world.resumes.empty());
 }
 

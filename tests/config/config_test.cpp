@@ -293,14 +293,16 @@ TEST_CASE("world.token_issuers: one name or a list of different names; printed b
 
 TEST_CASE("world.rate_limit: defaults, and values out of range refused") {
   auto c =
-      load_text("roles: [world]\nworld:\n  rate_limit: {chat_per_s: 2, kick_window: 30s}\n", "t.yaml", base);
-  CHECK(c.world.rate_limit.chat_per_s == 2);
-  CHECK(c.world.rate_limit.chat_burst == 10);
-  CHECK(c.world.rate_limit.input_per_s == 250);
+      load_text("roles: [world]\nworld:\n  rate_limit: {input_per_s: 2, kick_window: 30s}\n", "t.yaml", base);
+  CHECK(c.world.rate_limit.input_per_s == 2);
+  CHECK(c.world.rate_limit.input_burst == 250);
   CHECK(c.world.rate_limit.kick_drops == 100);
   CHECK(c.world.rate_limit.kick_window == 30s);
-  CHECK(error_of("roles: [world]\nworld:\n  rate_limit:\n    chat_per_s: 0\n") ==
-        "test.yaml:4:17: world.rate_limit.chat_per_s: expected a whole number from 1 to 1000, found 0");
+  CHECK(error_of("roles: [world]\nworld:\n  rate_limit:\n    input_per_s: 0\n") ==
+        "test.yaml:4:18: world.rate_limit.input_per_s: expected a whole number from 1 to 10000, found 0");
+  // Chat is the game's (the arena's own settings), no longer a world key.
+  CHECK(error_of("roles: [world]\nworld:\n  rate_limit:\n    chat_per_s: 5\n")
+            .find("world.rate_limit.chat_per_s") != std::string::npos);
 }
 
 TEST_CASE("auth.token_ttl goes up to the longest lifetime a world accepts") {

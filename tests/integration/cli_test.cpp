@@ -6,6 +6,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include <asio/io_context.hpp>
@@ -29,11 +30,26 @@ std::filesystem::path write_temp(const std::string& name, const std::string& tex
 
 }  // namespace
 
-TEST_CASE("the development config starts all three roles and SIGTERM stops them with exit 0") {
-  Process server(gs::test::gameserver_binary(),
-                 {"--config", gs::test::source_root() + "/etc/gameserver.yaml"});
+// etc/gameserver.yaml as it is, copied to DIR/etc with its game module, the arena, taken
+// from this build rather than ../build (so its keys and accounts land in DIR/data).
+std::filesystem::path development_config(const std::filesystem::path& dir) {
+  std::ifstream in(gs::test::source_root() + "/etc/gameserver.yaml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string module = "module: ../build/games/arena/arena.so";
+  const auto at = text.find(module);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, module.size(), "module: " + gs::test::arena_module());
+  std::filesystem::create_directories(dir / "etc");
+  std::ofstream(dir / "etc/gameserver.yaml") << text;
+  return dir / "etc/gameserver.yaml";
+}
+
+TEST_CASE("the development config starts all three roles and the arena; SIGTERM stops them with exit 0") {
+  const auto dir = std::filesystem::temp_directory_path() / ("gameserver-cli-dev-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  Process server(gs::test::gameserver_binary(), {"--config", development_config(dir).string()});
   for (const char* line : {"auth listening on 127.0.0.1:7100", "gateway listening on 127.0.0.1:7000",
-                           "world listening on 127.0.0.1:7200"}) {
+                           "world: game arena 1.0.0 from", "world listening on 127.0.0.1:7200"}) {
     CAPTURE(line);
     REQUIRE(server.wait_for(line, 10s));
   }
@@ -42,6 +58,7 @@ TEST_CASE("the development config starts all three roles and SIGTERM stops them 
   CHECK(server.wait(5s) == 0);
   CHECK(std::chrono::steady_clock::now() - before < 5s);
   CHECK(server.output().find("stopped") != std::string::npos);
+  std::filesystem::remove_all(dir);
 }
 
 // True once `pid` ignores SIGHUP (bit 0 of SigIgn in /proc/PID/status).

@@ -21,11 +21,13 @@
 namespace gs::test {
 
 // Settings a lossy test raises: many players from 127.0.0.1 and chat far above the
-// world's per-player limits.
+// world's per-player limit and the arena's chat bucket.
 inline void allow_lossy_load(config::Config& config, unsigned players) {
   config.world.capacity = players + 10;
-  config.world.rate_limit.chat_per_s = 1000;
-  config.world.rate_limit.chat_burst = 10000;
+  config.world.rate_limit.input_per_s = 10000;
+  config.world.rate_limit.input_burst = 100000;
+  config.world.game.settings.push_back({"chat_per_s", "1000000"});
+  config.world.game.settings.push_back({"chat_burst", "1000000"});
   config.world.rate_limit.kick_drops = 1000000;
   config.gateway.max_clients_per_address = players + 10;
 }

@@ -24,15 +24,24 @@ std::vector<std::uint8_t> latest_ticket(const Conn& c) {
   return tickets.back().ticket;
 }
 
-void chat(Harness& h, Conn& from, const std::string& text) {
-  from.client.send(protocol::lane_control, encode(protocol::Chat{text}));
-  h.pump();
+// The joins and leaves a client heard on lane 0, in order: "+account" for a join, "-id"
+// for a leave.
+std::vector<std::string> comings_and_goings(const Conn& c) {
+  std::vector<std::string> out;
+  for (const auto& m : c.events.messages) {
+    if (auto j = gs::session::decode<protocol::PlayerJoined>(m)) out.push_back("+" + j->account);
+    if (auto l = gs::session::decode<protocol::PlayerLeft>(m)) out.push_back("-" + std::to_string(l->player_id));
+  }
+  return out;
 }
 
-std::vector<std::string> chat_texts(const Conn& c) {
-  std::vector<std::string> out;
-  for (auto& e : c.received<protocol::ChatEvent>()) out.push_back(e.text);
-  return out;
+std::uint32_t id_of(const Conn& c) { return c.received<protocol::Welcome>().at(0).player_id; }
+
+// A player who joins and leaves at once: two lane-0 messages to everyone else.
+void visit(Harness& h, const std::string& account) {
+  auto& c = h.connect(h.token(account));
+  c.client.close(false, h.now);
+  h.pump();
 }
 
 std::vector<std::uint8_t> statuses_of(const Conn& c, std::uint32_t player) {
@@ -110,38 +119,34 @@ TEST_CASE("resume: the seat comes back with its id, and every lane-0 message mis
   Harness h;
   auto& a = h.connect(h.token("alice"));
   auto& b = h.connect(h.token("bob"));
-  const std::uint32_t alice = a.received<protocol::Welcome>()[0].player_id;
-  chat(h, b, "before");
-  // "in flight": sent by the world, never reached alice before her path broke.
-  b.client.send(protocol::lane_control, encode(protocol::Chat{"in flight"}));
-  gs::session::test::pump(b.client_pipe, b.client, b.server_pipe, b.server, h.now);
+  const std::uint32_t alice = id_of(a);
+  auto& carol = h.connect(h.token("carol"));
+  // "in flight": carol's leave, sent by the world, never reached alice before her path broke.
+  h.world.remove_client(carol.server);
   const std::uint32_t received = a.lane0_received();
-  CHECK(received == 4);  // Welcome, alice joined, bob joined, "before"
+  CHECK(received == 4);  // Welcome, alice, bob and carol joined
   const auto ticket = latest_ticket(a);
   a.server_pipe.outbox.clear();  // lost with the path
   h.drop(a, EndCode::timeout);
   h.pump();
-  chat(h, b, "while away 1");
-  chat(h, b, "while away 2");
+  visit(h, "dave");
   h.ticks(30);
 
   auto& back = h.connect_data(request(received, ticket));
   CHECK(back.client.state() == session::State::connected);
   CHECK(back.received<protocol::Welcome>().empty());  // no second welcome: the same player
-  CHECK(chat_texts(back) == std::vector<std::string>{"in flight", "while away 1", "while away 2"});
+  CHECK(comings_and_goings(back) ==
+        std::vector<std::string>{"-" + std::to_string(id_of(carol)), "+dave", "-" + std::to_string(alice + 3)});
   CHECK(h.world.players() == 2);
   CHECK(h.world.suspended_players() == 0);
   CHECK(h.world.stats().resumed == 1);
   CHECK(statuses_of(b, alice) ==
         std::vector<std::uint8_t>{std::uint8_t(PlayerState::suspended), std::uint8_t(PlayerState::active)});
-  // A fresh ticket, and the player is live again: snapshots name it, chat is relayed.
+  // A fresh ticket, and the player is live again: the next join reaches it.
   REQUIRE(back.received<protocol::ResumeTicket>().size() == 1);
   CHECK(back.received<protocol::ResumeTicket>()[0].ticket != ticket);
-  h.ticks(1);
-  REQUIRE_FALSE(back.received<protocol::Snapshot>().empty());
-  chat(h, back, "I am back");
-  CHECK(chat_texts(b).back() == "I am back");
-  CHECK(b.received<protocol::ChatEvent>().back().player_id == alice);
+  h.connect(h.token("erin"));
+  CHECK(comings_and_goings(back).back() == "+erin");
 }
 
 TEST_CASE("resume: a connection still open (a NAT rebinding) is closed, and the others see no break") {
@@ -156,8 +161,8 @@ TEST_CASE("resume: a connection still open (a NAT rebinding) is closed, and the 
   CHECK(h.world.players() == 2);
   CHECK(b.received<protocol::PlayerStatus>().empty());
   CHECK(b.received<protocol::PlayerLeft>().empty());
-  chat(h, back, "new path");
-  CHECK(chat_texts(b) == std::vector<std::string>{"new path"});
+  h.connect(h.token("carol"));
+  CHECK(comings_and_goings(back) == std::vector<std::string>{"+carol"});
 }
 
 TEST_CASE("resume: a used, expired, forged, other-world or garbled ticket is refused with its reason") {
@@ -211,16 +216,15 @@ TEST_CASE("resume: the ticket before a re-issue still works, the one before that
 TEST_CASE("resume: a player who missed more than the backlog is refused rather than resumed with a gap") {
   WorldService::Settings settings;
   settings.resume_backlog = 16;
-  settings.rate_limit.chat_burst = 100;
   Harness h(settings);
   auto& a = h.connect(h.token("alice"));
-  auto& b = h.connect(h.token("bob"));
+  h.connect(h.token("bob"));
   const std::uint32_t received = a.lane0_received();
   const auto ticket = latest_ticket(a);
   h.drop(a, EndCode::timeout);
-  // Welcome, alice and bob joined were 1..3; alice has them. 17 lines make 4..20, and
-  // 16 kept are 5..20: number 4 is gone.
-  for (int i = 0; i < 17; ++i) chat(h, b, "line " + std::to_string(i));
+  // Welcome, alice and bob joined were 1..3; alice has them. Nine visits make 4..21, and
+  // 16 kept are 6..21: numbers 4 and 5 are gone.
+  for (int i = 0; i < 9; ++i) visit(h, "visitor " + std::to_string(i));
   CHECK(refusal(h.connect_data(request(received, ticket))) == "backlog");
   CHECK(h.world.stats().resumes_refused.at("backlog") == 1);
   // A count beyond what the world sent is no better.

@@ -82,60 +82,34 @@ TEST_CASE("a full world refuses another account") {
   CHECK(h.world.players() == 1);
 }
 
-TEST_CASE("input moves the player at its speed, bounded by the map; older input is ignored") {
-  WorldService::Settings settings;
-  settings.tick_rate = 10;
-  Harness h(settings);
-  auto& c = h.connect(h.token("alice"));
-  h.ticks(1);
-  auto start = c.received<protocol::Snapshot>().back().players.at(0);
-  c.client.send(protocol::lane_sequenced, encode(protocol::Input{5, 100, 0}));
-  c.client.send(protocol::lane_sequenced, encode(protocol::Input{4, -100, 0}));  // older: ignored
-  h.pump();
-  h.ticks(10);  // one second at full speed: 5 m
-  auto moved = c.received<protocol::Snapshot>().back().players.at(0);
-  CHECK(moved.x - start.x == 5'000);
-  CHECK(moved.y == start.y);
-  h.ticks(200);  // far past the edge
-  CHECK(c.received<protocol::Snapshot>().back().players.at(0).x == settings.map_size - 1);
-}
-
-TEST_CASE("snapshots carry the players within the interest radius only") {
-  WorldService::Settings settings;
-  settings.interest_radius = 3'000;
-  settings.tick_rate = 1;
-  Harness h(settings);
-  auto& a = h.connect(h.token("alice"));
-  auto& b = h.connect(h.token("bob"));
-  h.ticks(1);
-  CHECK(a.received<protocol::Snapshot>().back().players.size() == 2);  // spawned close together
-  b.client.send(protocol::lane_sequenced, encode(protocol::Input{1, 100, 100}));
-  h.pump();
-  h.ticks(3);  // bob walks 15 m away
-  auto seen = a.received<protocol::Snapshot>().back().players;
-  REQUIRE(seen.size() == 1);
-  CHECK(seen[0].player_id == a.received<protocol::Welcome>()[0].player_id);
-}
-
-TEST_CASE("chat is broadcast to everyone; joins and leaves are announced") {
+TEST_CASE("joins and leaves are announced to everyone on lane 0") {
   Harness h;
   auto& a = h.connect(h.token("alice"));
   auto& b = h.connect(h.token("bob"));
   CHECK(a.received<protocol::PlayerJoined>().size() == 2);  // herself, then bob
   CHECK(b.received<protocol::PlayerJoined>().size() == 2);  // alice (existing), then himself
-  a.client.send(protocol::lane_control, encode(protocol::Chat{"hello"}));
-  h.pump();
-  for (auto* c : {&a, &b}) {
-    auto chat = c->received<protocol::ChatEvent>();
-    REQUIRE(chat.size() == 1);
-    CHECK(chat[0].account == "alice");
-    CHECK(chat[0].text == "hello");
-  }
+  CHECK(b.received<protocol::PlayerJoined>().at(0).account == "alice");
   b.client.close(false, h.now);
   h.pump();
   auto left = a.received<protocol::PlayerLeft>();
   REQUIRE(left.size() == 1);
+  CHECK(left[0].player_id == b.received<protocol::Welcome>().at(0).player_id);
+  CHECK(left[0].reason == "left");
   CHECK(h.world.players() == 1);
+}
+
+TEST_CASE("without a game, messages on the game's lanes are dropped and counted; on lane 0 they are malformed") {
+  Harness h;
+  auto& a = h.connect(h.token("alice"));
+  const std::vector<std::byte> bytes{std::byte{0x31}, std::byte{1}};
+  for (std::uint8_t lane = protocol::lane_reliable; lane <= protocol::lane_unreliable; ++lane)
+    a.client.send(lane, bytes);
+  a.client.send(protocol::lane_control, bytes);
+  h.pump();
+  h.ticks(3);
+  CHECK(h.world.stats().no_game == 4);
+  CHECK(h.world.stats().malformed == 1);
+  CHECK(a.client.state() == session::State::connected);
 }
 
 TEST_CASE(
@@ -158,55 +132,57 @@ TEST_CASE(
 
 namespace {
 
-WorldService::Settings chat_limited(std::uint32_t per_s, std::uint32_t burst, std::uint32_t kick_drops) {
+WorldService::Settings limited(std::uint32_t per_s, std::uint32_t burst, std::uint32_t kick_drops) {
   WorldService::Settings settings;
-  settings.rate_limit.chat_per_s = per_s;
-  settings.rate_limit.chat_burst = burst;
+  settings.rate_limit.input_per_s = per_s;
+  settings.rate_limit.input_burst = burst;
   settings.rate_limit.kick_drops = kick_drops;
   settings.rate_limit.kick_window = 10s;
   return settings;
 }
 
-void chat(Conn& c, int lines) {
-  for (int i = 0; i < lines; ++i) c.client.send(protocol::lane_control, encode(protocol::Chat{"line"}));
+// `count` messages for the game on `lane`; with no game loaded, those the limit passes
+// are counted in WorldStats::no_game.
+void send(Conn& c, int count, std::uint8_t lane = protocol::lane_reliable) {
+  const std::vector<std::byte> bytes{std::byte{0x33}, std::byte{0}, std::byte{0}};
+  for (int i = 0; i < count; ++i) c.client.send(lane, bytes);
 }
 
 }  // namespace
 
-TEST_CASE("rate limit: a chat burst within the limit passes whole") {
-  Harness h(chat_limited(1, 5, 100));
+TEST_CASE("rate limit: a burst within the limit passes whole, and the bucket refills at its rate") {
+  Harness h(limited(1, 5, 100));
   auto& a = h.connect(h.token("alice"));
-  auto& b = h.connect(h.token("bob"));
-  chat(a, 5);
+  send(a, 5);
   h.pump();
-  CHECK(b.received<protocol::ChatEvent>().size() == 5);
+  CHECK(h.world.stats().no_game == 5);
   CHECK(h.world.stats().rate_limited == 0);
-  // The bucket refills at its rate: after 3 s, 3 more lines pass.
+  // After 3 s, 3 more pass.
   h.now += 3s;
-  chat(a, 3);
+  send(a, 3);
   h.pump();
-  CHECK(b.received<protocol::ChatEvent>().size() == 8);
+  CHECK(h.world.stats().no_game == 8);
   CHECK(h.world.stats().rate_limited == 0);
 }
 
-TEST_CASE("rate limit: a chat flood is dropped past the burst and counted") {
-  Harness h(chat_limited(1, 5, 100));
+TEST_CASE("rate limit: a flood is dropped past the burst and counted, on every lane together") {
+  Harness h(limited(1, 5, 100));
   auto& a = h.connect(h.token("alice"));
-  auto& b = h.connect(h.token("bob"));
-  chat(a, 50);
+  send(a, 20, protocol::lane_reliable);
+  send(a, 20, protocol::lane_sequenced);
+  send(a, 10, protocol::lane_control);
   h.pump();
-  CHECK(b.received<protocol::ChatEvent>().size() == 5);
-  CHECK(h.world.stats().chat_messages == 5);
+  CHECK(h.world.stats().no_game + h.world.stats().malformed == 5);
   CHECK(h.world.stats().rate_limited == 45);
   CHECK(h.world.stats().rate_limit_kicks == 0);
   CHECK(a.client.state() == session::State::connected);
 }
 
 TEST_CASE("rate limit: a player who keeps flooding is kicked with a reason") {
-  Harness h(chat_limited(1, 5, 20));
+  Harness h(limited(1, 5, 20));
   auto& a = h.connect(h.token("alice"));
   auto& b = h.connect(h.token("bob"));
-  chat(a, 5 + 21);  // the 21st drop within the window kicks
+  send(a, 5 + 21);  // the 21st drop within the window kicks
   h.pump();
   auto kicked = a.received<protocol::Kicked>();
   REQUIRE(kicked.size() == 1);
@@ -220,10 +196,10 @@ TEST_CASE("rate limit: a player who keeps flooding is kicked with a reason") {
 }
 
 TEST_CASE("rate limit: drops spread wider than the kick window never add up to a kick") {
-  Harness h(chat_limited(1, 1, 5));
+  Harness h(limited(1, 1, 5));
   auto& a = h.connect(h.token("alice"));
   for (int step = 0; step < 60; ++step) {
-    chat(a, 2);  // one over the rate every second: 60 drops in all, 5 within any 10 s window
+    send(a, 2);  // one over the rate every second: 60 drops in all, 5 within any 10 s window
     h.pump();
     h.now += 2s;
   }
@@ -235,30 +211,15 @@ TEST_CASE("rate limit: drops spread wider than the kick window never add up to a
 TEST_CASE("rate limit: a well-behaved player, input every tick and a chat line a second, is never limited") {
   Harness h;  // default limits
   auto& a = h.connect(h.token("alice"));
-  std::uint32_t sequence = 0;
   for (int tick = 0; tick < 30 * 60; ++tick) {  // a minute at the tick rate
-    a.client.send(protocol::lane_sequenced, encode(protocol::Input{++sequence, 10, -10}));
-    if (tick % 30 == 0) chat(a, 1);
+    send(a, 1, protocol::lane_sequenced);
+    if (tick % 30 == 0) send(a, 1, protocol::lane_reliable);
     h.ticks(1);
   }
   CHECK(h.world.stats().rate_limited == 0);
   CHECK(h.world.stats().rate_limit_kicks == 0);
+  CHECK(h.world.stats().no_game == 30 * 60 + 60);
   CHECK(a.client.state() == session::State::connected);
-  CHECK(a.received<protocol::ChatEvent>().size() == 60);
-}
-
-TEST_CASE("rate limit: kinds the world does not know are charged to the input budget") {
-  WorldService::Settings settings;
-  settings.rate_limit.input_per_s = 10;
-  settings.rate_limit.input_burst = 10;
-  settings.rate_limit.kick_drops = 1000;
-  Harness h(settings);
-  auto& a = h.connect(h.token("alice"));
-  std::vector<std::byte> unknown{std::byte{0x7e}, std::byte{1}};
-  for (int i = 0; i < 30; ++i) a.client.send(protocol::lane_control, unknown);
-  h.pump();
-  CHECK(h.world.stats().malformed == 10);
-  CHECK(h.world.stats().rate_limited == 20);
 }
 
 TEST_CASE("seats: every join and leave is reported with the seat's token; seats() lists who sits now") {

@@ -65,6 +65,8 @@ Deployment::Deployment(const std::string& tag) {
   c.world.auth_secret = dir / "keys/world-auth.secret";
   c.world.token_keys = {dir / "keys/token.pub"};
   c.world.report_interval = std::chrono::milliseconds(200);
+  // The arena, as etc/gameserver.yaml runs it: movement, snapshots and chat.
+  c.world.game.module = arena_module();
   roles::ensure_development_keys(c);
 }
 

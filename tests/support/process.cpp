@@ -145,6 +145,11 @@ std::string source_root() {
   return path;
 }
 
+std::string arena_module() {
+  const char* path = std::getenv("GS_TEST_MODULE_ARENA");
+  return path ? path : GS_ARENA_MODULE;
+}
+
 std::pair<int, std::string> run(const std::vector<std::string>& args, const std::optional<std::string>& input,
                                 std::chrono::milliseconds timeout) {
   Process process(gameserver_binary(), args, input);

@@ -49,6 +49,8 @@ class Process {
 std::string gameserver_binary();
 // The source tree's root (from the SOURCE_ROOT environment variable).
 std::string source_root();
+// The built arena game module, games/arena (GS_TEST_MODULE_ARENA, else this build's).
+std::string arena_module();
 
 // Runs to completion and returns {exit status, output}.
 std::pair<int, std::string> run(const std::vector<std::string>& args,
