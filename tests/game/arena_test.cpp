@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "arena_protocol.hpp"
 #include "roles/world_harness.hpp"
 #include "session/codec.hpp"
 
@@ -187,4 +188,33 @@ TEST_CASE("arena: a suspended player stands still and gets no snapshots until it
   REQUIRE(after);
   CHECK(after->x == before.x);
   CHECK(on_lane<protocol::Snapshot>(a, protocol::lane_sequenced).size() == a_snapshots);
+}
+
+TEST_CASE("arena: the module's own codec and the client library's arena messages are the same bytes") {
+  // The client library encodes with gameserver's codec (protocol/messages.hpp), the module
+  // with arena_protocol.hpp: a change to one alone breaks the game.
+  const protocol::Input input{70'000, -100, 55};
+  auto decoded = arena::decode_input(encode(input));
+  REQUIRE(decoded);
+  CHECK(decoded->sequence == input.sequence);
+  CHECK(decoded->move_x == input.move_x);
+  CHECK(decoded->move_y == input.move_y);
+  CHECK(arena::decode_chat(encode(protocol::Chat{"héllo"})) == std::optional<std::string>("héllo"));
+
+  protocol::Snapshot snapshot{9, {{1, -5, 7}, {2, 100'000, 0}}};
+  std::vector<arena::SnapshotEntry> entries;
+  for (const auto& p : snapshot.players) entries.push_back({p.player_id, p.x, p.y});
+  std::vector<std::byte> bytes;
+  REQUIRE(arena::encode_snapshot(snapshot.tick, entries, bytes));
+  CHECK(bytes == encode(snapshot));
+
+  bytes.clear();
+  REQUIRE(arena::encode_chat_event(3, "bob", "hi", bytes));
+  CHECK(bytes == encode(protocol::ChatEvent{3, "bob", "hi"}));
+  // And the limits agree: what one refuses, so does the other.
+  CHECK(arena::max_chat == protocol::max_chat);
+  CHECK(arena::max_snapshot_entries == protocol::max_snapshot_entries);
+  const std::vector<std::byte> bad_utf8{std::byte{0x33}, std::byte{1}, std::byte{0}, std::byte{0xff}};
+  CHECK_FALSE(session::decode<protocol::Chat>(bad_utf8));
+  CHECK_FALSE(arena::decode_chat(bad_utf8));
 }
