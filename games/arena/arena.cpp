@@ -1,7 +1,7 @@
-// The arena: the demo game (movement on a bounded map, interest snapshots, chat) as a
-// C++ game module over game.hpp. Its messages (arena_protocol.hpp) are byte for byte the
-// ones the world's built-in demo speaks today: Input 0x31 and Snapshot 0x32 on
-// GS_LANE_SEQUENCED, Chat 0x33 and ChatEvent 0x34 on GS_LANE_RELIABLE.
+// The arena: the game etc/gameserver.yaml runs (movement on a bounded map, interest
+// snapshots, chat) as a C++ game module over game.hpp alone. Its messages
+// (arena_protocol.hpp): Input 0x31 and Snapshot 0x32 on GS_LANE_SEQUENCED, Chat 0x33 and
+// ChatEvent 0x34 on GS_LANE_RELIABLE; the client library's arena helpers speak them.
 //
 // Settings (world.game.settings), whole numbers:
 //   map_size         100000  mm; the map is [0, map_size) in both axes

@@ -1,8 +1,8 @@
-// The arena's messages, byte for byte what the world's built-in demo sends today
-// (src/protocol/messages.hpp over src/session/codec.hpp, docs/PROTOCOL.md "Messages"):
-// a type byte, then little-endian fields; strings are a u16 length and UTF-8 bytes, lists
-// a u16 count and the items. Self-contained (the standard library only), so the module
-// needs nothing of gameserver beyond game.hpp.
+// The arena's messages, byte for byte what the client library's arena helpers send and
+// read (src/protocol/messages.hpp over src/session/codec.hpp, docs/PROTOCOL.md; the test
+// "arena: the module's own codec ..." holds the two together): a type byte, then little-endian fields;
+// strings are a u16 length and UTF-8 bytes, lists a u16 count and the items. Self-contained (the standard
+// library only), so the module needs nothing of gameserver beyond game.hpp.
 //
 //   Input     0x31  client -> game, lane 3: u32 sequence, i32 move_x, i32 move_y (-100..100)
 //   Snapshot  0x32  game -> client, lane 3: u32 tick, u16 count, count x (u32 id, i32 x, i32 y)

@@ -19,9 +19,7 @@ bool TokenBucket::take(RateTime now) {
 }
 
 MessageRateLimit::MessageRateLimit(const RateLimitSettings& s, RateTime now)
-    : bucket_(s.input_per_s, s.input_burst, now),
-      kick_drops_(s.kick_drops),
-      kick_window_(s.kick_window) {}
+    : bucket_(s.input_per_s, s.input_burst, now), kick_drops_(s.kick_drops), kick_window_(s.kick_window) {}
 
 MessageRateLimit::Verdict MessageRateLimit::admit(RateTime now) {
   if (bucket_.take(now)) return Verdict::pass;

@@ -39,8 +39,8 @@ struct WorldStats {
   std::uint64_t replaced = 0;
   std::uint64_t refused_full = 0;
   std::uint64_t tokens_rejected = 0;
-  std::uint64_t malformed = 0;  // lane-0 messages from a player (it has none to send)
-  std::uint64_t no_game = 0;    // game-lane messages while no game runs
+  std::uint64_t malformed = 0;         // lane-0 messages from a player (it has none to send)
+  std::uint64_t no_game = 0;           // game-lane messages while no game runs
   std::uint64_t rate_limited = 0;      // messages dropped over a player's rate limit
   std::uint64_t rate_limit_kicks = 0;  // players kicked for staying over it
   std::uint64_t ticks = 0;
@@ -61,7 +61,7 @@ class WorldService final : public session::SessionEvents, public game::GamePlaye
     std::string id = "world-1";
     std::string game = "gameserver";
     std::uint32_t capacity = 100;
-    std::uint32_t tick_rate = 30;           // Hz
+    std::uint32_t tick_rate = 30;  // Hz
     RateLimitSettings rate_limit;
     std::chrono::seconds resume_grace{15};  // 0: no tickets, a broken path is a leave
     std::size_t resume_backlog = 1024;      // lane-0 messages kept per player

@@ -120,7 +120,8 @@ TEST_CASE("a C program's handle resumes after the world went silent; the new cal
   };
   world.on_resume = [&] {
     world.send_game(gs::protocol::lane_reliable, {std::byte{'r'}});
-    world.send_game(gs::protocol::lane_reliable, gs::session::encode(gs::protocol::ChatEvent{8, "bob", "welcome back"}));
+    world.send_game(gs::protocol::lane_reliable,
+                    gs::session::encode(gs::protocol::ChatEvent{8, "bob", "welcome back"}));
   };
   std::thread loop([&] {
     io.run();

@@ -107,8 +107,8 @@ TEST_CASE("a refused resume ends in disconnected with the world's reason") {
   f.on_bob = [&] { f.world.go_silent(); };
   f.join();
   f.run_until([&] { return f.logged("disconnected resume_refused: no_seat"); });
-  CHECK(f.log == std::vector<std::string>{"joined bob", "reconnecting 1",
-                                          "disconnected resume_refused: no_seat"});
+  CHECK(f.log ==
+        std::vector<std::string>{"joined bob", "reconnecting 1", "disconnected resume_refused: no_seat"});
   CHECK(f.world.resumes.size() == 1);
   CHECK_FALSE(f.client->in_world());
   CHECK_FALSE(f.client->reconnecting());

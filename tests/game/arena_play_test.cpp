@@ -42,7 +42,8 @@ TEST_CASE("two real clients play the arena: one walks, the other sees it in snap
   gs::test::RunningRoles roles(d.config, {"auth", "gateway", "world"});
   const auto options = gs::test::client_options(d.config);
   // Once a login works, the roles' links are up.
-  REQUIRE(gs::test::login_when_ready(options, "alice", "correct horse").outcome == gs::client::Outcome::joined);
+  REQUIRE(gs::test::login_when_ready(options, "alice", "correct horse").outcome ==
+          gs::client::Outcome::joined);
 
   asio::io_context io;
   Player alice, bob;

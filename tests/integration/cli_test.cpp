@@ -45,7 +45,8 @@ std::filesystem::path development_config(const std::filesystem::path& dir) {
 }
 
 TEST_CASE("the development config starts all three roles and the arena; SIGTERM stops them with exit 0") {
-  const auto dir = std::filesystem::temp_directory_path() / ("gameserver-cli-dev-" + std::to_string(getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("gameserver-cli-dev-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   Process server(gs::test::gameserver_binary(), {"--config", development_config(dir).string()});
   for (const char* line : {"auth listening on 127.0.0.1:7100", "gateway listening on 127.0.0.1:7000",

@@ -30,7 +30,8 @@ std::vector<std::string> comings_and_goings(const Conn& c) {
   std::vector<std::string> out;
   for (const auto& m : c.events.messages) {
     if (auto j = gs::session::decode<protocol::PlayerJoined>(m)) out.push_back("+" + j->account);
-    if (auto l = gs::session::decode<protocol::PlayerLeft>(m)) out.push_back("-" + std::to_string(l->player_id));
+    if (auto l = gs::session::decode<protocol::PlayerLeft>(m))
+      out.push_back("-" + std::to_string(l->player_id));
   }
   return out;
 }
@@ -135,8 +136,8 @@ TEST_CASE("resume: the seat comes back with its id, and every lane-0 message mis
   auto& back = h.connect_data(request(received, ticket));
   CHECK(back.client.state() == session::State::connected);
   CHECK(back.received<protocol::Welcome>().empty());  // no second welcome: the same player
-  CHECK(comings_and_goings(back) ==
-        std::vector<std::string>{"-" + std::to_string(id_of(carol)), "+dave", "-" + std::to_string(alice + 3)});
+  CHECK(comings_and_goings(back) == std::vector<std::string>{"-" + std::to_string(id_of(carol)), "+dave",
+                                                             "-" + std::to_string(alice + 3)});
   CHECK(h.world.players() == 2);
   CHECK(h.world.suspended_players() == 0);
   CHECK(h.world.stats().resumed == 1);

@@ -98,7 +98,8 @@ TEST_CASE("joins and leaves are announced to everyone on lane 0") {
   CHECK(h.world.players() == 1);
 }
 
-TEST_CASE("without a game, messages on the game's lanes are dropped and counted; on lane 0 they are malformed") {
+TEST_CASE(
+    "without a game, messages on the game's lanes are dropped and counted; on lane 0 they are malformed") {
   Harness h;
   auto& a = h.connect(h.token("alice"));
   const std::vector<std::byte> bytes{std::byte{0x31}, std::byte{1}};
