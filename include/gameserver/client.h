@@ -7,8 +7,10 @@
  *
  * One handle is one player: it connects to a gateway (checking the server's
  * certificate), logs in, connects to the world named in the answer with the login
- * token, then exchanges the game's messages (gs_client_send, on_message) and, for the
- * demo game, sends movement and chat and reports snapshots and events.
+ * token, then exchanges the game's messages (gs_client_send, on_message) and reports the
+ * world's events (players joining, leaving, away and back). For the arena (games/arena,
+ * the game etc/gameserver.yaml runs) it also sends movement and chat and reports
+ * snapshots and chat lines.
  *
  * Game messages: lanes 1..4 (gs_lane in <gameserver/game.h>; docs/PROTOCOL.md, "Lanes")
  * carry the game's bytes as they are, both ways, 0..GS_GAME_MAX_MESSAGE (256 KiB) bytes:
@@ -17,22 +19,23 @@
  *   3 GS_LANE_SEQUENCED  may drop; never an older message after a newer one
  *   4 GS_LANE_UNRELIABLE may drop or reorder
  * Lane 0 is the server's own and not the game's. The world's messages on lane 2 carry a
- * number the library strips (and uses to drop a duplicate). The demo's input and
- * snapshots travel on lane 3, so on_message sees snapshots too.
+ * number the library strips (and uses to drop a duplicate). The arena's helpers are a thin
+ * layer over these and mean something only in a world that runs the arena:
+ * gs_client_send_input and on_snapshot use lane 3, gs_client_send_chat and on_chat lane 1
+ * (docs/PROTOCOL.md, "The arena's messages"), so on_message sees snapshots and chat too.
  *
  * Resuming: when the path to the world breaks (nothing heard from it for
  * `resume_after_ms`, or the connection timed out), the handle reconnects to the same
  * world on its own from a new socket with the resume ticket the world gave it
  * (on_reconnecting, state GS_STATE_RECONNECTING), and either takes its seat back with
- * the same player id (on_resumed; the chat and player events and the reliable game
- * messages missed meanwhile follow, lanes 0 and 1 in order, lane 2 each once) or gives
- * up (on_disconnected with "resume_refused: <reason>" or "resume_timeout") once the world
- * refuses or its grace has passed. The resume request names the lane-2 messages received
- * above the lowest one missing, at most 900 of them (what fits the 4,096 bytes of
- * pre-auth data with the longest ticket): a
- * break while more are held (a lane-2 message long missing while that many later ones
- * arrived) is reported at once as on_disconnected("resume_refused: backlog"), without
- * trying.
+ * the same player id (on_resumed; the player events and the reliable game messages, the
+ * arena's chat among them, missed meanwhile follow, lanes 0 and 1 in order, lane 2 each
+ * once) or gives up (on_disconnected with "resume_refused: <reason>" or
+ * "resume_timeout") once the world refuses or its grace has passed. The resume request
+ * names the lane-2 messages received above the lowest one missing, at most 900 of them
+ * (what fits the 4,096 bytes of pre-auth data with the longest ticket): a break while
+ * more are held (a lane-2 message long missing while that many later ones arrived) is
+ * reported at once as on_disconnected("resume_refused: backlog"), without trying.
  *
  * Threads: a handle has its own event loop and no threads of its own. Nothing
  * happens between calls: network work and every callback run inside
@@ -117,7 +120,7 @@ typedef struct gs_login_result {
   const char* reason;        /* the server's reason or what went wrong; "" when joined */
   const char* world_id;      /* "" when the login failed before a world was chosen */
   const char* world_address; /* "host:port" of the world, or "" */
-  uint32_t player_id;        /* our id in the world's snapshots and events; 0 unless joined */
+  uint32_t player_id;        /* our id in the world's events and the arena's snapshots; 0 unless joined */
   double login_ms;           /* connect and log in at the gateway, milliseconds */
   double join_ms;            /* connect and admission at the world, milliseconds */
 } gs_login_result;
@@ -128,7 +131,7 @@ typedef struct gs_snapshot_entry {
   int32_t y;
 } gs_snapshot_entry;
 
-/* The players within our interest radius, us included, at one world tick. */
+/* The arena's snapshot: the players within our interest radius, us included, at one world tick. */
 typedef struct gs_snapshot {
   uint32_t tick;
   const gs_snapshot_entry* players; /* `count` entries */
@@ -156,8 +159,10 @@ typedef struct gs_client_callbacks {
   void* user;
   /* The login ended: joined or failed. Called once per gs_client_login_and_join(). */
   void (*on_login)(void* user, const gs_login_result* result);
-  /* A world snapshot, up to tick_rate times a second (30 by default). */
+  /* The arena's snapshot (a lane-3 message that decodes as one), once a world tick
+   * (world.tick_rate, 30 a second by default). */
   void (*on_snapshot)(void* user, const gs_snapshot* snapshot);
+  /* The arena's chat line (a lane-1 message that decodes as a ChatEvent), ours included. */
   void (*on_chat)(void* user, const gs_chat* chat);
   /* Another player entered the world; on joining, one call for each player already there. */
   void (*on_player_joined)(void* user, uint32_t player_id, const char* account);
@@ -247,18 +252,21 @@ GS_CLIENT_API gs_state gs_client_state(const gs_client* client);
  * 1.1.0. */
 GS_CLIENT_API int gs_client_send(gs_client* client, uint8_t lane, const void* data, size_t size);
 
-/* Movement: the direction to move in, each axis -100..100 percent of full speed.
- * Sent unreliably; newer input replaces older. Send it at most once a frame: the
- * world drops a player's messages beyond its rate limit (250 a second by default,
- * world.rate_limit.input_per_s) and kicks ("rate_limited") a player who keeps
- * exceeding it. Returns 0, or -1 unless in the world or if the value is out of range. */
+/* The arena's movement (an Input on lane 3): the direction to move in, each axis
+ * -100..100 percent of full speed. Sent unreliably; newer input replaces older. Send it
+ * at most once a frame: the world drops a player's messages beyond its rate limit (250 a
+ * second by default, world.rate_limit.input_per_s) and kicks ("rate_limited") a player
+ * who keeps exceeding it. Returns 0, or -1 unless in the world or if the value is out of
+ * range. */
 GS_CLIENT_API int gs_client_send_input(gs_client* client, int32_t move_x, int32_t move_y);
 
-/* A chat line (1..256 bytes of UTF-8) to every player in the world, delivered
- * reliably and in order. The world relays 5 lines a second per player by default,
- * after a burst of 10 (world.rate_limit.chat_per_s, chat_burst); lines beyond are
- * dropped, and a player who keeps sending over the limit is kicked ("rate_limited").
- * Returns 0, or -1 unless in the world or if the text is empty or too long. */
+/* The arena's chat (a Chat on lane 1): a line (1..256 bytes of UTF-8) to every player in
+ * the world, delivered reliably and in order. The arena relays 5 lines a second per
+ * player by default, after a burst of 10 (its settings chat_per_s, chat_burst); lines
+ * beyond are dropped. Like every message it also counts against the world's rate limit
+ * (world.rate_limit.input_per_s), over which a player who keeps sending is kicked
+ * ("rate_limited"). Returns 0, or -1 unless in the world or if the text is empty or too
+ * long. */
 GS_CLIENT_API int gs_client_send_chat(gs_client* client, const char* text);
 
 /* Smoothed round-trip time to the world in milliseconds; 0 before the first sample
@@ -270,9 +278,9 @@ GS_CLIENT_API double gs_client_rtt_ms(const gs_client* client);
  * Returns 0, or -1 if an argument is NULL. */
 GS_CLIENT_API int gs_client_traffic(const gs_client* client, gs_traffic* out);
 
-/* Leaves the world gracefully: queued chat is delivered first. Keep calling
- * gs_client_poll() for a moment (about one round trip) to let the goodbye go out;
- * gs_client_destroy() alone drops the connection at once. Called while logging in,
+/* Leaves the world gracefully: queued reliable messages (chat too) are delivered first.
+ * Keep calling gs_client_poll() for a moment (about one round trip) to let the goodbye
+ * go out; gs_client_destroy() alone drops the connection at once. Called while logging in,
  * it stops the login: the connection under way is dropped, a request not yet sent
  * never goes out, no world is joined and on_login is not called. Called while
  * reconnecting, it stops the resume. No callbacks of any kind follow once it returns. */
