@@ -18,16 +18,17 @@ namespace gs::protocol {
 // is the server's; 1..4 are the game's (include/gameserver/game.h, gs_lane) and carry the
 // game's bytes as they are.
 enum Lane : std::uint8_t {
-  lane_control = 0,     // (reliable ordered) session control, login, joins, resume, chat
-  lane_reliable = 1,    // (reliable ordered)
-  lane_unordered = 2,   // (reliable unordered)
-  lane_sequenced = 3,   // (unreliable sequenced) movement input, world snapshots
-  lane_unreliable = 4,  // (unreliable)
+  lane_control = 0,     // (reliable ordered) session control, login, joins and leaves, resume
+  lane_reliable = 1,    // (reliable ordered) the game's: the arena's chat
+  lane_unordered = 2,   // (reliable unordered) the game's
+  lane_sequenced = 3,   // (unreliable sequenced) the game's: the arena's input and snapshots
+  lane_unreliable = 4,  // (unreliable) the game's
 };
 inline constexpr std::uint8_t lane_count = 5;
 
 // 2: five lanes (the game's four beside the control lane).
-inline constexpr std::uint16_t protocol_version = 2;
+// 3: the Welcome has no map size (the map is the game's).
+inline constexpr std::uint16_t protocol_version = 3;
 
 inline constexpr std::size_t max_name = 64;        // ids, account names (bytes)
 inline constexpr std::size_t max_password = 1024;  // bytes
